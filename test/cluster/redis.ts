@@ -1,0 +1,150 @@
+// Private redis-server processes for the cluster suites: start on a free port, kill (SIGKILL), restart on the same port.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Returns a TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port (rejects after `timeout` ms). */
+function waitForPort(port: number, timeout = 5000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => { sock.destroy(); resolve(); });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`redis-server did not listen on ${port}`));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
+/** One redis-server process owned by a test suite. */
+export class RedisServer {
+  /** TCP port (kept across restarts). */
+  readonly port: number;
+  private proc: ChildProcess | null = null;
+  private readonly dir: string;
+  private readonly extraArgs: string[];
+
+  private constructor(port: number, extraArgs: string[]) {
+    this.port = port;
+    this.extraArgs = extraArgs;
+    this.dir = mkdtempSync(join(tmpdir(), 'socketeer-redis-'));
+  }
+
+  /**
+   * Starts a redis-server on a free port.
+   * @param extraArgs - more `redis-server` arguments (e.g. cluster mode)
+   * @returns the running server
+   */
+  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs);
+    await server.restart();
+    return server;
+  }
+
+  /** `redis://127.0.0.1:<port>` */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Whether the process is running. */
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  /** (Re)starts the process on the same port; resolves once it accepts connections. */
+  async restart(): Promise<void> {
+    if (this.proc) return;
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--dir', this.dir, ...this.extraArgs];
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    this.proc = proc;
+    proc.once('exit', () => { if (this.proc === proc) this.proc = null; });
+    await waitForPort(this.port);
+  }
+
+  /** Kills the process with SIGKILL and waits for it to exit. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  }
+
+  /** Kills the process and removes its working directory. */
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Several `redis-server --cluster-enabled yes` processes joined into one Redis Cluster (masters only). */
+export class RedisCluster {
+  /** The member servers. */
+  readonly nodes: RedisServer[];
+
+  private constructor(nodes: RedisServer[]) {
+    this.nodes = nodes;
+  }
+
+  /**
+   * Starts `count` (at least 3) cluster-enabled servers and joins them.
+   * @returns the cluster, once every slot is served
+   */
+  static async start(count = 3): Promise<RedisCluster> {
+    const nodes = await Promise.all(Array.from({ length: count }, () =>
+      RedisServer.start(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'])));
+    const cluster = new RedisCluster(nodes);
+    const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const info = await run('redis-cli', ['-p', String(nodes[0]!.port), 'cluster', 'info']);
+      if (info.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error('redis cluster did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return cluster;
+  }
+
+  /** Node addresses as `{host, port}` (for cluster clients). */
+  get addresses(): Array<{ host: string; port: number }> {
+    return this.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }));
+  }
+
+  /** Stops every member. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+}
+
+/** Runs a command and resolves with its stdout (rejects on a non-zero exit). */
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 15000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
