@@ -1,0 +1,14 @@
+/**
+ * Silent stand-in for `debug.ts` in the browser bundle: keeps the `debug` package out of it.
+ */
+interface Logger {
+  (...args: unknown[]): void;
+  enabled: boolean;
+}
+
+/** @returns a logger that never logs */
+export default function createDebug(_namespace: string): Logger {
+  const log = (() => {}) as Logger;
+  log.enabled = false;
+  return log;
+}

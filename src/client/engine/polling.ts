@@ -1,0 +1,138 @@
+/**
+ * HTTP long-polling transport: one GET in flight at a time that the server holds until it has
+ * packets, and POSTs carrying `\x1e`-joined payloads. The HTTP request itself is the runtime
+ * adapter's (`env/node.ts` or `env/browser.ts`).
+ */
+import { decodePayload, encodePayload, type EnginePacket } from '../../protocol/index.js';
+import { request } from '../env/node.js';
+import type { PendingRequest, PollRequestOptions, RequestFailure } from '../env/types.js';
+import { randomString } from './query.js';
+import { Transport, type OutgoingPacket } from './transport.js';
+
+/** The polling transport. */
+export class Polling extends Transport {
+  readonly name = 'polling';
+  private polling = false;
+  private pollRequest: PendingRequest | undefined;
+  private postRequest: PendingRequest | undefined;
+
+  protected doOpen(): void {
+    this.poll();
+  }
+
+  /**
+   * Pauses polling once the GET and POST in flight are done (used before an upgrade).
+   * @param onPause called when paused
+   */
+  override pause(onPause: () => void): void {
+    this.readyState = 'pausing';
+    const pause = () => {
+      this.readyState = 'paused';
+      onPause();
+    };
+    if (this.polling || !this.writable) {
+      let total = 0;
+      if (this.polling) {
+        total++;
+        this.once('pollComplete', () => {
+          --total || pause();
+        });
+      }
+      if (!this.writable) {
+        total++;
+        this.once('drain', () => {
+          --total || pause();
+        });
+      }
+    } else {
+      pause();
+    }
+  }
+
+  private poll(): void {
+    this.polling = true;
+    this.pollRequest = request(this.requestOptions('GET'), (failure, body) => {
+      this.pollRequest = undefined;
+      if (failure) this.onRequestError('xhr poll error', failure);
+      else this.onPayload(body!);
+    });
+    this.emitReserved('poll');
+  }
+
+  private onPayload(data: string): void {
+    let packets: EnginePacket[];
+    try {
+      packets = decodePayload(data, this.opts.session.binaryType);
+    } catch (err) {
+      this.onError('parse error', err);
+      return;
+    }
+    for (let i = 0; i < packets.length; i++) {
+      const packet = packets[i]!;
+      if (this.readyState === 'opening' && packet.type === 'open') this.onOpen();
+      if (packet.type === 'close') {
+        this.onClose({ description: 'transport closed by the server' });
+        return;
+      }
+      this.onPacket(packet);
+      if (this.readyState === 'closed') return;
+    }
+    this.polling = false;
+    this.emitReserved('pollComplete');
+    if (this.readyState === 'open') this.poll();
+  }
+
+  protected doClose(): void {
+    const close = () => this.write([{ type: 'close' }]);
+    if (this.readyState === 'open') close();
+    else this.once('open', close);
+  }
+
+  protected write(packets: OutgoingPacket[]): void {
+    this.writable = false;
+    const closing = packets.length === 1 && packets[0]!.type === 'close';
+    const opts = this.requestOptions('POST');
+    opts.data = encodePayload(packets);
+    this.postRequest = request(opts, (failure) => {
+      this.postRequest = undefined;
+      if (closing) return;
+      if (failure) return this.onRequestError('xhr post error', failure);
+      this.writable = true;
+      this.emitReserved('drain');
+    });
+  }
+
+  private onRequestError(reason: string, failure: RequestFailure): void {
+    if (this.readyState === 'closed') return;
+    this.onError(reason, failure.description, failure.context);
+  }
+
+  private requestOptions(method: 'GET' | 'POST'): PollRequestOptions {
+    const o = this.opts;
+    return {
+      method,
+      uri: this.uri(),
+      extraHeaders: o.extraHeaders,
+      withCredentials: o.withCredentials,
+      cookieJar: o.session.cookieJar,
+      requestTimeout: o.requestTimeout,
+      autoUnref: o.autoUnref,
+      agent: o.agent,
+      pfx: o.pfx,
+      key: o.key,
+      passphrase: o.passphrase,
+      cert: o.cert,
+      ca: o.ca,
+      ciphers: o.ciphers,
+      rejectUnauthorized: o.rejectUnauthorized,
+    };
+  }
+
+  /** @returns the URI of the next request (fresh cache buster unless `timestampRequests: false`) */
+  uri(): string {
+    const query = this.query;
+    if (this.opts.timestampRequests !== false) query[this.opts.timestampParam] = randomString();
+    if (!this.supportsBinary && !query.sid) query.b64 = 1;
+    return this.createUri(this.opts.secure ? 'https' : 'http', query);
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * The Manager owns one Engine.IO session and multiplexes namespace sockets over it; it
+ * reconnects with exponential backoff and jitter when the session is lost.
+ *
+ * ```ts
+ * const manager = new Manager('http://localhost:3000', { reconnectionDelayMax: 10000 });
+ * const chat = manager.socket('/chat', { auth: { token: 'abc' } });
+ * manager.on('reconnect', (attempt) => console.log('back after', attempt, 'attempts'));
+ * ```
+ */
+import { encodeSocketPacket, SocketDecoder, type Packet } from '../protocol/index.js';
+import { Backoff } from './backoff.js';
+import createDebug from './debug.js';
+import { Emitter, on } from './emitter.js';
+import type { EngineOptions } from './engine/options.js';
+import { EngineSocket } from './engine/session.js';
+import { timers, unref, type Timers } from './engine/timers.js';
+import { nextTick } from './env/node.js';
+import { Socket, type DisconnectDescription, type SocketOptions } from './socket.js';
+import type { DefaultEventsMap, EventsMap } from './typed-events.js';
+
+const debug = createDebug('socketeer:client:manager');
+
+/** Manager options (they include the Engine.IO options). */
+export interface ManagerOptions extends EngineOptions {
+  /** Always create a new Manager in `io()` (default false). */
+  forceNew?: boolean;
+  /** Share Managers between `io()` calls for the same origin (default true). */
+  multiplex?: boolean;
+  /** Engine.IO path (default `/socket.io`). */
+  path?: string;
+  /** Reconnect automatically (default true). */
+  reconnection?: boolean;
+  /** Attempts before giving up (default Infinity). */
+  reconnectionAttempts?: number;
+  /** First delay in ms (default 1000). */
+  reconnectionDelay?: number;
+  /** Upper bound of the delay in ms (default 5000). */
+  reconnectionDelayMax?: number;
+  /** Jitter, 0..1 (default 0.5). */
+  randomizationFactor?: number;
+  /** Bound of each Engine.IO open in ms, or false (default 20000). */
+  timeout?: number | false;
+  /** Connect at once (default true). */
+  autoConnect?: boolean;
+  /** Custom Socket.IO parser with `Encoder` and `Decoder` classes, as `socket.io-parser` (e.g. a msgpack parser). */
+  parser?: CustomParser;
+}
+
+/** Events a Manager emits. */
+export interface ManagerReservedEvents {
+  open: () => void;
+  error: (err: Error) => void;
+  ping: () => void;
+  packet: (packet: Packet) => void;
+  close: (reason: string, description?: DisconnectDescription) => void;
+  reconnect_failed: () => void;
+  reconnect_attempt: (attempt: number) => void;
+  reconnect_error: (err: Error) => void;
+  reconnect: (attempt: number) => void;
+}
+
+/** A Socket.IO parser in the shape of `socket.io-parser`'s exports. */
+export interface CustomParser {
+  Encoder: new () => { encode(packet: Packet): Array<string | Uint8Array | ArrayBuffer> };
+  Decoder: new () => {
+    add(chunk: unknown): void;
+    on(ev: 'decoded', fn: (packet: Packet) => void): unknown;
+    destroy(): void;
+  };
+}
+
+type ManagerState = 'opening' | 'open' | 'closed';
+
+/**
+ * One connection to a server, shared by the namespace sockets created with {@link socket}.
+ * @typeParam ListenEvents events received from the server
+ * @typeParam EmitEvents events sent to the server
+ */
+export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter<
+  {},
+  {},
+  ManagerReservedEvents
+> {
+  /** The Engine.IO session (replaced at every (re)connection). */
+  engine!: EngineSocket;
+  /** Effective options. */
+  readonly opts: ManagerOptions & { path: string };
+  /** Server URI. */
+  readonly uri: string | undefined;
+  /** Namespace sockets by name. */
+  nsps: Record<string, Socket<any, any>> = {};
+  /** @internal */
+  _readyState: ManagerState = 'closed';
+  /** @internal */
+  _reconnecting = false;
+  /** @internal */
+  _autoConnect: boolean;
+  /** @internal */
+  readonly setTimeoutFn: Timers['setTimeoutFn'];
+  /** @internal */
+  readonly clearTimeoutFn: Timers['clearTimeoutFn'];
+  private readonly backoff: Backoff;
+  private subs: Array<() => void> = [];
+  private skipReconnect = false;
+  private _reconnection = true;
+  private _reconnectionAttempts = Infinity;
+  private _reconnectionDelay = 1000;
+  private _reconnectionDelayMax = 5000;
+  private _randomizationFactor = 0.5;
+  private _timeout: number | false = 20000;
+  private decoder = new SocketDecoder();
+  private customEncoder: InstanceType<CustomParser['Encoder']> | undefined;
+  private customDecoder: InstanceType<CustomParser['Decoder']> | undefined;
+
+  /**
+   * @param uri server URL (or the options when omitted)
+   * @param opts see {@link ManagerOptions}
+   */
+  constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
+    super();
+    if (uri && typeof uri === 'object') {
+      opts = uri;
+      uri = undefined;
+    }
+    opts = opts || {};
+    opts.path = opts.path || '/socket.io';
+    this.opts = opts as ManagerOptions & { path: string };
+    const t = timers(opts.useNativeTimers);
+    this.setTimeoutFn = t.setTimeoutFn;
+    this.clearTimeoutFn = t.clearTimeoutFn;
+    this.backoff = new Backoff();
+    this.reconnection(opts.reconnection !== false);
+    this.reconnectionAttempts(opts.reconnectionAttempts || Infinity);
+    this.reconnectionDelay(opts.reconnectionDelay || 1000);
+    this.reconnectionDelayMax(opts.reconnectionDelayMax || 5000);
+    this.randomizationFactor(opts.randomizationFactor ?? 0.5);
+    this.timeout(opts.timeout == null ? 20000 : opts.timeout);
+    this.uri = uri;
+    if (opts.parser) {
+      this.customEncoder = new opts.parser.Encoder();
+      this.customDecoder = new opts.parser.Decoder();
+    }
+    this._autoConnect = opts.autoConnect !== false;
+    if (this._autoConnect) this.open();
+  }
+
+  /** Gets or sets whether to reconnect automatically. */
+  reconnection(): boolean;
+  reconnection(v: boolean): this;
+  reconnection(v?: boolean): this | boolean {
+    if (v === undefined) return this._reconnection;
+    this._reconnection = !!v;
+    if (!v) this.skipReconnect = true;
+    return this;
+  }
+
+  /** Gets or sets the number of reconnection attempts before `reconnect_failed`. */
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionAttempts(v?: number): this | number {
+    if (v === undefined) return this._reconnectionAttempts;
+    this._reconnectionAttempts = v;
+    return this;
+  }
+
+  /** Gets or sets the first reconnection delay in ms. */
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelay(v?: number): this | number {
+    if (v === undefined) return this._reconnectionDelay;
+    this._reconnectionDelay = v;
+    this.backoff.setMin(v);
+    return this;
+  }
+
+  /** Gets or sets the jitter factor (0..1). */
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  randomizationFactor(v?: number): this | number {
+    if (v === undefined) return this._randomizationFactor;
+    this._randomizationFactor = v;
+    this.backoff.setJitter(v);
+    return this;
+  }
+
+  /** Gets or sets the maximum reconnection delay in ms. */
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  reconnectionDelayMax(v?: number): this | number {
+    if (v === undefined) return this._reconnectionDelayMax;
+    this._reconnectionDelayMax = v;
+    this.backoff.setMax(v);
+    return this;
+  }
+
+  /** Gets or sets the Engine.IO open timeout in ms (false: none). */
+  timeout(): number | false;
+  timeout(v: number | false): this;
+  timeout(v?: number | false): this | number | false {
+    if (v === undefined) return this._timeout;
+    this._timeout = v;
+    return this;
+  }
+
+  private maybeReconnectOnOpen(): void {
+    if (!this._reconnecting && this._reconnection && this.backoff.attempts === 0) this.reconnect();
+  }
+
+  /**
+   * Opens the Engine.IO session (no-op when opening or open).
+   * @param fn called with no argument on success, or the error
+   */
+  open(fn?: (err?: Error) => void): this {
+    if (this._readyState.indexOf('open') !== -1) return this;
+    debug('opening %s', this.uri);
+    this.engine = new EngineSocket(this.uri, this.opts);
+    const socket = this.engine;
+    this._readyState = 'opening';
+    this.skipReconnect = false;
+    const openSubDestroy = on(socket, 'open', () => {
+      this.onopen();
+      fn && fn();
+    });
+    const onError = (err: Error | string) => {
+      const error = typeof err === 'string' ? new Error(err) : err;
+      this.cleanup();
+      this._readyState = 'closed';
+      this.emitReserved('error', error);
+      if (fn) fn(error);
+      else this.maybeReconnectOnOpen();
+    };
+    const errorSub = on(socket, 'error', onError);
+    if (this._timeout !== false) {
+      const timer = this.setTimeoutFn(() => {
+        openSubDestroy();
+        onError(new Error('timeout'));
+        socket.close();
+      }, this._timeout);
+      if (this.opts.autoUnref) unref(timer);
+      this.subs.push(() => this.clearTimeoutFn(timer));
+    }
+    this.subs.push(openSubDestroy);
+    this.subs.push(errorSub);
+    return this;
+  }
+
+  /** Alias of {@link open}. */
+  connect(fn?: (err?: Error) => void): this {
+    return this.open(fn);
+  }
+
+  private onopen(): void {
+    this.cleanup();
+    this._readyState = 'open';
+    this.emitReserved('open');
+    const socket = this.engine;
+    this.subs.push(
+      on(socket, 'ping', () => this.emitReserved('ping')),
+      on(socket, 'data', (data) => this.ondata(data)),
+      on(socket, 'error', (err) => this.emitReserved('error', typeof err === 'string' ? new Error(err) : err)),
+      on(socket, 'close', (reason, description) => this.onclose(reason, description)),
+    );
+    if (this.customDecoder) {
+      this.subs.push(on(this.customDecoder as never, 'decoded', (packet: Packet) => nextTick(() => this.emitReserved('packet', packet))));
+    }
+  }
+
+  private ondata(data: string | Uint8Array | ArrayBuffer): void {
+    let packet: Packet | null;
+    try {
+      if (this.customDecoder) {
+        this.customDecoder.add(data);
+        return;
+      }
+      packet = this.decoder.add(data);
+    } catch (e) {
+      debug('parse error: %s', (e as Error).message);
+      this.onclose('parse error', e as Error);
+      return;
+    }
+    if (packet !== null) {
+      // deferred so that an exception in a listener cannot be taken for a parse error
+      nextTick(() => this.emitReserved('packet', packet));
+    }
+  }
+
+  /**
+   * Returns the socket of a namespace, creating it if needed.
+   * @param nsp namespace (`/`, `/admin`…)
+   * @param opts socket options (`auth`, `retries`, `ackTimeout`)
+   */
+  socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
+    let socket = this.nsps[nsp];
+    if (!socket) {
+      socket = new Socket(this as Manager<any, any>, nsp, opts);
+      this.nsps[nsp] = socket;
+    } else if (this._autoConnect && !socket.active) {
+      socket.connect();
+    }
+    return socket as Socket<ListenEvents, EmitEvents>;
+  }
+
+  /**
+   * A socket is gone: close the session if no socket is active any more.
+   * @internal
+   */
+  _destroy(_socket: Socket<any, any>): void {
+    for (const nsp of Object.keys(this.nsps)) {
+      if (this.nsps[nsp]!.active) return;
+    }
+    this._close();
+  }
+
+  /**
+   * Encodes and writes a packet.
+   * @internal
+   */
+  _packet(packet: Packet & { options?: { compress?: boolean } }): void {
+    const encoded = this.customEncoder ? this.customEncoder.encode(packet) : encodeSocketPacket(packet);
+    for (let i = 0; i < encoded.length; i++) this.engine.write(encoded[i]!, packet.options);
+  }
+
+  private cleanup(): void {
+    for (const sub of this.subs) sub();
+    this.subs.length = 0;
+    this.decoder.reset();
+    this.customDecoder?.destroy();
+  }
+
+  /** @internal closes the session for good (no reconnection) */
+  _close(): void {
+    this.skipReconnect = true;
+    this._reconnecting = false;
+    this.onclose('forced close');
+  }
+
+  /** Closes the session without reconnecting. */
+  disconnect(): void {
+    this._close();
+  }
+
+  private onclose(reason: string, description?: DisconnectDescription): void {
+    debug('closed: %s', reason);
+    this.cleanup();
+    this.engine?.close();
+    this.backoff.reset();
+    this._readyState = 'closed';
+    this.emitReserved('close', reason, description);
+    if (this._reconnection && !this.skipReconnect) this.reconnect();
+  }
+
+  private reconnect(): this {
+    if (this._reconnecting || this.skipReconnect) return this;
+    if (this.backoff.attempts >= this._reconnectionAttempts) {
+      debug('reconnect failed');
+      this.backoff.reset();
+      this.emitReserved('reconnect_failed');
+      this._reconnecting = false;
+      return this;
+    }
+    const delay = this.backoff.duration();
+    debug('reconnecting in %dms', delay);
+    this._reconnecting = true;
+    const timer = this.setTimeoutFn(() => {
+      if (this.skipReconnect) return;
+      this.emitReserved('reconnect_attempt', this.backoff.attempts);
+      if (this.skipReconnect) return;
+      this.open((err) => {
+        if (err) {
+          this._reconnecting = false;
+          this.reconnect();
+          this.emitReserved('reconnect_error', err);
+        } else {
+          this.onreconnect();
+        }
+      });
+    }, delay);
+    if (this.opts.autoUnref) unref(timer);
+    this.subs.push(() => this.clearTimeoutFn(timer));
+    return this;
+  }
+
+  private onreconnect(): void {
+    const attempt = this.backoff.attempts;
+    this._reconnecting = false;
+    this.backoff.reset();
+    this.emitReserved('reconnect', attempt);
+  }
+}
