@@ -13,7 +13,6 @@ export interface StoredSession {
   pid: string;
   rooms: Array<string | number>;
   data: unknown;
-  [key: string]: unknown;
 }
 
 /** A restored session with the event argument lists the client missed. */

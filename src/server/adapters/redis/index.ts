@@ -1,0 +1,13 @@
+/**
+ * `socketeer/redis`: run several Socketeer servers behind a load balancer, sharing rooms, broadcasts and
+ * connection state recovery over Redis. Wire-compatible with `@socket.io/redis-adapter` 8.x (classic and sharded)
+ * and `@socket.io/redis-emitter`.
+ *
+ * ```ts
+ * import { createAdapter } from 'socketeer/redis';
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * ```
+ */
+export { createAdapter, RedisAdapter, type RedisAdapterOptions } from './adapter.js';
+export { wrapClient, type RedisConnection, type MessageHandler } from './client.js';
+export { RedisSessionStore, type SessionStoreOptions, type StoredSession, type RestoredSession } from './session-store.js';
