@@ -1,0 +1,73 @@
+/**
+ * Engine.IO error codes and the two ways a refused request is answered: a JSON body for
+ * plain HTTP, a raw `HTTP/1.1 400` for an upgrade request.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Engine.IO handshake error codes (PROTOCOL.md §1.4). */
+export const EngineErrors = {
+  UNKNOWN_TRANSPORT: 0,
+  UNKNOWN_SID: 1,
+  BAD_HANDSHAKE_METHOD: 2,
+  BAD_REQUEST: 3,
+  FORBIDDEN: 4,
+  UNSUPPORTED_PROTOCOL_VERSION: 5,
+} as const;
+
+export type EngineErrorCode = (typeof EngineErrors)[keyof typeof EngineErrors];
+
+/** Default message of each error code. */
+export const EngineErrorMessages: Readonly<Record<EngineErrorCode, string>> = {
+  0: 'Transport unknown',
+  1: 'Session ID unknown',
+  2: 'Bad handshake method',
+  3: 'Bad request',
+  4: 'Forbidden',
+  5: 'Unsupported protocol version',
+};
+
+/** Extra information attached to a refused request (the `context` of `connection_error`). */
+export type EngineErrorContext = Record<string, unknown> & { message?: string | null };
+
+/**
+ * Answers a refused HTTP request: `403` for code 4, `400` otherwise, JSON body `{"code","message"}`.
+ * @param res the response
+ * @param code the error code
+ * @param context optional context; a string `message` replaces the default message
+ */
+export function abortRequest(res: ServerResponse, code: EngineErrorCode, context?: EngineErrorContext): void {
+  const message = context && context.message ? String(context.message) : EngineErrorMessages[code];
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  res.writeHead(code === EngineErrors.FORBIDDEN ? 403 : 400, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ code, message }));
+}
+
+function ignoreError(): void {}
+
+/**
+ * Answers a refused upgrade request with a raw `HTTP/1.1 400` and destroys the socket.
+ * @param socket the raw connection
+ * @param code the error code
+ * @param context optional context; a string `message` replaces the default message
+ */
+export function abortUpgrade(socket: Duplex, code: EngineErrorCode, context?: EngineErrorContext): void {
+  socket.on('error', ignoreError);
+  if (socket.writable) {
+    const message = context && context.message ? String(context.message) : EngineErrorMessages[code];
+    socket.write(
+      'HTTP/1.1 400 Bad Request\r\n' +
+        'Connection: close\r\n' +
+        'Content-type: text/html\r\n' +
+        'Content-Length: ' +
+        Buffer.byteLength(message) +
+        '\r\n' +
+        '\r\n' +
+        message,
+    );
+  }
+  socket.destroy();
+}

@@ -1,0 +1,103 @@
+/**
+ * Engine server options and their defaults (PROTOCOL.md §4).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { CorsOptions, CorsOptionsDelegate } from 'cors';
+import type { PerMessageDeflateOptions } from 'ws';
+import type { CookieOptions } from './cookie.js';
+
+/** Transports the engine can serve. */
+export type TransportName = 'polling' | 'websocket';
+
+/** `allowRequest` callback: `err` becomes the 403 message when `success` is false. */
+export type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
+
+/** gzip/deflate of polling GET bodies (options are also passed to zlib). */
+export interface HttpCompressionOptions {
+  /** minimum body size in bytes (default 1024) */
+  threshold?: number;
+  [zlibOption: string]: unknown;
+}
+
+/** Options of {@link EngineServer}. */
+export interface EngineOptions {
+  /** ms between server pings (default 25000) */
+  pingInterval?: number;
+  /** ms to wait for the pong (default 20000) */
+  pingTimeout?: number;
+  /** ms for a probing WebSocket to complete the upgrade (default 10000) */
+  upgradeTimeout?: number;
+  /** largest accepted message/POST body in bytes (default 1e6) */
+  maxHttpBufferSize?: number;
+  /** decides whether a handshake request is accepted */
+  allowRequest?: (req: IncomingMessage, fn: AllowRequestCallback) => void;
+  /** enabled transports (default `['polling', 'websocket']`) */
+  transports?: TransportName[];
+  /** whether polling sessions may upgrade (default true) */
+  allowUpgrades?: boolean;
+  /** WebSocket permessage-deflate (default false; `true` = `{ threshold: 1024 }`) */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** polling response compression (default `{ threshold: 1024 }`) */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /** session cookie (default false; `true` = `{ name: 'io', path: '/', httpOnly: true, sameSite: 'lax' }`) */
+  cookie?: boolean | CookieOptions;
+  /** options of the `cors` package (default: off) */
+  cors?: CorsOptions | CorsOptionsDelegate;
+  /** accept Engine.IO v3 clients (default false) */
+  allowEIO3?: boolean;
+  /** a message sent right after the open packet */
+  initialPacket?: string | Uint8Array;
+  /** a `ws`-compatible server class */
+  wsEngine?: new (opts: Record<string, unknown>) => unknown;
+  /** serve `path + '/'` rather than `path` (default true) */
+  addTrailingSlash?: boolean;
+}
+
+/** Options after defaults are applied. */
+export interface ResolvedEngineOptions {
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxHttpBufferSize: number;
+  allowRequest: ((req: IncomingMessage, fn: AllowRequestCallback) => void) | undefined;
+  transports: TransportName[];
+  allowUpgrades: boolean;
+  perMessageDeflate: false | PerMessageDeflateOptions;
+  httpCompression: false | HttpCompressionOptions;
+  cookie: false | (CookieOptions & { name: string });
+  cors: CorsOptions | CorsOptionsDelegate | false;
+  allowEIO3: boolean;
+  initialPacket: string | Uint8Array | undefined;
+  wsEngine: (new (opts: Record<string, unknown>) => unknown) | undefined;
+  addTrailingSlash: boolean;
+}
+
+/**
+ * Applies the defaults.
+ * @param opts user options
+ * @returns a fully resolved copy
+ */
+export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
+  const pmd = opts.perMessageDeflate;
+  const hc = opts.httpCompression;
+  const cookie = opts.cookie;
+  return {
+    pingInterval: opts.pingInterval ?? 25000,
+    pingTimeout: opts.pingTimeout ?? 20000,
+    upgradeTimeout: opts.upgradeTimeout ?? 10000,
+    maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    allowRequest: opts.allowRequest,
+    transports: opts.transports ? opts.transports.slice() : ['polling', 'websocket'],
+    allowUpgrades: opts.allowUpgrades ?? true,
+    perMessageDeflate: pmd ? { threshold: 1024, ...(pmd === true ? {} : pmd) } : false,
+    httpCompression: hc === false ? false : { threshold: 1024, ...(hc === true || hc === undefined ? {} : hc) },
+    cookie: cookie
+      ? { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...(cookie === true ? {} : cookie) }
+      : false,
+    cors: opts.cors ?? false,
+    allowEIO3: opts.allowEIO3 ?? false,
+    initialPacket: opts.initialPacket,
+    wsEngine: opts.wsEngine,
+    addTrailingSlash: opts.addTrailingSlash ?? true,
+  };
+}

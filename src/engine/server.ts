@@ -1,0 +1,570 @@
+/**
+ * The Engine.IO server: routes HTTP requests and upgrades under a path, checks them, opens
+ * sessions and hands later requests to their transport.
+ *
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { EngineServer } from './server.js';
+ *
+ * const http = createServer();
+ * const engine = new EngineServer({ pingInterval: 10000 });
+ * engine.attach(http, { path: '/engine.io' });
+ * engine.on('connection', (socket) => socket.send('hello'));
+ * http.listen(3000);
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import cors from 'cors';
+import createDebug from 'debug';
+import { serializeCookie } from './cookie.js';
+import {
+  abortRequest,
+  abortUpgrade,
+  EngineErrorMessages,
+  EngineErrors,
+  type EngineErrorCode,
+  type EngineErrorContext,
+} from './errors.js';
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions, type TransportName } from './options.js';
+import { Polling } from './polling.js';
+import { JsonpPolling } from './polling-jsonp.js';
+import { EngineSocket } from './socket.js';
+import type { EngineRequest, Transport } from './transport.js';
+import { WebSocketTransport } from './websocket.js';
+
+const log = createDebug('socketeer:engine');
+
+/** Payload of the `connection_error` event. */
+export interface EngineConnectionError {
+  req: IncomingMessage;
+  code: EngineErrorCode;
+  message: string;
+  context: EngineErrorContext | undefined;
+}
+
+/** Options of {@link EngineServer.attach}. */
+export interface AttachOptions {
+  /** path to serve (default `/engine.io`) */
+  path?: string;
+  /** destroy upgrade requests outside `path` (default true) */
+  destroyUpgrade?: boolean;
+  /** ms before such an upgrade is destroyed (default 1000) */
+  destroyUpgradeTimeout?: number;
+  /** serve `path + '/'` (default: the server option, true) */
+  addTrailingSlash?: boolean;
+}
+
+/** An Express-style middleware run before the checks of every request. */
+export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** Headers a `headers` listener may change on an upgrade response. */
+type HeaderBag = Record<string, string | number | string[]>;
+
+/** Collects headers set by middlewares on an upgrade request (sent with the 101). */
+class UpgradeResponse extends EventEmitter {
+  readonly headers: HeaderBag = {};
+  headersSent = false;
+  writableEnded = false;
+
+  constructor(private readonly socket: Duplex) {
+    super();
+  }
+  setHeader(name: string, value: string | number | string[]): this {
+    this.headers[name] = value;
+    return this;
+  }
+  getHeader(name: string): string | number | string[] | undefined {
+    return this.headers[name];
+  }
+  removeHeader(name: string): void {
+    delete this.headers[name];
+  }
+  write(): boolean {
+    return true;
+  }
+  writeHead(): this {
+    return this;
+  }
+  end(): this {
+    this.writableEnded = true;
+    this.emit('finish');
+    this.socket.destroy();
+    return this;
+  }
+}
+
+const MAX_HEADER_CHAR_CHECK = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * True if a header value contains a character outside field-vchar/SP/HTAB.
+ * @param value the header value
+ */
+function hasInvalidHeaderChar(value: string | undefined): boolean {
+  return value !== undefined && MAX_HEADER_CHAR_CHECK.test(value);
+}
+
+/**
+ * Parses the query string of a request URL into a plain object (last value wins).
+ * @param url the request URL
+ */
+function parseQuery(url: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  const q = url.indexOf('?');
+  if (q === -1) return query;
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+    if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
+    else query[key] = value;
+  }
+  return query;
+}
+
+/** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
+function onUpgradeError(): void {}
+
+/**
+ * Runs one middleware.
+ * @returns a promise settled by its `next`
+ */
+function runMiddleware(mw: EngineMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const next = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve();
+    };
+    try {
+      Promise.resolve(mw(req, res, next)).catch(next);
+    } catch (e) {
+      next(e);
+    }
+  });
+}
+
+/** Listener signatures of {@link EngineServer} events. */
+export interface EngineServerEvents {
+  connection: (socket: EngineSocket) => void;
+  connection_error: (err: EngineConnectionError) => void;
+  initial_headers: (headers: HeaderBag, req: IncomingMessage) => void;
+  headers: (headers: HeaderBag, req: IncomingMessage) => void;
+}
+
+// typed overloads for the known events
+export interface EngineServer {
+  on<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * The Engine.IO server. Events: `connection`(socket), `connection_error`(error),
+ * `initial_headers`(headers, req), `headers`(headers, req), `flush`, `drain`.
+ */
+export class EngineServer extends EventEmitter {
+  /** resolved options */
+  readonly opts: ResolvedEngineOptions;
+  /** open sessions by id */
+  readonly clients = new Map<string, EngineSocket>();
+  /** Error codes (0–5). */
+  static readonly errors = EngineErrors;
+  /** Default message of each error code. */
+  static readonly errorMessages = EngineErrorMessages;
+
+  private readonly middlewares: EngineMiddleware[] = [];
+  private ws: WebSocketServer | null = null;
+  private readonly upgradeHeaders = new WeakMap<IncomingMessage, HeaderBag>();
+
+  /**
+   * @param opts server options (defaults: PROTOCOL.md §4)
+   */
+  constructor(opts: EngineOptions = {}) {
+    super();
+    this.opts = resolveEngineOptions(opts);
+    if (this.opts.cors) this.use(cors(this.opts.cors) as unknown as EngineMiddleware);
+    this.init();
+  }
+
+  /** Number of open sessions. */
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Adds a middleware, run before the checks of every request (HTTP and upgrade).
+   * @param fn the middleware
+   */
+  use(fn: EngineMiddleware): void {
+    this.middlewares.push(fn);
+  }
+
+  /** (Re)creates the WebSocket server. */
+  private init(): void {
+    if (!this.opts.transports.includes('websocket')) return;
+    if (this.ws) this.ws.close();
+    const Engine = (this.opts.wsEngine ?? WebSocketServer) as typeof WebSocketServer;
+    this.ws = new Engine({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: this.opts.perMessageDeflate,
+      maxPayload: this.opts.maxHttpBufferSize,
+    });
+    if (typeof this.ws.on === 'function') {
+      this.ws.on('headers', (headersArray: string[], req: IncomingMessage) => {
+        const extra = this.upgradeHeaders.get(req) ?? {};
+        this.upgradeHeaders.delete(req);
+        if (!(req as EngineRequest)._query.sid) this.emit('initial_headers', extra, req);
+        this.emit('headers', extra, req);
+        for (const key of Object.keys(extra)) headersArray.push(`${key}: ${extra[key]}`);
+      });
+    }
+  }
+
+  /**
+   * Generates a session id: 15 random bytes as base64url (20 characters). Overridable; may
+   * return a promise.
+   * @param _req the handshake request
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return randomBytes(15).toString('base64url');
+  }
+
+  /**
+   * Closes every session and the WebSocket server.
+   * @returns this
+   */
+  close(): this {
+    for (const socket of [...this.clients.values()]) socket.close(true);
+    if (this.ws) this.ws.close();
+    return this;
+  }
+
+  private prepare(req: IncomingMessage): EngineRequest {
+    const r = req as EngineRequest;
+    if (!r._query) r._query = parseQuery(req.url ?? '');
+    return r;
+  }
+
+  private applyMiddlewares(req: IncomingMessage, res: ServerResponse, callback: (err?: unknown) => void): void {
+    if (this.middlewares.length === 0) {
+      callback();
+      return;
+    }
+    let chain = Promise.resolve();
+    for (const mw of this.middlewares) chain = chain.then(() => runMiddleware(mw, req, res));
+    chain.then(() => callback(), callback);
+  }
+
+  /**
+   * Checks a request (order of PROTOCOL.md §1.2) and calls back with an error code or nothing.
+   * @param req the request
+   * @param upgrade whether it is an upgrade request
+   * @param fn callback
+   */
+  private verify(
+    req: EngineRequest,
+    upgrade: boolean,
+    fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void,
+  ): void {
+    const transport = req._query.transport;
+    if (transport !== 'polling' && transport !== 'websocket') return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    if (!this.opts.transports.includes(transport)) return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    const origin = req.headers.origin;
+    if (hasInvalidHeaderChar(origin)) {
+      delete req.headers.origin;
+      return fn(EngineErrors.BAD_REQUEST, { name: 'INVALID_ORIGIN', origin });
+    }
+    const sid = req._query.sid;
+    if (sid) {
+      const client = this.clients.get(sid);
+      if (!client) return fn(EngineErrors.UNKNOWN_SID, { sid });
+      const previousTransport = client.transport.name;
+      if (!upgrade && previousTransport !== transport) {
+        return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport, previousTransport });
+      }
+      const protocol = req._query.EIO === '4' ? 4 : 3;
+      if (client.protocol !== protocol) {
+        return fn(EngineErrors.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH', protocol, previousProtocol: client.protocol });
+      }
+      return fn();
+    }
+    if (req.method !== 'GET') return fn(EngineErrors.BAD_HANDSHAKE_METHOD, { method: req.method });
+    if (transport === 'websocket' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
+    const allowRequest = this.opts.allowRequest;
+    if (!allowRequest) return fn();
+    let called = false;
+    try {
+      allowRequest(req, (message, success) => {
+        if (called) return;
+        called = true;
+        if (!success) fn(EngineErrors.FORBIDDEN, { message });
+        else fn();
+      });
+    } catch (err) {
+      if (!called) {
+        called = true;
+        fn(EngineErrors.FORBIDDEN, { message: null, error: err });
+      }
+    }
+  }
+
+  private connectionError(req: IncomingMessage, code: EngineErrorCode, context?: EngineErrorContext): void {
+    if (this.listenerCount('connection_error') === 0) return;
+    this.emit('connection_error', { req, code, message: EngineErrorMessages[code], context });
+  }
+
+  /**
+   * Handles an HTTP request under the engine's path.
+   * @param req the request
+   * @param res its response
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      if (log.enabled) log('handling %s http request %s', req.method, req.url);
+      const ereq = this.prepare(req);
+      const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
+        try {
+          if (code !== undefined) {
+            this.connectionError(ereq, code, context);
+            abortRequest(res, code, context);
+            return;
+          }
+          const sid = ereq._query.sid;
+          if (sid) {
+            const client = this.clients.get(sid);
+            if (!client) {
+              abortRequest(res, EngineErrors.UNKNOWN_SID, { sid });
+              return;
+            }
+            client.transport.onRequest(ereq, res);
+          } else {
+            this.handshake(ereq._query.transport as TransportName, ereq, res, (c, ctx) => abortRequest(res, c, ctx));
+          }
+        } catch (err) {
+          this.internalError(res, err);
+        }
+      };
+      this.applyMiddlewares(ereq, res, (err) => {
+        if (err) callback(EngineErrors.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
+        else this.verify(ereq, false, callback);
+      });
+    } catch (err) {
+      this.internalError(res, err);
+    }
+  }
+
+  private internalError(res: ServerResponse, err: unknown): void {
+    if (log.enabled) log('error while handling a request: %s', (err as Error)?.message);
+    try {
+      if (!res.headersSent) res.writeHead(500);
+      if (!res.writableEnded) res.end();
+    } catch {
+      res.destroy();
+    }
+  }
+
+  /**
+   * Handles an upgrade request under the engine's path.
+   * @param req the request
+   * @param socket the raw connection
+   * @param head the first bytes after the headers
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      const ereq = this.prepare(req);
+      const res = new UpgradeResponse(socket);
+      this.upgradeHeaders.set(req, res.headers);
+      const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
+        try {
+          if (code !== undefined) {
+            this.connectionError(ereq, code, context);
+            abortUpgrade(socket, code, context);
+            return;
+          }
+          if (!this.ws) {
+            abortUpgrade(socket, EngineErrors.BAD_REQUEST);
+            return;
+          }
+          const headCopy = Buffer.from(head);
+          this.ws.handleUpgrade(ereq, socket, headCopy, (websocket) => {
+            try {
+              this.onWebSocket(ereq, socket, websocket);
+            } catch (err) {
+              if (log.enabled) log('error while opening a websocket: %s', (err as Error)?.message);
+              websocket.terminate();
+            }
+          });
+        } catch (err) {
+          if (log.enabled) log('error while handling an upgrade: %s', (err as Error)?.message);
+          socket.destroy();
+        }
+      };
+      this.applyMiddlewares(ereq, res as unknown as ServerResponse, (err) => {
+        if (err) callback(EngineErrors.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
+        else this.verify(ereq, true, callback);
+      });
+    } catch (err) {
+      if (log.enabled) log('error while handling an upgrade: %s', (err as Error)?.message);
+      socket.destroy();
+    }
+  }
+
+  private onWebSocket(req: EngineRequest, socket: Duplex, websocket: WebSocket): void {
+    websocket.on('error', onUpgradeError);
+    if (req._query.transport !== 'websocket') {
+      // polling does not handle upgraded requests
+      websocket.close();
+      return;
+    }
+    const id = req._query.sid;
+    req.websocket = websocket;
+    if (id) {
+      const client = this.clients.get(id);
+      if (!client || client.upgrading || client.upgraded) {
+        if (log.enabled) log('refusing websocket for %s', id);
+        delete req.websocket;
+        websocket.close();
+        return;
+      }
+      websocket.removeListener('error', onUpgradeError);
+      const transport = this.createTransport('websocket', req);
+      delete req.websocket;
+      client.maybeUpgrade(transport);
+    } else {
+      this.handshake('websocket', req, undefined, (c, ctx) => abortUpgrade(socket, c, ctx));
+    }
+  }
+
+  private createTransport(name: TransportName, req: EngineRequest): Transport {
+    if (name === 'websocket') return new WebSocketTransport(req);
+    const transport = typeof req._query.j === 'string' ? new JsonpPolling(req) : new Polling(req);
+    transport.maxHttpBufferSize = this.opts.maxHttpBufferSize;
+    transport.httpCompression = this.opts.httpCompression;
+    return transport;
+  }
+
+  /**
+   * Opens a session.
+   * @param transportName transport of the handshake
+   * @param req the handshake request
+   * @param res the response (polling)
+   * @param closeConnection answers a refused handshake
+   */
+  private handshake(
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | undefined,
+    closeConnection: (code: EngineErrorCode, context?: EngineErrorContext) => void,
+  ): void {
+    const protocol = req._query.EIO === '4' ? 4 : 3;
+    if (protocol === 3 && !this.opts.allowEIO3) {
+      this.connectionError(req, EngineErrors.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+      closeConnection(EngineErrors.UNSUPPORTED_PROTOCOL_VERSION);
+      return;
+    }
+    const onIdError = (e: unknown): void => {
+      this.connectionError(req, EngineErrors.BAD_REQUEST, { name: 'ID_GENERATION_ERROR', error: e });
+      closeConnection(EngineErrors.BAD_REQUEST);
+    };
+    let id: string | Promise<string>;
+    try {
+      id = this.generateId(req);
+    } catch (e) {
+      onIdError(e);
+      return;
+    }
+    if (typeof id === 'string') {
+      this.openSession(id, protocol, transportName, req, res, closeConnection);
+      return;
+    }
+    Promise.resolve(id).then(
+      (value) => {
+        try {
+          this.openSession(value, protocol, transportName, req, res, closeConnection);
+        } catch (err) {
+          if (log.enabled) log('error while opening a session: %s', (err as Error)?.message);
+          closeConnection(EngineErrors.BAD_REQUEST);
+        }
+      },
+      onIdError,
+    );
+  }
+
+  private openSession(
+    id: string,
+    protocol: 3 | 4,
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | undefined,
+    closeConnection: (code: EngineErrorCode, context?: EngineErrorContext) => void,
+  ): void {
+    if (log.enabled) log('handshaking client %s', id);
+    let transport: Transport;
+    try {
+      transport = this.createTransport(transportName, req);
+    } catch (e) {
+      this.connectionError(req, EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR', error: e });
+      closeConnection(EngineErrors.BAD_REQUEST);
+      return;
+    }
+    delete req.websocket;
+    const socket = new EngineSocket(id, this, transport, req, protocol);
+    const cookie = this.opts.cookie;
+    transport.on('headers', (headers: HeaderBag, r: EngineRequest) => {
+      if (!r._query.sid) {
+        if (cookie) headers['Set-Cookie'] = [serializeCookie(cookie.name, id, cookie)];
+        this.emit('initial_headers', headers, r);
+      }
+      this.emit('headers', headers, r);
+    });
+    if (res) transport.onRequest(req, res);
+    this.clients.set(id, socket);
+    socket.once('close', () => {
+      if (this.clients.get(id) === socket) this.clients.delete(id);
+    });
+    this.emit('connection', socket);
+  }
+
+  /**
+   * Serves the engine on an HTTP server: requests under `path + '/'` are handled, others go
+   * to the server's previous `request` listeners; upgrades elsewhere are destroyed after
+   * `destroyUpgradeTimeout` unless `destroyUpgrade` is false.
+   * @param server the HTTP server
+   * @param options path and upgrade handling
+   */
+  attach(server: HttpServer, options: AttachOptions = {}): void {
+    let path = (options.path || '/engine.io').replace(/\/$/, '');
+    if ((options.addTrailingSlash ?? this.opts.addTrailingSlash) !== false) path += '/';
+    const destroyUpgradeTimeout = options.destroyUpgradeTimeout || 1000;
+    const check = (req: IncomingMessage): boolean => (req.url ?? '').slice(0, path.length) === path;
+
+    const listeners = server.listeners('request').slice(0) as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    server.removeAllListeners('request');
+    server.on('close', () => this.close());
+    server.on('listening', () => this.init());
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (check(req)) {
+        this.handleRequest(req, res);
+      } else {
+        for (const l of listeners) l.call(server, req, res);
+      }
+    });
+    if (this.opts.transports.includes('websocket')) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (check(req)) {
+          this.handleUpgrade(req, socket, head);
+        } else if (options.destroyUpgrade !== false) {
+          socket.on('error', () => {});
+          setTimeout(() => {
+            if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten! <= 0) socket.end();
+          }, destroyUpgradeTimeout);
+        }
+      });
+    }
+  }
+}

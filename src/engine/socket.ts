@@ -1,0 +1,389 @@
+/**
+ * One Engine.IO session: its current transport, the outgoing buffer, the heartbeat and the
+ * polling → WebSocket upgrade.
+ *
+ * ```ts
+ * engine.on('connection', (socket) => {
+ *   socket.on('message', (data) => socket.send(data)); // echo
+ *   socket.on('close', (reason) => console.log(reason));
+ * });
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import createDebug from 'debug';
+import type { EnginePacketType } from '../protocol/engine-packet.js';
+import type { EngineServer } from './server.js';
+import type { IncomingPacket, OutgoingPacket, SendOptions, Transport, EngineRequest } from './transport.js';
+
+export type { SendOptions, SharedFrame } from './transport.js';
+
+const log = createDebug('socketeer:engine:socket');
+
+/** Session state. */
+export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
+
+/** Listener signatures of {@link EngineSocket} events. */
+export interface EngineSocketEvents {
+  message: (data: string | Buffer | undefined) => void;
+  close: (reason: string, description?: unknown) => void;
+  packet: (packet: IncomingPacket) => void;
+  packetCreate: (packet: OutgoingPacket) => void;
+  heartbeat: () => void;
+  drain: () => void;
+  flush: (buffer: OutgoingPacket[]) => void;
+  upgrading: (transport: Transport) => void;
+  upgrade: (transport: Transport) => void;
+  error: (err: Error) => void;
+}
+
+// typed overloads for the known events
+export interface EngineSocket {
+  on<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * One Engine.IO session. Events: `message`(data), `close`(reason, description), `packet`,
+ * `packetCreate`, `heartbeat`, `drain`, `flush`, `upgrading`, `upgrade`, `error`.
+ */
+export class EngineSocket extends EventEmitter {
+  /** session id */
+  readonly id: string;
+  /** the owning server */
+  readonly server: EngineServer;
+  /** the request that opened the session */
+  readonly request: EngineRequest;
+  /** client address */
+  readonly remoteAddress: string;
+  /** Engine.IO protocol revision of the client */
+  readonly protocol: 3 | 4;
+  /** session state */
+  readyState: EngineSocketState = 'opening';
+  /** current transport */
+  transport!: Transport;
+  /** true while a WebSocket probes for an upgrade */
+  upgrading = false;
+  /** true once upgraded to WebSocket */
+  upgraded = false;
+
+  private writeBuffer: OutgoingPacket[] = [];
+  private packetsFn: Array<() => void> = [];
+  private cleanupTransport: (() => void) | null = null;
+  private pingIntervalTimer: NodeJS.Timeout | null = null;
+  private pingTimeoutTimer: NodeJS.Timeout | null = null;
+  private awaitingPong = false;
+  private hasRefreshedPingTimeout = false;
+
+  // handlers bound once per session (the heartbeat allocates nothing per interval)
+  private readonly onPingIntervalBound = (): void => this.sendPing();
+  private readonly onPingTimeoutBound = (): void => this.onPingTimeout();
+  private readonly onTransportPacket = (packet: IncomingPacket): void => this.onPacket(packet);
+  private readonly onTransportError = (err: Error): void => this.onError(err);
+  private readonly onTransportReady = (): void => this.flush();
+  private readonly onTransportClose = (): void => this.onClose('transport close');
+
+  /**
+   * @param id session id
+   * @param server owning server
+   * @param transport the transport of the handshake
+   * @param req the handshake request
+   * @param protocol Engine.IO protocol revision
+   */
+  constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, protocol: 3 | 4) {
+    super();
+    this.id = id;
+    this.server = server;
+    this.request = req;
+    this.protocol = protocol;
+    this.remoteAddress = req.socket?.remoteAddress ?? '';
+    this.setTransport(transport);
+    this.onOpen();
+  }
+
+  private onOpen(): void {
+    this.readyState = 'open';
+    this.transport.sid = this.id;
+    const opts = this.server.opts;
+    this.sendPacket(
+      'open',
+      JSON.stringify({
+        sid: this.id,
+        upgrades: this.getAvailableUpgrades(),
+        pingInterval: opts.pingInterval,
+        pingTimeout: opts.pingTimeout,
+        maxPayload: opts.maxHttpBufferSize,
+      }),
+    );
+    if (opts.initialPacket !== undefined) this.sendPacket('message', opts.initialPacket);
+    this.emit('open');
+    if (this.protocol === 3) {
+      // v3: the client pings, the server answers and expects the next ping in time
+      this.awaitingPong = true;
+      this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, opts.pingInterval + opts.pingTimeout);
+    } else {
+      this.pingIntervalTimer = setTimeout(this.onPingIntervalBound, opts.pingInterval);
+    }
+  }
+
+  private sendPing(): void {
+    if (this.readyState === 'closed') return;
+    this.hasRefreshedPingTimeout = false;
+    this.sendPacket('ping');
+    this.awaitingPong = true;
+    if (this.pingTimeoutTimer === null) {
+      this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, this.server.opts.pingTimeout);
+    } else {
+      this.pingTimeoutTimer.refresh();
+    }
+  }
+
+  private onPingTimeout(): void {
+    if (!this.awaitingPong || this.readyState === 'closed') return;
+    this.onClose('ping timeout');
+  }
+
+  private onPacket(packet: IncomingPacket): void {
+    if (this.readyState !== 'open') {
+      if (log.enabled) log('packet received with closed socket');
+      return;
+    }
+    this.emit('packet', packet);
+    if (this.protocol === 4 && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
+      // the pong may be queued behind this packet: give it a full timeout once
+      this.pingTimeoutTimer!.refresh();
+      this.hasRefreshedPingTimeout = true;
+    }
+    switch (packet.type) {
+      case 'ping':
+        if (this.protocol !== 3) {
+          this.onError(new Error('invalid heartbeat direction'));
+          return;
+        }
+        this.pingTimeoutTimer!.refresh();
+        this.sendPacket('pong');
+        this.emit('heartbeat');
+        break;
+      case 'pong':
+        if (this.protocol === 3) {
+          this.onError(new Error('invalid heartbeat direction'));
+          return;
+        }
+        this.awaitingPong = false;
+        this.pingIntervalTimer!.refresh();
+        this.emit('heartbeat');
+        break;
+      case 'error':
+        this.onClose('parse error');
+        break;
+      case 'message':
+        this.emit('data', packet.data);
+        this.emit('message', packet.data);
+        break;
+    }
+  }
+
+  private onError(err: Error): void {
+    if (log.enabled) log('transport error: %s', err.message);
+    this.onClose('transport error', err);
+  }
+
+  private setTransport(transport: Transport): void {
+    this.transport = transport;
+    transport.once('error', this.onTransportError);
+    transport.on('ready', this.onTransportReady);
+    transport.on('packet', this.onTransportPacket);
+    transport.once('close', this.onTransportClose);
+    this.cleanupTransport = () => {
+      transport.removeListener('error', this.onTransportError);
+      transport.removeListener('ready', this.onTransportReady);
+      transport.removeListener('packet', this.onTransportPacket);
+      transport.removeListener('close', this.onTransportClose);
+    };
+  }
+
+  /**
+   * Starts probing a WebSocket for an upgrade (server use).
+   * @param transport the new WebSocket transport
+   */
+  maybeUpgrade(transport: Transport): void {
+    this.upgrading = true;
+    let next: Transport | null = transport;
+    let checkTimer: NodeJS.Timeout | undefined;
+    const upgradeTimer = setTimeout(() => {
+      if (log.enabled) log('client did not complete upgrade - closing transport');
+      cleanup();
+      if (transport.readyState === 'open') transport.close();
+    }, this.server.opts.upgradeTimeout);
+    // force a polling cycle so the client can complete the upgrade quickly
+    const check = (): void => {
+      if (this.transport.name === 'polling' && this.transport.writable) {
+        this.transport.send([{ type: 'noop' }]);
+      }
+    };
+    const onPacket = (packet: IncomingPacket): void => {
+      if (packet.type === 'ping' && packet.data === 'probe') {
+        transport.send([{ type: 'pong', data: 'probe' }]);
+        this.emit('upgrading', transport);
+        clearInterval(checkTimer);
+        checkTimer = setInterval(check, 100);
+      } else if (packet.type === 'upgrade' && this.readyState !== 'closed') {
+        cleanup();
+        this.transport.discard();
+        this.upgraded = true;
+        this.clearTransport();
+        this.setTransport(transport);
+        this.emit('upgrade', transport);
+        this.flush();
+        if (this.readyState === 'closing') {
+          transport.close(() => this.onClose('forced close'));
+        }
+      } else {
+        cleanup();
+        transport.close();
+      }
+    };
+    const onError = (): void => {
+      cleanup();
+      if (next) next.close();
+      next = null;
+    };
+    const cleanup = (): void => {
+      this.upgrading = false;
+      clearInterval(checkTimer);
+      clearTimeout(upgradeTimer);
+      transport.removeListener('packet', onPacket);
+      transport.removeListener('close', onError);
+      transport.removeListener('error', onError);
+      this.removeListener('close', onError);
+    };
+    transport.on('packet', onPacket);
+    transport.once('close', onError);
+    transport.once('error', onError);
+    this.once('close', onError);
+  }
+
+  private clearTransport(): void {
+    if (this.cleanupTransport) {
+      this.cleanupTransport();
+      this.cleanupTransport = null;
+    }
+    // silence errors of the discarded transport
+    this.transport.on('error', ignore);
+    this.transport.close();
+    // like the reference, an outstanding v4 ping no longer times out (the next pong resumes pinging)
+    if (this.protocol === 4) this.awaitingPong = false;
+  }
+
+  /**
+   * Closes the session (transport closed or lost).
+   * @param reason close reason
+   * @param description error or detail
+   */
+  private onClose(reason: string, description?: unknown): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    if (this.pingIntervalTimer) clearTimeout(this.pingIntervalTimer);
+    if (this.pingTimeoutTimer) clearTimeout(this.pingTimeoutTimer);
+    this.awaitingPong = false;
+    // keep the buffer readable in 'close' listeners
+    process.nextTick(() => {
+      this.writeBuffer = [];
+    });
+    this.packetsFn = [];
+    this.clearTransport();
+    this.emit('close', reason, description);
+  }
+
+  /**
+   * Sends a message.
+   * @param data text or binary
+   * @param options `compress`, `shared` (a {@link SharedFrame} common to all recipients)
+   * @param callback called once written to the transport
+   * @returns this
+   */
+  send(data: string | Uint8Array, options?: SendOptions | (() => void), callback?: () => void): this {
+    this.sendPacket('message', data, options, callback);
+    return this;
+  }
+
+  /** Alias of {@link send}. */
+  write(data: string | Uint8Array, options?: SendOptions | (() => void), callback?: () => void): this {
+    this.sendPacket('message', data, options, callback);
+    return this;
+  }
+
+  private sendPacket(
+    type: EnginePacketType,
+    data?: string | Uint8Array,
+    options?: SendOptions | (() => void),
+    callback?: () => void,
+  ): void {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (this.readyState === 'closing' || this.readyState === 'closed') return;
+    const packet: OutgoingPacket = { type, data, options: options ?? DEFAULT_SEND_OPTIONS };
+    this.emit('packetCreate', packet);
+    this.writeBuffer.push(packet);
+    if (typeof callback === 'function') this.packetsFn.push(callback);
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.readyState === 'closed' || !this.transport.writable || this.writeBuffer.length === 0) return;
+    this.emit('flush', this.writeBuffer);
+    this.server.emit('flush', this, this.writeBuffer);
+    const wbuf = this.writeBuffer;
+    this.writeBuffer = [];
+    let onSent: (() => void) | undefined;
+    if (this.packetsFn.length > 0) {
+      const fns = this.packetsFn;
+      this.packetsFn = [];
+      onSent = () => {
+        for (let i = 0; i < fns.length; i++) fns[i]!();
+      };
+    }
+    this.transport.send(wbuf, onSent);
+    this.emit('drain');
+    this.server.emit('drain', this);
+  }
+
+  private getAvailableUpgrades(): string[] {
+    const opts = this.server.opts;
+    if (!opts.allowUpgrades || this.transport.name !== 'polling') return [];
+    return opts.transports.includes('websocket') ? ['websocket'] : [];
+  }
+
+  /**
+   * Closes the session gracefully: buffered packets are flushed first.
+   * @param discard close the transport without a close packet
+   * @returns this
+   */
+  close(discard?: boolean): this {
+    if (discard && (this.readyState === 'open' || this.readyState === 'closing')) {
+      this.closeTransport(discard);
+      return this;
+    }
+    if (this.readyState !== 'open') return this;
+    this.readyState = 'closing';
+    if (this.writeBuffer.length > 0) {
+      this.once('drain', () => this.closeTransport(discard));
+      return this;
+    }
+    this.closeTransport(discard);
+    return this;
+  }
+
+  private closeTransport(discard?: boolean): void {
+    if (discard) this.transport.discard();
+    this.transport.close(() => this.onClose('forced close'));
+  }
+}
+
+function ignore(): void {}
+
+/** Options of packets sent without options (compression allowed). */
+const DEFAULT_SEND_OPTIONS: SendOptions = Object.freeze({ compress: true });

@@ -1,0 +1,178 @@
+/**
+ * The transport contract shared by polling and WebSocket: receives raw data, decodes it
+ * into packets for the session, and writes batches of packets.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import createDebug from 'debug';
+import { DecodeError } from '../protocol/errors.js';
+import { decodeEnginePacket, type EnginePacket, type EnginePacketType } from '../protocol/engine-packet.js';
+import { decodePacketV3 } from '../protocol/engine-v3.js';
+import type { TransportName } from './options.js';
+
+const log = createDebug('socketeer:engine:transport');
+
+/** A frame stored once and written to every recipient of one broadcast packet. */
+export interface SharedFrame {
+  /** the WebSocket frame (header + payload buffers), built by the first recipient */
+  ws?: Buffer[];
+}
+
+/** Per-packet send options. */
+export interface SendOptions {
+  /** compress this packet (default true) */
+  compress?: boolean;
+  /** object shared by every recipient of one broadcast packet (frame once, write many) */
+  shared?: SharedFrame;
+}
+
+/** A packet waiting to be written. */
+export interface OutgoingPacket {
+  type: EnginePacketType;
+  data?: string | Uint8Array;
+  options?: SendOptions;
+}
+
+/** A decoded incoming packet; `error` stands for undecodable input. */
+export interface IncomingPacket {
+  type: EnginePacketType | 'error';
+  data?: string | Uint8Array | ArrayBuffer;
+}
+
+/** The request as seen by the engine: the parsed query is kept, nothing else is added. */
+export interface EngineRequest extends IncomingMessage {
+  /** query parameters of the request URL (last value wins) */
+  _query: Record<string, string>;
+  /** set while an upgrade request is handed to its transport */
+  websocket?: WebSocket;
+}
+
+/** The packet emitted for input that cannot be decoded. */
+export const PARSE_ERROR_PACKET: IncomingPacket = Object.freeze({ type: 'error', data: 'parser error' }) as IncomingPacket;
+
+/**
+ * Base class of the transports. Events: `packet`, `error`, `close`, `ready` (writable again),
+ * `headers` (polling replies).
+ */
+export abstract class Transport extends EventEmitter {
+  /** transport name */
+  abstract readonly name: TransportName;
+  /** whether WebSocket upgrades are handled by this transport */
+  readonly handlesUpgrades: boolean = false;
+  /** whether a batch of packets can be written now */
+  writable = false;
+  /** transport state */
+  readyState: 'open' | 'closing' | 'closed' = 'open';
+  /** set during an upgrade: the transport may close without a close packet */
+  discarded = false;
+  /** Engine.IO protocol revision */
+  readonly protocol: 3 | 4;
+  /** false when the client asked for base64 binary (`b64` query parameter) */
+  readonly supportsBinary: boolean;
+  /** session id, set when the session opens */
+  sid = '';
+
+  /**
+   * @param req the request that created the transport
+   */
+  constructor(req: EngineRequest) {
+    super();
+    this.protocol = req._query.EIO === '4' ? 4 : 3;
+    this.supportsBinary = !req._query.b64;
+  }
+
+  /** Marks the transport as discarded (being replaced by an upgrade). */
+  discard(): void {
+    this.discarded = true;
+  }
+
+  /**
+   * Handles a further HTTP request of the session (polling only).
+   * @param _req the request
+   * @param _res its response
+   */
+  onRequest(_req: EngineRequest, _res?: ServerResponse): void {}
+
+  /**
+   * Closes the transport.
+   * @param fn called once closed (or once the close is flushed)
+   */
+  close(fn?: () => void): void {
+    if (this.readyState === 'closed' || this.readyState === 'closing') return;
+    this.readyState = 'closing';
+    this.doClose(fn ?? noop);
+  }
+
+  /**
+   * Writes a batch of packets; `writable` is false until it may write again.
+   * @param packets the batch (may be appended to)
+   * @param onSent called once the batch is handed to the OS
+   */
+  abstract send(packets: OutgoingPacket[], onSent?: () => void): void;
+
+  protected abstract doClose(fn: () => void): void;
+
+  /**
+   * Reports a transport failure (emitted only if someone listens).
+   * @param msg error message
+   * @param desc detail (an error or text)
+   */
+  protected onError(msg: string, desc?: unknown): void {
+    if (this.listenerCount('error') > 0) {
+      const err = new Error(msg) as Error & { type: string; description: unknown };
+      err.type = 'TransportError';
+      err.description = desc;
+      this.emit('error', err);
+    } else if (log.enabled) {
+      log('ignored transport error %s (%s)', msg, desc);
+    }
+  }
+
+  /**
+   * Decodes one packet and hands it to the session. A decode failure becomes an `error`
+   * packet (the session closes with `parse error`); an exception thrown by a listener
+   * closes the session with `transport error` instead of escaping.
+   * @param data a text frame / payload piece, or binary data
+   */
+  protected onData(data: string | Buffer): void {
+    let packet: IncomingPacket;
+    try {
+      packet = this.protocol === 4 ? decodeEnginePacket(data) : decodePacketV3(data);
+    } catch (err) {
+      if (log.enabled) log('decode error: %s', (err as Error).message);
+      packet = PARSE_ERROR_PACKET;
+    }
+    this.dispatch(packet);
+  }
+
+  /**
+   * Emits one packet, containing exceptions thrown by listeners.
+   * @param packet the packet
+   */
+  protected dispatch(packet: IncomingPacket): void {
+    try {
+      this.emit('packet', packet);
+    } catch (err) {
+      try {
+        if (err instanceof DecodeError) {
+          this.emit('packet', PARSE_ERROR_PACKET);
+        } else {
+          if (log.enabled) log('listener error: %s', (err as Error)?.message);
+          this.onError('listener error', err);
+        }
+      } catch (again) {
+        if (log.enabled) log('error while closing after a listener error: %s', (again as Error)?.message);
+      }
+    }
+  }
+
+  /** Marks the transport closed and notifies the session. */
+  protected onClose(): void {
+    this.readyState = 'closed';
+    this.emit('close');
+  }
+}
+
+/** Does nothing. */
+export function noop(): void {}
