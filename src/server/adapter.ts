@@ -1,0 +1,444 @@
+/**
+ * The adapter of a namespace: who is in which room, and how a packet reaches the sockets selected by rooms.
+ * One adapter instance exists per namespace (`nsp.adapter`). The base class below does all of it for the
+ * sockets of this process; `adapters/memory.ts` adds session persistence and is the embedded default.
+ *
+ * ```ts
+ * import { Server } from 'socketeer';
+ * import { MyClusterAdapter } from './my-cluster-adapter.js';
+ * const io = new Server({ adapter: MyClusterAdapter }); // a class, or `(nsp) => adapter`
+ * ```
+ *
+ * ## Writing a distributed adapter
+ * Extend {@link Adapter} (or `MemoryAdapter`) and keep the local behaviour by calling `super`:
+ * - `init()` / `close()`: connect to / disconnect from the bus (may return a Promise).
+ * - `serverCount()`: how many servers share the bus (this one included); broadcast acknowledgements wait for
+ *   one `clientCountCallback` per server.
+ * - `broadcast(packet, opts)`: unless `opts.flags.local`, publish `{ packet, opts }` (rooms and except as arrays),
+ *   then `super.broadcast(packet, opts)`; a receiving server calls `super.broadcast()` with the decoded options.
+ * - `broadcastWithAck(packet, opts, clientCountCallback, ack)`: publish with a request id; each other server
+ *   runs `super.broadcastWithAck()` and sends back its client count, then every client response; call
+ *   `clientCountCallback(n)` once per server and `ack(response)` once per client response.
+ * - `fetchSockets(opts)`: the local sockets, plus `SocketDetails` (`{ id, handshake, rooms, data }`) from the others;
+ *   wait for `serverCount() - 1` replies (or a timeout). Honour `opts.flags.local`.
+ * - `addSockets` / `delSockets` / `disconnectSockets`: apply locally and publish (unless `local`).
+ * - `serverSideEmit(packet)`: `packet` is `[event, ...args]`, possibly ending with an ack callback
+ *   `(err, responses[])`; deliver to the other servers' `nsp._onServerSideEmit(args)`.
+ * - `persistSession(session)` / `restoreSession(pid, offset)`: store sessions and the broadcast packets (with
+ *   their offsets) where every server can read them, to offer connection state recovery across servers.
+ * - Room events `create-room`, `delete-room`, `join-room`, `leave-room` fire for local changes.
+ * The `rooms` and `sids` maps only ever describe the sockets of this process.
+ */
+import { EventEmitter } from 'node:events';
+import type { Packet } from '../protocol/index.js';
+import type { EngineSendOptions } from './engine.js';
+import type { Handshake } from './socket-types.js';
+
+/** A socket id (the Socket.IO id, not the Engine.IO one). */
+export type SocketId = string;
+/** A private session id, used to recover a session. */
+export type PrivateSessionId = string;
+/** A room name. */
+export type Room = string;
+
+/** Modifiers of a broadcast. */
+export interface BroadcastFlags {
+  /** Drop the packet for clients whose transport is not writable. */
+  volatile?: boolean;
+  /** Whether the transport may compress the packet. */
+  compress?: boolean;
+  /** Only reach the sockets of this server. */
+  local?: boolean;
+  broadcast?: boolean;
+  binary?: boolean;
+  /** Acknowledgement timeout, in ms. */
+  timeout?: number;
+}
+
+/** Who a broadcast reaches: sockets in any of `rooms` (all when empty), minus those in any of `except`. */
+export interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** What is kept of a socket when its connection is lost, for connection state recovery. */
+export interface SessionToPersist {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+}
+
+/** A restored session, with the event arguments (offset last) the client missed. */
+export type Session = SessionToPersist & { missedPackets: unknown[][] };
+
+/** A socket of another server, as returned by a distributed `fetchSockets()`. */
+export interface SocketDetails<SocketData = any> {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Room[];
+  data: SocketData;
+}
+
+/** Options of a write of already encoded packet parts to one client. */
+export interface WriteOptions extends EngineSendOptions {
+  /** The parts are already encoded. */
+  preEncoded?: boolean;
+  /** Drop the packet if the transport is not writable. */
+  volatile?: boolean;
+  /** One engine send-options object per encoded part, each with its own shared frame (broadcasts). */
+  parts?: EngineSendOptions[];
+}
+
+/** The encoder every adapter uses (`nsp.server.encoder`). */
+export interface PacketEncoder {
+  /**
+   * @param packet the packet
+   * @returns the header text followed by the binary attachments
+   */
+  encode(packet: Packet): Array<string | Uint8Array>;
+}
+
+/** The parts of a local socket an adapter uses. */
+export interface AdapterSocket {
+  readonly id: SocketId;
+  readonly client: { writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void };
+  readonly acks: Map<number, (...args: any[]) => void>;
+  notifyOutgoingListeners(packet: Packet): void;
+  join(rooms: Room | Room[]): unknown;
+  leave(room: Room): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/** The parts of a namespace an adapter uses. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: Map<SocketId, any>;
+  _ids: number;
+  readonly server: { readonly encoder: PacketEncoder; readonly opts: Record<string, any> };
+  _onServerSideEmit(args: any[]): void;
+}
+
+/** An adapter class, or a factory called with the namespace. */
+export type AdapterConstructor = (new (nsp: any) => Adapter) | ((nsp: any) => Adapter);
+
+const EMPTY_SET: ReadonlySet<SocketId> = new Set();
+const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
+
+/**
+ * Creates the write options of a broadcast: one shared frame per encoded part.
+ * @param count number of encoded parts
+ * @param flags the broadcast flags
+ */
+export function broadcastWriteOptions(count: number, flags: BroadcastFlags): WriteOptions {
+  const compress = flags.compress !== false;
+  const parts: EngineSendOptions[] = new Array(count);
+  for (let i = 0; i < count; i++) parts[i] = { compress, shared: {} };
+  return { preEncoded: true, volatile: flags.volatile, compress, parts };
+}
+
+/**
+ * The adapter of one namespace for the sockets of this process, with the method names and argument shapes of
+ * `socket.io-adapter`'s `Adapter`. Every method a distributed adapter overrides is listed in the module doc.
+ */
+export class Adapter extends EventEmitter {
+  /** The namespace. */
+  readonly nsp: any;
+  /** Room name → ids of the local sockets in it. */
+  rooms: Map<Room, Set<SocketId>> = new Map();
+  /** Socket id → the rooms it is in (local sockets only). */
+  sids: Map<SocketId, Set<Room>> = new Map();
+  /** The packet encoder of the server. */
+  protected readonly encoder: PacketEncoder;
+
+  /** @param nsp the namespace this adapter serves */
+  constructor(nsp: any) {
+    super();
+    this.nsp = nsp;
+    this.encoder = (nsp as AdapterNamespace).server.encoder;
+  }
+
+  /** Called once the adapter is created (connect to the bus here). */
+  init(): Promise<void> | void {}
+
+  /** Called when the namespace or server closes. */
+  close(): Promise<void> | void {}
+
+  /** @returns the number of servers sharing the rooms (1: this one) */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  /**
+   * Adds a socket to rooms.
+   * @param id the socket id
+   * @param rooms the rooms
+   */
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
+    let socketRooms = this.sids.get(id);
+    if (socketRooms === undefined) {
+      socketRooms = new Set();
+      this.sids.set(id, socketRooms);
+    }
+    for (const room of rooms) {
+      socketRooms.add(room);
+      let members = this.rooms.get(room);
+      if (members === undefined) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit('create-room', room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit('join-room', room, id);
+      }
+    }
+  }
+
+  /**
+   * Removes a socket from a room.
+   * @param id the socket id
+   * @param room the room
+   */
+  del(id: SocketId, room: Room): Promise<void> | void {
+    this.sids.get(id)?.delete(room);
+    this.removeFromRoom(room, id);
+  }
+
+  private removeFromRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (members === undefined) return;
+    if (members.delete(id)) this.emit('leave-room', room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
+  }
+
+  /**
+   * Removes a socket from all its rooms.
+   * @param id the socket id
+   */
+  delAll(id: SocketId): void {
+    const socketRooms = this.sids.get(id);
+    if (socketRooms === undefined) return;
+    for (const room of socketRooms) this.removeFromRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  /**
+   * Sends a packet to the matching local sockets. The packet is encoded once; each encoded part gets one
+   * shared frame so that the websocket transport frames it once for all recipients.
+   * @param packet the packet (its `nsp` is set here)
+   * @param opts rooms, except and flags
+   */
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const flags = opts.flags || EMPTY_FLAGS;
+    packet.nsp = this.nsp.name;
+    const encoded = this.encoder.encode(packet);
+    const writeOpts = broadcastWriteOptions(encoded.length, flags);
+    const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
+    const except = this.computeExceptSids(opts.except);
+    const rooms = opts.rooms;
+    if (rooms.size === 0) {
+      for (const socket of sockets.values()) {
+        if (except.size !== 0 && except.has(socket.id)) continue;
+        socket.notifyOutgoingListeners(packet);
+        socket.client.writeToEngine(encoded, writeOpts);
+      }
+      return;
+    }
+    if (rooms.size === 1) {
+      for (const room of rooms) {
+        const members = this.rooms.get(room);
+        if (members === undefined) return;
+        for (const id of members) {
+          if (except.size !== 0 && except.has(id)) continue;
+          const socket = sockets.get(id);
+          if (socket === undefined) continue;
+          socket.notifyOutgoingListeners(packet);
+          socket.client.writeToEngine(encoded, writeOpts);
+        }
+      }
+      return;
+    }
+    const seen = new Set<SocketId>();
+    for (const room of rooms) {
+      const members = this.rooms.get(room);
+      if (members === undefined) continue;
+      for (const id of members) {
+        if (seen.has(id) || except.has(id)) continue;
+        const socket = sockets.get(id);
+        if (socket === undefined) continue;
+        seen.add(id);
+        socket.notifyOutgoingListeners(packet);
+        socket.client.writeToEngine(encoded, writeOpts);
+      }
+    }
+  }
+
+  /**
+   * Sends a packet expecting one acknowledgement per matching socket.
+   * @param packet the packet (its `nsp` and `id` are set here)
+   * @param opts rooms, except and flags
+   * @param clientCountCallback called once per server with the number of clients reached
+   * @param ack called with each client response
+   */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: any[]) => void,
+  ): void {
+    const flags = opts.flags || EMPTY_FLAGS;
+    packet.nsp = this.nsp.name;
+    // one id for every recipient: the counter is shared by the namespace, so it cannot collide
+    packet.id = this.nsp._ids++;
+    const encoded = this.encoder.encode(packet);
+    const writeOpts = broadcastWriteOptions(encoded.length, flags);
+    const id = packet.id!;
+    let clientCount = 0;
+    this.apply(opts, (socket) => {
+      clientCount++;
+      socket.acks.set(id, ack);
+      socket.notifyOutgoingListeners(packet);
+      socket.client.writeToEngine(encoded, writeOpts);
+    });
+    clientCountCallback(clientCount);
+  }
+
+  /**
+   * @param rooms the rooms (all sockets when empty)
+   * @returns the ids of the matching sockets
+   */
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const sids = new Set<SocketId>();
+    this.apply({ rooms }, (socket) => {
+      sids.add(socket.id);
+    });
+    return Promise.resolve(sids);
+  }
+
+  /**
+   * @param id a socket id
+   * @returns the rooms of the socket, if it is known
+   */
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  /**
+   * @param opts rooms, except and flags
+   * @returns the matching sockets (local `Socket`s, or `SocketDetails` from other servers)
+   */
+  fetchSockets(opts: BroadcastOptions): Promise<any[]> {
+    const sockets: AdapterSocket[] = [];
+    this.apply(opts, (socket) => {
+      sockets.push(socket);
+    });
+    return Promise.resolve(sockets);
+  }
+
+  /**
+   * Makes the matching sockets join rooms.
+   * @param opts rooms, except and flags
+   * @param rooms the rooms to join
+   */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => {
+      socket.join(rooms);
+    });
+  }
+
+  /**
+   * Makes the matching sockets leave rooms.
+   * @param opts rooms, except and flags
+   * @param rooms the rooms to leave
+   */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => {
+      for (const room of rooms) socket.leave(room);
+    });
+  }
+
+  /**
+   * Disconnects the matching sockets.
+   * @param opts rooms, except and flags
+   * @param close whether to close the underlying connections too
+   */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.apply(opts, (socket) => {
+      socket.disconnect(close);
+    });
+  }
+
+  /**
+   * Calls `callback` for each matching local socket, at most once per socket.
+   * @param opts rooms (all sockets when empty) and except
+   * @param callback called with each socket
+   */
+  protected apply(opts: BroadcastOptions, callback: (socket: AdapterSocket) => void): void {
+    const rooms = opts.rooms;
+    const except = this.computeExceptSids(opts.except);
+    const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
+    if (rooms.size) {
+      const ids = new Set<SocketId>();
+      for (const room of rooms) {
+        const members = this.rooms.get(room);
+        if (members === undefined) continue;
+        for (const id of members) {
+          if (ids.has(id) || except.has(id)) continue;
+          const socket = sockets.get(id);
+          if (socket) {
+            callback(socket);
+            ids.add(id);
+          }
+        }
+      }
+    } else {
+      for (const id of this.sids.keys()) {
+        if (except.has(id)) continue;
+        const socket = sockets.get(id);
+        if (socket) callback(socket);
+      }
+    }
+  }
+
+  /**
+   * @param exceptRooms rooms to exclude
+   * @returns the ids of the local sockets in any of them
+   */
+  protected computeExceptSids(exceptRooms: Set<Room> | undefined): ReadonlySet<SocketId> {
+    if (exceptRooms === undefined || exceptRooms.size === 0) return EMPTY_SET;
+    const exceptSids = new Set<SocketId>();
+    for (const room of exceptRooms) {
+      const members = this.rooms.get(room);
+      if (members !== undefined) for (const sid of members) exceptSids.add(sid);
+    }
+    return exceptSids;
+  }
+
+  /**
+   * Sends an event to the other servers. This process is alone: an ack callback (last element) is called with
+   * no responses.
+   * @param packet `[event, ...args]`, possibly ending with an ack callback `(err, responses)`
+   */
+  serverSideEmit(packet: any[]): void {
+    const ack = packet[packet.length - 1];
+    if (typeof ack === 'function') process.nextTick(ack, null, []);
+  }
+
+  /**
+   * Stores a session for connection state recovery (no-op here).
+   * @param session the session
+   */
+  persistSession(session: SessionToPersist): void | Promise<void> {}
+
+  /**
+   * Restores a session (none here).
+   * @param pid the private session id
+   * @param offset the offset of the last packet the client received
+   * @returns the session and the packets it missed, or null
+   */
+  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | Session | null {
+    return null;
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * Broadcast operators: immutable selections of sockets (rooms, exceptions, flags) on which to emit or act.
+ *
+ * ```ts
+ * io.to('room1').except('room2').timeout(1000).emit('ping', (err, responses) => {});
+ * const sockets = await io.in('room1').fetchSockets();
+ * io.in('room1').socketsJoin('room2');
+ * ```
+ */
+import { PacketType, type Packet } from '../protocol/index.js';
+import type { Adapter, BroadcastFlags, Room, SocketDetails, SocketId } from './adapter.js';
+import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  EventNames,
+  EventNamesWithError,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  TypedEventBroadcaster,
+} from './typed-events.js';
+
+/** Flags of a broadcast operator. */
+export type OperatorFlags = BroadcastFlags & { expectSingleResponse?: boolean };
+
+const NO_ROOMS: Set<Room> = new Set();
+
+/**
+ * A selection of sockets to emit to or act on. Every modifier returns a new operator.
+ */
+export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
+  /**
+   * @param adapter the adapter of the namespace
+   * @param rooms the targeted rooms (all sockets when empty)
+   * @param exceptRooms the excluded rooms
+   * @param flags the modifiers
+   */
+  constructor(
+    private readonly adapter: Adapter,
+    private readonly rooms: Set<Room> = NO_ROOMS,
+    private readonly exceptRooms: Set<Room> = NO_ROOMS,
+    private readonly flags: OperatorFlags = {},
+  ) {}
+
+  /**
+   * Targets a room (or rooms); a socket in several of them is reached once.
+   * @param room a room or an array of rooms
+   * @returns a new operator
+   */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const rooms = new Set(this.rooms);
+    if (Array.isArray(room)) for (const r of room) rooms.add(r);
+    else rooms.add(room);
+    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+  }
+
+  /**
+   * Targets a room (or rooms). Alias of {@link to}.
+   * @param room a room or an array of rooms
+   * @returns a new operator
+   */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /**
+   * Excludes the sockets in a room (or rooms).
+   * @param room a room or an array of rooms
+   * @returns a new operator
+   */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const exceptRooms = new Set(this.exceptRooms);
+    if (Array.isArray(room)) for (const r of room) exceptRooms.add(r);
+    else exceptRooms.add(room);
+    return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags);
+  }
+
+  /**
+   * Sets the compress flag.
+   * @param compress whether the transport may compress the packet
+   * @returns a new operator
+   */
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, compress });
+  }
+
+  /** The packet may be dropped for clients that are not ready to receive it. A new operator. */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, volatile: true });
+  }
+
+  /** Only the sockets of this server. A new operator. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, local: true });
+  }
+
+  /**
+   * Sets the acknowledgement timeout: the callback then gets `(err, responses)`.
+   * @param timeout in ms
+   * @returns a new operator
+   */
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, timeout });
+  }
+
+  /**
+   * Emits an event to the selected sockets. With a callback last, collects one acknowledgement per socket
+   * (across servers) and calls it with `(err, responses)` once all arrived or the timeout expired.
+   * @param ev the event name
+   * @param args the arguments, possibly ending with the acknowledgement callback
+   * @returns true
+   * @throws Error if the event name is reserved
+   */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: '/', data };
+    if (typeof data[data.length - 1] !== 'function') {
+      this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
+      return true;
+    }
+    const ack = data.pop() as (...args: any[]) => void;
+    const flags = this.flags;
+    const adapter = this.adapter;
+    let timedOut = false;
+    const responses: unknown[] = [];
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const packetId = packet.id;
+      if (packetId !== undefined) {
+        for (const socket of adapter.nsp.sockets.values()) socket.acks.delete(packetId);
+      }
+      ack.call(this, new Error('operation has timed out'), flags.expectSingleResponse ? null : responses);
+    }, flags.timeout);
+    let expectedServerCount = -1;
+    let actualServerCount = 0;
+    let expectedClientCount = 0;
+    const checkCompleteness = () => {
+      if (!timedOut && expectedServerCount === actualServerCount && responses.length === expectedClientCount) {
+        clearTimeout(timer);
+        ack.call(this, null, flags.expectSingleResponse ? responses[0] : responses);
+      }
+    };
+    adapter.broadcastWithAck(
+      packet,
+      { rooms: this.rooms, except: this.exceptRooms, flags },
+      (clientCount) => {
+        expectedClientCount += clientCount;
+        actualServerCount++;
+        checkCompleteness();
+      },
+      (clientResponse) => {
+        responses.push(clientResponse);
+        checkCompleteness();
+      },
+    );
+    adapter.serverCount().then((serverCount) => {
+      expectedServerCount = serverCount;
+      checkCompleteness();
+    });
+    return true;
+  }
+
+  /**
+   * Emits an event and waits for the acknowledgements of all the selected sockets.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns the responses; rejects with an Error carrying `responses` on timeout
+   */
+  emitWithAck<Ev extends EventNamesWithError<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
+    return new Promise((resolve, reject) => {
+      args.push((err: (Error & { responses?: unknown }) | null, responses: any) => {
+        if (err) {
+          err.responses = responses;
+          return reject(err);
+        }
+        return resolve(responses);
+      });
+      (this.emit as (ev: string, ...args: any[]) => boolean)(ev as string, ...args);
+    });
+  }
+
+  /**
+   * Gets the ids of the selected sockets.
+   * @deprecated use {@link fetchSockets}
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    if (!this.adapter) {
+      throw new Error('No adapter for this namespace, are you trying to get the list of clients of a dynamic namespace?');
+    }
+    return this.adapter.sockets(this.rooms);
+  }
+
+  /**
+   * @returns the selected sockets: local `Socket` instances and `RemoteSocket`s of other servers
+   */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.adapter
+      .fetchSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags })
+      .then((sockets) =>
+        sockets.map((socket) => (socket.server ? socket : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket))),
+      );
+  }
+
+  /**
+   * Makes the selected sockets join rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsJoin(room: Room | Room[]): void {
+    this.adapter.addSockets(
+      { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
+      Array.isArray(room) ? room : [room],
+    );
+  }
+
+  /**
+   * Makes the selected sockets leave rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsLeave(room: Room | Room[]): void {
+    this.adapter.delSockets(
+      { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
+      Array.isArray(room) ? room : [room],
+    );
+  }
+
+  /**
+   * Disconnects the selected sockets.
+   * @param close whether to close the underlying connections too
+   */
+  disconnectSockets(close = false): void {
+    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close);
+  }
+}
+
+/**
+ * A socket as returned by `fetchSockets()` when it lives on another server (or its local counterpart's subset).
+ */
+export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: SocketData;
+  private readonly operator: BroadcastOperator<EmitEvents, SocketData>;
+
+  /**
+   * @param adapter the adapter of the namespace
+   * @param details what the other server sent about the socket
+   */
+  constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
+    this.id = details.id;
+    this.handshake = details.handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data;
+    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), NO_ROOMS, {
+      expectSingleResponse: true,
+    });
+  }
+
+  /**
+   * Sets the acknowledgement timeout of the next emit.
+   * @param timeout in ms
+   */
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
+    return this.operator.timeout(timeout);
+  }
+
+  /**
+   * Emits an event to this socket.
+   * @param ev the event name
+   * @param args the arguments
+   */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator.emit(ev, ...args);
+  }
+
+  /**
+   * Joins rooms.
+   * @param room a room or an array of rooms
+   */
+  join(room: Room | Room[]): void {
+    return this.operator.socketsJoin(room);
+  }
+
+  /**
+   * Leaves a room.
+   * @param room the room
+   */
+  leave(room: Room): void {
+    return this.operator.socketsLeave(room);
+  }
+
+  /**
+   * Disconnects this socket.
+   * @param close whether to close the underlying connection too
+   */
+  disconnect(close = false): this {
+    this.operator.disconnectSockets(close);
+    return this;
+  }
+}

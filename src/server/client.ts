@@ -1,0 +1,242 @@
+/**
+ * One Engine.IO connection seen from the Socket.IO layer: decodes its messages, routes each packet to the
+ * socket of its namespace, handles CONNECT, enforces `connectTimeout` and the fatal protocol violations.
+ *
+ * Bytes in: `conn 'message'` → {@link Client.ondata} → `SocketDecoder` → {@link Client.ondecoded} →
+ * `socket._onpacket()`. Bytes out: `socket.packet()` → {@link Client._packet} → `encodeSocketPacket` → `conn.send()`.
+ */
+import type { IncomingMessage } from 'node:http';
+import debugModule from 'debug';
+import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
+import type { SocketId, WriteOptions } from './adapter.js';
+import type { EngineConnection } from './engine.js';
+import type { Namespace } from './namespace.js';
+import type { Server } from './server.js';
+import type { Socket } from './socket.js';
+import type { DisconnectReason } from './socket-types.js';
+import type { DefaultEventsMap, EventsMap } from './typed-events.js';
+
+const debug = debugModule('socketeer:client');
+
+function deliver(socket: Socket, packet: Packet): void {
+  socket._onpacket(packet);
+}
+
+/**
+ * The Socket.IO view of one Engine.IO connection, shared by its sockets (one per namespace).
+ */
+export class Client<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> {
+  /** The Engine.IO connection. */
+  readonly conn: EngineConnection;
+  /** The Engine.IO id (private: never sent to other clients). */
+  readonly id: string;
+  /** The server. */
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  private readonly decoder: SocketDecoder;
+  private readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** Namespaces whose CONNECT is being processed (a second CONNECT meanwhile is a violation). */
+  private readonly connecting = new Set<string>();
+  private connectTimeout: NodeJS.Timeout | undefined;
+
+  /**
+   * @param server the server
+   * @param conn the Engine.IO connection
+   */
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineConnection) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    this.decoder = new SocketDecoder();
+    this.ondata = this.ondata.bind(this);
+    this.onerror = this.onerror.bind(this);
+    this.onclose = this.onclose.bind(this);
+    conn.on('message', this.ondata);
+    conn.on('error', this.onerror);
+    conn.on('close', this.onclose);
+    this.connectTimeout = setTimeout(() => {
+      this.connectTimeout = undefined;
+      if (this.nsps.size === 0) {
+        if (debug.enabled) debug('no namespace joined yet, close the client');
+        this.close();
+      }
+    }, server._connectTimeout);
+  }
+
+  /** The HTTP request that opened the connection. */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /**
+   * Connects the client to a namespace (static, or created by a dynamic namespace), else replies
+   * `Invalid namespace`.
+   * @param name the namespace
+   * @param auth the CONNECT payload
+   * @internal
+   */
+  connect(name: string, auth: Record<string, unknown> = {}): void {
+    this.connecting.add(name);
+    if (this.server._nsps.has(name)) return this.doConnect(name, auth);
+    this.server._checkNamespace(name, auth, (dynamicNsp) => {
+      if (dynamicNsp) return this.doConnect(name, auth);
+      if (debug.enabled) debug('creation of namespace %s was denied', name);
+      this.connecting.delete(name);
+      this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
+    });
+  }
+
+  private doConnect(name: string, auth: Record<string, unknown>): void {
+    const nsp = this.server.of(name) as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    nsp._add(
+      this,
+      auth,
+      (socket) => {
+        this.connecting.delete(name);
+        this.sockets.set(socket.id, socket);
+        this.nsps.set(nsp.name, socket);
+        if (this.connectTimeout !== undefined) {
+          clearTimeout(this.connectTimeout);
+          this.connectTimeout = undefined;
+        }
+      },
+      () => {
+        this.connecting.delete(name);
+      },
+    );
+  }
+
+  /** Disconnects every namespace, then closes the connection. @internal */
+  _disconnect(): void {
+    for (const socket of this.sockets.values()) socket.disconnect();
+    this.sockets.clear();
+    this.close();
+  }
+
+  /**
+   * Forgets a socket that left its namespace.
+   * @param socket the socket
+   * @internal
+   */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.delete(socket.id)) this.nsps.delete(socket.nsp.name);
+  }
+
+  /** Closes the connection gracefully (queued packets first), reason `forced server close`. @internal */
+  close(): void {
+    this.closeWith('forced server close');
+  }
+
+  private closeWith(reason: DisconnectReason, description?: unknown): void {
+    if (this.conn.readyState === 'open') {
+      if (debug.enabled) debug('forcing transport close (%s)', reason);
+      this.conn.close();
+      this.onclose(reason, description);
+    }
+  }
+
+  /**
+   * Encodes and writes a packet.
+   * @param packet the packet
+   * @param opts write options
+   * @internal
+   */
+  _packet(packet: Packet, opts: WriteOptions = {}): void {
+    if (this.conn.readyState !== 'open') {
+      if (debug.enabled) debug('ignoring packet write %j', packet);
+      return;
+    }
+    const encoded = opts.preEncoded
+      ? (packet as unknown as Array<string | Uint8Array>)
+      : this.server.encoder.encode(packet);
+    this.writeToEngine(encoded, opts);
+  }
+
+  /**
+   * Writes encoded packet parts to the connection (used by adapters: encode once, write to many).
+   * @param encoded the header text and its binary attachments
+   * @param opts write options; `parts[i]` (if set) is used for `encoded[i]`
+   */
+  writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void {
+    const conn = this.conn;
+    if (opts.volatile && !conn.transport.writable) {
+      if (debug.enabled) debug('volatile packet is discarded since the transport is not currently writable');
+      return;
+    }
+    const parts = opts.parts;
+    for (let i = 0; i < encoded.length; i++) conn.send(encoded[i]!, parts !== undefined ? parts[i] : opts);
+  }
+
+  /** Called with each Engine.IO message. */
+  private ondata(data: string | Uint8Array | ArrayBuffer): void {
+    let packet: Packet | null;
+    try {
+      packet = this.decoder.add(data);
+    } catch (err) {
+      if (debug.enabled) debug('invalid packet format: %s', (err as Error).message);
+      for (const socket of this.sockets.values()) socket._onerror(err as Error);
+      this.closeWith('parse error', err);
+      return;
+    }
+    if (packet !== null) this.ondecoded(packet);
+  }
+
+  /** Routes a decoded packet. */
+  private ondecoded(packet: Packet): void {
+    let name = packet.nsp;
+    let auth = packet.data as Record<string, unknown> | undefined;
+    if (this.conn.protocol === 3 && packet.type === PacketType.CONNECT) {
+      // Socket.IO v2 clients put the query of the namespace in its name: /admin?token=1
+      const url = new URL(name, 'https://socket.io');
+      name = url.pathname;
+      auth = Object.fromEntries(url.searchParams);
+    }
+    const socket = this.nsps.get(name);
+    if (socket !== undefined) {
+      if (packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
+        process.nextTick(deliver, socket, packet);
+        return;
+      }
+    } else if (packet.type === PacketType.CONNECT && !this.connecting.has(name)) {
+      this.connect(name, auth);
+      return;
+    }
+    if (debug.enabled) debug('invalid state (packet type: %s)', packet.type);
+    this.close();
+  }
+
+  /** Called on a transport error. */
+  private onerror(err: Error): void {
+    for (const socket of this.sockets.values()) socket._onerror(err);
+    this.conn.close();
+  }
+
+  /**
+   * Called when the connection closes: every socket leaves with the reason.
+   * @param reason the reason
+   * @param description details from the transport
+   */
+  private onclose(reason: DisconnectReason, description?: unknown): void {
+    if (debug.enabled) debug('client close with reason %s', reason);
+    this.destroy();
+    for (const socket of this.sockets.values()) socket._onclose(reason, description);
+    this.sockets.clear();
+    this.decoder.reset();
+  }
+
+  /** Removes the listeners and the timer. */
+  private destroy(): void {
+    this.conn.removeListener('message', this.ondata);
+    this.conn.removeListener('error', this.onerror);
+    this.conn.removeListener('close', this.onclose);
+    if (this.connectTimeout !== undefined) {
+      clearTimeout(this.connectTimeout);
+      this.connectTimeout = undefined;
+    }
+  }
+}

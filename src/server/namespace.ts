@@ -1,0 +1,411 @@
+/**
+ * A namespace: a communication channel with its own event handlers, rooms and middlewares, sharing the
+ * connection of the client with the other namespaces.
+ *
+ * ```ts
+ * const orders = io.of('/orders');
+ * orders.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error('not authorized'))));
+ * orders.on('connection', (socket) => socket.join('room1'));
+ * orders.to('room1').emit('hello');
+ * ```
+ */
+import debugModule from 'debug';
+import type { Adapter, Room, SocketId } from './adapter.js';
+import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+import { Socket } from './socket.js';
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventNamesWithoutAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+  type RemoveAcknowledgements,
+} from './typed-events.js';
+
+const debug = debugModule('socketeer:namespace');
+
+/** An error passed to a middleware's `next`: `message` and `data` reach the client in CONNECT_ERROR. */
+export interface ExtendedError extends Error {
+  data?: any;
+}
+
+/** The events a namespace fires on its own. */
+export interface NamespaceReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** The events the server (main namespace) fires on its own. */
+export interface ServerReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> extends NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  new_namespace: (namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** Event names reserved by namespaces for server-side emits. */
+export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>(['connect', 'connection', 'new_namespace']);
+
+/** A connection middleware. */
+export type NamespaceMiddleware<ListenEvents extends EventsMap, EmitEvents extends EventsMap, ServerSideEvents extends EventsMap, SocketData> = (
+  socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  next: (err?: ExtendedError) => void,
+) => void;
+
+/**
+ * A namespace. `emit` broadcasts to its sockets; `on('connection')` receives each new socket.
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  /** The name (`/`, `/admin`…). */
+  readonly name: string;
+  /** The connected sockets, by id. */
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  /** Sockets running the middlewares. */
+  private readonly _preConnectSockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+    new Map();
+  /** The adapter. */
+  adapter!: Adapter;
+  /** The server. */
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The connection middlewares. */
+  protected _fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  /** The ack id counter, shared by the sockets of the namespace. @internal */
+  _ids = 0;
+
+  /**
+   * @param server the server
+   * @param name the namespace name
+   */
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string) {
+    super();
+    this.server = server;
+    this.name = name;
+    this._initAdapter();
+  }
+
+  /** Creates the adapter from the server's adapter option. @internal */
+  _initAdapter(): void {
+    const ctor = this.server.adapter()!;
+    // a class, or a factory `(nsp) => adapter`
+    this.adapter = isClass(ctor) ? new (ctor as new (nsp: any) => Adapter)(this) : (ctor as (nsp: any) => Adapter)(this);
+    Promise.resolve(this.adapter.init()).catch((err) => {
+      debug('error while initializing adapter: %s', err);
+    });
+  }
+
+  /**
+   * Registers a connection middleware.
+   * @param fn `(socket, next)`; `next(err)` refuses the connection with CONNECT_ERROR
+   * @returns this
+   */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  private run(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, fn: (err?: ExtendedError) => void): void {
+    if (!this._fns.length) return fn();
+    const fns = this._fns.slice(0);
+    const step = (i: number): void => {
+      fns[i]!(socket, (err) => {
+        if (err) return fn(err);
+        if (!fns[i + 1]) return fn();
+        step(i + 1);
+      });
+    };
+    step(0);
+  }
+
+  /**
+   * Targets a room.
+   * @param room a room or an array of rooms
+   */
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).to(room);
+  }
+
+  /**
+   * Targets a room. Alias of {@link to}.
+   * @param room a room or an array of rooms
+   */
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.to(room);
+  }
+
+  /**
+   * Excludes a room.
+   * @param room a room or an array of rooms
+   */
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).except(
+      room,
+    );
+  }
+
+  /**
+   * Handles a CONNECT: creates (or restores) the socket, runs the middlewares, then connects it or replies
+   * CONNECT_ERROR.
+   * @param client the connection
+   * @param auth the CONNECT payload
+   * @param fn called with the connected socket
+   * @param onReject called if the socket was refused
+   * @internal
+   */
+  async _add(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+    onReject?: () => void,
+  ): Promise<void> {
+    const socket = await this._createSocket(client, auth);
+    this._preConnectSockets.set(socket.id, socket);
+    if (this.server._opts.connectionStateRecovery?.skipMiddlewares && socket.recovered && client.conn.readyState === 'open') {
+      return this._doConnect(socket, fn);
+    }
+    this.run(socket, (err) => {
+      process.nextTick(() => {
+        if (client.conn.readyState !== 'open') {
+          debug('next called after client was closed - ignoring socket');
+          socket._cleanup();
+          return;
+        }
+        if (err) {
+          debug('middleware error, sending CONNECT_ERROR packet to the client');
+          socket._cleanup();
+          onReject?.();
+          if (client.conn.protocol === 3) return socket._error(err.data || err.message);
+          return socket._error({ message: err.message, data: err.data });
+        }
+        this._doConnect(socket, fn);
+      });
+    });
+  }
+
+  private async _createSocket(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const sessionId = auth.pid;
+    const offset = auth.offset;
+    if (this.server._recovery && typeof sessionId === 'string' && typeof offset === 'string') {
+      let session;
+      try {
+        session = await this.adapter.restoreSession(sessionId, offset);
+      } catch (e) {
+        debug('error while restoring session: %s', e);
+      }
+      if (session) {
+        debug('connection state recovered for sid %s', session.sid);
+        return new Socket(this, client, auth, session);
+      }
+    }
+    return new Socket(this, client, auth);
+  }
+
+  private _doConnect(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): void {
+    this._preConnectSockets.delete(socket.id);
+    this.sockets.set(socket.id, socket);
+    // the socket's own state comes first, so a listener may disconnect it right away
+    socket._onconnect();
+    fn(socket);
+    this.emitReserved('connect', socket);
+    this.emitReserved('connection', socket);
+  }
+
+  /**
+   * Forgets a socket that left. @internal
+   * @param socket the socket
+   */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.sockets.delete(socket.id) || this._preConnectSockets.delete(socket.id);
+  }
+
+  /**
+   * Emits to every socket of the namespace.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns true
+   */
+  override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit(ev, ...args);
+  }
+
+  /**
+   * Sends a `message` event to every socket.
+   * @param args the arguments
+   * @returns this
+   */
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
+    return this;
+  }
+
+  /**
+   * Sends a `message` event to every socket. Alias of {@link send}.
+   * @param args the arguments
+   * @returns this
+   */
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
+    return this;
+  }
+
+  /**
+   * Sends an event to the other servers of the cluster (`on(ev)` there). A callback last gets
+   * `(err, responses)` with one response per other server.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns true
+   * @throws Error if the event name is reserved
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    args.unshift(ev);
+    this.adapter.serverSideEmit(args);
+    return true;
+  }
+
+  /**
+   * Sends an event to the other servers and waits for their acknowledgements.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns one response per other server
+   */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return new Promise((resolve, reject) => {
+      args.push((err: (Error & { responses?: unknown }) | null, responses: any) => {
+        if (err) {
+          err.responses = responses;
+          return reject(err);
+        }
+        return resolve(responses);
+      });
+      (this.serverSideEmit as (ev: string, ...args: any[]) => boolean)(ev as string, ...args);
+    });
+  }
+
+  /**
+   * Fires `new_namespace` (on the main namespace, i.e. `io.on('new_namespace')`). @internal
+   * @param nsp the new namespace
+   */
+  _emitNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.emitUntyped('new_namespace', nsp);
+  }
+
+  /**
+   * Called with an event from another server. @internal
+   * @param args `[event, ...args]`
+   */
+  _onServerSideEmit(args: [string, ...any[]]): void {
+    this.emitUntyped(...args);
+  }
+
+  /**
+   * Gets the ids of the sockets.
+   * @deprecated use {@link fetchSockets}
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return new BroadcastOperator(this.adapter).allSockets();
+  }
+
+  /**
+   * Sets the compress flag.
+   * @param compress whether the transport may compress
+   */
+  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).compress(
+      compress,
+    );
+  }
+
+  /** The next emit may be dropped for clients not ready to receive it. */
+  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).volatile;
+  }
+
+  /** Only the sockets of this server. */
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).local;
+  }
+
+  /**
+   * Sets the acknowledgement timeout of the next emit.
+   * @param timeout in ms
+   */
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).timeout(
+      timeout,
+    );
+  }
+
+  /** @returns the sockets (across servers with a distributed adapter) */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
+  }
+
+  /**
+   * Makes the sockets join rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsJoin(room: Room | Room[]): void {
+    return new BroadcastOperator(this.adapter).socketsJoin(room);
+  }
+
+  /**
+   * Makes the sockets leave rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsLeave(room: Room | Room[]): void {
+    return new BroadcastOperator(this.adapter).socketsLeave(room);
+  }
+
+  /**
+   * Disconnects the sockets.
+   * @param close whether to close the underlying connections too
+   */
+  disconnectSockets(close = false): void {
+    return new BroadcastOperator(this.adapter).disconnectSockets(close);
+  }
+}
+
+/** A class (or function with a prototype) is constructed; an arrow function is called as a factory. */
+function isClass(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.prototype !== undefined;
+}

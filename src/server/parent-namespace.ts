@@ -1,0 +1,100 @@
+/**
+ * Dynamic namespaces: a parent namespace created by `io.of(regexp)` or `io.of((name, auth, next) => …)` spawns a
+ * child namespace for each accepted name, sharing its middlewares and connection listeners.
+ *
+ * ```ts
+ * const parent = io.of(/^\/dynamic-\d+$/);
+ * parent.on('connection', (socket) => { const child = socket.nsp; }); // child.name === '/dynamic-101'
+ * parent.emit('hello'); // reaches the sockets of every child
+ * ```
+ */
+import debugModule from 'debug';
+import type { Packet } from '../protocol/index.js';
+import { Adapter, type BroadcastOptions } from './adapter.js';
+import type { RemoteSocket } from './broadcast-operator.js';
+import { Namespace } from './namespace.js';
+import type { Server } from './server.js';
+import type { Socket } from './socket.js';
+import type { DefaultEventsMap, EventNamesWithoutAck, EventParams, EventsMap } from './typed-events.js';
+
+const debug = debugModule('socketeer:parent-namespace');
+
+/**
+ * A namespace holding the child namespaces created from a regular expression or a function.
+ */
+export class ParentNamespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  private static count = 0;
+  /** The child namespaces. */
+  readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Set();
+
+  /** @param server the server */
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) {
+    super(server, '/_' + ParentNamespace.count++);
+  }
+
+  /** @internal */
+  override _initAdapter(): void {
+    this.adapter = new ParentBroadcastAdapter(this);
+  }
+
+  /**
+   * Emits to the sockets of every child namespace.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns true
+   */
+  override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    for (const nsp of this.children) nsp.emit(ev, ...args);
+    return true;
+  }
+
+  /**
+   * Creates a child namespace.
+   * @param name the namespace name
+   * @returns the child
+   */
+  createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    debug('creating child namespace %s', name);
+    const namespace = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name);
+    for (const fn of this._fns) namespace.use(fn);
+    for (const listener of this.listeners('connect')) namespace.on('connect', listener as any);
+    for (const listener of this.listeners('connection')) namespace.on('connection', listener as any);
+    this.children.add(namespace);
+    if (this.server._opts.cleanupEmptyChildNamespaces) {
+      const remove = namespace._remove;
+      namespace._remove = (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => {
+        remove.call(namespace, socket);
+        if (namespace.sockets.size === 0) {
+          debug('closing child namespace %s', name);
+          namespace.adapter.close();
+          this.server._nsps.delete(namespace.name);
+          this.children.delete(namespace);
+        }
+      };
+    }
+    this.server._nsps.set(name, namespace);
+    this.server.sockets._emitNewNamespace(namespace);
+    return namespace;
+  }
+
+  /** Not supported: a child may exist on one server of a cluster and not on another. */
+  override fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    throw new Error('fetchSockets() is not supported on parent namespaces');
+  }
+}
+
+/** An adapter that only broadcasts, to every child namespace. */
+class ParentBroadcastAdapter extends Adapter {
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    for (const nsp of (this.nsp as ParentNamespace).children) {
+      // each child encodes (and may extend, with an offset) its own copy
+      const copy: Packet = { type: packet.type, nsp: nsp.name, data: Array.isArray(packet.data) ? packet.data.slice() : packet.data };
+      nsp.adapter.broadcast(copy, opts);
+    }
+  }
+}

@@ -1,0 +1,551 @@
+/**
+ * The Socket.IO server: attaches an Engine.IO server to an HTTP server, accepts connections and holds the
+ * namespaces. EventEmitter methods (`on`, `emit`…) act on the main namespace.
+ *
+ * ```ts
+ * import { Server } from 'socketeer';
+ * const io = new Server(3000, { pingInterval: 10000 });
+ * io.use((socket, next) => next());
+ * io.on('connection', (socket) => {
+ *   socket.on('hello', (name, ack) => ack(`hi ${name}`));
+ * });
+ * io.emit('news', 'to everyone');
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
+import debugModule from 'debug';
+import { encodeSocketPacket } from '../protocol/index.js';
+import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapter.js';
+import { MemoryAdapter } from './adapters/memory.js';
+import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
+import { Client } from './client.js';
+import { attachEngine, type AttachOptions, type EngineConnection, type EngineLike, type EngineOptions } from './engine.js';
+import { Namespace, type NamespaceMiddleware, type ServerReservedEventsMap } from './namespace.js';
+import { ParentNamespace } from './parent-namespace.js';
+import type { Socket } from './socket.js';
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+  type RemoveAcknowledgements,
+} from './typed-events.js';
+
+const debug = debugModule('socketeer:server');
+
+/** Decides whether a dynamic namespace accepts a name: `next(null, true)` accepts. */
+export type ParentNspNameMatchFn = (
+  name: string,
+  auth: { [key: string]: any },
+  fn: (err: Error | null, success: boolean) => void,
+) => void;
+
+/** An HTTP server the Socket.IO server can attach to. */
+export type TServerInstance = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
+
+/** Options of the Socket.IO server (the Engine.IO options are passed through). */
+export interface ServerOptions extends EngineOptions, AttachOptions {
+  /** The path to capture (default `/socket.io`). */
+  path: string;
+  /** Whether to serve the client files (default true). */
+  serveClient: boolean;
+  /** The adapter class, or a factory `(nsp) => adapter` (default `MemoryAdapter`). */
+  adapter: AdapterConstructor;
+  /**
+   * A custom parser. Not supported: packets always use the Socket.IO v5 JSON codec of `src/protocol/`;
+   * the option is accepted and ignored.
+   */
+  parser: any;
+  /** Ms a connection may stay without joining any namespace (default 45000). */
+  connectTimeout: number;
+  /** Connection state recovery (off by default). */
+  connectionStateRecovery: {
+    /** Ms a session is kept after a disconnection (default 120000). */
+    maxDisconnectionDuration?: number;
+    /** Skip the middlewares when a session is recovered (default true). */
+    skipMiddlewares?: boolean;
+  };
+  /** Remove a child of a dynamic namespace once it has no socket left (default false). */
+  cleanupEmptyChildNamespaces: boolean;
+}
+
+/** A handler serving the client bundle: returns true if it handled the request. */
+export type ServeClientHandler = (req: IncomingMessage, res: ServerResponse, opts: { path: string; cors?: unknown }) => boolean;
+
+/**
+ * A Socket.IO server.
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  ServerReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  /**
+   * The hook serving the client bundle when `serveClient` is on (set by the client-serving module; null: the
+   * bundle is not served).
+   */
+  static serveClientHandler: ServeClientHandler | null = null;
+
+  /** The main namespace (`/`). */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The Engine.IO server (set by `attach`/`listen`/`bind`). */
+  engine!: EngineLike;
+  /** The HTTP server (set by `attach`/`listen`). */
+  httpServer!: TServerInstance;
+  /** The packet encoder shared by the adapters. */
+  readonly encoder: PacketEncoder = { encode: encodeSocketPacket };
+  /** The namespaces, by name. @internal */
+  _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  private parentNsps: Map<ParentNspNameMatchFn, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+    new Map();
+  private parentNamespacesFromRegExp: Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+    new Map();
+  private _adapter?: AdapterConstructor;
+  private _serveClient = true;
+  /** The options. */
+  readonly opts: Partial<ServerOptions>;
+  private _path = '/socket.io';
+  /** @internal */
+  _connectTimeout = 45000;
+  /** Whether connection state recovery is on. @internal */
+  readonly _recovery: boolean;
+
+  /**
+   * @param srv an HTTP server or a port to listen on (optional), or the options
+   * @param opts the options
+   */
+  constructor(opts?: Partial<ServerOptions>);
+  constructor(srv?: TServerInstance | number, opts?: Partial<ServerOptions>);
+  constructor(srv: undefined | Partial<ServerOptions> | TServerInstance | number, opts?: Partial<ServerOptions>);
+  constructor(srv?: undefined | Partial<ServerOptions> | TServerInstance | number, opts: Partial<ServerOptions> = {}) {
+    super();
+    if (typeof srv === 'object' && srv instanceof Object && !(srv as { listen?: unknown }).listen) {
+      opts = srv as Partial<ServerOptions>;
+      srv = undefined;
+    }
+    this.path(opts.path || '/socket.io');
+    this.connectTimeout(opts.connectTimeout || 45000);
+    this.serveClient(false !== opts.serveClient);
+    this.opts = opts;
+    if (opts.connectionStateRecovery) {
+      opts.connectionStateRecovery = {
+        maxDisconnectionDuration: 2 * 60 * 1000,
+        skipMiddlewares: true,
+        ...opts.connectionStateRecovery,
+      };
+    }
+    this._recovery = !!opts.connectionStateRecovery;
+    this.adapter(opts.adapter || MemoryAdapter);
+    opts.cleanupEmptyChildNamespaces = !!opts.cleanupEmptyChildNamespaces;
+    this.sockets = this.of('/');
+    if (srv || typeof srv === 'number') this.attach(srv as TServerInstance | number);
+  }
+
+  /** The options. @internal */
+  get _opts(): Partial<ServerOptions> {
+    return this.opts;
+  }
+
+  /**
+   * Sets or gets whether the client bundle is served.
+   * @param v the value
+   */
+  serveClient(v: boolean): this;
+  serveClient(): boolean;
+  serveClient(v?: boolean): this | boolean {
+    if (v === undefined) return this._serveClient;
+    this._serveClient = v;
+    return this;
+  }
+
+  /**
+   * Runs the dynamic namespace matchers for a name that is not a namespace yet.
+   * @param name the namespace name
+   * @param auth the CONNECT payload
+   * @param fn called with the (new) namespace, or false
+   * @internal
+   */
+  _checkNamespace(
+    name: string,
+    auth: { [key: string]: any },
+    fn: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false) => void,
+  ): void {
+    if (this.parentNsps.size === 0) return fn(false);
+    const keysIterator = this.parentNsps.keys();
+    const run = (): void => {
+      const nextFn = keysIterator.next();
+      if (nextFn.done) return fn(false);
+      nextFn.value(name, auth, (err, allow) => {
+        if (err || !allow) return run();
+        const existing = this._nsps.get(name);
+        if (existing) return fn(existing);
+        const namespace = this.parentNsps.get(nextFn.value)!.createChild(name);
+        debug('dynamic namespace %s was created', name);
+        fn(namespace);
+      });
+    };
+    run();
+  }
+
+  /**
+   * Sets or gets the path (`/socket.io`).
+   * @param v the path
+   */
+  path(v: string): this;
+  path(): string;
+  path(v?: string): this | string {
+    if (v === undefined) return this._path;
+    this._path = v.replace(/\/$/, '');
+    return this;
+  }
+
+  /**
+   * Sets or gets the delay after which a connection that joined no namespace is closed.
+   * @param v in ms
+   */
+  connectTimeout(v: number): this;
+  connectTimeout(): number;
+  connectTimeout(v?: number): this | number {
+    if (v === undefined) return this._connectTimeout;
+    this._connectTimeout = v;
+    return this;
+  }
+
+  /**
+   * Sets or gets the adapter (re-created for every existing namespace).
+   * @param v an adapter class or factory
+   */
+  adapter(): AdapterConstructor | undefined;
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): this | AdapterConstructor | undefined {
+    if (v === undefined) return this._adapter;
+    this._adapter = v;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  /**
+   * Attaches to an HTTP server, or creates one listening on a port.
+   * @param srv the server or port
+   * @param opts options, passed to the engine too
+   * @returns this
+   */
+  listen(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
+    return this.attach(srv, opts);
+  }
+
+  /**
+   * Attaches to an HTTP server, or creates one listening on a port.
+   * @param srv the server or port
+   * @param opts options, passed to the engine too
+   * @returns this
+   */
+  attach(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
+    if (typeof srv === 'function') {
+      throw new Error(
+        'You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.',
+      );
+    }
+    if (Number(srv) == (srv as unknown as number)) srv = Number(srv);
+    if (typeof srv === 'number') {
+      debug('creating http server and binding to %d', srv);
+      const port = srv;
+      srv = createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      srv.listen(port);
+    }
+    Object.assign(opts, this.opts);
+    opts.path = opts.path || this._path;
+    this.initEngine(srv, opts);
+    return this;
+  }
+
+  private initEngine(srv: TServerInstance, opts: Partial<ServerOptions>): void {
+    debug('creating engine instance');
+    const engine = attachEngine(srv as HttpServer, opts);
+    if (this._serveClient) this.attachServe(srv);
+    this.httpServer = srv;
+    this.bind(engine);
+  }
+
+  /** Serves the client bundle under the path, before the other request listeners. */
+  private attachServe(srv: TServerInstance): void {
+    const handler = Server.serveClientHandler;
+    if (handler === null) return;
+    debug('attaching client serving req handler');
+    const server = srv as HttpServer;
+    const evs = server.listeners('request').slice(0) as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    server.removeAllListeners('request');
+    const serveOpts = { path: this._path, cors: this.opts.cors };
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.startsWith(this._path) && handler(req, res, serveOpts)) return;
+      for (let i = 0; i < evs.length; i++) evs[i]!.call(server, req, res);
+    });
+  }
+
+  /**
+   * Binds to an Engine.IO server: each of its connections becomes a client.
+   * @param engine the engine
+   * @returns this
+   */
+  bind(engine: EngineLike): this {
+    this.engine = engine;
+    this.engine.on('connection', this.onconnection.bind(this));
+    return this;
+  }
+
+  /**
+   * Called with each new Engine.IO connection.
+   * @param conn the connection
+   * @returns this
+   */
+  onconnection(conn: EngineConnection): this {
+    if (debug.enabled) debug('incoming connection with id %s', conn.id);
+    const client = new Client(this, conn);
+    // Engine.IO v3 clients connect to the main namespace implicitly
+    if (conn.protocol === 3) client.connect('/');
+    return this;
+  }
+
+  /**
+   * Gets (or creates) a namespace. A RegExp or a function creates a dynamic (parent) namespace.
+   * @param name the name, a RegExp, or `(name, auth, next) => next(null, accepted)`
+   * @param fn optional `connection` listener
+   * @returns the namespace
+   */
+  of(
+    name: string | RegExp | ParentNspNameMatchFn,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === 'function' || name instanceof RegExp) {
+      if (name instanceof RegExp && (name.global || name.sticky)) {
+        throw new Error('stateful regular expressions are not supported');
+      }
+      const parentNsp = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
+      debug('initializing parent namespace %s', parentNsp.name);
+      if (typeof name === 'function') {
+        this.parentNsps.set(name, parentNsp);
+      } else {
+        const regex = name;
+        this.parentNsps.set((nsp, _auth, next) => next(null, regex.test(nsp)), parentNsp);
+        this.parentNamespacesFromRegExp.set(regex, parentNsp);
+      }
+      if (fn) parentNsp.on('connect', fn);
+      return parentNsp;
+    }
+    if (String(name)[0] !== '/') name = '/' + name;
+    let nsp = this._nsps.get(name);
+    if (!nsp) {
+      for (const [regex, parentNamespace] of this.parentNamespacesFromRegExp) {
+        if (regex.test(name)) {
+          debug('attaching namespace %s to parent namespace %s', name, regex);
+          return parentNamespace.createChild(name);
+        }
+      }
+      debug('initializing namespace %s', name);
+      nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, name);
+      this._nsps.set(name, nsp);
+      if (name !== '/') this.sockets._emitNewNamespace(nsp);
+    }
+    if (fn) nsp.on('connect', fn);
+    return nsp;
+  }
+
+  /**
+   * Closes the server: every socket leaves with `server shutting down`, then the adapters, the engine and the
+   * HTTP server are closed.
+   * @param fn called once closed (with an error if the HTTP server was not running)
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    await Promise.allSettled(
+      [...this._nsps.values()].map(async (nsp) => {
+        for (const socket of nsp.sockets.values()) socket._onclose('server shutting down');
+        await nsp.adapter.close();
+      }),
+    );
+    this.engine?.close();
+    if (this.httpServer) {
+      return new Promise((resolve) => {
+        (this.httpServer as HttpServer).close((err) => {
+          fn && fn(err);
+          if (err) debug('server was not running');
+          resolve();
+        });
+      });
+    }
+    fn && fn();
+  }
+
+  /**
+   * Registers a connection middleware of the main namespace.
+   * @param fn `(socket, next)`
+   * @returns this
+   */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /**
+   * Targets a room of the main namespace.
+   * @param room a room or an array of rooms
+   */
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  /**
+   * Targets a room of the main namespace. Alias of {@link to}.
+   * @param room a room or an array of rooms
+   */
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  /**
+   * Excludes a room of the main namespace.
+   * @param room a room or an array of rooms
+   */
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /**
+   * Sends a `message` event to every client of the main namespace.
+   * @param args the arguments
+   * @returns this
+   */
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /**
+   * Sends a `message` event. Alias of {@link send}.
+   * @param args the arguments
+   * @returns this
+   */
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    this.sockets.write(...args);
+    return this;
+  }
+
+  /**
+   * Sends an event to the other servers of the cluster.
+   * @param ev the event name
+   * @param args the arguments, possibly ending with `(err, responses) => {}`
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  /**
+   * Sends an event to the other servers and waits for their acknowledgements.
+   * @param ev the event name
+   * @param args the arguments
+   * @returns one response per other server
+   */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /**
+   * Gets the ids of the sockets of the main namespace.
+   * @deprecated use {@link fetchSockets}
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  /**
+   * Sets the compress flag.
+   * @param compress whether the transport may compress
+   */
+  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  /** The next emit may be dropped for clients not ready to receive it. */
+  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  /** Only the sockets of this server. */
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.local;
+  }
+
+  /**
+   * Sets the acknowledgement timeout of the next emit.
+   * @param timeout in ms
+   */
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>, SocketData> {
+    return this.sockets.timeout(timeout);
+  }
+
+  /** @returns the sockets of the main namespace (across servers with a distributed adapter) */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  /**
+   * Makes the sockets join rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsJoin(room: Room | Room[]): void {
+    return this.sockets.socketsJoin(room);
+  }
+
+  /**
+   * Makes the sockets leave rooms.
+   * @param room a room or an array of rooms
+   */
+  socketsLeave(room: Room | Room[]): void {
+    return this.sockets.socketsLeave(room);
+  }
+
+  /**
+   * Disconnects the sockets.
+   * @param close whether to close the underlying connections too
+   */
+  disconnectSockets(close = false): void {
+    return this.sockets.disconnectSockets(close);
+  }
+}
+
+// the EventEmitter methods of the server act on the main namespace: io.on('connection'), io.emit('news')…
+const emitterMethods = Object.keys(EventEmitter.prototype).filter(
+  (key) => typeof (EventEmitter.prototype as unknown as Record<string, unknown>)[key] === 'function',
+);
+for (const fn of emitterMethods) {
+  (Server.prototype as unknown as Record<string, unknown>)[fn] = function (this: Server, ...args: unknown[]) {
+    const nsp = this.sockets as unknown as Record<string, (...a: unknown[]) => unknown>;
+    return nsp[fn]!.apply(this.sockets, args);
+  };
+}

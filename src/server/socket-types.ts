@@ -1,0 +1,62 @@
+/**
+ * Types shared by the server-side socket and the broadcast operators.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ParsedUrlQuery } from 'node:querystring';
+
+/** Why a server-side socket was disconnected (the `disconnecting` and `disconnect` events). */
+export type DisconnectReason =
+  | 'transport error'
+  | 'transport close'
+  | 'forced close'
+  | 'ping timeout'
+  | 'parse error'
+  | 'server shutting down'
+  | 'forced server close'
+  | 'client namespace disconnect'
+  | 'server namespace disconnect';
+
+/** The events a server-side socket fires on its own. */
+export interface SocketReservedEventsMap {
+  disconnect: (reason: DisconnectReason, description?: any) => void;
+  disconnecting: (reason: DisconnectReason, description?: any) => void;
+  error: (err: Error) => void;
+}
+
+/** The events every EventEmitter fires on its own. */
+export interface EventEmitterReservedEventsMap {
+  newListener: (eventName: string | symbol, listener: (...args: any[]) => void) => void;
+  removeListener: (eventName: string | symbol, listener: (...args: any[]) => void) => void;
+}
+
+/** Event names that cannot be emitted to a client. */
+export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
+
+/** What the server knows about the connection of a socket, built at CONNECT from the session's first HTTP request. */
+export interface Handshake {
+  /** The headers of the first HTTP request. */
+  headers: IncomingHttpHeaders;
+  /** The date of the CONNECT, as `Date#toString()`. */
+  time: string;
+  /** The IP address of the client. */
+  address: string;
+  /** Whether the request was cross-domain (an `Origin` header was present). */
+  xdomain: boolean;
+  /** Whether the connection uses TLS. */
+  secure: boolean;
+  /** The date of the CONNECT, in ms since the epoch. */
+  issued: number;
+  /** The URL of the first HTTP request. */
+  url: string;
+  /** The query parameters of the first HTTP request. */
+  query: ParsedUrlQuery;
+  /** The CONNECT payload (`{}` when absent). */
+  auth: { [key: string]: any };
+}
