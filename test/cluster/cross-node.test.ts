@@ -1,4 +1,4 @@
 // Three Socketeer servers in separate processes on one Redis (classic adapter, ioredis).
 import { defineClusterSuite } from './suite.js';
 
-defineClusterSuite({ kinds: ['socketio-ours', 'socketio-ours', 'socketio-ours'], emitter: true });
+defineClusterSuite({ kinds: ['socketeer', 'socketeer', 'socketeer'], emitter: true });

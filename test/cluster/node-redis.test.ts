@@ -1,4 +1,4 @@
 // Three Socketeer servers on one Redis through the `redis` v4 client.
 import { defineClusterSuite } from './suite.js';
 
-defineClusterSuite({ kinds: ['socketio-ours', 'socketio-ours', 'socketio-ours'], library: 'redis' });
+defineClusterSuite({ kinds: ['socketeer', 'socketeer', 'socketeer'], library: 'redis' });

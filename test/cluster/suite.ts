@@ -161,7 +161,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
   });
 
   test('socketsJoin, socketsLeave and disconnectSockets act on every server', async () => {
-    await nodes[1]!.call('socketsJoin', { rooms: ['even'], room: 'team' });
+    await nodes[0]!.call('socketsJoin', { rooms: ['even'], room: 'team' });
     await waitForValue(async () => {
       const sockets = await nodes[2]!.call<any[]>('fetchSockets', { rooms: ['team'] });
       return sockets.length === 3 ? sockets : undefined;
