@@ -1,0 +1,116 @@
+/**
+ * Smoke test of the benchmark: a tiny version of every load scenario against the reference server
+ * targets, asserting that the scenarios' own correctness checks pass; plus the CPU-time reading,
+ * the bundle-size measurement and the goals/table rendering.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTarget, type RunningTarget, type TargetName } from './lib/children.js';
+import { measureBundle, REFERENCE_BUNDLE } from './lib/bundle.js';
+import { openFileLimit, processCpuSeconds, machineInfo } from './lib/proc.js';
+import { evaluateGoals, renderTables, type Results } from './lib/report.js';
+import { median, percentile } from './lib/stats.js';
+import type { ScenarioContext } from './load/context.js';
+import { LOAD_SCENARIOS, runScenario } from './load/scenarios.js';
+
+const targets: TargetName[] = ['socket.io', 'ws', 'ws-batched'];
+
+for (const name of targets) {
+  describe(`bench smoke: ${name}`, () => {
+    let target: RunningTarget;
+    before(async () => {
+      const started = await startTarget(name);
+      if ('unavailable' in started) throw new Error(`${name} unavailable: ${started.unavailable}`);
+      target = started;
+    });
+    after(() => target?.stop());
+
+    for (const scenario of LOAD_SCENARIOS) {
+      test(scenario, async () => {
+        const ctx: ScenarioContext = {
+          target: target.address,
+          serverCpu: () => processCpuSeconds(target.pid),
+          serverMemory: () => target.memory(),
+          requireCpu: false,
+        };
+        const result = await runScenario(scenario, 'smoke', ctx, { openFileLimit: openFileLimit() });
+        const m = result.metrics;
+        switch (scenario) {
+          case 'echo':
+            assert.equal(m.roundTrips, 4 * 20);
+            assert.ok(m.p50Ms > 0 && m.p99Ms >= m.p50Ms);
+            break;
+          case 'fan-out':
+            assert.equal(m.deliveries, 6 * 10);
+            break;
+          case 'handshakes':
+            assert.equal(m.websocket, 10);
+            if (target.address.kind === 'sio') assert.equal(m.polling, 4);
+            else assert.equal(m.polling, undefined);
+            break;
+          case 'memory':
+            assert.equal(m.connections, 20);
+            assert.ok(Number.isFinite(m.heapPerConnBytes) && Number.isFinite(m.rssPerConnBytes));
+            break;
+          case 'polling':
+            if (target.address.kind === 'sio') assert.equal(m.messages, 3 * 3 * 4);
+            else assert.deepEqual(m, {});
+            break;
+        }
+      });
+    }
+  });
+}
+
+describe('bench measurement helpers', () => {
+  test('server CPU time comes from /proc and advances with work', () => {
+    const before = processCpuSeconds(process.pid);
+    const end = Date.now() + 60;
+    let x = 0;
+    while (Date.now() < end) x += Math.sqrt(x + 1);
+    assert.ok(x > 0);
+    assert.ok(processCpuSeconds(process.pid) - before >= 0.03);
+  });
+
+  test('median and percentile', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.equal(percentile(Float64Array.from([5, 1, 4, 2, 3]), 50), 3);
+    assert.equal(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 99), 100);
+  });
+
+  test('reference bundle is measured gzipped', () => {
+    const size = measureBundle(REFERENCE_BUNDLE);
+    assert.ok(!('unavailable' in size));
+    assert.ok(size.gzipBytes > 1000 && size.gzipBytes < size.bytes);
+    assert.ok('unavailable' in measureBundle('dist/does-not-exist.js'));
+  });
+
+  test('goals compare socketeer with socket.io and the table shows them', () => {
+    const ok = (median: Record<string, number>) => ({ status: 'ok' as const, rounds: [median], median, notes: [] });
+    const results: Results = {
+      date: '2026-01-01T00:00:00.000Z',
+      machine: machineInfo(),
+      rounds: 1,
+      durationSec: 1,
+      sizes: {},
+      scenarios: {
+        echo: { socketeer: ok({ perCpuSec: 300 }), 'socket.io': ok({ perCpuSec: 100 }) },
+        memory: { socketeer: ok({ heapPerConnBytes: 5000 }), 'socket.io': ok({ heapPerConnBytes: 10000 }) },
+      },
+      goals: [],
+    };
+    results.goals = evaluateGoals(results);
+    const echo = results.goals.find((g) => g.scenario === 'echo')!;
+    assert.equal(echo.ratio, 3);
+    assert.equal(echo.met, true);
+    const memory = results.goals.find((g) => g.scenario === 'memory')!;
+    assert.equal(memory.ratio, 0.5);
+    assert.equal(memory.met, false);
+    assert.equal(results.goals.some((g) => g.scenario === 'fan-out'), false);
+    const text = renderTables(results, ['socketeer', 'socket.io']);
+    assert.match(text, /\| socketeer +\| +300 \|/);
+    assert.match(text, /echo round trips per server CPU-s +\| +3\.00× \| +≥ 2\.5× \| +met \|/);
+    assert.match(text, /heap per idle connection +\| +0\.50× \| +≤ 0\.35× \| +not met \|/);
+  });
+});

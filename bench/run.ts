@@ -1,0 +1,156 @@
+/**
+ * Socketeer benchmark: Socketeer against the official socket.io server and plain `ws` servers
+ * (the ceiling), side by side. Each server target runs in its own child process, the load
+ * generator in another; targets alternate within each round and medians over the rounds are
+ * reported, with the server's CPU time (from /proc) as the measure of cost.
+ *
+ * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--cpu-prof] [--heap-prof]`
+ * Scenarios: echo, fan-out, handshakes, memory, polling, bundle (all by default).
+ * `--cpu-prof` / `--heap-prof` profile the socketeer server into `bench/results/profiles/`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bundleSizes } from './lib/bundle.js';
+import { ScenarioError, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
+import { machineInfo } from './lib/proc.js';
+import { evaluateGoals, renderTables, type Results, type TargetOutcome } from './lib/report.js';
+import { median } from './lib/stats.js';
+import { LOAD_SCENARIOS, SCENARIO_SIZES, type LoadScenario } from './load/scenarios.js';
+
+const ALL_SCENARIOS = [...LOAD_SCENARIOS, 'bundle'] as const;
+
+interface Options {
+  scenarios: (LoadScenario | 'bundle')[];
+  rounds: number;
+  targets: TargetName[];
+  nodeArgs: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
+    else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
+    else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
+    else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as LoadScenario | 'bundle');
+    else throw new Error(`unknown argument ${arg}; scenarios: ${ALL_SCENARIOS.join(', ')}`);
+  }
+  for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
+  if (opts.scenarios.length === 0) opts.scenarios = [...ALL_SCENARIOS];
+  return opts;
+}
+
+function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+/** Profiling flags for the socketeer server, writing into bench/results/profiles/. */
+function profileArgs(nodeArgs: string[], scenario: string, round: number): string[] {
+  if (nodeArgs.length === 0) return [];
+  const dir = fileURLToPath(new URL('results/profiles/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  return nodeArgs.flatMap((a) => [a, `${a}-dir=${dir}`, `${a}-name=socketeer-${scenario}-r${round}.${a === '--cpu-prof' ? 'cpuprofile' : 'heapprofile'}`]);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const machine = machineInfo();
+  const results: Results = {
+    date: new Date().toISOString(),
+    machine,
+    rounds: opts.rounds,
+    durationSec: 0,
+    sizes: SCENARIO_SIZES,
+    scenarios: {},
+    goals: [],
+  };
+  log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ulimit -n ${machine.openFileLimit}`);
+
+  let referenceFailed = false;
+  const unavailable = new Map<TargetName, string>();
+  const loadScenarios = opts.scenarios.filter((s): s is LoadScenario => s !== 'bundle');
+  if (loadScenarios.length > 0) {
+    const loadgen = startLoadgen();
+    try {
+      for (const scenario of loadScenarios) {
+        const outcomes: Record<string, TargetOutcome> = {};
+        for (const t of opts.targets) outcomes[t] = { status: 'ok', rounds: [], median: {}, notes: [] };
+        results.scenarios[scenario] = outcomes;
+        for (let round = 0; round < opts.rounds; round++) {
+          // Interleave the targets, rotating who goes first each round.
+          const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length]);
+          for (const name of order) {
+            const outcome = outcomes[name];
+            if (outcome.status !== 'ok') continue;
+            const known = unavailable.get(name);
+            if (known) {
+              Object.assign(outcome, { status: 'unavailable', reason: known });
+              continue;
+            }
+            const target = await startTarget(name, name === 'socketeer' ? profileArgs(opts.nodeArgs, scenario, round) : []);
+            if ('unavailable' in target) {
+              log(`${scenario} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
+              unavailable.set(name, target.unavailable);
+              Object.assign(outcome, { status: 'unavailable', reason: target.unavailable });
+              if (name !== 'socketeer') referenceFailed = true;
+              continue;
+            }
+            const t0 = Date.now();
+            try {
+              const result = await loadgen.run(scenario, 'full', target, machine.openFileLimit);
+              if (Object.keys(result.metrics).length === 0) Object.assign(outcome, { status: 'n/a', reason: result.notes?.[0] });
+              outcome.rounds.push(result.metrics);
+              outcome.notes.push(...(result.notes ?? []));
+              log(`${scenario} r${round + 1} ${name}: ${summary(result.metrics)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+            } catch (err) {
+              const e = err as ScenarioError;
+              const status = name === 'socketeer' ? 'unavailable' : 'failed';
+              await new Promise((resolve) => setTimeout(resolve, 100)); // let a crashing server finish writing
+              const diagnostics = target.diagnostics();
+              log(`${scenario} r${round + 1} ${name}: ${e.correctness ? 'CORRECTNESS CHECK FAILED' : 'FAILED'}: ${e.message}${diagnostics ? `\n  ${diagnostics}` : ''}`);
+              Object.assign(outcome, { status, reason: e.message + (diagnostics ? ` (${diagnostics.replace(/\s+/g, ' ')})` : '') });
+              if (name !== 'socketeer') referenceFailed = true;
+            } finally {
+              await target.stop();
+            }
+          }
+        }
+        for (const outcome of Object.values(outcomes)) {
+          if (outcome.status !== 'ok') continue;
+          for (const key of Object.keys(outcome.rounds[0] ?? {})) outcome.median[key] = median(outcome.rounds.map((r) => r[key]));
+        }
+      }
+    } finally {
+      await loadgen.close();
+    }
+  }
+  if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();
+
+  results.goals = evaluateGoals(results);
+  results.durationSec = (Date.now() - started) / 1000;
+  const dir = fileURLToPath(new URL('results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}latest.json`, JSON.stringify(results, null, 2) + '\n');
+
+  console.log(`\nSocketeer benchmark — ${results.date.slice(0, 10)}; ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}\n`);
+  console.log(renderTables(results, opts.targets));
+  console.log(`finished in ${results.durationSec.toFixed(0)} s; results in bench/results/latest.json`);
+  if (referenceFailed) {
+    console.error('a reference target failed: the comparison is incomplete');
+    process.exitCode = 1;
+  }
+}
+
+function summary(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .filter(([k]) => /PerCpuSec|perCpuSec|PerConnBytes|p99Ms/.test(k))
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? (Math.abs(v) >= 100 ? Math.round(v) : v.toFixed(2)) : v}`)
+    .join(' ');
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exitCode = 1;
+});

@@ -1,0 +1,76 @@
+/**
+ * Shared start-up of a benchmark server target (a child process): creates the HTTP server,
+ * lets the target attach to it, listens on an ephemeral loopback port and answers the
+ * parent's IPC requests (`memory`, `stop`).
+ *
+ * Messages to the parent: `{ type: 'ready', port }` or `{ type: 'unavailable', reason }`.
+ * Messages from the parent: `{ type: 'memory', id }` (answered with `{ type: 'memory', id, usage }`
+ * after `global.gc()`), `{ type: 'stop' }`.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a target hands back after attaching to the HTTP server. */
+export interface TargetHandle {
+  /** Closes the target's own resources (the harness closes the HTTP server afterwards). */
+  close(): Promise<void> | void;
+}
+
+/** Server memory as reported after garbage collection. */
+export interface MemorySample {
+  heapUsed: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+function send(message: unknown): void {
+  if (process.send) process.send(message);
+  else console.log(JSON.stringify(message));
+}
+
+/** Runs a full garbage collection a few times (needs `--expose-gc`) and samples memory. */
+export async function collectAndMeasure(): Promise<MemorySample> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('server must run with --expose-gc');
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { heapUsed, rss, external, arrayBuffers } = process.memoryUsage();
+  return { heapUsed, rss, external, arrayBuffers };
+}
+
+/**
+ * Starts a target.
+ * @param attach attaches the target to the HTTP server; may throw (or reject) with
+ *   `TargetUnavailable` when the implementation does not exist yet
+ */
+export async function serveTarget(attach: (http: HttpServer) => Promise<TargetHandle> | TargetHandle): Promise<void> {
+  const http = createServer();
+  let handle: TargetHandle;
+  try {
+    handle = await attach(http);
+  } catch (err) {
+    send({ type: 'unavailable', reason: err instanceof Error ? err.message : String(err) });
+    process.exit(0);
+  }
+  http.listen(0, '127.0.0.1', () => {
+    send({ type: 'ready', port: (http.address() as AddressInfo).port, pid: process.pid });
+  });
+  process.on('message', (message: { type: string; id?: number }) => {
+    if (message.type === 'memory') {
+      collectAndMeasure().then(
+        (usage) => send({ type: 'memory', id: message.id, usage }),
+        (err: Error) => send({ type: 'memory', id: message.id, error: err.message }),
+      );
+    } else if (message.type === 'stop') {
+      void Promise.resolve(handle.close()).finally(() => {
+        http.closeAllConnections();
+        http.close();
+        process.exit(0);
+      });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
