@@ -104,6 +104,8 @@ export interface TestClient {
   socket: ClientSocket;
   /** Received events, in order: `[event, ...args]`. */
   events: unknown[][];
+  /** Disconnection reasons seen so far. */
+  disconnects: string[];
 }
 
 /**
@@ -114,12 +116,14 @@ export interface TestClient {
 export function connectClient(url: string, opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<TestClient> {
   const socket = ioc(url, { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 200, forceNew: true, ...opts });
   const events: unknown[][] = [];
+  const disconnects: string[] = [];
   socket.onAny((...args: unknown[]) => events.push(args));
+  socket.on('disconnect', (reason) => disconnects.push(reason));
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`client to ${url} did not connect`)), 5000);
     socket.once('connect', () => {
       clearTimeout(timer);
-      res({ socket, events });
+      res({ socket, events, disconnects });
     });
   });
 }

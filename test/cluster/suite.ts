@@ -195,7 +195,10 @@ export function defineClusterSuite(opts: SuiteOptions): void {
 
   test('1,000 numbered broadcasts arrive complete and in order on every server', async () => {
     await nodes[0]!.call('burst', { event: 'seq', count: 1000 });
-    await waitFor(() => clients.every((c) => received(c, 'seq').length >= 1000), 15000, 'all 1000 broadcasts');
+    await waitFor(() => clients.every((c) => received(c, 'seq').length >= 1000), 15000,
+      'all 1000 broadcasts').catch((err: Error) => {
+      throw new Error(`${err.message}: got ${clients.map((c) => received(c, 'seq').length)}, disconnects ${clients.map((c) => c.disconnects)}`);
+    });
     for (const c of clients) {
       const seq = received(c, 'seq').map((e) => e[1]);
       assert.equal(seq.length, 1000);

@@ -67,10 +67,9 @@ before(async () => {
 
 after(async () => {
   client.close();
-  io.close();
-  pub.disconnect();
-  sub.disconnect();
-  spy.disconnect();
+  await new Promise<void>((r) => io.close(() => r()));
+  // quit (not disconnect): the reference adapter's unsubscribe commands are answered first
+  await Promise.all([pub.quit(), sub.quit(), spy.quit()]);
   await redis.stop();
 });
 
