@@ -40,8 +40,6 @@ export class Client<
   private readonly decoder: SocketDecoder;
   private readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  /** Namespaces whose CONNECT is being processed (a second CONNECT meanwhile is a violation). */
-  private readonly connecting = new Set<string>();
   private connectTimeout: NodeJS.Timeout | undefined;
 
   /**
@@ -81,34 +79,24 @@ export class Client<
    * @internal
    */
   connect(name: string, auth: Record<string, unknown> = {}): void {
-    this.connecting.add(name);
     if (this.server._nsps.has(name)) return this.doConnect(name, auth);
     this.server._checkNamespace(name, auth, (dynamicNsp) => {
       if (dynamicNsp) return this.doConnect(name, auth);
       if (debug.enabled) debug('creation of namespace %s was denied', name);
-      this.connecting.delete(name);
       this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
     });
   }
 
   private doConnect(name: string, auth: Record<string, unknown>): void {
     const nsp = this.server.of(name) as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-    nsp._add(
-      this,
-      auth,
-      (socket) => {
-        this.connecting.delete(name);
-        this.sockets.set(socket.id, socket);
-        this.nsps.set(nsp.name, socket);
-        if (this.connectTimeout !== undefined) {
-          clearTimeout(this.connectTimeout);
-          this.connectTimeout = undefined;
-        }
-      },
-      () => {
-        this.connecting.delete(name);
-      },
-    );
+    nsp._add(this, auth, (socket) => {
+      this.sockets.set(socket.id, socket);
+      this.nsps.set(nsp.name, socket);
+      if (this.connectTimeout !== undefined) {
+        clearTimeout(this.connectTimeout);
+        this.connectTimeout = undefined;
+      }
+    });
   }
 
   /** Disconnects every namespace, then closes the connection. @internal */
@@ -135,8 +123,9 @@ export class Client<
   private closeWith(reason: DisconnectReason, description?: unknown): void {
     if (this.conn.readyState === 'open') {
       if (debug.enabled) debug('forcing transport close (%s)', reason);
-      this.conn.close();
+      // our reason first: the engine's own `close` event is ignored once the listeners are removed
       this.onclose(reason, description);
+      this.conn.close();
     }
   }
 
@@ -202,11 +191,11 @@ export class Client<
         process.nextTick(deliver, socket, packet);
         return;
       }
-    } else if (packet.type === PacketType.CONNECT && !this.connecting.has(name)) {
+    } else if (packet.type === PacketType.CONNECT) {
       this.connect(name, auth);
       return;
     }
-    if (debug.enabled) debug('invalid state (packet type: %s)', packet.type);
+    if (debug.enabled) debug('invalid state (packet type: %s, nsp: %s)', packet.type, name);
     this.close();
   }
 

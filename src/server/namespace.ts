@@ -174,14 +174,12 @@ export class Namespace<
    * @param client the connection
    * @param auth the CONNECT payload
    * @param fn called with the connected socket
-   * @param onReject called if the socket was refused
    * @internal
    */
   async _add(
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-    onReject?: () => void,
   ): Promise<void> {
     const socket = await this._createSocket(client, auth);
     this._preConnectSockets.set(socket.id, socket);
@@ -198,7 +196,6 @@ export class Namespace<
         if (err) {
           debug('middleware error, sending CONNECT_ERROR packet to the client');
           socket._cleanup();
-          onReject?.();
           if (client.conn.protocol === 3) return socket._error(err.data || err.message);
           return socket._error({ message: err.message, data: err.data });
         }

@@ -1,0 +1,237 @@
+/**
+ * Rooms and every broadcast operator.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, waitFor, sleep, type Harness } from './helpers.js';
+import type { Socket } from '../../src/server/index.js';
+import type { Socket as ClientSocket } from 'socket.io-client';
+
+/** Connects n clients; returns them with their server-side sockets (same order). */
+async function connectMany(h: Harness, n: number, opts = {}): Promise<{ clients: ClientSocket[]; sockets: Socket[] }> {
+  const clients: ClientSocket[] = [];
+  const sockets: Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const conn = waitFor<[Socket]>(h.io, 'connection');
+    const c = h.client('/', opts);
+    const [s] = await conn;
+    await waitFor(c, 'connect');
+    clients.push(c);
+    sockets.push(s);
+  }
+  return { clients, sockets };
+}
+
+/** Collects, for a short while, which clients got an event. */
+async function whoGets(clients: ClientSocket[], event: string, act: () => void, ms = 150): Promise<number[]> {
+  const got: number[] = [];
+  clients.forEach((c, i) => c.on(event, () => got.push(i)));
+  act();
+  await sleep(ms);
+  clients.forEach((c) => c.off(event));
+  return got.sort();
+}
+
+describe('rooms', () => {
+  it('join/leave/leaveAll and socket.rooms (own id included); adapter room events', async () => {
+    const h = await startServer();
+    try {
+      const events: string[] = [];
+      const adapter = h.io.of('/').adapter;
+      adapter.on('create-room', (r: string) => events.push('create:' + r));
+      adapter.on('join-room', (r: string) => events.push('join:' + r));
+      adapter.on('leave-room', (r: string) => events.push('leave:' + r));
+      adapter.on('delete-room', (r: string) => events.push('delete:' + r));
+      const { sockets } = await connectMany(h, 1);
+      const s = sockets[0]!;
+      assert.deepEqual([...s.rooms], [s.id]);
+      events.length = 0;
+      s.join(['a', 'b']);
+      s.join('a');
+      assert.deepEqual([...s.rooms].sort(), [s.id, 'a', 'b'].sort());
+      assert.deepEqual(events, ['create:a', 'join:a', 'create:b', 'join:b']);
+      s.leave('a');
+      assert.ok(!s.rooms.has('a'));
+      assert.ok(!adapter.rooms.has('a'));
+      s.leaveAll();
+      assert.equal(s.rooms.size, 0);
+      assert.ok(events.includes('delete:b'));
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('to/in/except, chained and with arrays; a socket in several rooms gets the event once', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 4);
+      sockets[0]!.join(['r1', 'r2']);
+      sockets[1]!.join('r1');
+      sockets[2]!.join('r2');
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').emit('e')), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.in(['r1', 'r2']).emit('e')), [0, 1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').to('r2').emit('e')), [0, 1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except('r1').emit('e')), [2, 3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r2').except('r1').emit('e')), [2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except(['r1', 'r2']).emit('e')), [3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to(sockets[3]!.id).emit('e')), [3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e')), [0, 1, 2, 3]);
+      // operators are immutable
+      const base = h.io.to('r1');
+      base.to('r2');
+      assert.deepEqual(await whoGets(clients, 'e', () => base.emit('e')), [0, 1]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('socket.broadcast and socket.to exclude the sender; namespaces do not share rooms', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 3);
+      for (const s of sockets) s.join('all');
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.broadcast.emit('e')), [1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.to('all').emit('e')), [0, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.except(sockets[2]!.id).emit('e')), [0]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.of('/other').to('all').emit('e')), []);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('local, compress and volatile flags reach the adapter and the transport', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 2, { transports: ['websocket'] });
+      const adapter = h.io.of('/').adapter;
+      const seen: unknown[] = [];
+      const original = adapter.broadcast.bind(adapter);
+      adapter.broadcast = (packet, opts) => {
+        seen.push({ ...opts.flags });
+        original(packet, opts);
+      };
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.local.emit('e')), [0, 1]);
+      assert.deepEqual(seen.pop(), { local: true });
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.local.emit('e')), [1]);
+      const options: unknown[] = [];
+      sockets[1]!.conn.on('packetCreate', (p: { type: string; options?: { compress?: boolean } }) => {
+        if (p.type === 'message') options.push(p.options?.compress);
+      });
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.compress(false).emit('e')), [0, 1]);
+      assert.deepEqual(seen.pop(), { compress: false });
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e')), [0, 1]);
+      sockets[1]!.compress(false).emit('e');
+      await sleep(50);
+      assert.deepEqual(options, [false, true, false]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.volatile.emit('e')), [0, 1]);
+      assert.deepEqual(seen.pop(), { volatile: true });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('volatile packets are dropped while a polling transport is not writable; others are queued', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 1, { transports: ['polling'] });
+      const c = clients[0]!;
+      const s = sockets[0]!;
+      await sleep(50); // a GET is pending: the transport is writable
+      const volatileGot: number[] = [];
+      c.on('v', (n: number) => volatileGot.push(n));
+      for (let i = 0; i < 10; i++) s.volatile.emit('v', i);
+      const got: number[] = [];
+      c.on('n', (n: number) => got.push(n));
+      for (let i = 0; i < 10; i++) s.emit('n', i);
+      await sleep(300);
+      assert.deepEqual(volatileGot, [0]);
+      assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const broadcastGot: number[] = [];
+      c.on('bv', (n: number) => broadcastGot.push(n));
+      await sleep(50);
+      for (let i = 0; i < 10; i++) h.io.volatile.emit('bv', i);
+      await sleep(200);
+      assert.deepEqual(broadcastGot, [0]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('fetchSockets, allSockets, socketsJoin, socketsLeave, disconnectSockets', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 3);
+      sockets[0]!.join('r');
+      sockets[1]!.join('r');
+      sockets[0]!.data = { name: 'zero' };
+      const fetched = await h.io.in('r').fetchSockets();
+      assert.deepEqual(fetched.map((s) => s.id).sort(), [sockets[0]!.id, sockets[1]!.id].sort());
+      const zero = fetched.find((s) => s.id === sockets[0]!.id)!;
+      assert.deepEqual(zero.data, { name: 'zero' });
+      assert.ok(zero.rooms.has('r'));
+      assert.equal(zero.handshake.auth.constructor, Object);
+      assert.equal((await h.io.except('r').fetchSockets()).length, 1);
+      assert.deepEqual([...(await h.io.in('r').allSockets())].sort(), [sockets[0]!.id, sockets[1]!.id].sort());
+      assert.equal((await h.io.allSockets()).size, 3);
+      h.io.in('r').socketsJoin(['x', 'y']);
+      assert.ok(sockets[0]!.rooms.has('x') && sockets[1]!.rooms.has('y') && !sockets[2]!.rooms.has('x'));
+      h.io.socketsLeave('x');
+      assert.ok(!sockets[0]!.rooms.has('x') && sockets[0]!.rooms.has('y'));
+      // remote-socket style operations on the fetched instances
+      zero.join('z');
+      assert.ok(sockets[0]!.rooms.has('z'));
+      zero.leave('z');
+      assert.ok(!sockets[0]!.rooms.has('z'));
+      const reasons = Promise.all([waitFor(clients[0]!, 'disconnect'), waitFor(clients[1]!, 'disconnect')]);
+      h.io.in('r').disconnectSockets();
+      const [[r0], [r1]] = await reasons;
+      assert.equal(r0, 'io server disconnect');
+      assert.equal(r1, 'io server disconnect');
+      assert.equal(h.io.sockets.sockets.size, 1);
+      assert.equal(clients[2]!.connected, true);
+      // close = true ends the whole connection
+      const closed = waitFor(clients[2]!, 'disconnect');
+      h.io.disconnectSockets(true);
+      assert.equal((await closed)[0], 'io server disconnect');
+      const engine = h.io.engine as unknown as { clientsCount: number };
+      for (let i = 0; i < 100 && engine.clientsCount > 0; i++) await sleep(10);
+      assert.equal(engine.clientsCount, 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('send/write emit "message"; reserved event names throw', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 1);
+      const c = clients[0]!;
+      const got: unknown[] = [];
+      c.on('message', (...args: unknown[]) => got.push(args));
+      sockets[0]!.send('a', 1);
+      sockets[0]!.write('b');
+      h.io.send('c');
+      h.io.write('d');
+      h.io.of('/').send('e');
+      await sleep(100);
+      assert.deepEqual(got, [['a', 1], ['b'], ['c'], ['d'], ['e']]);
+      for (const name of ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']) {
+        assert.throws(() => sockets[0]!.emit(name), /reserved event name/);
+        assert.throws(() => h.io.emit(name), /reserved event name/);
+        assert.throws(() => h.io.to('r').emit(name), /reserved event name/);
+      }
+      assert.throws(() => h.io.serverSideEmit('connection'), /reserved event name/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('serverSideEmit with a single server: the ack gets no responses', async () => {
+    const h = await startServer();
+    try {
+      assert.deepEqual(await h.io.serverSideEmitWithAck('ping'), []);
+    } finally {
+      await h.close();
+    }
+  });
+});
