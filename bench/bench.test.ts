@@ -1,6 +1,6 @@
 /**
- * Smoke test of the benchmark: a tiny version of every load scenario against the reference server
- * targets, asserting that the scenarios' own correctness checks pass; plus the CPU-time reading,
+ * Smoke test of the benchmark: a tiny version of every load scenario against our server and the
+ * reference targets, asserting that the scenarios' own correctness checks pass; plus the CPU-time reading,
  * the bundle-size measurement and the goals/table rendering.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { median, percentile } from './lib/stats.js';
 import type { ScenarioContext } from './load/context.js';
 import { LOAD_SCENARIOS, runScenario } from './load/scenarios.js';
 
-const targets: TargetName[] = ['socket.io', 'ws', 'ws-batched'];
+const targets: TargetName[] = ['socketeer', 'socket.io', 'ws', 'ws-batched'];
 
 for (const name of targets) {
   describe(`bench smoke: ${name}`, () => {
