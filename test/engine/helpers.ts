@@ -5,6 +5,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import WebSocket from 'ws';
 import { EngineServer } from '../../src/engine/server.js';
 import type { EngineOptions } from '../../src/engine/options.js';
@@ -168,4 +169,33 @@ export function nextConnection(engine: EngineServer): Promise<EngineSocket> {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Writes raw bytes on a new TCP connection and collects everything until the server closes
+ * it (or `timeoutMs` passes).
+ * @param port server port
+ * @param text request bytes
+ * @param timeoutMs give up after this long
+ */
+export function rawExchange(port: number, text: string | Buffer, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = netConnect(port, '127.0.0.1', () => s.write(text));
+    let buf = '';
+    const t = setTimeout(() => s.destroy(), timeoutMs);
+    s.on('data', (d: Buffer) => (buf += d.toString('latin1')));
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(buf);
+    });
+    s.on('error', () => {});
+  });
+}
+
+/** Headers of a valid WebSocket upgrade request (without the final blank line). */
+export function upgradeRequest(path: string, extra = ''): string {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`
+  );
 }
