@@ -55,9 +55,17 @@ export class RedisServer {
    * @returns the running server
    */
   static async start(extraArgs: string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), extraArgs);
+    const server = await RedisServer.prepare(extraArgs);
     await server.restart();
     return server;
+  }
+
+  /**
+   * Picks a free port for a server that is not started yet (to test servers started before Redis).
+   * @param extraArgs - more `redis-server` arguments
+   */
+  static async prepare(extraArgs: string[] = []): Promise<RedisServer> {
+    return new RedisServer(await freePort(), extraArgs);
   }
 
   /** `redis://127.0.0.1:<port>` */

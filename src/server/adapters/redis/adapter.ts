@@ -73,6 +73,13 @@ function settleWithin<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   });
 }
 
+/** A promise resolved (with null) when the Redis connection drops. */
+function outageSignal(): { promise: Promise<null>; resolve: (v: null) => void } {
+  let resolve!: (v: null) => void;
+  const promise = new Promise<null>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
 /** Broadcast options → the arrays sent on the wire. */
 function toWireOptions(opts: BroadcastOptions): WireOptions {
   return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
@@ -124,6 +131,11 @@ export class RedisAdapter extends Adapter {
   private closed = false;
   private dropping = false;
   private readonly unlisten: Array<() => void> = [];
+  private readonly dirty = new Set<string>();
+  private readonly persisted = new Set<string>();
+  private flushScheduled = false;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private outage = outageSignal();
   private readonly onBroadcastMessage = (channel: string, msg: Buffer): void => this.onBroadcast(channel, msg);
   private readonly onRequestMessage = (channel: string, msg: Buffer): void => this.onRequest(channel, msg);
 
@@ -157,6 +169,8 @@ export class RedisAdapter extends Adapter {
       }
     }));
     this.unlisten.push(pub.onState((up, err) => {
+      if (!up) this.outage.resolve(null);
+      else this.outage = outageSignal();
       if (up) {
         if (this.dropping) log('[%s] Redis is back: cross-server delivery resumes', this.uid);
         this.dropping = false;
@@ -165,6 +179,62 @@ export class RedisAdapter extends Adapter {
       }
     }));
     this.subscribe();
+    if (this.store) this.trackLiveSessions(recovery.maxDisconnectionDuration ?? 120000);
+  }
+
+  /**
+   * With recovery on, the session of every connected socket is kept in Redis too (written when its rooms change
+   * and refreshed periodically), so that its clients can recover on another server even if this one dies.
+   */
+  private trackLiveSessions(maxDisconnectionDuration: number): void {
+    const mark = (_room: Room, id: string): void => this.markDirty(id);
+    this.on('join-room', mark);
+    this.on('leave-room', mark);
+    this.refreshTimer = setInterval(() => {
+      for (const id of this.sids.keys()) this.dirty.add(id);
+      this.flushSessions();
+    }, Math.max(1000, Math.floor(maxDisconnectionDuration / 3)));
+    this.refreshTimer.unref();
+  }
+
+  private markDirty(id: string): void {
+    this.dirty.add(id);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushSessions());
+  }
+
+  /** Writes the sessions of the sockets whose rooms changed. */
+  private flushSessions(): void {
+    this.flushScheduled = false;
+    if (!this.store || !this.pub.up) {
+      this.dirty.clear();
+      return;
+    }
+    for (const id of this.dirty) {
+      const socket = this.nsp.sockets.get(id);
+      const rooms = this.sids.get(id);
+      if (!socket || typeof socket.pid !== 'string' || !rooms) continue;
+      this.store.persist({ sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data })
+        .catch((err: Error) => log('[%s] could not save live session of %s: %s', this.uid, id, err.message));
+    }
+    this.dirty.clear();
+  }
+
+  /**
+   * Removes a socket from all its rooms; with recovery on, forgets its saved session unless the server just
+   * saved it for recovery (`persistSession`).
+   * @param id - the socket id
+   */
+  override delAll(id: string): void {
+    if (this.store) {
+      this.dirty.delete(id);
+      if (!this.persisted.delete(id)) {
+        const pid = this.nsp.sockets.get(id)?.pid;
+        if (typeof pid === 'string') this.store.forget(pid).catch(() => {});
+      }
+    }
+    super.delAll(id);
   }
 
   /** Subscribes to the broadcast pattern and request/response channels (again after a failure). */
@@ -228,7 +298,9 @@ export class RedisAdapter extends Adapter {
     this.tail = this.tail.then(async () => {
       if (offset) {
         try {
-          (packet.data as unknown[]).push(await offset);
+          // an outage must not hold local delivery: stop waiting for Redis when the connection drops
+          const id = await Promise.race([offset, this.outage.promise]);
+          if (id !== null) (packet.data as unknown[]).push(id);
         } catch (err) {
           log('[%s] no offset for broadcast: %s', this.uid, (err as Error).message);
         }
@@ -588,6 +660,7 @@ export class RedisAdapter extends Adapter {
    */
   override persistSession(session: SessionToPersist): Promise<void> | void {
     if (!this.store) return;
+    this.persisted.add(session.sid);
     return this.store.persist(session).catch((err: Error) => log('[%s] could not save session %s: %s', this.uid, session.pid, err.message));
   }
 
@@ -610,6 +683,7 @@ export class RedisAdapter extends Adapter {
     if (this.closed) return;
     this.closed = true;
     for (const fn of this.unlisten) fn();
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const requestId of [...this.requests.keys()]) this.settle(requestId, true);
     const c = this.channels;
     void this.sub.punsubscribe(c.broadcast + '*', this.onBroadcastMessage).catch(() => {});

@@ -96,6 +96,15 @@ export class RedisSessionStore {
   }
 
   /**
+   * Deletes a saved session (the socket left for good).
+   * @param pid - private session id
+   */
+  async forget(pid: string): Promise<void> {
+    const key = this.sessionPrefix + pid;
+    await withTimeout(this.conn.command(['DEL', key], key), this.timeout, 'DEL session');
+  }
+
+  /**
    * Takes a saved session (it can be restored once) and the broadcasts it missed after `offset`.
    * @returns the session, or null when unknown, expired, or the offset is no longer in the history
    */
