@@ -1,0 +1,223 @@
+/**
+ * Identity for the chat demo: an in-memory user list (scrypt-hashed passwords), short-lived access tokens
+ * (JWT HS256 signed with a secret generated at start) and longer-lived refresh sessions held server-side
+ * and named by an HttpOnly cookie.
+ *
+ * ```ts
+ * const auth = new ChatAuth({ tokenTtlSeconds: 120 });
+ * const user = auth.checkPassword('alice', 'alice-password');
+ * const { token } = await auth.issueToken(user!);
+ * const claims = await auth.verifyToken(token); // throws AuthError { code: 'TOKEN_EXPIRED' | 'BAD_TOKEN' | 'NO_TOKEN' }
+ * ```
+ */
+import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+
+/** A role carried by the token: admins may open the `/admin` namespace (the dashboard). */
+export type Role = 'admin' | 'user';
+
+/** A user as the rest of the app sees it (never the password hash). */
+export interface PublicUser {
+  name: string;
+  role: Role;
+}
+
+/** The verified claims of an access token. */
+export interface TokenClaims extends PublicUser {
+  /** unique id of the token (`jti`) */
+  id: string;
+  /** expiry, epoch milliseconds */
+  expiresAt: number;
+}
+
+/** An issued access token. */
+export interface IssuedToken {
+  token: string;
+  /** lifetime in seconds */
+  expiresIn: number;
+  /** expiry, epoch milliseconds */
+  expiresAt: number;
+  user: PublicUser;
+}
+
+/** Why a credential was refused; `code` is what the page and the connect_error payload carry. */
+export class AuthError extends Error {
+  /**
+   * @param code machine-readable reason (`NO_TOKEN`, `BAD_TOKEN`, `TOKEN_EXPIRED`, `BAD_CREDENTIALS`, …)
+   * @param message human-readable reason
+   * @param status HTTP status for the REST endpoints
+   */
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 401,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of `ChatAuth`. */
+export interface ChatAuthOptions {
+  /** access token lifetime (default 300 s) */
+  tokenTtlSeconds?: number;
+  /** refresh session lifetime (default 8 h) */
+  refreshTtlSeconds?: number;
+  /** HS256 secret (default: 32 random bytes generated now, so tokens die with the process) */
+  secret?: Uint8Array;
+}
+
+interface StoredUser extends PublicUser {
+  salt: Buffer;
+  hash: Buffer;
+}
+
+interface RefreshSession {
+  name: string;
+  expiresAt: number;
+}
+
+/** The seeded accounts, also listed on the sign-in page. */
+export const SEED_USERS: ReadonlyArray<PublicUser & { password: string }> = [
+  { name: 'alice', password: 'alice-password', role: 'admin' },
+  { name: 'bob', password: 'bob-password', role: 'user' },
+];
+
+const ISSUER = 'socketeer-chat';
+const USERNAME = /^[a-z0-9_-]{2,20}$/;
+const MIN_PASSWORD = 8;
+
+/** Users, access tokens and refresh sessions of one chat server. */
+export class ChatAuth {
+  readonly tokenTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  private readonly secret: Uint8Array;
+  private readonly users = new Map<string, StoredUser>();
+  private readonly sessions = new Map<string, RefreshSession>();
+
+  /** @param opts token lifetimes and secret */
+  constructor(opts: ChatAuthOptions = {}) {
+    this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 300;
+    this.refreshTtlSeconds = opts.refreshTtlSeconds ?? 8 * 3600;
+    this.secret = opts.secret ?? randomBytes(32);
+    for (const u of SEED_USERS) this.addUser(u.name, u.password, u.role);
+  }
+
+  /**
+   * Creates an account.
+   * @param name lower-case letters, digits, `_` and `-`, 2 to 20 characters
+   * @param password at least 8 characters
+   * @param role defaults to `user`
+   * @returns the new user
+   * @throws AuthError `BAD_USERNAME`, `WEAK_PASSWORD` (400) or `NAME_TAKEN` (409)
+   */
+  addUser(name: unknown, password: unknown, role: Role = 'user'): PublicUser {
+    if (typeof name !== 'string' || !USERNAME.test(name)) {
+      throw new AuthError('BAD_USERNAME', 'Usernames are 2 to 20 characters: a-z, 0-9, _ and -', 400);
+    }
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
+      throw new AuthError('WEAK_PASSWORD', `Passwords have at least ${MIN_PASSWORD} characters`, 400);
+    }
+    if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
+    const salt = randomBytes(16);
+    this.users.set(name, { name, role, salt, hash: scryptSync(password, salt, 32) });
+    return { name, role };
+  }
+
+  /**
+   * Checks a username and password in constant time with respect to the password.
+   * @returns the user, or null when either is wrong
+   */
+  checkPassword(name: unknown, password: unknown): PublicUser | null {
+    if (typeof name !== 'string' || typeof password !== 'string') return null;
+    const user = this.users.get(name);
+    const hash = scryptSync(password, user?.salt ?? DUMMY_SALT, 32);
+    if (!user || !timingSafeEqual(hash, user.hash)) return null;
+    return { name: user.name, role: user.role };
+  }
+
+  /** @returns the user named `name`, if any */
+  getUser(name: string): PublicUser | undefined {
+    const u = this.users.get(name);
+    return u && { name: u.name, role: u.role };
+  }
+
+  /**
+   * Signs a new access token.
+   * @param user who the token is for
+   * @returns the token with its lifetime
+   */
+  async issueToken(user: PublicUser): Promise<IssuedToken> {
+    const now = Date.now();
+    const exp = Math.floor(now / 1000) + this.tokenTtlSeconds;
+    const token = await new SignJWT({ role: user.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject(user.name)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(this.secret);
+    return { token, expiresIn: this.tokenTtlSeconds, expiresAt: exp * 1000, user: { name: user.name, role: user.role } };
+  }
+
+  /**
+   * Verifies an access token: signature (HS256 only), issuer, expiry, and that the user still exists.
+   * @param token the compact JWT, as sent in the `auth` payload
+   * @returns its claims
+   * @throws AuthError `NO_TOKEN`, `TOKEN_EXPIRED` or `BAD_TOKEN`
+   */
+  async verifyToken(token: unknown): Promise<TokenClaims> {
+    if (typeof token !== 'string' || token.length === 0) throw new AuthError('NO_TOKEN', 'No token');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'] }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new AuthError('TOKEN_EXPIRED', 'Token expired');
+      throw new AuthError('BAD_TOKEN', 'Invalid token');
+    }
+    const user = typeof payload.sub === 'string' ? this.getUser(payload.sub) : undefined;
+    if (!user || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
+      throw new AuthError('BAD_TOKEN', 'Invalid token');
+    }
+    return { name: user.name, role: user.role, id: payload.jti, expiresAt: payload.exp * 1000 };
+  }
+
+  /**
+   * Opens a refresh session for a signed-in user.
+   * @returns the opaque session id to put in the HttpOnly cookie
+   */
+  openSession(user: PublicUser): string {
+    this.pruneSessions();
+    const id = randomBytes(24).toString('base64url');
+    this.sessions.set(id, { name: user.name, expiresAt: Date.now() + this.refreshTtlSeconds * 1000 });
+    return id;
+  }
+
+  /**
+   * @param id the refresh cookie value
+   * @returns the user of a live refresh session, or null
+   */
+  sessionUser(id: string | undefined): PublicUser | null {
+    if (!id) return null;
+    const s = this.sessions.get(id);
+    if (!s) return null;
+    if (s.expiresAt <= Date.now()) {
+      this.sessions.delete(id);
+      return null;
+    }
+    return this.getUser(s.name) ?? null;
+  }
+
+  /** Ends a refresh session (sign-out). */
+  closeSession(id: string | undefined): void {
+    if (id) this.sessions.delete(id);
+  }
+
+  private pruneSessions(): void {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+  }
+}
+
+// hashing against a dummy salt for unknown users keeps the response time independent of the name
+const DUMMY_SALT = randomBytes(16);

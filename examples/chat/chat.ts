@@ -1,0 +1,176 @@
+/**
+ * The chat itself, on the main namespace: rooms to join and leave, messages acknowledged to their sender
+ * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
+ * binary. A short history per room is kept in memory so a newcomer sees the conversation.
+ *
+ * | Client → server | Payload | Ack |
+ * |---|---|---|
+ * | `room:join` | room name | `{ ok, users, history }` or `{ ok: false, error }` |
+ * | `room:leave` | room name | `{ ok }` |
+ * | `message` | `{ room, text }` | `{ ok, id, at }` |
+ * | `image` | `{ room, type, name, data: ArrayBuffer }` | `{ ok, id, at }` |
+ * | `typing` (volatile) | `{ room, typing }` | – |
+ *
+ * Server → client: `message` (a `ChatMessage`, `image.data` binary), `typing`, `presence { room, users }`,
+ * `rooms [{ name, users }]`, `session:expired`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Namespace, Socket } from '../../src/server/index.js';
+import { expireWithToken, type SocketData } from './middleware.js';
+
+/** A message as stored and relayed. */
+export interface ChatMessage {
+  id: string;
+  room: string;
+  from: string;
+  /** epoch ms */
+  at: number;
+  text?: string;
+  image?: { type: string; name: string; data: Buffer };
+}
+
+/** Result of an acknowledged request. */
+type Reply = (res: Record<string, unknown>) => void;
+
+/** Rooms always listed, even when empty. */
+export const DEFAULT_ROOMS = ['general', 'random', 'help'];
+/** Prefix of the per-user rooms (`user:alice`), used to reach every socket of a user. */
+export const USER_ROOM_PREFIX = 'user:';
+
+const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+const MAX_TEXT = 2000;
+const MAX_IMAGE = 512 * 1024;
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const HISTORY = 50;
+
+/**
+ * Wires the chat handlers on a namespace whose middleware put the user in `socket.data`.
+ * @param nsp the main namespace
+ * @param opts `onChange` is called when rooms or membership change (for the dashboard)
+ * @returns `close()` to stop pending timers
+ */
+export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {}): { close(): void } {
+  const history = new Map<string, ChatMessage[]>();
+  let roomsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Distinct user names of the sockets in a room. */
+  const usersIn = (room: string): string[] => {
+    const ids = nsp.adapter.rooms.get(room);
+    const names = new Set<string>();
+    if (ids) {
+      for (const id of ids) {
+        const s = nsp.sockets.get(id);
+        if (s) names.add((s.data as SocketData).user.name);
+      }
+    }
+    return [...names].sort();
+  };
+
+  const roomList = () => {
+    const names = new Set(DEFAULT_ROOMS);
+    for (const room of nsp.adapter.rooms.keys()) {
+      if (!nsp.sockets.has(room) && !room.startsWith(USER_ROOM_PREFIX)) names.add(room);
+    }
+    return [...names].map((name) => ({ name, users: usersIn(name).length }));
+  };
+
+  /** Tells everyone the room list changed (coalesced). */
+  const roomsChanged = () => {
+    opts.onChange?.();
+    if (roomsTimer) return;
+    roomsTimer = setTimeout(() => {
+      roomsTimer = null;
+      nsp.emit('rooms', roomList());
+    }, 50);
+  };
+
+  const presence = (room: string) => {
+    nsp.to(room).emit('presence', { room, users: usersIn(room) });
+    roomsChanged();
+  };
+
+  const remember = (msg: ChatMessage) => {
+    let list = history.get(msg.room);
+    if (!list) history.set(msg.room, (list = []));
+    list.push(msg);
+    if (list.length > HISTORY) list.shift();
+  };
+
+  nsp.on('connection', (socket: Socket) => {
+    const { user } = socket.data as SocketData;
+    expireWithToken(socket);
+    socket.join(USER_ROOM_PREFIX + user.name);
+    socket.emit('rooms', roomList());
+
+    socket.on('room:join', (room: unknown, reply: Reply) => {
+      if (typeof reply !== 'function') return;
+      if (typeof room !== 'string' || !ROOM_NAME.test(room)) {
+        return reply({ ok: false, error: 'Room names are 1 to 24 characters: a-z, 0-9 and -' });
+      }
+      socket.join(room);
+      reply({ ok: true, users: usersIn(room), history: history.get(room) ?? [] });
+      presence(room);
+    });
+
+    socket.on('room:leave', (room: unknown, reply: Reply) => {
+      if (typeof room !== 'string' || !socket.rooms.has(room) || room.startsWith(USER_ROOM_PREFIX) || room === socket.id) {
+        if (typeof reply === 'function') reply({ ok: false, error: 'Not in this room' });
+        return;
+      }
+      socket.leave(room);
+      if (typeof reply === 'function') reply({ ok: true });
+      socket.emit('presence', { room, users: [] });
+      presence(room);
+    });
+
+    socket.on('message', (msg: { room?: unknown; text?: unknown }, reply: Reply) => {
+      if (typeof reply !== 'function') return;
+      const room = msg?.room;
+      const text = typeof msg?.text === 'string' ? msg.text.trim() : '';
+      if (typeof room !== 'string' || !socket.rooms.has(room)) return reply({ ok: false, error: 'Join the room first' });
+      if (!text || text.length > MAX_TEXT) return reply({ ok: false, error: `Messages are 1 to ${MAX_TEXT} characters` });
+      const out: ChatMessage = { id: randomUUID(), room, from: user.name, at: Date.now(), text };
+      remember(out);
+      socket.to(room).emit('message', out);
+      reply({ ok: true, id: out.id, at: out.at });
+    });
+
+    socket.on('image', (msg: { room?: unknown; type?: unknown; name?: unknown; data?: unknown }, reply: Reply) => {
+      if (typeof reply !== 'function') return;
+      const room = msg?.room;
+      const data = msg?.data;
+      if (typeof room !== 'string' || !socket.rooms.has(room)) return reply({ ok: false, error: 'Join the room first' });
+      if (typeof msg.type !== 'string' || !IMAGE_TYPES.has(msg.type)) return reply({ ok: false, error: 'PNG, JPEG, GIF or WebP only' });
+      if (!Buffer.isBuffer(data) || data.length === 0 || data.length > MAX_IMAGE) {
+        return reply({ ok: false, error: `Images up to ${MAX_IMAGE / 1024} KiB` });
+      }
+      const name = typeof msg.name === 'string' ? msg.name.slice(0, 100) : 'image';
+      const out: ChatMessage = { id: randomUUID(), room, from: user.name, at: Date.now(), image: { type: msg.type, name, data } };
+      remember(out);
+      socket.to(room).emit('message', out);
+      reply({ ok: true, id: out.id, at: out.at });
+    });
+
+    socket.on('typing', (msg: { room?: unknown; typing?: unknown }) => {
+      const room = msg?.room;
+      if (typeof room !== 'string' || !socket.rooms.has(room)) return;
+      socket.volatile.to(room).emit('typing', { room, user: user.name, typing: msg.typing === true });
+    });
+
+    socket.on('disconnecting', () => {
+      const left = [...socket.rooms].filter((r) => r !== socket.id && !r.startsWith(USER_ROOM_PREFIX));
+      // the socket is out of its rooms once `disconnect` fires
+      socket.once('disconnect', () => {
+        for (const room of left) presence(room);
+        roomsChanged();
+      });
+    });
+  });
+
+  return {
+    close() {
+      if (roomsTimer) clearTimeout(roomsTimer);
+      roomsTimer = null;
+    },
+  };
+}

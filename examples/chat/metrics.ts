@@ -1,0 +1,182 @@
+/**
+ * Live figures for the dashboard, built only on the server's public API: engine connections and their
+ * transports (`socket.conn.transport.name`, the engine's `upgrade`), namespaces and their sockets, rooms
+ * from `adapter.rooms`, event rates from `onAny` / `onAnyOutgoing`, and handshake refusals counted by
+ * the middlewares and the engine's `connection_error`.
+ */
+import type { Server, Socket } from '../../src/server/index.js';
+
+/** One Engine.IO connection, with the namespaces its sockets joined. */
+export interface ClientInfo {
+  /** Engine.IO session id */
+  id: string;
+  user: string | null;
+  transport: string;
+  address: string;
+  namespaces: string[];
+  /** epoch ms */
+  connectedAt: number;
+}
+
+/** A room of a namespace with its member count. */
+export interface RoomInfo {
+  nsp: string;
+  name: string;
+  members: number;
+}
+
+/** What the dashboard draws, pushed over `/admin` as `snapshot`. */
+export interface Snapshot {
+  at: number;
+  uptimeSeconds: number;
+  clients: ClientInfo[];
+  namespaces: Array<{ name: string; sockets: number }>;
+  rooms: RoomInfo[];
+  /** events per second over the last `HISTORY` seconds, oldest first */
+  rates: { in: number[]; out: number[] };
+  /** handshake refusals by reason */
+  refusals: Record<string, number>;
+  totals: { eventsIn: number; eventsOut: number; connections: number; refusals: number };
+}
+
+/** Seconds of rate history kept. */
+export const HISTORY = 60;
+
+/** Counts what happens on a server and renders it as `Snapshot`s. */
+export class Metrics {
+  private eventsIn = 0;
+  private eventsOut = 0;
+  private lastIn = 0;
+  private lastOut = 0;
+  private connections = 0;
+  private readonly ratesIn: number[] = new Array(HISTORY).fill(0);
+  private readonly ratesOut: number[] = new Array(HISTORY).fill(0);
+  private readonly refusals: Record<string, number> = {};
+  private readonly connectedAt = new WeakMap<object, number>();
+  private readonly startedAt = Date.now();
+  private changeListener: (() => void) | null = null;
+
+  private readonly namespaces: string[];
+  private readonly isPrivateRoom: (name: string) => boolean;
+
+  /**
+   * @param io the server to observe
+   * @param opts `namespaces` shown, `counted` namespaces whose events are counted (not the dashboard's own
+   * traffic), `isPrivateRoom` tells rooms that are not chat rooms (per-user rooms) to hide them
+   */
+  constructor(
+    private readonly io: Server,
+    opts: { namespaces: string[]; counted: string[]; isPrivateRoom: (name: string) => boolean },
+  ) {
+    this.namespaces = opts.namespaces;
+    this.isPrivateRoom = opts.isPrivateRoom;
+    io.engine.on('connection', (conn: { on(ev: string, fn: () => void): void }) => {
+      this.connections++;
+      this.connectedAt.set(conn, Date.now());
+      conn.on('upgrade', () => this.changed());
+      conn.on('close', () => this.changed());
+      this.changed();
+    });
+    io.engine.on('connection_error', (err: { message?: string }) => this.refuse(`engine: ${err.message ?? 'error'}`));
+    for (const name of opts.counted) {
+      const nsp = io.of(name);
+      nsp.on('connection', (socket: Socket) => this.track(socket));
+    }
+  }
+
+  /** Registers the function called (at most every 100 ms) when something visible changed. */
+  onChange(fn: () => void): void {
+    this.changeListener = fn;
+  }
+
+  /**
+   * Counts a refused handshake.
+   * @param reason the refusal's code (`TOKEN_EXPIRED`, `NOT_ADMIN`, `engine: Session ID unknown`, …)
+   */
+  refuse(reason: string): void {
+    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
+    this.changed();
+  }
+
+  /** Notes that something the dashboard shows has changed (rooms joined, …). */
+  changed(): void {
+    if (this.changeTimer || !this.changeListener) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = null;
+      this.changeListener?.();
+    }, 100);
+  }
+  private changeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Closes the one-second sample: call every second. */
+  tick(): void {
+    this.ratesIn.push(this.eventsIn - this.lastIn);
+    this.ratesOut.push(this.eventsOut - this.lastOut);
+    this.ratesIn.shift();
+    this.ratesOut.shift();
+    this.lastIn = this.eventsIn;
+    this.lastOut = this.eventsOut;
+  }
+
+  /** Stops pending work. */
+  close(): void {
+    if (this.changeTimer) clearTimeout(this.changeTimer);
+    this.changeTimer = null;
+    this.changeListener = null;
+  }
+
+  /** @returns the current state of the server */
+  snapshot(): Snapshot {
+    const clients = new Map<string, ClientInfo>();
+    const namespaces: Snapshot['namespaces'] = [];
+    const rooms: RoomInfo[] = [];
+    for (const name of this.namespaces) {
+      const nsp = this.io.of(name);
+      namespaces.push({ name, sockets: nsp.sockets.size });
+      for (const socket of nsp.sockets.values()) {
+        const conn = socket.conn;
+        let info = clients.get(conn.id);
+        if (!info) {
+          info = {
+            id: conn.id,
+            user: (socket.data as { user?: { name: string } }).user?.name ?? null,
+            transport: conn.transport.name,
+            address: socket.handshake.address,
+            namespaces: [],
+            connectedAt: this.connectedAt.get(conn) ?? socket.handshake.issued,
+          };
+          clients.set(conn.id, info);
+        }
+        info.namespaces.push(name);
+      }
+      for (const [room, members] of nsp.adapter.rooms) {
+        if (nsp.sockets.has(room) || this.isPrivateRoom(room)) continue;
+        rooms.push({ nsp: name, name: room, members: members.size });
+      }
+    }
+    rooms.sort((a, b) => b.members - a.members || a.name.localeCompare(b.name));
+    let refusals = 0;
+    for (const k in this.refusals) refusals += this.refusals[k]!;
+    return {
+      at: Date.now(),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      clients: [...clients.values()].sort((a, b) => a.connectedAt - b.connectedAt),
+      namespaces,
+      rooms,
+      rates: { in: this.ratesIn.slice(), out: this.ratesOut.slice() },
+      refusals: { ...this.refusals },
+      totals: { eventsIn: this.eventsIn, eventsOut: this.eventsOut, connections: this.connections, refusals },
+    };
+  }
+
+  private track(socket: Socket): void {
+    socket.onAny(() => {
+      this.eventsIn++;
+    });
+    socket.onAnyOutgoing(() => {
+      this.eventsOut++;
+    });
+    this.changed();
+    socket.on('disconnect', () => this.changed());
+  }
+}

@@ -1,0 +1,480 @@
+// The chat page: sign-in, then one Socketeer connection whose `auth` callback presents a fresh access
+// token on every (re)connect. Rooms, acknowledged messages (delivered ticks), volatile typing, presence,
+// pasted images sent as binary, and a banner while the connection is down.
+import { ApiError, Session } from './session.js';
+import { avatar, el, formatTime } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const session = new Session();
+const MAX_IMAGE = 512 * 1024;
+
+// ---------- sign-in ----------
+let mode = 'login';
+function setMode(m) {
+  mode = m;
+  $('tab-login').setAttribute('aria-selected', String(m === 'login'));
+  $('tab-signup').setAttribute('aria-selected', String(m === 'signup'));
+  $('auth-submit').textContent = m === 'login' ? 'Sign in' : 'Create account';
+  $('password').autocomplete = m === 'login' ? 'current-password' : 'new-password';
+  showAuthError(null);
+}
+function showAuthError(msg) {
+  $('auth-error').hidden = !msg;
+  $('auth-error').textContent = msg || '';
+}
+$('tab-login').onclick = () => setMode('login');
+$('tab-signup').onclick = () => setMode('signup');
+for (const a of document.querySelectorAll('.demo-user .avatar')) avatar(a, a.dataset.name);
+for (const b of document.querySelectorAll('.demo-user')) {
+  b.onclick = () => {
+    setMode('login');
+    $('username').value = b.dataset.user;
+    $('password').value = b.dataset.password;
+    $('auth-submit').focus();
+  };
+}
+$('auth-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const username = $('username').value.trim().toLowerCase();
+  const password = $('password').value;
+  if (!username || !password) return showAuthError('Enter a username and a password.');
+  $('auth-submit').disabled = true;
+  try {
+    await (mode === 'login' ? session.login(username, password) : session.signup(username, password));
+    $('password').value = '';
+    enterChat();
+  } catch (err) {
+    showAuthError(err.message);
+  } finally {
+    $('auth-submit').disabled = false;
+  }
+};
+
+function showSignIn(message) {
+  $('app').hidden = true;
+  $('signin').hidden = false;
+  showAuthError(message || null);
+  $('username').focus();
+}
+
+// ---------- chat state ----------
+let socket = null;
+let expired = false;
+let firstConnect = true;
+const joined = new Map(); // room -> { messages: [], unread, users: [] }
+let active = null;
+let roomList = [];
+const typingUsers = new Map(); // room -> Map(user -> timeout)
+
+function enterChat() {
+  const next = new URLSearchParams(location.search).get('next');
+  if (next === '/dashboard' && session.user.role === 'admin') return location.assign('/dashboard');
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  $('me-name').textContent = session.user.name;
+  $('me-role').textContent = session.user.role;
+  $('me-role').classList.toggle('tag-admin', session.user.role === 'admin');
+  avatar($('me-avatar'), session.user.name);
+  $('dashboard-link').hidden = session.user.role !== 'admin';
+  connect();
+}
+
+function connect() {
+  socket = io({
+    // called before every CONNECT: a token good for at least half its lifetime
+    auth: (cb) =>
+      session.fresh().then(
+        (token) => cb({ token }),
+        (err) => {
+          if (err instanceof ApiError && err.status === 401) return signedOut('Your session ended. Please sign in again.');
+          cb({});
+        },
+      ),
+  });
+  const manager = socket.io;
+
+  socket.on('connect', () => {
+    expired = false;
+    setConn('connected');
+    hideBanner();
+    updateTokenInfo();
+    // a new connection is in no room: join the default room the first time, the same rooms afterwards
+    const rooms = firstConnect ? ['general'] : [...joined.keys()];
+    firstConnect = false;
+    for (const room of rooms) joinRoom(room, room === (active ?? 'general'));
+  });
+
+  socket.on('session:expired', () => {
+    expired = true;
+  });
+
+  socket.on('disconnect', (reason) => {
+    setConn('disconnected');
+    if (reason === 'io client disconnect') return;
+    if (reason === 'io server disconnect') {
+      if (expired) {
+        // the server ends a connection when its token expires: renew the token, connect again
+        showBanner('Session token expired: renewing it and reconnecting…', 'warn');
+        session.fresh(true).then(() => socket.connect(), (err) => signedOut(err.message));
+      } else {
+        showBanner('Disconnected by the server.', 'error', 'Reconnect', () => socket.connect());
+      }
+      return;
+    }
+    showBanner(`Connection lost (${reason}). Reconnecting…`, 'warn');
+  });
+
+  socket.on('connect_error', (err) => {
+    setConn('disconnected');
+    const code = err.data && err.data.code;
+    if (!code) {
+      // transport-level failure: the manager retries by itself
+      showBanner(`Cannot reach the server (${err.message}). Retrying…`, 'warn');
+      return;
+    }
+    if (code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN' || code === 'NO_TOKEN') {
+      // a refused CONNECT is not retried automatically: get a new token first
+      showBanner(`Refused: ${err.message} (${code}). Getting a new token…`, 'error');
+      setTimeout(() => {
+        session.fresh(true).then(() => socket.connect(), (e) => signedOut(e.message));
+      }, 500);
+      return;
+    }
+    showBanner(`Refused: ${err.message} (${code})`, 'error', 'Retry', () => socket.connect());
+  });
+
+  manager.on('reconnect_attempt', (n) => showBanner(`Reconnecting… (attempt ${n})`, 'warn'));
+  manager.on('open', () => {
+    const engine = manager.engine;
+    updateTransport(engine.transport.name);
+    engine.on('upgrade', (t) => updateTransport(t.name));
+  });
+
+  socket.on('rooms', (list) => {
+    roomList = list;
+    renderRooms();
+  });
+
+  socket.on('presence', ({ room, users }) => {
+    const r = joined.get(room);
+    if (!r) return;
+    r.users = users;
+    if (room === active) renderMembers();
+  });
+
+  socket.on('message', (msg) => {
+    const r = joined.get(msg.room);
+    if (!r) return;
+    clearTyping(msg.room, msg.from);
+    r.messages.push(msg);
+    if (msg.room === active) appendMessage(msg);
+    else {
+      r.unread++;
+      renderRooms();
+    }
+  });
+
+  socket.on('typing', ({ room, user, typing }) => {
+    if (!joined.has(room)) return;
+    let m = typingUsers.get(room);
+    if (!m) typingUsers.set(room, (m = new Map()));
+    clearTimeout(m.get(user));
+    if (typing) m.set(user, setTimeout(() => clearTyping(room, user), 4000));
+    else m.delete(user);
+    if (room === active) renderTyping();
+  });
+}
+
+function signedOut(message) {
+  if (socket) {
+    socket.disconnect();
+    socket.io.engine && socket.io.engine.close();
+    socket = null;
+  }
+  joined.clear();
+  active = null;
+  firstConnect = true;
+  hideBanner();
+  showSignIn(message);
+}
+
+// ---------- rooms ----------
+function joinRoom(room, show = true) {
+  socket.timeout(10000).emit('room:join', room, (err, res) => {
+    if (err || !res.ok) {
+      $('join-error').hidden = false;
+      $('join-error').textContent = err ? 'No answer from the server' : res.error;
+      return;
+    }
+    $('join-error').hidden = true;
+    const known = joined.get(room);
+    joined.set(room, { messages: res.history, unread: known ? known.unread : 0, users: res.users });
+    if (show || !active) openRoom(room);
+    else renderRooms();
+  });
+}
+
+function leaveRoom(room) {
+  socket.emit('room:leave', room, () => {});
+  joined.delete(room);
+  typingUsers.delete(room);
+  if (active === room) {
+    const next = joined.keys().next();
+    active = null;
+    if (!next.done) openRoom(next.value);
+    else renderRoom();
+  }
+  renderRooms();
+}
+
+function openRoom(room) {
+  active = room;
+  const r = joined.get(room);
+  r.unread = 0;
+  renderRooms();
+  renderRoom();
+  $('input').focus();
+}
+
+function renderRooms() {
+  const names = new Set([...roomList.map((r) => r.name), ...joined.keys()]);
+  const counts = new Map(roomList.map((r) => [r.name, r.users]));
+  const ul = $('rooms');
+  ul.replaceChildren();
+  for (const name of [...names].sort()) {
+    const r = joined.get(name);
+    const li = el('li', { className: 'room-item', dataset: { room: name } });
+    if (name === active) li.classList.add('active');
+    if (r) li.classList.add('joined');
+    const btn = el('button', { type: 'button', className: 'room-link' }, [
+      el('span', { className: 'hash', textContent: '#' }),
+      el('span', { className: 'room-name', textContent: name }),
+    ]);
+    if (r && r.unread) btn.append(el('span', { className: 'badge', textContent: String(r.unread) }));
+    const n = counts.get(name) || 0;
+    btn.append(el('span', { className: 'room-users', textContent: n ? String(n) : '', title: `${n} online` }));
+    btn.onclick = () => (r ? openRoom(name) : joinRoom(name));
+    li.append(btn);
+    ul.append(li);
+  }
+}
+
+function renderRoom() {
+  const has = active !== null;
+  $('empty').hidden = has;
+  $('messages').hidden = !has;
+  $('composer').hidden = !has;
+  $('leave').hidden = !has;
+  $('room-title').textContent = has ? `# ${active}` : 'No room';
+  $('input').placeholder = has ? `Message #${active} (paste an image to send it)` : '';
+  $('messages').replaceChildren();
+  if (has) for (const msg of joined.get(active).messages) appendMessage(msg);
+  renderMembers();
+  renderTyping();
+}
+
+function renderMembers() {
+  const users = active ? joined.get(active).users : [];
+  $('members-count').textContent = String(users.length);
+  $('room-count').textContent = active ? `${users.length} here` : '';
+  $('members').replaceChildren(
+    ...users.map((u) =>
+      el('li', { className: 'member', dataset: { user: u } }, [
+        avatar(el('span', { className: 'avatar' }), u),
+        el('span', { textContent: u }),
+        u === session.user.name ? el('span', { className: 'muted small', textContent: '(you)' }) : '',
+        el('span', { className: 'online', title: 'online' }),
+      ]),
+    ),
+  );
+}
+
+// ---------- messages ----------
+function appendMessage(msg, state) {
+  const list = $('messages');
+  const mine = msg.from === session.user.name;
+  const prev = list.lastElementChild;
+  const grouped = prev && prev.dataset.from === msg.from && msg.at - Number(prev.dataset.at) < 120000;
+  const body = el('div', { className: 'bubble' });
+  if (msg.text !== undefined) body.append(el('p', { className: 'text', textContent: msg.text }));
+  if (msg.image) {
+    const url = URL.createObjectURL(new Blob([msg.image.data], { type: msg.image.type }));
+    body.append(el('img', { className: 'image', src: url, alt: msg.image.name || 'image' }));
+  }
+  const meta = el('span', { className: 'meta' }, [el('time', { textContent: formatTime(msg.at) })]);
+  if (mine) meta.append(el('span', { className: 'tick', title: 'Delivered', textContent: '' }));
+  body.append(meta);
+  const li = el('li', { className: 'message', dataset: { from: msg.from, at: String(msg.at), state: state || 'delivered' } }, [
+    grouped ? el('span', { className: 'avatar-space' }) : avatar(el('span', { className: 'avatar' }), msg.from),
+    el('div', { className: 'message-body' }, [
+      grouped ? '' : el('div', { className: 'author' }, [el('b', { textContent: msg.from })]),
+      body,
+    ]),
+  ]);
+  if (mine) li.classList.add('mine');
+  if (grouped) li.classList.add('grouped');
+  list.append(li);
+  list.scrollTop = list.scrollHeight;
+  return li;
+}
+
+/** Sends with an ack: the bubble shows a clock until the server acknowledges it, then a tick. */
+function sendWithAck(event, payload, local) {
+  const room = active;
+  const r = joined.get(room);
+  const li = appendMessage(local, 'pending');
+  li.querySelector('.tick').title = 'Sending…';
+  socket.timeout(15000).emit(event, payload, (err, res) => {
+    const tick = li.querySelector('.tick');
+    if (err || !res.ok) {
+      li.dataset.state = 'failed';
+      tick.title = err ? 'Not delivered (no answer)' : res.error;
+      return;
+    }
+    li.dataset.state = 'delivered';
+    tick.title = 'Delivered';
+    local.at = res.at;
+    r.messages.push(local);
+  });
+}
+
+$('composer').onsubmit = (e) => {
+  e.preventDefault();
+  const text = $('input').value.trim();
+  if (!text || !active) return;
+  $('input').value = '';
+  autosize();
+  stopTyping();
+  sendWithAck('message', { room: active, text }, { room: active, from: session.user.name, at: Date.now(), text });
+};
+
+$('input').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    $('composer').requestSubmit();
+  }
+});
+
+function autosize() {
+  const t = $('input');
+  t.style.height = 'auto';
+  t.style.height = Math.min(t.scrollHeight, 160) + 'px';
+}
+
+// ---------- typing (volatile: dropped rather than queued when the connection is not writable) ----------
+let typingRoom = null;
+let typingSentAt = 0;
+let typingStop = null;
+$('input').addEventListener('input', () => {
+  autosize();
+  if (!active || !socket) return;
+  if (!$('input').value) return stopTyping();
+  const now = Date.now();
+  if (typingRoom !== active || now - typingSentAt > 2000) {
+    typingRoom = active;
+    typingSentAt = now;
+    socket.volatile.emit('typing', { room: active, typing: true });
+  }
+  clearTimeout(typingStop);
+  typingStop = setTimeout(stopTyping, 2500);
+});
+
+function stopTyping() {
+  clearTimeout(typingStop);
+  if (typingRoom && socket) socket.volatile.emit('typing', { room: typingRoom, typing: false });
+  typingRoom = null;
+  typingSentAt = 0;
+}
+
+function clearTyping(room, user) {
+  const m = typingUsers.get(room);
+  if (!m || !m.has(user)) return;
+  clearTimeout(m.get(user));
+  m.delete(user);
+  if (room === active) renderTyping();
+}
+
+function renderTyping() {
+  const m = active && typingUsers.get(active);
+  const users = m ? [...m.keys()] : [];
+  const t = $('typing');
+  t.replaceChildren();
+  if (!users.length) return;
+  const who = users.length === 1 ? `${users[0]} is typing` : users.length === 2 ? `${users[0]} and ${users[1]} are typing` : 'several people are typing';
+  t.append(el('span', { className: 'dots' }, [el('i'), el('i'), el('i')]), el('span', { textContent: who }));
+}
+
+// ---------- images (sent as an ArrayBuffer: a binary Socket.IO event) ----------
+async function sendImage(file) {
+  if (!active || !socket) return;
+  if (!/^image\/(png|jpeg|gif|webp)$/.test(file.type)) return showBanner('Only PNG, JPEG, GIF and WebP images can be sent.', 'error', 'OK', hideBanner);
+  if (file.size > MAX_IMAGE) return showBanner(`Images up to ${MAX_IMAGE / 1024} KiB.`, 'error', 'OK', hideBanner);
+  const data = await file.arrayBuffer();
+  const image = { type: file.type, name: file.name || 'pasted image', data };
+  sendWithAck('image', { room: active, ...image }, { room: active, from: session.user.name, at: Date.now(), image });
+}
+
+$('input').addEventListener('paste', (e) => {
+  const items = e.clipboardData ? [...e.clipboardData.items] : [];
+  const item = items.find((i) => i.kind === 'file' && i.type.startsWith('image/'));
+  if (!item) return;
+  e.preventDefault();
+  sendImage(item.getAsFile());
+});
+$('file').onchange = () => {
+  const f = $('file').files[0];
+  if (f) sendImage(f);
+  $('file').value = '';
+};
+
+// ---------- room controls ----------
+$('join-form').onsubmit = (e) => {
+  e.preventDefault();
+  const name = $('join-name').value.trim().toLowerCase();
+  if (!name || !socket) return;
+  $('join-name').value = '';
+  if (joined.has(name)) openRoom(name);
+  else joinRoom(name);
+};
+$('leave').onclick = () => active && leaveRoom(active);
+$('logout').onclick = async () => {
+  await session.logout();
+  signedOut();
+};
+
+// ---------- connection status ----------
+function setConn(state) {
+  const c = $('conn');
+  c.dataset.state = state;
+  $('conn-text').textContent = state === 'connected' ? `connected · ${currentTransport}` : state;
+}
+let currentTransport = '–';
+function updateTransport(name) {
+  currentTransport = name;
+  $('transport-info').textContent = name;
+  if ($('conn').dataset.state === 'connected') setConn('connected');
+}
+function updateTokenInfo() {
+  const secs = Math.round((session.expiresAt - session.issuedAt) / 1000);
+  $('token-info').textContent = `${secs}s lifetime · #${session.tokensIssued}`;
+}
+
+function showBanner(text, level = 'warn', action, fn) {
+  $('banner').hidden = false;
+  $('banner').dataset.level = level;
+  $('banner-text').textContent = text;
+  $('banner-action').hidden = !action;
+  if (action) {
+    $('banner-action').textContent = action;
+    $('banner-action').onclick = fn;
+  }
+}
+function hideBanner() {
+  $('banner').hidden = true;
+}
+
+// ---------- start ----------
+session.resume().then(
+  (user) => (user ? enterChat() : showSignIn()),
+  () => showSignIn('The server cannot be reached.'),
+);
