@@ -1,0 +1,416 @@
+// What the classic and the sharded Redis adapters share: Redis connection state (publish gating, outage logging,
+// resubscription), requests waiting on other servers (timeouts, departure of servers), the server count, and
+// connection state recovery across servers (offsets, saved and live sessions in Redis).
+import createDebug from 'debug';
+import { PacketType, type Packet } from '../../../protocol/index.js';
+import {
+  Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SessionToPersist,
+} from '../../adapter.js';
+import type { RedisConnection } from './client.js';
+import { RedisSessionStore } from './session-store.js';
+
+/** Logger of the Redis adapters (`DEBUG=socketeer:redis`). */
+export const log = createDebug('socketeer:redis');
+
+/** Options shared by both Redis adapters. */
+export interface BaseAdapterOptions {
+  /** How long a request to the other servers (fetchSockets, serverSideEmit with ack, …) may wait, in ms. Default 5000. */
+  requestsTimeout?: number;
+  /**
+   * While requests wait on other servers, how often the number of live servers is checked, in ms: when a server
+   * is gone, the requests resolve with what answered. Default 1000 (0 disables).
+   */
+  membershipCheckInterval?: number;
+  /** Approximate number of broadcasts kept in Redis for connection state recovery. Default 10000. */
+  maxLen?: number;
+}
+
+/** A request waiting for the answers of the other servers. */
+export interface PendingRequest {
+  /** Number of answers expected (other servers). */
+  expected: number;
+  /** Adds one answer. */
+  collect(response: Record<string, any>): void;
+  /** Settles the request: `timedOut` when not every server answered. */
+  finish(timedOut: boolean): void;
+}
+
+interface StoredRequest extends PendingRequest {
+  received: number;
+  timer: NodeJS.Timeout;
+}
+
+/** A promise resolved (with null) when the Redis connection drops. */
+function outageSignal(): { promise: Promise<null>; resolve: (v: null) => void } {
+  let resolve!: (v: null) => void;
+  const promise = new Promise<null>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+/** Resolves to `fallback` when `p` does not settle within `ms` or rejects. */
+export function settleWithin<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, () => { clearTimeout(timer); resolve(fallback); });
+  });
+}
+
+/** Base of the Redis adapters; subclasses define channels and the message protocol. */
+export abstract class RedisAdapterBase extends Adapter {
+  /** This server's id on the bus. */
+  readonly uid: string;
+  /** Default wait for requests to other servers, in ms. */
+  readonly requestsTimeout: number;
+  /** Publishing / command connection. */
+  protected readonly pub: RedisConnection;
+  /** Subscribing connection. */
+  protected readonly sub: RedisConnection;
+  /** Session store (connection state recovery on), else null. */
+  protected readonly store: RedisSessionStore | null;
+  /** Whether `close()` was called. */
+  protected closed = false;
+  private readonly membershipInterval: number;
+  private readonly requests = new Map<string, StoredRequest>();
+  private membershipTimer: NodeJS.Timeout | null = null;
+  private lastServerCount = 1;
+  private subscribed = false;
+  private subscribing = false;
+  private dropping = false;
+  private readonly unlisten: Array<() => void> = [];
+  private tail: Promise<void> = Promise.resolve();
+  private outage = outageSignal();
+  private readonly dirty = new Set<string>();
+  private readonly persisted = new Set<string>();
+  private flushScheduled = false;
+  private refreshTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * @param nsp - the namespace
+   * @param pub - publishing connection
+   * @param sub - subscribing connection
+   * @param uid - this server's id
+   * @param key - prefix of the recovery keys
+   * @param opts - options
+   */
+  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
+    super(nsp);
+    this.pub = pub;
+    this.sub = sub;
+    this.uid = uid;
+    this.requestsTimeout = opts.requestsTimeout || 5000;
+    this.membershipInterval = opts.membershipCheckInterval ?? 1000;
+    const recovery = nsp.server?.opts?.connectionStateRecovery;
+    const maxDisconnectionDuration: number = recovery?.maxDisconnectionDuration ?? 120000;
+    this.store = recovery
+      ? new RedisSessionStore(pub, { key, nsp: nsp.name, maxDisconnectionDuration, maxLen: opts.maxLen })
+      : null;
+    this.unlisten.push(sub.onState((up, err) => {
+      if (up) {
+        log('[%s] subscriber connection to Redis is up', this.uid);
+        if (!this.subscribed) this.subscribeAll();
+      } else {
+        log('[%s] subscriber connection to Redis lost%s', this.uid, err ? `: ${err.message}` : '');
+      }
+    }));
+    this.unlisten.push(pub.onState((up, err) => {
+      if (up) {
+        this.outage = outageSignal();
+        if (this.dropping) log('[%s] Redis is back: cross-server delivery resumes', this.uid);
+        this.dropping = false;
+      } else {
+        this.outage.resolve(null);
+        log('[%s] publisher connection to Redis lost%s; local delivery continues', this.uid, err ? `: ${err.message}` : '');
+      }
+    }));
+    if (this.store) this.trackLiveSessions(maxDisconnectionDuration);
+  }
+
+  // ---- protocol hooks -----------------------------------------------------------------------------------------
+
+  /** Subscribes to the channels of the protocol. */
+  protected abstract doSubscribe(): Promise<void>;
+  /** Unsubscribes from them (also used to forget half-made subscriptions). */
+  protected abstract doUnsubscribe(): Promise<void>;
+  /** Publishes a broadcast to the other servers. */
+  protected abstract publishBroadcast(packet: Packet, opts: BroadcastOptions): void;
+  /** Asks Redis how many servers share this namespace (this one included). */
+  protected abstract countServers(): Promise<number>;
+
+  // ---- connection ---------------------------------------------------------------------------------------------
+
+  /** Subscribes (again after a failure: retried once Redis is back). Call at the end of the subclass constructor. */
+  protected subscribeAll(): void {
+    if (this.subscribing || this.closed) return;
+    this.subscribing = true;
+    this.doSubscribe().then(() => {
+      this.subscribing = false;
+      this.subscribed = true;
+      log('[%s] subscribed for namespace %s', this.uid, this.nsp.name);
+    }, (err: Error) => {
+      this.subscribing = false;
+      log('[%s] could not subscribe (%s); retrying once Redis is back', this.uid, err.message);
+      void this.doUnsubscribe().catch(() => {});
+      if (this.sub.up) setTimeout(() => this.subscribeAll(), 500).unref();
+    });
+  }
+
+  /**
+   * Runs a publish unless Redis is known to be down (then the message is dropped and the outage logged once).
+   * @param send - the publishing call
+   * @param what - for the log
+   */
+  protected publishGuarded(send: () => Promise<unknown>, what: string): void {
+    if (!this.pub.up) {
+      if (!this.dropping) log('[%s] Redis unavailable: cross-server messages are dropped until it is back', this.uid);
+      this.dropping = true;
+      return;
+    }
+    send().catch((err: Error) => log('[%s] publish on %s failed: %s', this.uid, what, err.message));
+  }
+
+  // ---- local operations (for messages from other servers) -----------------------------------------------------
+
+  /** Delivers to the local sockets only. */
+  protected localBroadcast(packet: Packet, opts: BroadcastOptions): void {
+    super.broadcast(packet, opts);
+  }
+
+  /** Delivers to the local sockets only, expecting acks. */
+  protected localBroadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (n: number) => void,
+    ack: (...args: any[]) => void): void {
+    super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+  }
+
+  /** The matching local sockets. */
+  protected localFetchSockets(opts: BroadcastOptions): Promise<any[]> {
+    return super.fetchSockets(opts);
+  }
+
+  /** The ids of the matching local sockets. */
+  protected localSockets(rooms: Set<Room>): Promise<Set<string>> {
+    return super.sockets(rooms);
+  }
+
+  /** Local sockets join rooms. */
+  protected localAddSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.addSockets(opts, rooms);
+  }
+
+  /** Local sockets leave rooms. */
+  protected localDelSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.delSockets(opts, rooms);
+  }
+
+  /** Local sockets disconnect. */
+  protected localDisconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    super.disconnectSockets(opts, close);
+  }
+
+  // ---- broadcasting -------------------------------------------------------------------------------------------
+
+  /**
+   * Broadcasts to the matching sockets of every server (only this one with `flags.local`).
+   * With connection state recovery on, the packet first gets its offset from Redis (broadcasts keep their order).
+   * @param packet - the packet
+   * @param opts - rooms, except and flags
+   */
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    if (opts.flags?.local) {
+      super.broadcast(packet, opts);
+      return;
+    }
+    packet.nsp = this.nsp.name;
+    if (this.store === null) {
+      this.publishBroadcast(packet, opts);
+      super.broadcast(packet, opts);
+      return;
+    }
+    const recoverable = packet.type === PacketType.EVENT && packet.id === undefined && opts.flags?.volatile === undefined;
+    const offset = recoverable && this.pub.up
+      ? this.store.append(packet.data as unknown[], [...opts.rooms], opts.except ? [...opts.except] : [])
+      : null;
+    this.tail = this.tail.then(async () => {
+      if (offset) {
+        try {
+          // an outage must not hold local delivery: stop waiting for Redis when the connection drops
+          const id = await Promise.race([offset, this.outage.promise]);
+          if (id !== null) (packet.data as unknown[]).push(id);
+        } catch (err) {
+          log('[%s] no offset for broadcast: %s', this.uid, (err as Error).message);
+        }
+      }
+      this.publishBroadcast(packet, opts);
+      super.broadcast(packet, opts);
+    }).catch((err: Error) => log('[%s] broadcast failed: %s', this.uid, err.message));
+  }
+
+  // ---- requests to other servers ------------------------------------------------------------------------------
+
+  /**
+   * Registers a request and publishes it; it settles on `expected` answers, on timeout, or when the servers that
+   * did not answer have left.
+   * @param requestId - request id
+   * @param publish - publishes the request
+   * @param request - expected count, collect and finish callbacks
+   * @param timeout - in ms
+   */
+  protected sendRequest(requestId: string, publish: () => void, request: PendingRequest, timeout: number): void {
+    const timer = setTimeout(() => this.settle(requestId, true), timeout);
+    this.requests.set(requestId, { ...request, received: 0, timer });
+    if (!this.membershipTimer && this.membershipInterval > 0) {
+      this.membershipTimer = setInterval(() => this.checkMembership(), this.membershipInterval);
+      this.membershipTimer.unref();
+    }
+    publish();
+  }
+
+  /**
+   * Hands an answer to a waiting request.
+   * @returns false when no such request waits (answer to another server, or too late)
+   */
+  protected collectResponse(requestId: string, response: Record<string, any>): boolean {
+    const request = this.requests.get(requestId);
+    if (!request) return false;
+    request.collect(response);
+    request.received++;
+    if (request.received >= request.expected) this.settle(requestId, false);
+    return true;
+  }
+
+  /** Whether a request of ours with this id waits. */
+  protected hasRequest(requestId: string): boolean {
+    return this.requests.has(requestId);
+  }
+
+  private settle(requestId: string, timedOut: boolean): void {
+    const request = this.requests.get(requestId);
+    if (!request) return;
+    this.requests.delete(requestId);
+    clearTimeout(request.timer);
+    if (this.requests.size === 0 && this.membershipTimer) {
+      clearInterval(this.membershipTimer);
+      this.membershipTimer = null;
+    }
+    request.finish(timedOut);
+  }
+
+  /** Resolves the waiting requests for which every server still alive has answered. */
+  private checkMembership(): void {
+    if (!this.pub.up || this.requests.size === 0) return;
+    settleWithin(this.countServers(), this.membershipInterval, -1).then((count) => {
+      if (count < 1) return;
+      this.lastServerCount = count;
+      for (const [requestId, request] of this.requests) {
+        if (request.received >= count - 1) {
+          log('[%s] a server left: request %s resolves with %d answers', this.uid, requestId, request.received);
+          this.settle(requestId, false);
+        }
+      }
+    });
+  }
+
+  /**
+   * @returns the number of servers sharing this namespace (this one included). While Redis is unreachable, the
+   * last known count, so that requests to the other servers time out rather than complete partially. Never rejects.
+   */
+  override async serverCount(): Promise<number> {
+    if (!this.pub.up) return this.lastServerCount;
+    const count = await settleWithin(this.countServers(), Math.min(this.requestsTimeout, 2000), -1);
+    if (count < 0) return this.lastServerCount;
+    this.lastServerCount = Math.max(count, 1);
+    return this.lastServerCount;
+  }
+
+  // ---- connection state recovery ------------------------------------------------------------------------------
+
+  /**
+   * With recovery on, the session of every connected socket is kept in Redis too (written when its rooms change
+   * and refreshed every third of `maxDisconnectionDuration`), so that its clients can recover on another server
+   * even if this one dies.
+   */
+  private trackLiveSessions(maxDisconnectionDuration: number): void {
+    const mark = (_room: Room, id: string): void => this.markDirty(id);
+    this.on('join-room', mark);
+    this.on('leave-room', mark);
+    this.refreshTimer = setInterval(() => {
+      for (const id of this.sids.keys()) this.dirty.add(id);
+      this.flushSessions();
+    }, Math.max(1000, Math.floor(maxDisconnectionDuration / 3)));
+    this.refreshTimer.unref();
+  }
+
+  private markDirty(id: string): void {
+    this.dirty.add(id);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushSessions());
+  }
+
+  /** Writes the sessions of the sockets whose rooms changed. */
+  private flushSessions(): void {
+    this.flushScheduled = false;
+    if (!this.store || !this.pub.up) {
+      this.dirty.clear();
+      return;
+    }
+    for (const id of this.dirty) {
+      const socket = this.nsp.sockets.get(id);
+      const rooms = this.sids.get(id);
+      if (!socket || typeof socket.pid !== 'string' || !rooms) continue;
+      this.store.persist({ sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data })
+        .catch((err: Error) => log('[%s] could not save live session of %s: %s', this.uid, id, err.message));
+    }
+    this.dirty.clear();
+  }
+
+  /**
+   * Removes a socket from all its rooms; with recovery on, forgets its saved session unless the server just
+   * saved it for recovery (`persistSession`).
+   * @param id - the socket id
+   */
+  override delAll(id: string): void {
+    if (this.store) {
+      this.dirty.delete(id);
+      if (!this.persisted.delete(id)) {
+        const pid = this.nsp.sockets.get(id)?.pid;
+        if (typeof pid === 'string') this.store.forget(pid).catch(() => {});
+      }
+    }
+    super.delAll(id);
+  }
+
+  /**
+   * Saves a disconnected session in Redis (with recovery on).
+   * @param session - the session
+   */
+  override persistSession(session: SessionToPersist): Promise<void> | void {
+    if (!this.store) return;
+    this.persisted.add(session.sid);
+    return this.store.persist(session)
+      .catch((err: Error) => log('[%s] could not save session %s: %s', this.uid, session.pid, err.message));
+  }
+
+  /**
+   * Restores a session saved by any server, with the broadcasts it missed.
+   * @param pid - private session id
+   * @param offset - last offset the client received
+   * @returns the session, or null
+   */
+  override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null {
+    if (!this.store) return null;
+    return this.store.restore(pid, offset).then((s) => s as Session | null, (err: Error) => {
+      log('[%s] could not restore session %s: %s', this.uid, pid, err.message);
+      return null;
+    });
+  }
+
+  /** Stops timers, fails the waiting requests and unsubscribes. */
+  override close(): Promise<void> | void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.unlisten) fn();
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    for (const requestId of [...this.requests.keys()]) this.settle(requestId, true);
+    return this.doUnsubscribe().catch(() => {});
+  }
+}
