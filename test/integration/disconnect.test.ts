@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, sleep } from './helpers.js';
+import { startServer, waitFor, sleep, until } from './helpers.js';
 import { openRaw } from './raw.js';
 import type { Socket } from '../../src/server/index.js';
 
@@ -103,11 +103,13 @@ describe('disconnect reasons', () => {
   });
 
   it('a client that answers pings stays connected past several intervals', async () => {
-    const h = await startServer({ pingInterval: 30, pingTimeout: 50 });
+    const h = await startServer({ pingInterval: 50, pingTimeout: 400 });
     try {
       const c = h.client('/');
       await waitFor(c, 'connect');
-      await sleep(250);
+      let pings = 0;
+      c.io.on('ping', () => pings++);
+      await until(() => pings >= 4);
       assert.equal(c.connected, true);
       assert.equal(h.io.sockets.sockets.size, 1);
     } finally {

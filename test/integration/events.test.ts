@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, sleep } from './helpers.js';
+import { startServer, waitFor, sleep, until } from './helpers.js';
 import type { Socket } from '../../src/server/index.js';
 
 describe('catch-all listeners', () => {
@@ -22,7 +22,7 @@ describe('catch-all listeners', () => {
       assert.deepEqual(socket.listenersAny(), [first, any]);
       c.emit('hello', 1);
       c.emit('other', 'a', { b: 2 });
-      await sleep(100);
+      await until(() => log.length >= 5);
       assert.deepEqual(log, [
         'first:hello:[1]',
         'any:hello:[1]',
@@ -36,7 +36,8 @@ describe('catch-all listeners', () => {
       assert.deepEqual(socket.listenersAny(), []);
       log.length = 0;
       c.emit('hello', 2);
-      await sleep(50);
+      await until(() => log.length >= 1);
+      await sleep(20);
       assert.deepEqual(log, ['listener:2']);
     } finally {
       await h.close();
@@ -108,7 +109,7 @@ describe('packet middlewares', () => {
       c.emit('rewrite', 'original');
       const [err] = await errored;
       assert.equal(err.message, 'not allowed');
-      await sleep(100);
+      await until(() => received.length >= 2);
       assert.deepEqual(seen, [['ok', 1], ['forbidden'], ['rewrite', 'original']]);
       assert.deepEqual(received, [
         ['ok', 1],

@@ -110,3 +110,16 @@ export function countdown(n: number, ms = 3000): { done: () => void; promise: Pr
     promise,
   };
 }
+
+/**
+ * Polls until a condition holds.
+ * @param cond the condition
+ * @param ms fails after this delay
+ */
+export async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}

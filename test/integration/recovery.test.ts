@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, sleep } from './helpers.js';
+import { startServer, waitFor, sleep, until } from './helpers.js';
 import { openRaw } from './raw.js';
 import type { Socket } from '../../src/server/index.js';
 
@@ -89,7 +89,7 @@ describe('connection state recovery', () => {
       await waitFor(c, 'connect');
       assert.equal(c.recovered, false);
       h.io.emit('ev', 'before');
-      await sleep(50);
+      await until(() => got.length === 1);
       const firstId = c.id;
       const down = waitFor(sockets[0]!, 'disconnect');
       (c.io.engine as unknown as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
@@ -97,7 +97,7 @@ describe('connection state recovery', () => {
       h.io.to('room1').emit('ev', 'missed-1');
       h.io.emit('ev', 'missed-2');
       await waitFor(c, 'connect');
-      await sleep(50);
+      await until(() => got.length === 3);
       assert.equal(c.recovered, true);
       assert.equal(c.id, firstId);
       assert.deepEqual(got, ['before', 'missed-1', 'missed-2']);
@@ -107,7 +107,7 @@ describe('connection state recovery', () => {
       assert.deepEqual(restored.data, { n: 42 });
       assert.equal(middlewareRuns, 1);
       h.io.to('room1').emit('ev', 'after');
-      await sleep(50);
+      await until(() => got.length === 4);
       assert.deepEqual(got, ['before', 'missed-1', 'missed-2', 'after']);
     } finally {
       await h.close();
@@ -124,8 +124,10 @@ describe('connection state recovery', () => {
       });
       const c = h.client('/', { transports: ['websocket'], reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 });
       await waitFor(c, 'connect');
+      let gotX = false;
+      c.on('x', () => (gotX = true));
       h.io.emit('x', 1);
-      await sleep(30);
+      await until(() => gotX);
       (c.io.engine as unknown as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
       await waitFor(c, 'connect');
       assert.equal(c.recovered, true);

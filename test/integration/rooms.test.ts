@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, sleep, type Harness } from './helpers.js';
+import { startServer, waitFor, sleep, until, type Harness } from './helpers.js';
 import type { Socket } from '../../src/server/index.js';
 import type { Socket as ClientSocket } from 'socket.io-client';
 
@@ -22,12 +22,16 @@ async function connectMany(h: Harness, n: number, opts = {}): Promise<{ clients:
   return { clients, sockets };
 }
 
-/** Collects, for a short while, which clients got an event. */
-async function whoGets(clients: ClientSocket[], event: string, act: () => void, ms = 150): Promise<number[]> {
+/**
+ * Which clients get an event: waits for the expected number of deliveries, then a little more for extras.
+ * @param expected the indexes expected (only its length is used to wait)
+ */
+async function whoGets(clients: ClientSocket[], event: string, act: () => void, expected: number[]): Promise<number[]> {
   const got: number[] = [];
   clients.forEach((c, i) => c.on(event, () => got.push(i)));
   act();
-  await sleep(ms);
+  await until(() => got.length >= expected.length);
+  await sleep(expected.length === 0 ? 100 : 30);
   clients.forEach((c) => c.off(event));
   return got.sort();
 }
@@ -68,18 +72,18 @@ describe('rooms', () => {
       sockets[0]!.join(['r1', 'r2']);
       sockets[1]!.join('r1');
       sockets[2]!.join('r2');
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').emit('e')), [0, 1]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.in(['r1', 'r2']).emit('e')), [0, 1, 2]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').to('r2').emit('e')), [0, 1, 2]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except('r1').emit('e')), [2, 3]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r2').except('r1').emit('e')), [2]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except(['r1', 'r2']).emit('e')), [3]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to(sockets[3]!.id).emit('e')), [3]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e')), [0, 1, 2, 3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').emit('e'), [0, 1]), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.in(['r1', 'r2']).emit('e'), [0, 1, 2]), [0, 1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r1').to('r2').emit('e'), [0, 1, 2]), [0, 1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except('r1').emit('e'), [2, 3]), [2, 3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to('r2').except('r1').emit('e'), [2]), [2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.except(['r1', 'r2']).emit('e'), [3]), [3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.to(sockets[3]!.id).emit('e'), [3]), [3]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e'), [0, 1, 2, 3]), [0, 1, 2, 3]);
       // operators are immutable
       const base = h.io.to('r1');
       base.to('r2');
-      assert.deepEqual(await whoGets(clients, 'e', () => base.emit('e')), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => base.emit('e'), [0, 1]), [0, 1]);
     } finally {
       await h.close();
     }
@@ -90,10 +94,10 @@ describe('rooms', () => {
     try {
       const { clients, sockets } = await connectMany(h, 3);
       for (const s of sockets) s.join('all');
-      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.broadcast.emit('e')), [1, 2]);
-      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.to('all').emit('e')), [0, 2]);
-      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.except(sockets[2]!.id).emit('e')), [0]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.of('/other').to('all').emit('e')), []);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.broadcast.emit('e'), [1, 2]), [1, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.to('all').emit('e'), [0, 2]), [0, 2]);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[1]!.except(sockets[2]!.id).emit('e'), [0]), [0]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.of('/other').to('all').emit('e'), []), []);
     } finally {
       await h.close();
     }
@@ -110,20 +114,20 @@ describe('rooms', () => {
         seen.push({ ...opts.flags });
         original(packet, opts);
       };
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.local.emit('e')), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.local.emit('e'), [0, 1]), [0, 1]);
       assert.deepEqual(seen.pop(), { local: true });
-      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.local.emit('e')), [1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => sockets[0]!.local.emit('e'), [1]), [1]);
       const options: unknown[] = [];
       sockets[1]!.conn.on('packetCreate', (p: { type: string; options?: { compress?: boolean } }) => {
         if (p.type === 'message') options.push(p.options?.compress);
       });
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.compress(false).emit('e')), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.compress(false).emit('e'), [0, 1]), [0, 1]);
       assert.deepEqual(seen.pop(), { compress: false });
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e')), [0, 1]);
-      sockets[1]!.compress(false).emit('e');
-      await sleep(50);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.emit('e'), [0, 1]), [0, 1]);
+      sockets[1]!.compress(false).emit('f');
+      await until(() => options.length === 3);
       assert.deepEqual(options, [false, true, false]);
-      assert.deepEqual(await whoGets(clients, 'e', () => h.io.volatile.emit('e')), [0, 1]);
+      assert.deepEqual(await whoGets(clients, 'e', () => h.io.volatile.emit('e'), [0, 1]), [0, 1]);
       assert.deepEqual(seen.pop(), { volatile: true });
     } finally {
       await h.close();
@@ -136,21 +140,23 @@ describe('rooms', () => {
       const { clients, sockets } = await connectMany(h, 1, { transports: ['polling'] });
       const c = clients[0]!;
       const s = sockets[0]!;
-      await sleep(50); // a GET is pending: the transport is writable
+      await until(() => s.conn.transport.writable); // a GET is pending
       const volatileGot: number[] = [];
       c.on('v', (n: number) => volatileGot.push(n));
       for (let i = 0; i < 10; i++) s.volatile.emit('v', i);
       const got: number[] = [];
       c.on('n', (n: number) => got.push(n));
       for (let i = 0; i < 10; i++) s.emit('n', i);
-      await sleep(300);
+      await until(() => got.length === 10);
+      await sleep(50);
       assert.deepEqual(volatileGot, [0]);
       assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       const broadcastGot: number[] = [];
       c.on('bv', (n: number) => broadcastGot.push(n));
-      await sleep(50);
+      await until(() => s.conn.transport.writable);
       for (let i = 0; i < 10; i++) h.io.volatile.emit('bv', i);
-      await sleep(200);
+      await until(() => broadcastGot.length >= 1);
+      await sleep(100);
       assert.deepEqual(broadcastGot, [0]);
     } finally {
       await h.close();
@@ -213,7 +219,7 @@ describe('rooms', () => {
       h.io.send('c');
       h.io.write('d');
       h.io.of('/').send('e');
-      await sleep(100);
+      await until(() => got.length === 5);
       assert.deepEqual(got, [['a', 1], ['b'], ['c'], ['d'], ['e']]);
       for (const name of ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']) {
         assert.throws(() => sockets[0]!.emit(name), /reserved event name/);
