@@ -68,16 +68,10 @@ async function startWith(
 ): Promise<TestServer> {
   const boot = async (port: number) => {
     const http = createServer();
-    if (hook) {
-      // run the hook before any listener the Socket.IO server adds
-      http.prependListener('request', (req, res) => {
-        if (hook(req, res)) (res as ServerResponse & { __handled?: boolean }).__handled = true;
-      });
-    }
     const io = new Ctor(http, opts);
     if (hook) {
-      // hide handled requests from the listeners installed by the Socket.IO server
-      const listeners = http.listeners('request').slice(1) as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+      // the hook sees every request first; handled ones are hidden from the Socket.IO server
+      const listeners = http.listeners('request').slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
       http.removeAllListeners('request');
       http.on('request', (req, res) => {
         if (hook(req, res)) return;

@@ -83,9 +83,13 @@ export class Polling extends Transport {
   }
 
   protected doClose(): void {
-    const close = () => this.write([{ type: 'close' }]);
-    if (this.readyState === 'open') close();
-    else this.once('open', close);
+    if (this.readyState === 'open') {
+      this.write([{ type: 'close' }]);
+    } else {
+      // closed during the handshake: drop the request instead of waiting for a server that may never answer
+      this.pollRequest?.abort();
+      this.pollRequest = undefined;
+    }
   }
 
   protected write(packets: OutgoingPacket[]): void {
