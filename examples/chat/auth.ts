@@ -5,12 +5,13 @@
  *
  * ```ts
  * const auth = new ChatAuth({ tokenTtlSeconds: 120 });
- * const user = auth.checkPassword('alice', 'alice-password');
+ * const user = await auth.checkPassword('alice', 'alice-password');
  * const { token } = await auth.issueToken(user!);
  * const claims = await auth.verifyToken(token); // throws AuthError { code: 'TOKEN_EXPIRED' | 'BAD_TOKEN' | 'NO_TOKEN' }
  * ```
  */
-import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
 /** A role carried by the token: admins may open the `/admin` namespace (the dashboard). */
@@ -99,7 +100,10 @@ export class ChatAuth {
     this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 300;
     this.refreshTtlSeconds = opts.refreshTtlSeconds ?? 8 * 3600;
     this.secret = opts.secret ?? randomBytes(32);
-    for (const u of SEED_USERS) this.addUser(u.name, u.password, u.role);
+    for (const u of SEED_USERS) {
+      const salt = randomBytes(16);
+      this.users.set(u.name, { name: u.name, role: u.role, salt, hash: scryptSync(u.password, salt, 32) });
+    }
   }
 
   /**
@@ -110,7 +114,7 @@ export class ChatAuth {
    * @returns the new user
    * @throws AuthError `BAD_USERNAME`, `WEAK_PASSWORD` (400) or `NAME_TAKEN` (409)
    */
-  addUser(name: unknown, password: unknown, role: Role = 'user'): PublicUser {
+  async addUser(name: unknown, password: unknown, role: Role = 'user'): Promise<PublicUser> {
     if (typeof name !== 'string' || !USERNAME.test(name)) {
       throw new AuthError('BAD_USERNAME', 'Usernames are 2 to 20 characters: a-z, 0-9, _ and -', 400);
     }
@@ -119,18 +123,20 @@ export class ChatAuth {
     }
     if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
     const salt = randomBytes(16);
-    this.users.set(name, { name, role, salt, hash: scryptSync(password, salt, 32) });
+    const hash = await scrypt(password, salt, 32);
+    if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
+    this.users.set(name, { name, role, salt, hash });
     return { name, role };
   }
 
   /**
-   * Checks a username and password in constant time with respect to the password.
+   * Checks a username and password (hashing off the main thread, in constant time for the comparison).
    * @returns the user, or null when either is wrong
    */
-  checkPassword(name: unknown, password: unknown): PublicUser | null {
+  async checkPassword(name: unknown, password: unknown): Promise<PublicUser | null> {
     if (typeof name !== 'string' || typeof password !== 'string') return null;
     const user = this.users.get(name);
-    const hash = scryptSync(password, user?.salt ?? DUMMY_SALT, 32);
+    const hash = await scrypt(password, user?.salt ?? DUMMY_SALT, 32);
     if (!user || !timingSafeEqual(hash, user.hash)) return null;
     return { name: user.name, role: user.role };
   }
@@ -218,6 +224,8 @@ export class ChatAuth {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
   }
 }
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 // hashing against a dummy salt for unknown users keeps the response time independent of the name
 const DUMMY_SALT = randomBytes(16);

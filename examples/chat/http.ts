@@ -75,13 +75,13 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     switch (route) {
       case 'login': {
         const body = await readJson(req);
-        const user = auth.checkPassword(body.username, body.password);
+        const user = await auth.checkPassword(body.username, body.password);
         if (!user) throw new AuthError('BAD_CREDENTIALS', 'Wrong username or password');
         return sendToken(res, user, 200, auth.openSession(user));
       }
       case 'signup': {
         const body = await readJson(req);
-        const user = auth.addUser(body.username, body.password);
+        const user = await auth.addUser(body.username, body.password);
         return sendToken(res, user, 201, auth.openSession(user));
       }
       case 'token': {

@@ -77,7 +77,14 @@ export class Metrics {
       conn.on('close', () => this.changed());
       this.changed();
     });
-    io.engine.on('connection_error', (err: { message?: string }) => this.refuse(`engine: ${err.message ?? 'error'}`));
+    // refused Engine.IO requests; requests for other files under the path (e.g. a missing bundle) are not handshakes
+    const enginePath = (io.path() + '/').replace(/\/+$/, '/');
+    io.engine.on('connection_error', (err: { message?: string; req?: { url?: string } }) => {
+      const url = err.req?.url ?? '';
+      if (url.startsWith(enginePath) && (url.length === enginePath.length || url[enginePath.length] === '?')) {
+        this.refuse(`engine: ${err.message ?? 'error'}`);
+      }
+    });
     for (const name of opts.counted) {
       const nsp = io.of(name);
       nsp.on('connection', (socket: Socket) => this.track(socket));

@@ -80,7 +80,10 @@ function enterChat() {
 }
 
 function connect() {
+  // `?transport=polling` keeps this page on HTTP long-polling (to watch it on the dashboard)
+  const only = new URLSearchParams(location.search).get('transport');
   socket = io({
+    transports: only === 'polling' || only === 'websocket' ? [only] : undefined,
     // called before every CONNECT: a token good for at least half its lifetime
     auth: (cb) =>
       session.fresh().then(

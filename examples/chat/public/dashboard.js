@@ -1,0 +1,138 @@
+// The live dashboard: connects to the `/admin` namespace (admins only, checked by its middleware) and
+// redraws every `snapshot` the server pushes.
+import { Session } from './session.js';
+import { barChart, donut, lineChart } from './charts.js';
+import { avatar, el } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const session = new Session();
+const COLORS = { in: '#4f46e5', out: '#0ea5e9', websocket: '#10b981', polling: '#f59e0b' };
+let socket = null;
+let expired = false;
+
+function refuse(title, text, link = true) {
+  $('board').hidden = true;
+  $('refused').hidden = false;
+  $('refused-title').textContent = title;
+  $('refused-text').textContent = text;
+  $('refused-link').hidden = !link;
+  setConn('disconnected', 'refused');
+}
+
+function setConn(state, text) {
+  $('conn').dataset.state = state;
+  $('conn-text').textContent = text || state;
+}
+
+function start(user) {
+  $('me-name').textContent = user.name;
+  $('me-role').textContent = user.role;
+  $('me-role').classList.toggle('tag-admin', user.role === 'admin');
+  avatar($('me-avatar'), user.name);
+
+  socket = io('/admin', { auth: (cb) => session.fresh().then((token) => cb({ token }), () => cb({})) });
+  socket.on('connect', () => {
+    expired = false;
+    $('refused').hidden = true;
+    $('board').hidden = false;
+    setConn('connected', `connected · ${socket.io.engine.transport.name}`);
+    socket.io.engine.once('upgrade', (t) => setConn('connected', `connected · ${t.name}`));
+  });
+  socket.on('connect_error', (err) => {
+    const code = err.data && err.data.code;
+    if (code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN') {
+      session.fresh(true).then(() => socket.connect(), () => refuse('Signed out', 'Your session ended. Sign in again.'));
+    } else if (code) {
+      refuse('Access refused', `The /admin namespace refused the connection: ${err.message} (${code}).`);
+    } else {
+      setConn('disconnected', 'reconnecting…');
+    }
+  });
+  socket.on('session:expired', () => {
+    expired = true;
+  });
+  socket.on('disconnect', (reason) => {
+    setConn('disconnected', 'reconnecting…');
+    if (reason === 'io server disconnect' && expired) session.fresh(true).then(() => socket.connect());
+  });
+  socket.on('snapshot', render);
+}
+
+function render(s) {
+  const sockets = s.namespaces.reduce((a, n) => a + n.sockets, 0);
+  const last = (a) => a[a.length - 1] ?? 0;
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  const byTransport = { websocket: 0, polling: 0 };
+  for (const c of s.clients) byTransport[c.transport] = (byTransport[c.transport] || 0) + 1;
+
+  $('k-clients').textContent = String(s.clients.length);
+  $('k-clients-sub').textContent = `${s.totals.connections} since start`;
+  $('k-sockets').textContent = String(sockets);
+  $('k-sockets-sub').textContent = s.namespaces.map((n) => `${n.name} ${n.sockets}`).join(' · ');
+  $('k-rooms').textContent = String(s.rooms.length);
+  $('k-rooms-sub').textContent = `${s.rooms.reduce((a, r) => a + r.members, 0)} memberships`;
+  $('k-in').textContent = String(last(s.rates.in));
+  $('k-in-sub').textContent = `${sum(s.rates.in)} in 60 s · ${s.totals.eventsIn} total`;
+  $('k-out').textContent = String(last(s.rates.out));
+  $('k-out-sub').textContent = `${sum(s.rates.out)} in 60 s · ${s.totals.eventsOut} total`;
+  $('k-refused').textContent = String(s.totals.refusals);
+  $('k-refused-sub').textContent = `${Object.keys(s.refusals).length} reason(s)`;
+  $('updated').textContent = `updated ${new Date(s.at).toLocaleTimeString()} · up ${uptime(s.uptimeSeconds)}`;
+
+  lineChart($('rates'), [
+    { values: s.rates.in, color: COLORS.in, label: 'in' },
+    { values: s.rates.out, color: COLORS.out, label: 'out' },
+  ], { width: 720, height: 210 });
+
+  donut($('transports'), [
+    { label: 'websocket', value: byTransport.websocket, color: COLORS.websocket },
+    { label: 'polling', value: byTransport.polling, color: COLORS.polling },
+  ], 'connections');
+  $('t-ws').textContent = String(byTransport.websocket);
+  $('t-polling').textContent = String(byTransport.polling);
+
+  $('clients-count').textContent = String(s.clients.length);
+  $('no-clients').hidden = s.clients.length > 0;
+  $('clients').replaceChildren(
+    ...s.clients.map((c) => {
+      const kick = el('button', { className: 'btn btn-ghost btn-small', type: 'button', textContent: 'Disconnect' });
+      kick.onclick = () => socket.emit('kick', c.id, () => {});
+      const isDashboard = c.namespaces.length === 1 && c.namespaces[0] === '/admin';
+      return el('tr', { dataset: { client: c.id, user: c.user || '', transport: c.transport } }, [
+        el('td', {}, [el('span', { className: 'who' }, [avatar(el('span', { className: 'avatar' }), c.user || '?'), el('b', { textContent: c.user || 'anonymous' })])]),
+        el('td', {}, [el('span', { className: `transport transport-${c.transport}`, textContent: c.transport })]),
+        el('td', {}, c.namespaces.map((n) => el('code', { className: 'ns', textContent: n }))),
+        el('td', { className: 'muted small', textContent: c.address.replace(/^::ffff:/, '') }),
+        el('td', { className: 'muted small', textContent: since(s.at - c.connectedAt) }),
+        el('td', {}, [el('code', { className: 'sid', textContent: c.id.slice(0, 8) + '…', title: c.id })]),
+        el('td', {}, [isDashboard ? '' : kick]),
+      ]);
+    }),
+  );
+
+  barChart($('rooms'), s.rooms.map((r) => ({ label: (r.nsp === '/' ? '#' : r.nsp + ' #') + r.name, value: r.members })), {
+    width: 360, color: COLORS.in, empty: 'no room in use',
+  });
+  $('namespaces').replaceChildren(
+    ...s.namespaces.map((n) => el('li', {}, [el('code', { textContent: n.name }), el('span', { className: 'muted', textContent: `${n.sockets} socket${n.sockets === 1 ? '' : 's'}` })])),
+  );
+  barChart($('refusals'), Object.entries(s.refusals).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), {
+    width: 1100, color: '#ef4444', empty: 'no handshake refused so far',
+  });
+}
+
+function since(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s ago`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+}
+
+function uptime(s) {
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+session.resume().then(
+  (user) => (user ? start(user) : refuse('Sign in first', 'The dashboard needs an admin account (alice / alice-password).')),
+  () => refuse('Server unreachable', 'The server cannot be reached.', false),
+);
