@@ -4,6 +4,7 @@
  * built once and written to every recipient ({@link SharedFrame}).
  */
 import type { Socket as NetSocket } from 'node:net';
+import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
 import createDebug from 'debug';
 import { encodeEnginePacket } from '../protocol/engine-packet.js';
@@ -13,7 +14,8 @@ import { Transport, type EngineRequest, type OutgoingPacket } from './transport.
 
 const log = createDebug('socketeer:engine:ws');
 
-const Sender = (WsSocket as unknown as { Sender: { frame(data: string | Buffer, opts: object): Buffer[] } }).Sender;
+/** `ws`'s frame builder (`Sender.frame`), looked up at call time so it stays patchable. */
+const Sender = (wsModule as unknown as { Sender: { frame(data: string | Buffer, opts: object): Buffer[] } }).Sender;
 
 const TEXT_FRAME = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false };
 const BINARY_FRAME = { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: false };
