@@ -1,0 +1,21 @@
+/**
+ * Disconnecting a socket from its namespace with a reason of its own.
+ */
+import { PacketType } from '../../protocol/index.js';
+import type { Socket } from '../socket.js';
+
+/**
+ * Disconnects a socket from its namespace: the client gets a DISCONNECT packet (`io server disconnect` for
+ * clients without the credentials extension), the server-side socket fires `disconnecting`/`disconnect` with
+ * `reason`.
+ * @param socket the socket
+ * @param reason the reason given to server-side listeners (e.g. `credentials expired`)
+ * @returns true if the socket was connected
+ */
+export function disconnectWithReason(socket: Socket, reason: string): boolean {
+  if (!socket.connected) return false;
+  socket.packet({ type: PacketType.DISCONNECT, nsp: socket.nsp.name });
+  // same as Socket#disconnect(), with the given reason
+  (socket as unknown as { _onclose(reason: string): void })._onclose(reason);
+  return true;
+}

@@ -1,0 +1,39 @@
+/**
+ * Authentication done right: credentials with a lifetime refreshed in place, re-verification on demand, and
+ * per-socket event rate limits.
+ *
+ * ```ts
+ * import { authenticate, rateLimit } from 'socketeer/server/auth';
+ * const auth = authenticate(io, { verify: async ({ token }) => ({ data: { userId: '42' }, expiresAt: exp }) });
+ * io.use(rateLimit({ points: 20, duration: 1000 }));
+ * ```
+ */
+export {
+  authenticate,
+  Authenticator,
+  credentialsOf,
+  reverify,
+  type AuthenticateOptions,
+  type AuthStats,
+  type Credentials,
+  type ReverifyResult,
+  type Verify,
+  type VerifyResult,
+} from './authenticate.js';
+export { rateLimit, REASON_RATE_LIMITED, type RateLimiter, type RateLimitOptions, type RateLimitStats, type RateLimitedAck } from './rate-limit.js';
+export { disconnectWithReason } from './close.js';
+export { jwtExpiry, toExpiry } from './expiry.js';
+export {
+  ANNOUNCE_KEY,
+  ERROR_EVENT,
+  EXTENSION_VERSION,
+  REASON_EXPIRED,
+  REASON_REFUSED,
+  REFRESH_EVENT,
+  REVERIFY_EVENT,
+  type CredentialsDisconnectReason,
+  type CredentialsErrorPayload,
+  type RefreshAck,
+  type RefreshPayload,
+  type RefreshRequest,
+} from './wire.js';

@@ -1,0 +1,111 @@
+/**
+ * Incoming events per socket per time window: a connection middleware that gives each socket a token bucket
+ * checked by a packet middleware (`socket.use`).
+ *
+ * ```ts
+ * const limiter = rateLimit({ points: 20, duration: 1000 }); // 20 events/s per socket, bursts of 20
+ * io.use(limiter);
+ * limiter.stats(); // { limited, disconnected, sockets }
+ * ```
+ *
+ * The answer when a socket goes over its rate:
+ * - the event is dropped: its listeners are not called, the socket fires `error` with an Error
+ *   `rate limited` (`err.data = { retryAfter }`), and if the event asked for an ack, the ack is sent with one
+ *   argument `{ "error": "rate limited", "retryAfter": <ms> }`;
+ * - on sustained abuse (more than `tolerance` events dropped per `duration`, i.e. a sustained rate above
+ *   `points + tolerance` per `duration`), the socket is disconnected from the namespace with the reason
+ *   `rate limited` (the client sees `io server disconnect`).
+ * Catch-all listeners (`onAny`) run before packet middlewares and still see dropped events.
+ */
+import { TokenBucket } from '../../engine/limits.js';
+import type { Socket } from '../socket.js';
+import { disconnectWithReason } from './close.js';
+
+type AnySocket = Socket<any, any, any, any>;
+
+/** The reason given to server-side `disconnect` listeners on sustained abuse. */
+export const REASON_RATE_LIMITED = 'rate limited';
+
+/** Options of {@link rateLimit}. */
+export interface RateLimitOptions {
+  /** events allowed per `duration`, and the burst size (required) */
+  points: number;
+  /** window in ms (default 1000) */
+  duration?: number;
+  /** dropped events tolerated per `duration` before the socket is disconnected (default `points`; `Infinity`: never) */
+  tolerance?: number;
+  /** events not counted (default: the credentials extension's `$credentials:*` events) */
+  exempt?: (event: string) => boolean;
+}
+
+/** Counters of a {@link RateLimiter}, for a dashboard. */
+export interface RateLimitStats {
+  /** events dropped since the start */
+  limited: number;
+  /** sockets disconnected for abuse since the start */
+  disconnected: number;
+  /** sockets currently limited */
+  sockets: number;
+}
+
+/** The acknowledgement sent for a dropped event. */
+export interface RateLimitedAck {
+  error: 'rate limited';
+  /** ms until an event would be accepted */
+  retryAfter: number;
+}
+
+/** A connection middleware installing the limit on each socket, with its counters. */
+export interface RateLimiter {
+  (socket: AnySocket, next: (err?: Error) => void): void;
+  /** @returns the counters */
+  stats(): RateLimitStats;
+}
+
+function defaultExempt(event: string): boolean {
+  return typeof event === 'string' && event.startsWith('$credentials:');
+}
+
+/**
+ * Creates a per-socket event rate limit.
+ * @param opts points per duration, tolerance before disconnection, exempt events
+ * @returns a connection middleware for `io.use()` / `nsp.use()`, with `stats()`
+ */
+export function rateLimit(opts: RateLimitOptions): RateLimiter {
+  const points = opts.points;
+  const duration = opts.duration ?? 1000;
+  const tolerance = opts.tolerance ?? points;
+  const exempt = opts.exempt ?? defaultExempt;
+  new TokenBucket(points, duration); // validates the options now
+  const stats = { limited: 0, disconnected: 0, sockets: 0 };
+
+  const install = (socket: AnySocket, next: (err?: Error) => void): void => {
+    const bucket = new TokenBucket(points, duration);
+    const abuse = tolerance === Infinity ? undefined : tolerance > 0 ? new TokenBucket(tolerance, duration) : null;
+    stats.sockets++;
+    socket.once('disconnect', () => {
+      stats.sockets--;
+    });
+    socket.use((event, nextPacket) => {
+      const now = Date.now();
+      if (bucket.take(now) || exempt(event[0])) return nextPacket();
+      stats.limited++;
+      const retryAfter = bucket.retryAfter(now);
+      const last = event[event.length - 1];
+      if (typeof last === 'function') {
+        const answer: RateLimitedAck = { error: 'rate limited', retryAfter };
+        (last as (a: RateLimitedAck) => void)(answer);
+      }
+      if (abuse !== undefined && (abuse === null || !abuse.take(now))) {
+        stats.disconnected++;
+        disconnectWithReason(socket, REASON_RATE_LIMITED);
+        return;
+      }
+      const err = new Error('rate limited') as Error & { data?: unknown };
+      err.data = { retryAfter };
+      nextPacket(err);
+    });
+    next();
+  };
+  return Object.assign(install, { stats: (): RateLimitStats => ({ ...stats }) });
+}

@@ -1,0 +1,61 @@
+/**
+ * The names of the credentials extension on the wire (documented in `docs/auth-extension.md`). They ride in
+ * ordinary Socket.IO EVENT and ACK packets, so the Socket.IO protocol is unchanged; the server sends its events
+ * only to clients that announced support in their CONNECT payload.
+ */
+
+/** CONNECT payload key announcing support (`{"$credentials":1,…auth}`); removed from `handshake.auth`. */
+export const ANNOUNCE_KEY = '$credentials';
+
+/** Version of the extension announced by clients and spoken by the server. */
+export const EXTENSION_VERSION = 1;
+
+/**
+ * Server → client `["$credentials:refresh",{"expiresAt":<ms|null>,"deadline":<ms>,"reason":"expiring"|"reverify"}]`:
+ * please refresh now. Client → server `<id>["$credentials:refresh",{"auth":{…}}]`: the new credentials; the
+ * server acknowledges `<id>[{"expiresAt":<ms|null>}]` or `<id>[{"error":{"message":…,"data":…}}]`.
+ */
+export const REFRESH_EVENT = '$credentials:refresh';
+
+/**
+ * Server → client `["$credentials:error",{"reason":…,"message":…,"data":…}]`, immediately followed by a
+ * DISCONNECT packet of the namespace.
+ */
+export const ERROR_EVENT = '$credentials:error';
+
+/** Server ↔ server (`serverSideEmit`): `["$credentials:reverify",[<socket id>…]]`, acknowledged with counts. */
+export const REVERIFY_EVENT = '$credentials:reverify';
+
+/** Disconnect reason when the credentials expired without a successful refresh. */
+export const REASON_EXPIRED = 'credentials expired';
+
+/** Disconnect reason when the server refused the credentials presented in a refresh or a re-verification. */
+export const REASON_REFUSED = 'credentials refused';
+
+/** The reasons a socket may be cut by the credentials extension. */
+export type CredentialsDisconnectReason = typeof REASON_EXPIRED | typeof REASON_REFUSED;
+
+/** Body of a server refresh request. */
+export interface RefreshRequest {
+  /** expiry of the current credentials, ms since the epoch (null: none) */
+  expiresAt: number | null;
+  /** the server cuts the socket at this time (ms since the epoch) unless refreshed */
+  deadline: number;
+  /** why the refresh is asked */
+  reason: 'expiring' | 'reverify';
+}
+
+/** Body of a client refresh. */
+export interface RefreshPayload {
+  auth: Record<string, unknown>;
+}
+
+/** Acknowledgement of a client refresh. */
+export type RefreshAck = { expiresAt: number | null } | { error: { message: string; data?: unknown } };
+
+/** Body of the error event. */
+export interface CredentialsErrorPayload {
+  reason: CredentialsDisconnectReason;
+  message: string;
+  data?: unknown;
+}
