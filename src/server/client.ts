@@ -9,6 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import debugModule from 'debug';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
 import type { SocketId, WriteOptions } from './adapter.js';
+import { redactPacket } from './redact.js';
+import type { EngineSocket } from '../engine/socket.js';
 import type { EngineConnection } from './engine.js';
 import type { Namespace } from './namespace.js';
 import type { Server } from './server.js';
@@ -31,8 +33,8 @@ export class Client<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = any,
 > {
-  /** The Engine.IO connection. */
-  readonly conn: EngineConnection;
+  /** The Engine.IO connection (any engine satisfying {@link EngineConnection} can be bound). */
+  readonly conn: EngineSocket;
   /** The Engine.IO id (private: never sent to other clients). */
   readonly id: string;
   /** The server. */
@@ -48,7 +50,7 @@ export class Client<
    */
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineConnection) {
     this.server = server;
-    this.conn = conn;
+    this.conn = conn as unknown as EngineSocket;
     this.id = conn.id;
     this.decoder = new SocketDecoder();
     this.ondata = this.ondata.bind(this);
@@ -137,7 +139,7 @@ export class Client<
    */
   _packet(packet: Packet, opts: WriteOptions = {}): void {
     if (this.conn.readyState !== 'open') {
-      if (debug.enabled) debug('ignoring packet write %j', packet);
+      if (debug.enabled) debug('ignoring packet write %j', redactPacket(packet));
       return;
     }
     const encoded = opts.preEncoded

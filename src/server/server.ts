@@ -22,6 +22,7 @@ import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapte
 import { MemoryAdapter } from './adapters/memory.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 import { Client } from './client.js';
+import type { EngineServer } from '../engine/server.js';
 import { attachEngine, type AttachOptions, type EngineConnection, type EngineLike, type EngineOptions } from './engine.js';
 import { Namespace, type NamespaceMiddleware, type ServerReservedEventsMap } from './namespace.js';
 import { ParentNamespace } from './parent-namespace.js';
@@ -105,7 +106,7 @@ export class Server<
   /** The main namespace (`/`). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server (set by `attach`/`listen`/`bind`). */
-  engine!: EngineLike;
+  engine!: EngineServer;
   /** The HTTP server (set by `attach`/`listen`). */
   httpServer!: TServerInstance;
   /** The packet encoder shared by the adapters. */
@@ -307,7 +308,7 @@ export class Server<
    * @returns this
    */
   bind(engine: EngineLike): this {
-    this.engine = engine;
+    this.engine = engine as EngineServer;
     this.engine.on('connection', this.onconnection.bind(this));
     return this;
   }
