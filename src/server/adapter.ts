@@ -30,7 +30,6 @@
  * The `rooms` and `sids` maps only ever describe the sockets of this process.
  */
 import { EventEmitter } from 'node:events';
-import { WebSocket as WsSocket } from 'ws';
 import type { Packet } from '../protocol/index.js';
 import type { EngineSendOptions } from './engine.js';
 import type { Handshake } from './socket-types.js';
@@ -125,10 +124,6 @@ export interface AdapterNamespace {
 export type AdapterConstructor = (new (nsp: any) => Adapter) | ((nsp: any) => Adapter);
 
 const EMPTY_SET: ReadonlySet<SocketId> = new Set();
-
-// The websocket transport builds shared frames with `ws`'s `WebSocket.Sender.frame`, which the ESM entry of
-// `ws` does not expose: without it, shared frames are not requested (each recipient frames its own copy).
-const SHARE_FRAMES = typeof (WsSocket as unknown as { Sender?: { frame?: unknown } }).Sender?.frame === 'function';
 const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
@@ -139,7 +134,7 @@ const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
 export function broadcastWriteOptions(count: number, flags: BroadcastFlags): WriteOptions {
   const compress = flags.compress !== false;
   const parts: EngineSendOptions[] = new Array(count);
-  for (let i = 0; i < count; i++) parts[i] = SHARE_FRAMES ? { compress, shared: {} } : { compress };
+  for (let i = 0; i < count; i++) parts[i] = { compress, shared: {} };
   return { preEncoded: true, volatile: flags.volatile, compress, parts };
 }
 

@@ -232,6 +232,45 @@ describe('rooms', () => {
     }
   });
 
+  it('a broadcast is encoded once and each part shares one frame across recipients', async () => {
+    const h = await startServer();
+    try {
+      const { clients, sockets } = await connectMany(h, 3, { transports: ['websocket'] });
+      let encodes = 0;
+      const encode = h.io.encoder.encode;
+      (h.io as { encoder: { encode: typeof encode } }).encoder.encode = (packet) => {
+        encodes++;
+        return encode(packet);
+      };
+      const sent: Array<Array<{ shared?: { ws?: unknown } }>> = sockets.map(() => []);
+      sockets.forEach((s, i) => {
+        const send = s.conn.send.bind(s.conn);
+        s.conn.send = ((data: string | Uint8Array, opts?: { shared?: { ws?: unknown } }) => {
+          sent[i]!.push(opts ?? {});
+          return send(data, opts as Parameters<typeof send>[1]);
+        }) as typeof s.conn.send;
+      });
+      const arrived = Promise.all(clients.map((c) => waitFor(c, 'pic')));
+      h.io.emit('pic', Buffer.from([1, 2, 3]), 'caption');
+      const got = await arrived;
+      assert.equal(encodes, 1);
+      got.forEach(([b, caption]) => {
+        assert.deepEqual([...new Uint8Array(b)], [1, 2, 3]);
+        assert.equal(caption, 'caption');
+      });
+      // two parts (header + attachment), the same shared object per part for every recipient, framed once
+      for (const perSocket of sent) assert.equal(perSocket.length, 2);
+      for (const part of [0, 1]) {
+        const shared = sent[0]![part]!.shared;
+        assert.ok(shared && shared.ws !== undefined);
+        for (const perSocket of sent) assert.equal(perSocket[part]!.shared, shared);
+      }
+      assert.notEqual(sent[0]![0]!.shared, sent[0]![1]!.shared);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('serverSideEmit with a single server: the ack gets no responses', async () => {
     const h = await startServer();
     try {
