@@ -89,6 +89,7 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     socket.use((event, nextPacket) => {
       const now = Date.now();
       if (bucket.take(now) || exempt(event[0])) return nextPacket();
+      if (!socket.connected) return; // already cut: events still queued are dropped
       stats.limited++;
       const retryAfter = bucket.retryAfter(now);
       const last = event[event.length - 1];
@@ -97,8 +98,7 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
         (last as (a: RateLimitedAck) => void)(answer);
       }
       if (abuse !== undefined && (abuse === null || !abuse.take(now))) {
-        stats.disconnected++;
-        disconnectWithReason(socket, REASON_RATE_LIMITED);
+        if (disconnectWithReason(socket, REASON_RATE_LIMITED)) stats.disconnected++;
         return;
       }
       const err = new Error('rate limited') as Error & { data?: unknown };

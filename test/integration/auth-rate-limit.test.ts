@@ -1,0 +1,125 @@
+/**
+ * Per-socket event rate limit: a client sending ten times the allowed rate gets the defined answer, and the
+ * server stays responsive to the others.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as officialClient, type Socket as OfficialSocket } from 'socket.io-client';
+import { Server } from '../../src/server/index.js';
+import { io as socketeerClient } from '../../src/client/index.js';
+import { rateLimit, type RateLimitOptions } from '../../src/server/auth/index.js';
+
+async function start(opts: RateLimitOptions) {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
+  const limiter = rateLimit(opts);
+  io.use(limiter);
+  const handled = new Map<string, number>();
+  const errors = new Map<string, string[]>();
+  const reasons: string[] = [];
+  io.on('connection', (socket) => {
+    socket.on('work', (n: number, ack: (r: unknown) => void) => {
+      handled.set(socket.id, (handled.get(socket.id) ?? 0) + 1);
+      if (typeof ack === 'function') ack({ ok: n });
+    });
+    socket.on('error', (err) => errors.set(socket.id, [...(errors.get(socket.id) ?? []), err.message]));
+    socket.on('disconnect', (r) => reasons.push(r));
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const clients: OfficialSocket[] = [];
+  return {
+    io,
+    limiter,
+    handled,
+    errors,
+    reasons,
+    client() {
+      const c = officialClient(url, { forceNew: true, reconnection: false, transports: ['websocket'] });
+      clients.push(c);
+      return c;
+    },
+    url,
+    async close() {
+      for (const c of clients) c.disconnect();
+      await io.close();
+      http.closeAllConnections();
+    },
+  };
+}
+
+test('10x the allowed rate: excess events are dropped with a "rate limited" ack, others are served meanwhile', async () => {
+  const h = await start({ points: 10, duration: 1000, tolerance: Infinity });
+  try {
+    const abuser = h.client();
+    const polite = h.client();
+    await Promise.all([once(abuser, 'connect'), once(polite, 'connect')]);
+    // 100 events at once from the abuser (10x the rate allowed in a second)
+    const answers = Promise.all(Array.from({ length: 100 }, (_, i) => abuser.timeout(3000).emitWithAck('work', i)));
+    // the polite client is answered while the flood is handled
+    const t0 = Date.now();
+    const politeAnswers = await Promise.all([1, 2, 3].map((i) => polite.timeout(2000).emitWithAck('work', i)));
+    const politeLatency = Date.now() - t0;
+    assert.deepEqual(politeAnswers, [{ ok: 1 }, { ok: 2 }, { ok: 3 }]);
+    assert.ok(politeLatency < 500, `polite client answered in ${politeLatency} ms`);
+    const results = await answers;
+    const accepted = results.filter((r) => r.ok !== undefined);
+    const limited = results.filter((r) => r.error === 'rate limited');
+    assert.equal(accepted.length, 10);
+    assert.equal(limited.length, 90);
+    assert.ok(limited.every((r) => typeof r.retryAfter === 'number' && r.retryAfter > 0 && r.retryAfter <= 1000));
+    assert.deepEqual(accepted.map((r) => r.ok), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'the first events pass, in order');
+    assert.equal(h.handled.get(abuser.id!), 10, 'listeners never saw the dropped events');
+    assert.equal(h.errors.get(abuser.id!)!.length, 90);
+    assert.equal(h.errors.get(polite.id!), undefined);
+    assert.deepEqual(h.limiter.stats(), { limited: 90, disconnected: 0, sockets: 2 });
+    // after a while the bucket has refilled
+    await new Promise((r) => setTimeout(r, 350));
+    assert.deepEqual(await abuser.timeout(1000).emitWithAck('work', 'again'), { ok: 'again' });
+    assert.equal(abuser.connected, true);
+  } finally {
+    await h.close();
+  }
+});
+
+test('sustained abuse disconnects the socket with the reason "rate limited"; events without ack are dropped silently', async () => {
+  const h = await start({ points: 5, duration: 1000, tolerance: 5 });
+  try {
+    const abuser = h.client();
+    const polite = h.client();
+    await Promise.all([once(abuser, 'connect'), once(polite, 'connect')]);
+    const disconnected = once(abuser, 'disconnect');
+    for (let i = 0; i < 50; i++) abuser.emit('work', i, () => {});
+    const [reason] = await disconnected;
+    assert.equal(reason, 'io server disconnect');
+    assert.deepEqual(h.reasons, ['rate limited']);
+    assert.equal(h.handled.get(abuser.id ?? '') ?? 5, 5);
+    assert.equal(h.limiter.stats().disconnected, 1);
+    assert.equal(h.limiter.stats().sockets, 1);
+    assert.deepEqual(await polite.timeout(1000).emitWithAck('work', 1), { ok: 1 });
+  } finally {
+    await h.close();
+  }
+});
+
+test('the Socketeer client gets the same answer; events without ack are dropped without reply', async () => {
+  const h = await start({ points: 2, duration: 1000, tolerance: Infinity });
+  const client = socketeerClient(h.url, { forceNew: true, reconnection: false });
+  try {
+    await once(client as never, 'connect');
+    client.emit('work', 'no-ack-1' as never);
+    client.emit('work', 'no-ack-2' as never);
+    client.emit('work', 'no-ack-3' as never);
+    const r = await client.timeout(1000).emitWithAck('work' as never, 'x' as never);
+    assert.equal((r as { error: string }).error, 'rate limited');
+    assert.equal(h.handled.get(client.id!), 2);
+    assert.equal(h.limiter.stats().limited, 2);
+  } finally {
+    client.disconnect();
+    await h.close();
+  }
+});
