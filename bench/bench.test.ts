@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTarget, type RunningTarget, type TargetName } from './lib/children.js';
 import { measureBundle, REFERENCE_BUNDLE } from './lib/bundle.js';
-import { openFileLimit, processCpuSeconds, machineInfo } from './lib/proc.js';
+import { machineInfo, openFileLimit, processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results } from './lib/report.js';
 import { median, percentile } from './lib/stats.js';
 import type { ScenarioContext } from './load/context.js';
@@ -30,6 +30,7 @@ for (const name of targets) {
         const ctx: ScenarioContext = {
           target: target.address,
           serverCpu: () => processCpuSeconds(target.pid),
+          serverWrites: () => processWriteCalls(target.pid),
           serverMemory: () => target.memory(),
           requireCpu: false,
         };
@@ -92,6 +93,7 @@ describe('bench measurement helpers', () => {
       date: '2026-01-01T00:00:00.000Z',
       machine: machineInfo(),
       rounds: 1,
+      scale: 1,
       durationSec: 1,
       sizes: {},
       scenarios: {

@@ -2,12 +2,12 @@
  * Load-generator child process: runs scenarios on request from the benchmark runner over IPC,
  * so that the client's work happens outside the runner and is never counted as the server's.
  *
- * From the runner: `{ type: 'run', id, scenario, size, target, serverPid, openFileLimit }`,
+ * From the runner: `{ type: 'run', id, scenario, size, target, serverPid, openFileLimit, scale }`,
  * `{ type: 'memory', id, usage | error }` (answer to our request). To the runner:
  * `{ type: 'result', id, result }`, `{ type: 'error', id, message, correctness }`,
  * `{ type: 'memory', id }` (asks for the server's memory after GC).
  */
-import { processCpuSeconds } from './lib/proc.js';
+import { processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { CorrectnessError, type ScenarioContext } from './load/context.js';
 import { runScenario, type LoadScenario, type Size } from './load/scenarios.js';
 import type { TargetAddress } from './load/wire.js';
@@ -21,6 +21,7 @@ interface RunRequest {
   target: TargetAddress;
   serverPid: number;
   openFileLimit: number;
+  scale: number;
 }
 
 interface MemoryReply {
@@ -49,11 +50,12 @@ async function run(req: RunRequest): Promise<void> {
   const ctx: ScenarioContext = {
     target: req.target,
     serverCpu: () => processCpuSeconds(req.serverPid),
+    serverWrites: () => processWriteCalls(req.serverPid),
     serverMemory: askMemory,
     requireCpu: req.size === 'full',
   };
   try {
-    const result = await runScenario(req.scenario, req.size, ctx, { openFileLimit: req.openFileLimit });
+    const result = await runScenario(req.scenario, req.size, ctx, { openFileLimit: req.openFileLimit, scale: req.scale });
     send({ type: 'result', id: req.id, result });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

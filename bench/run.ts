@@ -4,9 +4,12 @@
  * generator in another; targets alternate within each round and medians over the rounds are
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
- * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--cpu-prof] [--heap-prof]`
+ * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof]`
  * Scenarios: echo, fan-out, handshakes, memory, polling, bundle (all by default).
- * `--cpu-prof` / `--heap-prof` profile the socketeer server into `bench/results/profiles/`.
+ * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
+ * `--alloc-prof` samples every allocation of the servers (collected objects included) into
+ * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
+ * `--scale K` multiplies the measured work (longer runs, e.g. for profiles).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +27,17 @@ interface Options {
   rounds: number;
   targets: TargetName[];
   nodeArgs: string[];
+  scale: number;
+  allocationProfile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [] };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
+    else if (arg === '--alloc-prof') opts.allocationProfile = true;
+    else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
     else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as LoadScenario | 'bundle');
@@ -45,12 +52,26 @@ function log(message: string): void {
   process.stderr.write(message + '\n');
 }
 
-/** Profiling flags for the socketeer server, writing into bench/results/profiles/. */
-function profileArgs(nodeArgs: string[], scenario: string, round: number): string[] {
+/**
+ * Profiling flags for a server target: one folder per target, scenario and round under
+ * bench/results/profiles/ (the main thread's profile is the largest file; the module loader's
+ * worker thread writes its own).
+ */
+function profileArgs(nodeArgs: string[], target: string, scenario: string, round: number): string[] {
   if (nodeArgs.length === 0) return [];
-  const dir = fileURLToPath(new URL('results/profiles/', import.meta.url));
+  const dir = profileDir(target, scenario, round);
+  return nodeArgs.flatMap((a) => [a, `${a}-dir=${dir}`]);
+}
+
+/** Environment asking a target for an allocation profile (see targets/harness.ts). */
+function allocationProfileEnv(enabled: boolean, target: string, scenario: string, round: number): Record<string, string> {
+  return enabled ? { BENCH_ALLOC_PROFILE: `${profileDir(target, scenario, round)}allocations.heapprofile` } : {};
+}
+
+function profileDir(target: string, scenario: string, round: number): string {
+  const dir = fileURLToPath(new URL(`results/profiles/${target}-${scenario}-r${round + 1}/`, import.meta.url));
   mkdirSync(dir, { recursive: true });
-  return nodeArgs.flatMap((a) => [a, `${a}-dir=${dir}`, `${a}-name=socketeer-${scenario}-r${round}.${a === '--cpu-prof' ? 'cpuprofile' : 'heapprofile'}`]);
+  return dir;
 }
 
 async function main(): Promise<void> {
@@ -61,6 +82,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     rounds: opts.rounds,
+    scale: opts.scale,
     durationSec: 0,
     sizes: SCENARIO_SIZES,
     scenarios: {},
@@ -89,7 +111,11 @@ async function main(): Promise<void> {
               Object.assign(outcome, { status: 'unavailable', reason: known });
               continue;
             }
-            const target = await startTarget(name, name === 'socketeer' ? profileArgs(opts.nodeArgs, scenario, round) : []);
+            const target = await startTarget(
+              name,
+              profileArgs(opts.nodeArgs, name, scenario, round),
+              allocationProfileEnv(opts.allocationProfile, name, scenario, round),
+            );
             if ('unavailable' in target) {
               log(`${scenario} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
               unavailable.set(name, target.unavailable);
@@ -99,7 +125,7 @@ async function main(): Promise<void> {
             }
             const t0 = Date.now();
             try {
-              const result = await loadgen.run(scenario, 'full', target, machine.openFileLimit);
+              const result = await loadgen.run(scenario, 'full', target, machine.openFileLimit, opts.scale);
               if (Object.keys(result.metrics).length === 0) Object.assign(outcome, { status: 'n/a', reason: result.notes?.[0] });
               outcome.rounds.push(result.metrics);
               outcome.notes.push(...(result.notes ?? []));

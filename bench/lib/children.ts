@@ -58,14 +58,15 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
  * Starts a server target in a child process.
  * @param name target
  * @param nodeArgs extra Node.js flags (e.g. `--cpu-prof`)
+ * @param env extra environment variables (e.g. `BENCH_ALLOC_PROFILE`)
  * @returns the running target, or why it is unavailable
  */
-export function startTarget(name: TargetName, nodeArgs: string[] = []): Promise<RunningTarget | UnavailableTarget> {
+export function startTarget(name: TargetName, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningTarget | UnavailableTarget> {
   const { file, kind } = TARGET_FILES[name];
   const child = fork(`${benchDir}targets/${file}`, [], {
     execArgv: ['--import', 'tsx', '--expose-gc', ...nodeArgs],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, DEBUG: '' },
+    env: { ...process.env, DEBUG: '', ...env },
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -127,7 +128,7 @@ export class ScenarioError extends Error {
 /** The load-generator child process. */
 export interface Loadgen {
   /** Runs a scenario against a running target. */
-  run(scenario: LoadScenario, size: Size, target: RunningTarget, openFileLimit: number): Promise<ScenarioResult>;
+  run(scenario: LoadScenario, size: Size, target: RunningTarget, openFileLimit: number, scale?: number): Promise<ScenarioResult>;
   close(): Promise<void>;
 }
 
@@ -158,11 +159,11 @@ export function startLoadgen(): Loadgen {
     runs.clear();
   });
   return {
-    run: (scenario, size, target, openFileLimit) =>
+    run: (scenario, size, target, openFileLimit, scale = 1) =>
       new Promise((resolve, reject) => {
         const id = nextId++;
         runs.set(id, { target, resolve, reject });
-        child.send({ type: 'run', id, scenario, size, target: target.address, serverPid: target.pid, openFileLimit });
+        child.send({ type: 'run', id, scenario, size, target: target.address, serverPid: target.pid, openFileLimit, scale });
       }),
     close: async () => {
       child.disconnect();

@@ -35,6 +35,21 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / clockTicksPerSecond();
 }
 
+/**
+ * Write system calls (write, writev, sendmsg on sockets included) made so far by a process,
+ * from `/proc/<pid>/io` (`syscw`).
+ * @returns the count, or NaN where `/proc/<pid>/io` cannot be read
+ */
+export function processWriteCalls(pid: number): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const match = /^syscw: (\d+)$/m.exec(io);
+    return match ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The soft limit on open files of this process (`ulimit -n`), or Infinity when unlimited. */
 export function openFileLimit(): number {
   try {

@@ -33,6 +33,8 @@ export interface Results {
   date: string;
   machine: MachineInfo;
   rounds: number;
+  /** Multiplier of the measured work (1 for the standard sizes). */
+  scale: number;
   durationSec: number;
   sizes: unknown;
   scenarios: Record<string, Record<string, TargetOutcome>>;
@@ -57,11 +59,13 @@ const COLUMNS: Record<string, [string, string, (v: number) => string][]> = {
     ['perWallSec', 'round trips / s (wall)', int],
     ['p50Ms', 'p50 ms', ms],
     ['p99Ms', 'p99 ms', ms],
+    ['writesPerRoundTrip', 'writes / round trip', dec],
     ['serverCpuSec', 'server CPU s', sec],
   ],
   'fan-out': [
     ['perCpuSec', 'deliveries / server CPU-s', int],
     ['perWallSec', 'deliveries / s (wall)', int],
+    ['writesPerDelivery', 'writes / delivery', dec],
     ['serverCpuSec', 'server CPU s', sec],
   ],
   handshakes: [
@@ -77,6 +81,7 @@ const COLUMNS: Record<string, [string, string, (v: number) => string][]> = {
   polling: [
     ['perCpuSec', 'messages / server CPU-s', int],
     ['perWallSec', 'messages / s (wall)', int],
+    ['writesPerMessage', 'writes / message', dec],
     ['serverCpuSec', 'server CPU s', sec],
   ],
 };
@@ -92,6 +97,9 @@ const PRIMARY: Record<string, string> = {
 
 function int(v: number): string {
   return Math.round(v).toLocaleString('en-US');
+}
+function dec(v: number): string {
+  return v.toFixed(3);
 }
 function ms(v: number): string {
   return v.toFixed(2);

@@ -7,6 +7,8 @@ export interface ScenarioContext {
   target: TargetAddress;
   /** CPU time (user + system) the server process has used so far, in seconds. */
   serverCpu(): number;
+  /** Write system calls the server process has made so far (NaN if unknown). */
+  serverWrites(): number;
   /** Server memory after a full garbage collection. */
   serverMemory(): Promise<MemorySample>;
   /**
@@ -45,14 +47,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Measures the server CPU time used by `work`; returns it with the wall time. */
-export async function measured<T>(ctx: ScenarioContext, work: () => Promise<T>): Promise<{ value: T; cpuSec: number; wallSec: number }> {
+/** Measures the server CPU time and write system calls used by `work`; returns them with the wall time. */
+export async function measured<T>(ctx: ScenarioContext, work: () => Promise<T>): Promise<{ value: T; cpuSec: number; wallSec: number; writes: number }> {
   const cpu0 = ctx.serverCpu();
+  const writes0 = ctx.serverWrites();
   const t0 = performance.now();
   const value = await work();
   const wallSec = (performance.now() - t0) / 1000;
   const cpuSec = ctx.serverCpu() - cpu0;
-  return { value, cpuSec, wallSec };
+  return { value, cpuSec, wallSec, writes: ctx.serverWrites() - writes0 };
 }
 
 /**

@@ -20,7 +20,7 @@ export interface EchoParams {
   timeoutMs: number;
 }
 
-export const ECHO_FULL: EchoParams = { clients: 100, inFlight: 10, messages: 500, warmup: 100, payloadBytes: 32, timeoutMs: 60000 };
+export const ECHO_FULL: EchoParams = { clients: 100, inFlight: 10, messages: 1000, warmup: 100, payloadBytes: 32, timeoutMs: 60000 };
 export const ECHO_SMOKE: EchoParams = { clients: 4, inFlight: 3, messages: 20, warmup: 5, payloadBytes: 8, timeoutMs: 5000 };
 
 /** The frame for message `seq` of client `client` (sent and expected back identically). */
@@ -74,6 +74,7 @@ export async function echoScenario(ctx: ScenarioContext, p: EchoParams): Promise
         wallSec: m.wallSec,
         perCpuSec: perCpuSecond(ctx, roundTrips, m.cpuSec, 'echo'),
         perWallSec: roundTrips / m.wallSec,
+        writesPerRoundTrip: m.writes / roundTrips,
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
       },

@@ -88,6 +88,7 @@ export async function fanoutScenario(ctx: ScenarioContext, p: FanoutParams): Pro
         wallSec: m.wallSec,
         perCpuSec: perCpuSecond(ctx, deliveries, m.cpuSec, 'fan-out'),
         perWallSec: deliveries / m.wallSec,
+        writesPerDelivery: m.writes / deliveries,
       },
     };
   } finally {

@@ -146,6 +146,7 @@ export async function pollingScenario(ctx: ScenarioContext, p: PollingParams): P
         wallSec: m.wallSec,
         perCpuSec: perCpuSecond(ctx, messages, m.cpuSec, 'polling'),
         perWallSec: messages / m.wallSec,
+        writesPerMessage: m.writes / messages,
       },
     };
   } finally {

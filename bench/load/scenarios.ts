@@ -17,6 +17,8 @@ export type Size = 'full' | 'smoke';
 export interface RunOptions {
   /** Open-file limit of the processes (memory scenario). */
   openFileLimit: number;
+  /** Multiplies the measured work of full-size runs (longer runs for profiling); default 1. */
+  scale?: number;
 }
 
 /**
@@ -26,17 +28,26 @@ export interface RunOptions {
  */
 export function runScenario(name: LoadScenario, size: Size, ctx: ScenarioContext, opts: RunOptions): Promise<ScenarioResult> {
   const full = size === 'full';
+  const k = full ? Math.max(1, opts.scale ?? 1) : 1;
   switch (name) {
-    case 'echo':
-      return echoScenario(ctx, full ? ECHO_FULL : ECHO_SMOKE);
-    case 'fan-out':
-      return fanoutScenario(ctx, full ? FANOUT_FULL : FANOUT_SMOKE);
-    case 'handshakes':
-      return handshakeScenario(ctx, full ? HANDSHAKES_FULL : HANDSHAKES_SMOKE);
+    case 'echo': {
+      const p = full ? ECHO_FULL : ECHO_SMOKE;
+      return echoScenario(ctx, { ...p, messages: p.messages * k, timeoutMs: p.timeoutMs * k });
+    }
+    case 'fan-out': {
+      const p = full ? FANOUT_FULL : FANOUT_SMOKE;
+      return fanoutScenario(ctx, { ...p, broadcasts: p.broadcasts * k, timeoutMs: p.timeoutMs * k });
+    }
+    case 'handshakes': {
+      const p = full ? HANDSHAKES_FULL : HANDSHAKES_SMOKE;
+      return handshakeScenario(ctx, { ...p, websocket: p.websocket * k, polling: p.polling * k, timeoutMs: p.timeoutMs * k });
+    }
     case 'memory':
       return memoryScenario(ctx, { ...(full ? MEMORY_FULL : MEMORY_SMOKE), openFileLimit: opts.openFileLimit });
-    case 'polling':
-      return pollingScenario(ctx, full ? POLLING_FULL : POLLING_SMOKE);
+    case 'polling': {
+      const p = full ? POLLING_FULL : POLLING_SMOKE;
+      return pollingScenario(ctx, { ...p, batches: p.batches * k, timeoutMs: p.timeoutMs * k });
+    }
   }
 }
 

@@ -6,8 +6,13 @@
  * Messages to the parent: `{ type: 'ready', port }` or `{ type: 'unavailable', reason }`.
  * Messages from the parent: `{ type: 'memory', id }` (answered with `{ type: 'memory', id, usage }`
  * after `global.gc()`), `{ type: 'stop' }`.
+ *
+ * With `BENCH_ALLOC_PROFILE=<file>` in the environment, the process samples every allocation
+ * (including objects already collected, unlike `--heap-prof`) and writes the profile on stop.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 
 /** What a target hands back after attaching to the HTTP server. */
@@ -41,12 +46,33 @@ export async function collectAndMeasure(): Promise<MemorySample> {
   return { heapUsed, rss, external, arrayBuffers };
 }
 
+/** Starts allocation sampling that keeps collected objects; returns a function writing the profile. */
+function startAllocationProfile(file: string): () => Promise<void> {
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.enable');
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as object);
+  return () =>
+    new Promise((resolve) => {
+      session.post('HeapProfiler.stopSampling', (err, result) => {
+        if (!err) writeFileSync(file, JSON.stringify((result as { profile: unknown }).profile));
+        resolve();
+      });
+    });
+}
+
 /**
  * Starts a target.
  * @param attach attaches the target to the HTTP server; may throw (or reject) with
  *   `TargetUnavailable` when the implementation does not exist yet
  */
 export async function serveTarget(attach: (http: HttpServer) => Promise<TargetHandle> | TargetHandle): Promise<void> {
+  const profileFile = process.env.BENCH_ALLOC_PROFILE;
+  const writeProfile = profileFile ? startAllocationProfile(profileFile) : async () => {};
   const http = createServer();
   let handle: TargetHandle;
   try {
@@ -65,7 +91,9 @@ export async function serveTarget(attach: (http: HttpServer) => Promise<TargetHa
         (err: Error) => send({ type: 'memory', id: message.id, error: err.message }),
       );
     } else if (message.type === 'stop') {
-      void Promise.resolve(handle.close()).finally(() => {
+      void Promise.resolve(handle.close())
+        .then(writeProfile)
+        .finally(() => {
         http.closeAllConnections();
         http.close();
         process.exit(0);
