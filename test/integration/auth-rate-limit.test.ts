@@ -12,6 +12,16 @@ import { Server } from '../../src/server/index.js';
 import { io as socketeerClient } from '../../src/client/index.js';
 import { rateLimit, type RateLimitOptions } from '../../src/server/auth/index.js';
 
+function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
+    emitter.once(ev, (...args: any[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    });
+  });
+}
+
 async function start(opts: RateLimitOptions) {
   const http = createServer();
   const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
@@ -57,7 +67,7 @@ test('10x the allowed rate: excess events are dropped with a "rate limited" ack,
   try {
     const abuser = h.client();
     const polite = h.client();
-    await Promise.all([once(abuser, 'connect'), once(polite, 'connect')]);
+    await Promise.all([waitFor(abuser, 'connect'), waitFor(polite, 'connect')]);
     // 100 events at once from the abuser (10x the rate allowed in a second)
     const answers = Promise.all(Array.from({ length: 100 }, (_, i) => abuser.timeout(3000).emitWithAck('work', i)));
     // the polite client is answered while the flood is handled
@@ -91,8 +101,8 @@ test('sustained abuse disconnects the socket with the reason "rate limited"; eve
   try {
     const abuser = h.client();
     const polite = h.client();
-    await Promise.all([once(abuser, 'connect'), once(polite, 'connect')]);
-    const disconnected = once(abuser, 'disconnect');
+    await Promise.all([waitFor(abuser, 'connect'), waitFor(polite, 'connect')]);
+    const disconnected = waitFor<[string]>(abuser, 'disconnect');
     for (let i = 0; i < 50; i++) abuser.emit('work', i, () => {});
     const [reason] = await disconnected;
     assert.equal(reason, 'io server disconnect');
@@ -110,7 +120,7 @@ test('the Socketeer client gets the same answer; events without ack are dropped 
   const h = await start({ points: 2, duration: 1000, tolerance: Infinity });
   const client = socketeerClient(h.url, { forceNew: true, reconnection: false });
   try {
-    await once(client as never, 'connect');
+    await waitFor(client, 'connect');
     client.emit('work', 'no-ack-1' as never);
     client.emit('work', 'no-ack-2' as never);
     client.emit('work', 'no-ack-3' as never);
