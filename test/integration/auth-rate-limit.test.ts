@@ -63,12 +63,13 @@ async function start(opts: RateLimitOptions) {
 }
 
 test('10x the allowed rate: excess events are dropped with a "rate limited" ack, others are served meanwhile', async () => {
-  const h = await start({ points: 10, duration: 1000, tolerance: Infinity });
+  // 10 events per 5 s (one more every 500 ms): the flood is far above 10x that rate
+  const h = await start({ points: 10, duration: 5000, tolerance: Infinity });
   try {
     const abuser = h.client();
     const polite = h.client();
     await Promise.all([waitFor(abuser, 'connect'), waitFor(polite, 'connect')]);
-    // 100 events at once from the abuser (10x the rate allowed in a second)
+    // 100 events at once from the abuser
     const answers = Promise.all(Array.from({ length: 100 }, (_, i) => abuser.timeout(3000).emitWithAck('work', i)));
     // the polite client is answered while the flood is handled
     const t0 = Date.now();
@@ -81,14 +82,14 @@ test('10x the allowed rate: excess events are dropped with a "rate limited" ack,
     const limited = results.filter((r) => r.error === 'rate limited');
     assert.equal(accepted.length, 10);
     assert.equal(limited.length, 90);
-    assert.ok(limited.every((r) => typeof r.retryAfter === 'number' && r.retryAfter > 0 && r.retryAfter <= 1000));
+    assert.ok(limited.every((r) => typeof r.retryAfter === 'number' && r.retryAfter > 0 && r.retryAfter <= 500));
     assert.deepEqual(accepted.map((r) => r.ok), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'the first events pass, in order');
     assert.equal(h.handled.get(abuser.id!), 10, 'listeners never saw the dropped events');
     assert.equal(h.errors.get(abuser.id!)!.length, 90);
     assert.equal(h.errors.get(polite.id!), undefined);
     assert.deepEqual(h.limiter.stats(), { limited: 90, disconnected: 0, sockets: 2 });
     // after a while the bucket has refilled
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 550));
     assert.deepEqual(await abuser.timeout(1000).emitWithAck('work', 'again'), { ok: 'again' });
     assert.equal(abuser.connected, true);
   } finally {
