@@ -19,7 +19,7 @@
  *    function answering synchronously) → allowed; a `cors` option without `origin` allows nothing here;
  * 5. anything else (including the opaque origin `null`) → refused.
  */
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
 /** One allowed origin: an exact origin (`https://app.example.com`) or a pattern tested against the origin. */
@@ -172,4 +172,51 @@ export function checkOrigin(req: IncomingMessage, opts: OriginCheckOptions = {})
   if (allowedByOption(allowed, origin, req)) return true;
   if (allowedByCors(opts.cors, origin)) return true;
   return parsed === undefined && origin !== 'null' ? 'invalid origin' : 'origin not allowed';
+}
+
+/**
+ * The origin check as an `allowRequest` (handshake requests only), composable with another one.
+ * @param opts see {@link OriginCheckOptions}
+ * @param next an `allowRequest` run when the origin is allowed
+ * @returns an `allowRequest` function refusing with 403 `{"code":4,"message":"origin not allowed"}`
+ */
+export function originAllowRequest(
+  opts: OriginCheckOptions = {},
+  next?: (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void,
+): (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void {
+  return (req, fn) => {
+    const result = checkOrigin(req, opts);
+    if (result !== true) return fn(result, false);
+    if (next) return next(req, fn);
+    fn(null, true);
+  };
+}
+
+/**
+ * The origin check as an engine middleware (`io.engine.use(originMiddleware(opts))`), run on every request:
+ * handshakes, polling requests of existing sessions and WebSocket upgrades. A refused plain request gets
+ * `403 {"code":4,"message":"origin not allowed"}`; a refused upgrade gets a raw `HTTP/1.1 403` and is closed.
+ * @param opts see {@link OriginCheckOptions}
+ * @returns the middleware
+ */
+export function originMiddleware(
+  opts: OriginCheckOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  return (req, res, next) => {
+    const result = checkOrigin(req, opts);
+    if (result === true) return next();
+    if (res instanceof ServerResponse) {
+      const body = JSON.stringify({ code: 4, message: result });
+      res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    // an upgrade request: answer on the raw connection
+    const socket = req.socket;
+    socket.on('error', () => {});
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(result)}\r\n\r\n${result}`);
+    }
+    socket.destroy();
+  };
 }
