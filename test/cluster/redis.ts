@@ -128,8 +128,9 @@ export class RedisCluster {
     await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);
     const deadline = Date.now() + 10000;
     for (;;) {
-      const info = await run('redis-cli', ['-p', String(nodes[0]!.port), 'cluster', 'info']);
-      if (info.includes('cluster_state:ok')) break;
+      // every member must know the whole slot map before clients discover it
+      const infos = await Promise.all(nodes.map((n) => run('redis-cli', ['-p', String(n.port), 'cluster', 'info'])));
+      if (infos.every((info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`))) break;
       if (Date.now() > deadline) throw new Error('redis cluster did not become ready');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -139,6 +140,16 @@ export class RedisCluster {
   /** Node addresses as `{host, port}` (for cluster clients). */
   get addresses(): Array<{ host: string; port: number }> {
     return this.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }));
+  }
+
+  /** Ports, slots and sharded subscriber counts of `socket.io#/#` of each member (diagnostics). */
+  async describe(): Promise<string> {
+    const parts = await Promise.all(this.nodes.map(async (n) => {
+      const sub = await run('redis-cli', ['-p', String(n.port), 'pubsub', 'shardnumsub', 'socket.io#/#']).catch((e) => String(e));
+      return `${n.port}:${sub.replace(/\s+/g, ' ').trim()}`;
+    }));
+    const nodes = await run('redis-cli', ['-p', String(this.nodes[0]!.port), 'cluster', 'nodes']).catch((e) => String(e));
+    return `${parts.join(' | ')} ${nodes.replace(/\n/g, ' ; ')}`;
   }
 
   /** Stops every member. */

@@ -1,7 +1,7 @@
 // The cross-node test list, run by several suites on different mixes of servers (all Socketeer; socket.io + Socketeer).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer } from './redis.js';
+import { RedisCluster, RedisServer } from './redis.js';
 import { ClusterNode, connectClient, waitFor, sleep, type NodeConfig, type TestClient } from './cluster.js';
 
 /** Options of {@link defineClusterSuite}. */
@@ -12,6 +12,8 @@ export interface SuiteOptions {
   library?: 'ioredis' | 'redis';
   /** Extra checks with the emitter (needs a Redis client in the test process). */
   emitter?: boolean;
+  /** Sharded adapter on a Redis Cluster (3 masters). */
+  sharded?: boolean;
 }
 
 /**
@@ -19,20 +21,32 @@ export interface SuiteOptions {
  * personal room each).
  */
 export function defineClusterSuite(opts: SuiteOptions): void {
-  let redis: RedisServer;
+  let redis: RedisServer | undefined;
+  let cluster: RedisCluster | undefined;
   const nodes: ClusterNode[] = [];
   const clients: TestClient[] = [];
   const names = ['A', 'B', 'C'];
 
   before(async () => {
-    redis = await RedisServer.start();
+    const where: Partial<NodeConfig> = {};
+    if (opts.sharded) {
+      cluster = await RedisCluster.start(3);
+      where.clusterPorts = cluster.nodes.map((n) => n.port);
+      where.adapter = 'sharded';
+    } else {
+      redis = await RedisServer.start();
+      where.redisPort = redis.port;
+    }
     nodes.push(...await Promise.all(opts.kinds.map((kind, i) =>
-      ClusterNode.start({ kind, name: names[i]!, redisPort: redis.port, library: opts.library }))));
+      ClusterNode.start({ kind, name: names[i]!, library: opts.library, ...where }))));
     // every node sees the others once all subscriptions are active
     for (const node of nodes) {
       const deadline = Date.now() + 5000;
       while ((await node.call<number>('serverCount')) < nodes.length) {
-        if (Date.now() > deadline) throw new Error('nodes did not see each other');
+        if (Date.now() > deadline) {
+          const counts = await Promise.all(nodes.map((n) => n.call<number>('countServers')));
+          throw new Error(`nodes did not see each other (server counts ${counts}${cluster ? `, cluster ${await cluster.describe()}` : ''})`);
+        }
         await sleep(20);
       }
     }
@@ -46,7 +60,8 @@ export function defineClusterSuite(opts: SuiteOptions): void {
     for (const c of clients) c.socket.close();
     for (const node of nodes) assert.deepEqual(node.crashes, [], `node ${node.config.name} crashed`);
     await Promise.all(nodes.map((n) => n.stop()));
-    await redis.stop();
+    await redis?.stop();
+    await cluster?.stop();
   });
 
   const received = (c: TestClient, event: string): unknown[][] => c.events.filter((e) => e[0] === event);
@@ -144,6 +159,8 @@ export function defineClusterSuite(opts: SuiteOptions): void {
       return r.rooms.includes('vip') ? r : undefined;
     });
     assert.equal(who.node, 'B');
+    // with per-room channels (sharded, dynamic mode) B subscribes to the new room's channel asynchronously
+    if (opts.sharded) await sleep(200);
     await nodes[2]!.call('emit', { rooms: ['vip'], event: 'vip-news' });
     await allReceived('vip-news', [c]);
     await nodes[2]!.call('remote', { socketId: id, action: 'leave', room: 'vip' });
@@ -166,6 +183,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
       const sockets = await nodes[2]!.call<any[]>('fetchSockets', { rooms: ['team'] });
       return sockets.length === 3 ? sockets : undefined;
     });
+    if (opts.sharded) await sleep(200);
     await nodes[0]!.call('emit', { rooms: ['team'], event: 'team-news' });
     await allReceived('team-news', clients.filter((_, i) => i % 2 === 0));
     await nodes[2]!.call('socketsLeave', { rooms: ['team'], room: 'team' });
@@ -210,7 +228,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
     test('@socket.io/redis-emitter from a plain process reaches the clients of every server', async () => {
       const { Emitter } = await import('@socket.io/redis-emitter');
       const { Redis } = await import('ioredis');
-      const client = new Redis(redis.port, '127.0.0.1');
+      const client = new Redis(redis!.port, '127.0.0.1');
       const emitter = new Emitter(client);
       emitter.emit('from-emitter', 1, 'two');
       await allReceived('from-emitter', clients);

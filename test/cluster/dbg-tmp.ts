@@ -1,0 +1,11 @@
+import { RedisCluster } from './redis.js';
+import { ClusterNode, sleep } from './cluster.js';
+const [c1, c2] = await Promise.all([RedisCluster.start(3), RedisCluster.start(3)]);
+const p1 = c1.nodes.map((n) => n.port), p2 = c2.nodes.map((n) => n.port);
+console.log('ports', p1, p2);
+const n1 = await Promise.all(['A', 'B', 'C'].map((name) => ClusterNode.start({ kind: 'socketeer', name, clusterPorts: p1, adapter: 'sharded', library: 'redis' })));
+const n2 = await Promise.all(['A', 'B', 'C'].map((name) => ClusterNode.start({ kind: 'socketeer', name, clusterPorts: p2, adapter: 'sharded', library: 'redis' })));
+await sleep(1000);
+console.log(await Promise.all(n1.map((n) => n.call('serverCount'))), await Promise.all(n2.map((n) => n.call('serverCount'))));
+console.log(await c1.describe()); console.log(await c2.describe());
+await Promise.all([...n1, ...n2].map((n) => n.stop())); await c1.stop(); await c2.stop();
