@@ -19,7 +19,6 @@
  * Enable it before the socket connects (`autoConnect: false`, or right after `io()` on a new connection): the
  * announcement is part of the CONNECT payload.
  */
-import { Emitter } from '../emitter.js';
 import type { Socket } from '../socket.js';
 import { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REFRESH_EVENT } from './wire.js';
 
@@ -66,7 +65,14 @@ interface SocketInternals {
 }
 
 const installed = new WeakSet<object>();
-const emitLocal = Emitter.prototype.emit as (this: unknown, ev: string, ...args: unknown[]) => unknown;
+
+/**
+ * Calls the local listeners of an event (`socket.emit` would send it to the server). Uses only the public
+ * `listeners()`, so it works with any build of the client (e.g. a minified bundle).
+ */
+function emitLocal(socket: Socket<any, any>, ev: string, arg: unknown): void {
+  for (const fn of [...(socket.listeners as (ev: string) => Array<(a: unknown) => void>)(ev)]) fn.call(socket, arg);
+}
 
 /**
  * Ends a socket on the server's request with a reason of its own: as a DISCONNECT from the server (no automatic
@@ -148,7 +154,7 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
           }
           expiresAt = typeof r.expiresAt === 'number' ? new Date(r.expiresAt) : null;
           const info: RefreshedCredentials = { expiresAt };
-          emitLocal.call(socket, 'credentials_refresh', info);
+          emitLocal(socket, 'credentials_refresh', info);
           resolve(info);
         });
       }, reject);
@@ -175,7 +181,7 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
     const err: CredentialsError = new Error(typeof body?.message === 'string' ? body.message : reason);
     if (body?.data !== undefined) err.data = body.data;
     err.reason = reason;
-    emitLocal.call(socket, 'credentials_error', err);
+    emitLocal(socket, 'credentials_error', err);
     closeWithServerReason(socket, reason);
   }) as any);
   return target;
