@@ -77,13 +77,13 @@ export class Metrics {
       conn.on('close', () => this.changed());
       this.changed();
     });
-    // refused Engine.IO requests; requests for other files under the path (e.g. a missing bundle) are not handshakes
+    // refused Engine.IO handshakes: requests without a session id on the engine path (requests of a closed
+    // session, or for other files under the path, are not handshakes)
     const enginePath = (io.path() + '/').replace(/\/+$/, '/');
     io.engine.on('connection_error', (err: { message?: string; req?: { url?: string } }) => {
       const url = err.req?.url ?? '';
-      if (url.startsWith(enginePath) && (url.length === enginePath.length || url[enginePath.length] === '?')) {
-        this.refuse(`engine: ${err.message ?? 'error'}`);
-      }
+      const isEngine = url.startsWith(enginePath) && (url.length === enginePath.length || url[enginePath.length] === '?');
+      if (isEngine && !/[?&]sid=/.test(url)) this.refuse(`engine: ${err.message ?? 'error'}`);
     });
     for (const name of opts.counted) {
       const nsp = io.of(name);

@@ -458,9 +458,12 @@ function updateTransport(name) {
   if ($('conn').dataset.state === 'connected') setConn('connected');
 }
 function updateTokenInfo() {
-  const secs = Math.round((session.expiresAt - session.issuedAt) / 1000);
-  $('token-info').textContent = `${secs}s lifetime · #${session.tokensIssued}`;
+  const left = Math.max(0, Math.round((session.expiresAt - Date.now()) / 1000));
+  const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  $('token-info').textContent = session.token ? `#${session.tokensIssued} · ${clock} left` : '–';
+  $('token-info').dataset.count = String(session.tokensIssued);
 }
+setInterval(updateTokenInfo, 1000);
 
 function showBanner(text, level = 'warn', action, fn) {
   $('banner').hidden = false;

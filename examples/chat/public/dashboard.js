@@ -73,6 +73,7 @@ function render(s) {
   $('k-rooms-sub').textContent = `${s.rooms.reduce((a, r) => a + r.members, 0)} memberships`;
   $('k-in').textContent = String(last(s.rates.in));
   $('k-in-sub').textContent = `${sum(s.rates.in)} in 60 s · ${s.totals.eventsIn} total`;
+  $('k-in-sub').dataset.total = String(s.totals.eventsIn);
   $('k-out').textContent = String(last(s.rates.out));
   $('k-out-sub').textContent = `${sum(s.rates.out)} in 60 s · ${s.totals.eventsOut} total`;
   $('k-refused').textContent = String(s.totals.refusals);

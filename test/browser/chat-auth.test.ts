@@ -1,0 +1,121 @@
+// Authentication in Chromium: a wrong password, sign-up, a non-admin on /admin, and a token that
+// expires while connected (lifetime 2 s) followed by a reconnect with a fresh token.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startChat, type Chat } from '../../examples/chat/app.js';
+import type { SocketData } from '../../examples/chat/middleware.js';
+import { eventually, launchChromium, openPage, screenshot, signIn } from './chat-harness.js';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+describe('sign-in', () => {
+  let chat: Chat;
+  before(async () => {
+    chat = await startChat({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    await chat?.close();
+  });
+
+  test('a wrong password shows the error and connects nothing', async () => {
+    const { page, context } = await openPage(browser, chat.url);
+    await page.waitForSelector('#signin:not([hidden])');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'not-her-password');
+    await page.click('#auth-submit');
+    await page.waitForSelector('#auth-error:not([hidden])');
+    assert.equal(await page.textContent('#auth-error'), 'Wrong username or password');
+    assert.equal(await page.isHidden('#app'), true);
+    assert.equal(chat.io.of('/').sockets.size, 0);
+    await screenshot(page, 'chat-wrong-password');
+    await context.close();
+  });
+
+  test('signing up creates an account and enters the chat', async () => {
+    const { page, context } = await openPage(browser, chat.url);
+    await page.click('#tab-signup');
+    await page.fill('#username', 'carol');
+    await page.fill('#password', 'short');
+    await page.click('#auth-submit');
+    await page.waitForSelector('#auth-error:has-text("at least 8 characters")');
+    await page.fill('#password', 'carol-password');
+    await page.click('#auth-submit');
+    await page.waitForSelector('#conn[data-state="connected"]');
+    assert.equal(await page.textContent('#me-name'), 'carol');
+    assert.deepEqual(await chat.auth.checkPassword('carol', 'carol-password'), { name: 'carol', role: 'user' });
+    // the refresh cookie resumes the session on reload; the access token itself is never stored
+    await page.reload();
+    await page.waitForSelector('#conn[data-state="connected"]');
+    assert.equal(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie), '{}{}');
+    await context.close();
+  });
+
+  test('a non-admin is refused on /admin with the reason shown', async () => {
+    const bob = await signIn(browser, chat.url, 'bob');
+    assert.equal(await bob.page.isHidden('#dashboard-link'), true);
+    await bob.page.goto(chat.url + '/dashboard');
+    await bob.page.waitForSelector('#refused:not([hidden])');
+    const text = await bob.page.textContent('#refused-text');
+    assert.match(text!, /Admin role required \(NOT_ADMIN\)/);
+    assert.equal(await bob.page.isHidden('#board'), true);
+    assert.equal(chat.io.of('/admin').sockets.size, 0);
+    assert.equal(chat.metrics.snapshot().refusals['/admin NOT_ADMIN'], 1);
+    await screenshot(bob.page, 'chat-dashboard-refused');
+    await bob.context.close();
+  });
+});
+
+describe('token expiry', () => {
+  let chat: Chat;
+  before(async () => {
+    chat = await startChat({ port: 0, host: '127.0.0.1', tokenTtlSeconds: 2 });
+  });
+  after(async () => {
+    await chat?.close();
+  });
+
+  test('a token that expires while connected leads to a reconnect with a new token', async () => {
+    const tokens: string[] = [];
+    chat.io.of('/').on('connection', (socket) => tokens.push((socket.data as SocketData).user.id));
+    const { page, context } = await openPage(browser, chat.url);
+    // record every banner the page shows
+    await page.evaluate(() => {
+      const w = window as unknown as { banners: string[] };
+      w.banners = [];
+      new MutationObserver(() => {
+        const b = document.getElementById('banner')!;
+        if (!b.hidden) w.banners.push(b.textContent!.trim());
+      }).observe(document.getElementById('banner')!, { attributes: true, childList: true, subtree: true, characterData: true });
+    });
+    await page.fill('#username', 'bob');
+    await page.fill('#password', 'bob-password');
+    await page.click('#auth-submit');
+    await page.waitForSelector('#conn[data-state="connected"]');
+    const first = await eventually(() => tokens[0], 'the first connection');
+
+    // the server disconnects at expiry; the page fetches a new token and connects again with it
+    await eventually(() => tokens.length >= 2, 'a second connection', 6000);
+    await page.waitForSelector('#conn[data-state="connected"]');
+    assert.notEqual(tokens[1], first, 'the reconnect presented a new token');
+    assert.equal(new Set(tokens).size, tokens.length, 'every connection used a different token');
+    const banners = await page.evaluate(() => (window as unknown as { banners: string[] }).banners);
+    assert.ok(banners.some((b) => b.includes('Session token expired')), `banners: ${JSON.stringify(banners)}`);
+    assert.ok(Number(await page.getAttribute('#token-info', 'data-count')) >= 2);
+
+    // the chat works on the new connection (rooms were joined again)
+    await page.waitForSelector('#members li[data-user="bob"]');
+    await page.fill('#input', 'still here after a token renewal');
+    await page.press('#input', 'Enter');
+    await page.waitForSelector('#messages li.message.mine[data-state="delivered"]');
+    assert.ok(chat.io.of('/').sockets.size <= 1, 'the expired connections are gone');
+    await screenshot(page, 'chat-token-renewed');
+    await context.close();
+  });
+});

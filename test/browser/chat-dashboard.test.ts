@@ -1,0 +1,89 @@
+// The live dashboard in Chromium: both chat clients with their transports, rooms, event rates,
+// refusals, updating as clients come and go.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { startChat, type Chat } from '../../examples/chat/app.js';
+import { launchChromium, openPage, screenshot, signIn, type UserPage } from './chat-harness.js';
+
+let chat: Chat;
+let browser: Browser;
+let alice: UserPage;
+let bob: UserPage;
+let dashboard: Page;
+
+before(async () => {
+  chat = await startChat({ port: 0, host: '127.0.0.1' });
+  browser = await launchChromium();
+  alice = await signIn(browser, chat.url, 'alice');
+  // bob stays on HTTP long-polling, alice upgrades to WebSocket
+  bob = await signIn(browser, chat.url, 'bob', '?transport=polling');
+  dashboard = await alice.context.newPage();
+  await dashboard.goto(chat.url + '/dashboard');
+  await dashboard.waitForSelector('#board:not([hidden])');
+});
+
+after(async () => {
+  await browser?.close();
+  await chat?.close();
+});
+
+/** The dashboard's client rows for the chat namespace: [user, transport]. */
+const chatRows = (page: Page) =>
+  page.$$eval('#clients tr', (rows) =>
+    rows
+      .filter((r) => r.querySelector('td:nth-child(3)')!.textContent!.includes('/') && !r.textContent!.includes('/admin'))
+      .map((r) => [(r as HTMLElement).dataset.user, r.querySelector('.transport')!.textContent])
+      .sort(),
+  );
+
+test('the dashboard lists both chat clients with their transports', async () => {
+  await dashboard.waitForFunction(() => document.querySelectorAll('#clients tr').length === 3);
+  await dashboard.waitForSelector('#clients tr[data-user="alice"][data-transport="websocket"]');
+  assert.deepEqual(await chatRows(dashboard), [
+    ['alice', 'websocket'],
+    ['bob', 'polling'],
+  ]);
+  // what the page shows is what the server has
+  const server = [...chat.io.of('/').sockets.values()].map((s) => [(s.data as any).user.name, s.conn.transport.name]).sort();
+  assert.deepEqual(server, [
+    ['alice', 'websocket'],
+    ['bob', 'polling'],
+  ]);
+  // alice has two connections, the chat and the dashboard (shown once the dashboard's own has upgraded)
+  await dashboard.waitForSelector('#t-ws:text("2")');
+  assert.equal(await dashboard.textContent('#t-polling'), '1');
+  assert.equal(await dashboard.textContent('#k-clients'), '3');
+  assert.match((await dashboard.textContent('#k-sockets-sub'))!, /\/ 2 · \/admin 1/);
+  assert.equal(await bob.page.textContent('#transport-info'), 'polling');
+});
+
+test('rooms, event rates and refusals update live', async () => {
+  await dashboard.waitForSelector('#rooms g[data-label="#general"] .bar-value:text("2")');
+  const before = Number(await dashboard.getAttribute('#k-in-sub', 'data-total'));
+  for (const text of ['one', 'two', 'three']) {
+    await bob.page.fill('#input', `polling message ${text}`);
+    await bob.page.press('#input', 'Enter');
+  }
+  await alice.page.waitForSelector('#messages li.message[data-from="bob"] .text:text("polling message three")');
+  await dashboard.waitForFunction(
+    (n) => Number(document.getElementById('k-in-sub')!.dataset.total) >= n + 3,
+    before,
+  );
+  // an anonymous handshake is refused and counted by reason
+  await alice.page.evaluate(() => {
+    const s = (window as any).io({ forceNew: true, reconnection: false, auth: {} });
+    s.on('connect_error', () => s.close());
+  });
+  await dashboard.waitForSelector('#refusals g[data-label="NO_TOKEN"] .bar-value:text("1")');
+  assert.equal(await dashboard.textContent('#k-refused'), '1');
+  await screenshot(dashboard, 'chat-dashboard');
+});
+
+test('a client that leaves disappears from the dashboard', async () => {
+  await bob.context.close();
+  await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'));
+  assert.deepEqual(await chatRows(dashboard), [['alice', 'websocket']]);
+  await dashboard.waitForSelector('#rooms g[data-label="#general"] .bar-value:text("1")');
+  assert.deepEqual(alice.errors, []);
+});
