@@ -159,7 +159,7 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
    * @param ev event name
    */
   hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
-    return (this._callbacks.get(ev)?.length ?? 0) > 0;
+    return !!this._callbacks.get(ev)?.length;
   }
 }
 

@@ -19,7 +19,7 @@ import { nextTick } from './env/node.js';
 import { Socket, type DisconnectDescription, type SocketOptions } from './socket.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
-const debug = createDebug('socketeer:client:manager');
+const debug = /* @__PURE__ */ createDebug('socketeer:client:manager');
 
 /** Manager options (they include the Engine.IO options). */
 export interface ManagerOptions extends EngineOptions {
@@ -213,7 +213,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
    */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState.indexOf('open') !== -1) return this;
-    debug('opening %s', this.uri);
+    /* @__PURE__ */ debug('opening %s', this.uri);
     this.engine = new EngineSocket(this.uri, this.opts);
     const socket = this.engine;
     this._readyState = 'opening';
@@ -275,7 +275,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       }
       packet = this.decoder.add(data);
     } catch (e) {
-      debug('parse error: %s', (e as Error).message);
+      /* @__PURE__ */ debug('parse error: %s', (e as Error).message);
       this.onclose('parse error', e as Error);
       return;
     }
@@ -341,7 +341,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   }
 
   private onclose(reason: string, description?: DisconnectDescription): void {
-    debug('closed: %s', reason);
+    /* @__PURE__ */ debug('closed: %s', reason);
     this.cleanup();
     this.engine?.close();
     this.backoff.reset();
@@ -353,14 +353,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   private reconnect(): this {
     if (this._reconnecting || this.skipReconnect) return this;
     if (this.backoff.attempts >= this._reconnectionAttempts) {
-      debug('reconnect failed');
+      /* @__PURE__ */ debug('reconnect failed');
       this.backoff.reset();
       this.emitReserved('reconnect_failed');
       this._reconnecting = false;
       return this;
     }
     const delay = this.backoff.duration();
-    debug('reconnecting in %dms', delay);
+    /* @__PURE__ */ debug('reconnecting in %dms', delay);
     this._reconnecting = true;
     const timer = this.setTimeoutFn(() => {
       if (this.skipReconnect) return;

@@ -98,8 +98,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private acks: Record<number, Ack> = {};
   private flags: Flags = {};
   private subs: Array<() => void> | undefined;
-  private _anyListeners: Array<(...args: any[]) => void> | undefined;
-  private _anyOutgoingListeners: Array<(...args: any[]) => void> | undefined;
+  private _anyListeners: Array<(...args: any[]) => void> = [];
+  private _anyOutgoingListeners: Array<(...args: any[]) => void> = [];
   private _queue: QueuedPacket[] = [];
   private _queueSeq = 0;
   private _pid: string | undefined;
@@ -327,9 +327,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         } else {
           this.emitReserved(
             'connect_error',
-            new Error(
-              'It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)',
-            ),
+            new Error('It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible'),
           );
         }
         break;
@@ -363,7 +361,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private emitEvent(args: ReadonlyArray<unknown>): void {
-    if (this._anyListeners && this._anyListeners.length) {
+    if (this._anyListeners.length) {
       const listeners = this._anyListeners.slice();
       for (const listener of listeners) listener.apply(this, args as unknown[]);
     }
@@ -466,7 +464,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param listener the catch-all listener
    */
   onAny(listener: (...args: any[]) => void): this {
-    (this._anyListeners ??= []).push(listener);
+    this._anyListeners.push(listener);
     return this;
   }
 
@@ -475,7 +473,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param listener the catch-all listener
    */
   prependAny(listener: (...args: any[]) => void): this {
-    (this._anyListeners ??= []).unshift(listener);
+    this._anyListeners.unshift(listener);
     return this;
   }
 
@@ -490,7 +488,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** @returns the catch-all listeners */
   listenersAny(): Array<(...args: any[]) => void> {
-    return this._anyListeners || [];
+    return this._anyListeners;
   }
 
   /**
@@ -498,7 +496,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param listener the catch-all listener
    */
   onAnyOutgoing(listener: (...args: any[]) => void): this {
-    (this._anyOutgoingListeners ??= []).push(listener);
+    this._anyOutgoingListeners.push(listener);
     return this;
   }
 
@@ -507,7 +505,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param listener the catch-all listener
    */
   prependAnyOutgoing(listener: (...args: any[]) => void): this {
-    (this._anyOutgoingListeners ??= []).unshift(listener);
+    this._anyOutgoingListeners.unshift(listener);
     return this;
   }
 
@@ -522,19 +520,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** @returns the outgoing catch-all listeners */
   listenersAnyOutgoing(): Array<(...args: any[]) => void> {
-    return this._anyOutgoingListeners || [];
+    return this._anyOutgoingListeners;
   }
 
   private notifyOutgoingListeners(packet: OutgoingPacket): void {
-    if (this._anyOutgoingListeners && this._anyOutgoingListeners.length) {
+    if (this._anyOutgoingListeners.length) {
       const listeners = this._anyOutgoingListeners.slice();
       for (const listener of listeners) listener.apply(this, packet.data);
     }
   }
 }
 
-function removeListener<T>(list: T[] | undefined, listener: T | undefined): T[] | undefined {
-  if (!list) return list;
+function removeListener<T>(list: T[], listener: T | undefined): T[] {
   if (listener === undefined) return [];
   const i = list.indexOf(listener);
   if (i !== -1) list.splice(i, 1);

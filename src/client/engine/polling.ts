@@ -5,7 +5,7 @@
  */
 import { decodePayload, encodePayload, type EnginePacket } from '../../protocol/index.js';
 import { request } from '../env/node.js';
-import type { PendingRequest, PollRequestOptions, RequestFailure } from '../env/types.js';
+import type { PendingRequest, RequestFailure } from '../env/types.js';
 import { randomString } from './query.js';
 import { Transport, type OutgoingPacket } from './transport.js';
 
@@ -51,7 +51,7 @@ export class Polling extends Transport {
 
   private poll(): void {
     this.polling = true;
-    this.pollRequest = request(this.requestOptions('GET'), (failure, body) => {
+    this.pollRequest = request('GET', this.uri(), undefined, this.opts, this.opts.session.cookieJar, (failure, body) => {
       this.pollRequest = undefined;
       if (failure) this.onRequestError('xhr poll error', failure);
       else this.onPayload(body!);
@@ -95,9 +95,7 @@ export class Polling extends Transport {
   protected write(packets: OutgoingPacket[]): void {
     this.writable = false;
     const closing = packets.length === 1 && packets[0]!.type === 'close';
-    const opts = this.requestOptions('POST');
-    opts.data = encodePayload(packets);
-    this.postRequest = request(opts, (failure) => {
+    this.postRequest = request('POST', this.uri(), encodePayload(packets), this.opts, this.opts.session.cookieJar, (failure) => {
       this.postRequest = undefined;
       if (closing) return;
       if (failure) return this.onRequestError('xhr post error', failure);
@@ -109,27 +107,6 @@ export class Polling extends Transport {
   private onRequestError(reason: string, failure: RequestFailure): void {
     if (this.readyState === 'closed') return;
     this.onError(reason, failure.description, failure.context);
-  }
-
-  private requestOptions(method: 'GET' | 'POST'): PollRequestOptions {
-    const o = this.opts;
-    return {
-      method,
-      uri: this.uri(),
-      extraHeaders: o.extraHeaders,
-      withCredentials: o.withCredentials,
-      cookieJar: o.session.cookieJar,
-      requestTimeout: o.requestTimeout,
-      autoUnref: o.autoUnref,
-      agent: o.agent,
-      pfx: o.pfx,
-      key: o.key,
-      passphrase: o.passphrase,
-      cert: o.cert,
-      ca: o.ca,
-      ciphers: o.ciphers,
-      rejectUnauthorized: o.rejectUnauthorized,
-    };
   }
 
   /** @returns the URI of the next request (fresh cache buster unless `timestampRequests: false`) */

@@ -23,7 +23,7 @@ import { Transport, type OutgoingPacket, type TransportHost, type TransportOptio
 import { probe, upgradeMemory } from './upgrade.js';
 import { WebSocketTransport } from './websocket.js';
 
-const debug = createDebug('socketeer:client:engine');
+const debug = /* @__PURE__ */ createDebug('socketeer:client:engine');
 
 /** Transport constructors by name. */
 export const TRANSPORTS: Record<string, new (opts: TransportOptions) => Transport> = {
@@ -149,7 +149,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
     this.port = String(opts.port || (loc && loc.port ? loc.port : this.secure ? '443' : '80'));
     this.transports = (opts.transports ? [...opts.transports] : ['polling', 'websocket']).filter((name) => {
       if (TRANSPORTS[name]) return true;
-      debug('transport %s is not supported, ignored', name);
+      /* @__PURE__ */ debug('transport %s is not supported, ignored', name);
       return false;
     });
     const merged = {
@@ -433,7 +433,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   private onError(err: Error): void {
     upgradeMemory.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === 'opening') {
-      debug('transport %s failed, trying the next one', this.transports[0]);
+      /* @__PURE__ */ debug('transport %s failed, trying the next one', this.transports[0]);
       this.transports.shift();
       this.open();
       return;
@@ -444,7 +444,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
 
   private onCloseInternal(reason: string, description?: unknown): void {
     if (this.readyState !== 'opening' && this.readyState !== 'open' && this.readyState !== 'closing') return;
-    debug('session closed: %s', reason);
+    /* @__PURE__ */ debug('session closed: %s', reason);
     this.timers.clearTimeoutFn(this.pingTimeoutTimer);
     const transport = this.transport!;
     transport.removeAllListeners('close');

@@ -16,15 +16,9 @@ export interface Timers {
  * @param useNativeTimers use the functions captured at load time
  */
 export function timers(useNativeTimers: boolean | undefined): Timers {
-  if (useNativeTimers) {
-    return {
-      setTimeoutFn: (fn, ms) => NATIVE_SET_TIMEOUT.call(globalThis, fn, ms),
-      clearTimeoutFn: (t) => NATIVE_CLEAR_TIMEOUT.call(globalThis, t),
-    };
-  }
   return {
-    setTimeoutFn: (fn, ms) => globalThis.setTimeout(fn, ms),
-    clearTimeoutFn: (t) => globalThis.clearTimeout(t),
+    setTimeoutFn: (useNativeTimers ? NATIVE_SET_TIMEOUT : globalThis.setTimeout).bind(globalThis) as Timers['setTimeoutFn'],
+    clearTimeoutFn: (useNativeTimers ? NATIVE_CLEAR_TIMEOUT : globalThis.clearTimeout).bind(globalThis),
   };
 }
 

@@ -4,15 +4,10 @@
  * `WebSocket` in browsers).
  */
 import { encodeEnginePacket } from '../../protocol/index.js';
-import { createWebSocket, nextTick, unrefWebSocket } from '../env/node.js';
+import { createWebSocket, nextTick, sendFrame, unrefWebSocket } from '../env/node.js';
 import type { WebSocketLike } from '../env/types.js';
 import { randomString } from './query.js';
 import { Transport, type OutgoingPacket } from './transport.js';
-
-const WS_OPTION_KEYS = [
-  'agent', 'perMessageDeflate', 'pfx', 'key', 'passphrase', 'cert', 'ca', 'ciphers',
-  'rejectUnauthorized', 'localAddress', 'protocolVersion', 'origin', 'maxPayload', 'family', 'checkServerIdentity',
-] as const;
 
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport {
@@ -21,18 +16,9 @@ export class WebSocketTransport extends Transport {
   ws: WebSocketLike | null = null;
 
   protected doOpen(): void {
-    const opts: Record<string, unknown> = {};
-    for (const key of WS_OPTION_KEYS) {
-      if ((this.opts as unknown as Record<string, unknown>)[key] !== undefined) opts[key] = (this.opts as unknown as Record<string, unknown>)[key];
-    }
     let ws: WebSocketLike;
     try {
-      ws = createWebSocket(this.uri(), {
-        ...opts,
-        protocols: this.opts.protocols,
-        headers: this.opts.extraHeaders,
-        cookieJar: this.opts.session.cookieJar,
-      });
+      ws = createWebSocket(this.uri(), this.opts, this.opts.session.cookieJar);
     } catch (err) {
       this.emitReserved('error', err as Error);
       return;
@@ -50,21 +36,12 @@ export class WebSocketTransport extends Transport {
 
   protected write(packets: OutgoingPacket[]): void {
     this.writable = false;
-    const ws = this.ws;
-    const deflate = this.opts.perMessageDeflate;
-    const threshold = typeof deflate === 'object' ? deflate.threshold ?? 1024 : 0;
+    const ws = this.ws!;
     for (let i = 0; i < packets.length; i++) {
       const packet = packets[i]!;
-      const data = encodeEnginePacket(packet, this.supportsBinary);
       try {
         // the socket may already be closed without the close event having arrived yet
-        if (deflate) {
-          const len = typeof data === 'string' ? byteLengthUtf8(data) : data.byteLength;
-          const compress = len >= threshold && packet.options?.compress !== false;
-          ws!.send(data, { compress });
-        } else {
-          ws!.send(data);
-        }
+        sendFrame(ws, encodeEnginePacket(packet, this.supportsBinary), packet.options?.compress, this.opts);
       } catch {
         /* reported through onclose */
       }
@@ -91,8 +68,4 @@ export class WebSocketTransport extends Transport {
     if (!this.supportsBinary) query.b64 = 1;
     return this.createUri(this.opts.secure ? 'wss' : 'ws', query);
   }
-}
-
-function byteLengthUtf8(str: string): number {
-  return typeof Buffer === 'function' ? Buffer.byteLength(str) : new TextEncoder().encode(str).length;
 }

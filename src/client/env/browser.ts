@@ -24,11 +24,22 @@ export function createCookieJar(): CookieStore | undefined {
 
 /**
  * Sends one polling request with `fetch`.
- * @param opts method, URI, body, headers and options
+ * @param method GET (poll) or POST (send)
+ * @param uri the request URI
+ * @param data POST body (an encoded payload)
+ * @param opts headers, withCredentials, requestTimeout
+ * @param _cookieJar unused: the browser manages cookies
  * @param cb called once with the body of a 200 reply, or a failure
  * @returns a handle to abort the request
  */
-export function request(opts: PollRequestOptions, cb: RequestCallback): PendingRequest {
+export function request(
+  method: 'GET' | 'POST',
+  uri: string,
+  data: string | undefined,
+  opts: PollRequestOptions,
+  _cookieJar: CookieStore | undefined,
+  cb: RequestCallback,
+): PendingRequest {
   let done = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const controller = new AbortController();
@@ -39,10 +50,10 @@ export function request(opts: PollRequestOptions, cb: RequestCallback): PendingR
     cb(failure, body);
   };
   const headers = new Headers(opts.extraHeaders);
-  if (opts.method === 'POST') headers.set('content-type', 'text/plain;charset=UTF-8');
-  fetch(opts.uri, {
-    method: opts.method,
-    body: opts.method === 'POST' ? opts.data : null,
+  if (method === 'POST') headers.set('content-type', 'text/plain;charset=UTF-8');
+  fetch(uri, {
+    method,
+    body: method === 'POST' ? data : null,
     headers,
     // 'same-origin' matches XMLHttpRequest without withCredentials (cookies on same-origin requests only)
     credentials: opts.withCredentials ? 'include' : 'same-origin',
@@ -76,9 +87,19 @@ export function request(opts: PollRequestOptions, cb: RequestCallback): PendingR
  * Opens a WebSocket with the global constructor (headers cannot be sent).
  * @param uri ws:// or wss:// URI
  * @param opts only `protocols` is used
+ * @param _cookieJar unused: the browser manages cookies
  */
-export function createWebSocket(uri: string, opts: WebSocketOptions): WebSocketLike {
+export function createWebSocket(uri: string, opts: WebSocketOptions, _cookieJar?: CookieStore): WebSocketLike {
   return (opts.protocols ? new WebSocket(uri, opts.protocols) : new WebSocket(uri)) as unknown as WebSocketLike;
+}
+
+/**
+ * Sends one frame (browsers negotiate compression themselves).
+ * @param ws the socket
+ * @param data frame data
+ */
+export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, _compress?: boolean, _opts?: WebSocketOptions): void {
+  ws.send(data);
 }
 
 /** No-op: there is no process to keep alive in a browser. */

@@ -28,11 +28,22 @@ const TLS_KEYS = ['agent', 'pfx', 'key', 'passphrase', 'cert', 'ca', 'ciphers', 
 
 /**
  * Sends one polling request.
- * @param opts method, URI, body, headers and options
+ * @param method GET (poll) or POST (send)
+ * @param uri the request URI
+ * @param data POST body (an encoded payload)
+ * @param opts headers and options
+ * @param cookieJar cookies to send and to update
  * @param cb called once with the body of a 200 reply, or a failure
  * @returns a handle to abort the request
  */
-export function request(opts: PollRequestOptions, cb: RequestCallback): PendingRequest {
+export function request(
+  method: 'GET' | 'POST',
+  uri: string,
+  data: string | undefined,
+  opts: PollRequestOptions,
+  cookieJar: CookieStore | undefined,
+  cb: RequestCallback,
+): PendingRequest {
   let done = false;
   const finish = (failure: Parameters<RequestCallback>[0], body?: string) => {
     if (done) return;
@@ -46,23 +57,23 @@ export function request(opts: PollRequestOptions, cb: RequestCallback): PendingR
     }
   }
   headers['Accept'] = '*/*';
-  const body = opts.method === 'POST' ? Buffer.from(opts.data ?? '', 'utf8') : undefined;
+  const body = method === 'POST' ? Buffer.from(data ?? '', 'utf8') : undefined;
   if (body) {
     headers['Content-Type'] = 'text/plain;charset=UTF-8';
     headers['Content-Length'] = String(body.length);
   }
-  if (opts.cookieJar) {
-    const pairs = opts.cookieJar.cookiePairs();
+  if (cookieJar) {
+    const pairs = cookieJar.cookiePairs();
     if (pairs.length) headers['Cookie'] = pairs.join('; ');
   }
-  const url = new URL(opts.uri);
-  const reqOpts: https.RequestOptions = { method: opts.method, headers };
+  const url = new URL(uri);
+  const reqOpts: https.RequestOptions = { method, headers };
   for (const key of TLS_KEYS) {
     if (opts[key] !== undefined) (reqOpts as Record<string, unknown>)[key] = opts[key];
   }
   const req = (url.protocol === 'https:' ? https : http).request(url, reqOpts);
   req.on('response', (res) => {
-    opts.cookieJar?.parseCookies(res.headers['set-cookie']);
+    cookieJar?.parseCookies(res.headers['set-cookie']);
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
@@ -91,14 +102,24 @@ export function request(opts: PollRequestOptions, cb: RequestCallback): PendingR
   };
 }
 
+const WS_OPTION_KEYS = [
+  'agent', 'perMessageDeflate', 'pfx', 'key', 'passphrase', 'cert', 'ca', 'ciphers',
+  'rejectUnauthorized', 'localAddress', 'protocolVersion', 'origin', 'maxPayload', 'family', 'checkServerIdentity',
+] as const;
+
 /**
- * Opens a WebSocket with `ws`, sending the headers and the jar's cookies on the upgrade.
+ * Opens a WebSocket with `ws`, sending the extra headers and the jar's cookies on the upgrade.
  * @param uri ws:// or wss:// URI
- * @param opts protocols, headers, cookie jar and `ws` client options
+ * @param opts protocols, extraHeaders and `ws` client options (agent, TLS, perMessageDeflate…)
+ * @param cookieJar cookies to send
  */
-export function createWebSocket(uri: string, opts: WebSocketOptions): WebSocketLike {
-  const { protocols, cookieJar, headers, ...wsOpts } = opts;
-  const allHeaders: Record<string, string | string[]> = { ...headers };
+export function createWebSocket(uri: string, opts: WebSocketOptions, cookieJar: CookieStore | undefined): WebSocketLike {
+  const wsOpts: Record<string, unknown> = {};
+  for (const key of WS_OPTION_KEYS) {
+    const value = (opts as Record<string, unknown>)[key];
+    if (value !== undefined) wsOpts[key] = value;
+  }
+  const allHeaders: Record<string, string | string[]> = { ...opts.extraHeaders };
   if (cookieJar) {
     const pairs = cookieJar.cookiePairs();
     if (pairs.length) {
@@ -108,7 +129,22 @@ export function createWebSocket(uri: string, opts: WebSocketOptions): WebSocketL
       allHeaders['cookie'] = [...list, ...pairs].join('; ');
     }
   }
-  return new WebSocket(uri, protocols, { ...wsOpts, headers: allHeaders }) as unknown as WebSocketLike;
+  return new WebSocket(uri, opts.protocols, { ...wsOpts, headers: allHeaders }) as unknown as WebSocketLike;
+}
+
+/**
+ * Sends one frame; with `perMessageDeflate`, frames under the threshold are not compressed.
+ * @param ws the socket
+ * @param data frame data
+ * @param compress the packet's compress flag
+ * @param opts the transport options
+ */
+export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, compress: boolean | undefined, opts: WebSocketOptions): void {
+  const deflate = opts.perMessageDeflate;
+  if (!deflate) return ws.send(data);
+  const threshold = typeof deflate === 'object' ? deflate.threshold ?? 1024 : 0;
+  const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  ws.send(data, { compress: len >= threshold && compress !== false });
 }
 
 /**

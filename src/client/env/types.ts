@@ -13,15 +13,10 @@ export interface CookieStore {
   cookiePairs(): string[];
 }
 
-/** One polling request. */
+/** Options of a polling request (the transport's options are passed as they are). */
 export interface PollRequestOptions {
-  method: 'GET' | 'POST';
-  uri: string;
-  /** POST body (an encoded payload). */
-  data?: string;
   extraHeaders?: Record<string, string>;
   withCredentials?: boolean;
-  cookieJar?: CookieStore;
   /** Abort the request after this many ms. */
   requestTimeout?: number;
   /** Node.js: do not keep the process alive for this request. */
@@ -63,11 +58,11 @@ export interface WebSocketLike {
   close(): void;
 }
 
-/** Options for opening a WebSocket. */
+/** Options for opening a WebSocket (the transport's options are passed as they are). */
 export interface WebSocketOptions {
   protocols?: string | string[];
   /** Headers for the upgrade request (Node.js only). */
-  headers?: Record<string, string | string[]>;
-  cookieJar?: CookieStore;
-  [option: string]: unknown;
+  extraHeaders?: Record<string, string>;
+  /** Node.js: compression of frames of at least `threshold` bytes, if the server accepts it. */
+  perMessageDeflate?: { threshold?: number } | boolean;
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Builds the browser bundles of the client with esbuild:
+//   dist/client-bundle/socketeer.min.js      minified IIFE exposing the global `io`
+//   dist/client-bundle/socketeer.esm.min.js  minified ES module (`import { io } from …`)
+// each with its source map. Node-only modules are swapped for their browser versions:
+// src/client/env/node.ts -> env/browser.ts (fetch, global WebSocket, no cookie jar) and
+// src/client/debug.ts -> debug-browser.ts (no `debug` package).
+// Usage: node scripts/build-client.mjs           (writes the files)
+//        import { buildClientBundles } from './scripts/build-client.mjs' (in memory)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bundleDir = join(root, 'dist', 'client-bundle');
+
+/** Internal member names that the minifier may shorten. */
+const MANGLED = new RegExp(
+  '^(?:' +
+    [
+      '_callbacks', '_anyListeners', '_anyOutgoingListeners', '_queue', '_queueSeq', '_lastOffset', '_opts',
+      'acks', 'ids', 'subs', 'skipReconnect', 'backoff', '_reconnection', '_reconnectionAttempts', '_reconnectionDelay',
+      '_reconnectionDelayMax', '_randomizationFactor', '_timeout', 'customEncoder', 'customDecoder', 'prevBufferLen',
+      'pingTimeoutTimer', 'pingTimeoutTime', 'beforeunloadListener', 'offlineListener', 'timers', 'pollRequest',
+      'postRequest', 'fire', 'onCloseInternal', 'onHandshake', 'resetPingTimeout', 'onDrain', 'writablePackets',
+      'sendPacket', 'emitInternal', 'emitReserved', '_autoConnect', '_packet', '_destroy', '_close', 'createTransport', 'setTransport', 'hasPingExpired', 'requestOptions', 'onRequestError',
+      'onPayload', 'maybeReconnectOnOpen', 'ondata', 'onpacket', 'onevent', 'onack',
+      'onconnect', 'onreconnect', 'ondisconnect', 'emitEvent', 'emitBuffered', 'clearAcks', 'subEvents', 'addToQueue',
+      'drainQueue', 'registerAckCallback', 'sendConnectPacket', 'notifyOutgoingListeners', 'cleanup',
+      'maxAttachments', 'buffers', 'finish', 'createUri', 'doOpen', 'doClose', 'onRequestError', 'upgradeMemory',
+      'priorWebsocketSuccess', 'onPacket', 'onData', 'onError', 'onOpen', 'onClose',
+    ].join('|') +
+    ')$',
+);
+
+/** esbuild plugin: resolve the Node.js adapters of the client to their browser versions. */
+const browserEnv = {
+  name: 'socketeer-browser-env',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)env\/node\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/node\.js$/, 'browser.ts')),
+    }));
+    build.onResolve({ filter: /(^|\/)debug\.js$/ }, (args) =>
+      args.resolveDir.includes(join('src', 'client')) ? { path: join(args.resolveDir, args.path.replace(/debug\.js$/, 'debug-browser.ts')) } : undefined,
+    );
+  },
+};
+
+/**
+ * Builds both bundles.
+ * @param {{ write?: boolean }} [opts] write to dist/client-bundle (default false: in memory)
+ * @returns {Promise<Record<string, Uint8Array>>} file name -> contents
+ */
+export async function buildClientBundles(opts = {}) {
+  const esbuild = await import('esbuild');
+  const common = {
+    bundle: true,
+    minify: true,
+    sourcemap: 'external',
+    target: ['es2020'],
+    platform: 'browser',
+    plugins: [browserEnv],
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+    // browsers have no Buffer: the Node.js branches of the codecs become dead code
+    define: { 'process.env.NODE_ENV': '"production"', 'globalThis.Buffer': 'undefined', Buffer: 'undefined' },
+    // plain assignments in constructors instead of defineProperty helpers for class fields
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    // shorten the names of internal members (never part of the public API nor of wire JSON)
+    mangleProps: MANGLED,
+  };
+  const builds = await Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: [join(root, 'src/client/browser-global.ts')],
+      format: 'iife',
+      outfile: join(bundleDir, 'socketeer.min.js'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [join(root, 'src/client/index.ts')],
+      format: 'esm',
+      outfile: join(bundleDir, 'socketeer.esm.min.js'),
+    }),
+  ]);
+  const files = {};
+  for (const result of builds) {
+    for (const file of result.outputFiles) files[basename(file.path)] = file.contents;
+  }
+  if (opts.write) {
+    mkdirSync(bundleDir, { recursive: true });
+    for (const [name, contents] of Object.entries(files)) writeFileSync(join(bundleDir, name), contents);
+  }
+  return files;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { gzipSync } = await import('node:zlib');
+  const files = await buildClientBundles({ write: true });
+  for (const [name, contents] of Object.entries(files)) {
+    const gz = gzipSync(contents, { level: 9 }).length;
+    console.log(`${name.padEnd(28)} ${String(contents.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
+  }
+}
