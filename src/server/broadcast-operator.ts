@@ -115,7 +115,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
-    const data: unknown[] = [ev, ...args];
+    const data = args as unknown[];
+    data.unshift(ev);
     const packet: Packet = { type: PacketType.EVENT, nsp: '/', data };
     if (typeof data[data.length - 1] !== 'function') {
       this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });

@@ -183,7 +183,9 @@ export class Socket<
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
-    const data: unknown[] = [ev, ...args];
+    // the rest array becomes the packet data: no second array
+    const data = args as unknown[];
+    data.unshift(ev);
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const flags = this.flags;
     this.flags = EMPTY_FLAGS;
