@@ -87,7 +87,8 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   http.listen(opts.port ?? 3000, opts.host);
   await once(http, 'listening');
   const port = (http.address() as AddressInfo).port;
-  if (!(await probeServedBundle(port))) {
+  const probeHost = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
+  if (!(await probeServedBundle(port, probeHost))) {
     fallback = await buildFallbackBundle();
     bundlePath = FALLBACK_BUNDLE;
   }
