@@ -90,7 +90,7 @@ describe('engine basics', () => {
   });
 
   test('heartbeat: ping after pingInterval, pong keeps the session, silence times it out', async () => {
-    const h = await startEngine({ pingInterval: 100, pingTimeout: 100 });
+    const h = await startEngine({ pingInterval: 100, pingTimeout: 300 });
     try {
       const conn = nextConnection(h.engine);
       const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
