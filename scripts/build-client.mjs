@@ -56,7 +56,7 @@ export async function buildClientBundles(opts = {}) {
   const common = {
     bundle: true,
     minify: true,
-    sourcemap: 'external',
+    sourcemap: 'linked',
     target: ['es2020'],
     platform: 'browser',
     plugins: [browserEnv],

@@ -275,7 +275,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       }
       packet = this.decoder.add(data);
     } catch (e) {
-      /* @__PURE__ */ debug('parse error: %s', (e as Error).message);
+      /* @__PURE__ */ debug('parse error: %O', e);
       this.onclose('parse error', e as Error);
       return;
     }

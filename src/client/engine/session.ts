@@ -152,17 +152,14 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
       /* @__PURE__ */ debug('transport %s is not supported, ignored', name);
       return false;
     });
+    // (withCredentials, rememberUpgrade, closeOnBeforeunload: false when absent)
     const merged = {
       path: '/engine.io',
-      withCredentials: false,
       upgrade: true,
       timestampParam: 't',
-      rememberUpgrade: false,
       addTrailingSlash: true,
-      rejectUnauthorized: true,
       perMessageDeflate: { threshold: 1024 },
       transportOptions: {},
-      closeOnBeforeunload: false,
       ...opts,
     };
     merged.path = merged.path.replace(/\/$/, '') + (merged.addTrailingSlash ? '/' : '');
@@ -433,7 +430,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   private onError(err: Error): void {
     upgradeMemory.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === 'opening') {
-      /* @__PURE__ */ debug('transport %s failed, trying the next one', this.transports[0]);
+      /* @__PURE__ */ debug('transport failed, trying the next one');
       this.transports.shift();
       this.open();
       return;

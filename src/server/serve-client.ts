@@ -1,0 +1,187 @@
+/**
+ * Serves the browser client under the Socket.IO path, as the reference server does with its
+ * `serveClient` option: `<path>/socketeer.min.js`, the drop-in names `socket.io.js`,
+ * `socket.io.min.js`, `socket.io.esm.min.js`, and their `.map` files.
+ *
+ * ```ts
+ * http.on('request', (req, res) => {
+ *   if (serveClientRequest(req, res, { path: '/socket.io' })) return;
+ *   // … the Engine.IO handler
+ * });
+ * ```
+ *
+ * The bundle is produced once per process and kept in memory with its gzip and brotli forms:
+ * in a source checkout (`src/client/` present and `esbuild` installed) it is built from the
+ * sources at the first request, so it always matches the code; in an installed package it is
+ * read from `dist/client-bundle/` (written by `scripts/build-client.mjs`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import cors from 'cors';
+import createDebug from 'debug';
+
+const debug = createDebug('socketeer:serve-client');
+
+/** Options of {@link serveClientRequest}. */
+export interface ServeClientOptions {
+  /** The Socket.IO path, e.g. `/socket.io` (a trailing slash is ignored). */
+  path: string;
+  /** CORS for the client files (options of the `cors` package). */
+  cors?: cors.CorsOptions | cors.CorsOptionsDelegate;
+}
+
+interface Encoded {
+  identity: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+}
+
+/** Served name -> bundle file. */
+const FILES: Record<string, string> = {
+  'socketeer.min.js': 'socketeer.min.js',
+  'socketeer.min.js.map': 'socketeer.min.js.map',
+  'socketeer.esm.min.js': 'socketeer.esm.min.js',
+  'socketeer.esm.min.js.map': 'socketeer.esm.min.js.map',
+  'socket.io.js': 'socketeer.min.js',
+  'socket.io.js.map': 'socketeer.min.js.map',
+  'socket.io.min.js': 'socketeer.min.js',
+  'socket.io.min.js.map': 'socketeer.min.js.map',
+  'socket.io.esm.min.js': 'socketeer.esm.min.js',
+  'socket.io.esm.min.js.map': 'socketeer.esm.min.js.map',
+};
+
+/** Names that are client file requests, served or not (e.g. `socket.io.msgpack.min.js`). */
+const CLIENT_FILE_RE = /\.(?:js|map)$/;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const version: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const ETAG = '"' + version + '"';
+const WEAK_ETAG = 'W/' + ETAG;
+
+let bundle: Promise<Map<string, Encoded>> | undefined;
+
+async function readBundleFiles(): Promise<Record<string, Uint8Array>> {
+  const script = join(root, 'scripts', 'build-client.mjs');
+  if (existsSync(join(root, 'src', 'client', 'index.ts')) && existsSync(script)) {
+    try {
+      const mod = (await import(pathToFileURL(script).href)) as {
+        buildClientBundles(opts?: { write?: boolean }): Promise<Record<string, Uint8Array>>;
+      };
+      debug('building the client bundle from the sources');
+      return await mod.buildClientBundles();
+    } catch (err) {
+      debug('cannot build the client bundle (%s), trying dist/client-bundle', (err as Error).message);
+    }
+  }
+  const dir = join(root, 'dist', 'client-bundle');
+  const files: Record<string, Uint8Array> = {};
+  for (const name of new Set(Object.values(FILES))) files[name] = readFileSync(join(dir, name));
+  return files;
+}
+
+/** Loads (once) the bundle files with their compressed forms. */
+function loadBundle(): Promise<Map<string, Encoded>> {
+  bundle ??= readBundleFiles().then((files) => {
+    const out = new Map<string, Encoded>();
+    for (const [name, contents] of Object.entries(files)) {
+      const identity = Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength);
+      out.set(name, {
+        identity,
+        gzip: gzipSync(identity, { level: 9 }),
+        br: brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+      });
+    }
+    return out;
+  });
+  bundle.catch(() => {
+    bundle = undefined; // try again at the next request
+  });
+  return bundle;
+}
+
+/** Picks br, then gzip, from an Accept-Encoding header (q=0 excludes). */
+function pickEncoding(header: string | string[] | undefined): 'br' | 'gzip' | 'identity' {
+  if (!header) return 'identity';
+  const accepted = new Set<string>();
+  for (const part of String(header).split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q && Number(q.slice(2)) === 0) continue;
+    accepted.add(name!.trim());
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return 'identity';
+}
+
+function send(req: IncomingMessage, res: ServerResponse, name: string, file: string): void {
+  const isMap = name.endsWith('.map');
+  const etag = req.headers['if-none-match'];
+  if (etag === ETAG || etag === WEAK_ETAG) {
+    res.writeHead(304, { ETag: ETAG });
+    res.end();
+    return;
+  }
+  loadBundle().then(
+    (files) => {
+      const encoded = files.get(file)!;
+      const encoding = pickEncoding(req.headers['accept-encoding']);
+      const body = encoded[encoding];
+      const headers: Record<string, string | number> = {
+        'Cache-Control': 'public, max-age=0',
+        'Content-Type': `application/${isMap ? 'json' : 'javascript'}; charset=utf-8`,
+        ETag: ETAG,
+        Vary: 'Accept-Encoding',
+        'Content-Length': body.length,
+      };
+      if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
+      res.writeHead(200, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (err: Error) => {
+      debug('client bundle unavailable: %s', err.message);
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('client bundle unavailable');
+    },
+  );
+}
+
+/**
+ * Serves a client file if `req` asks for one under `opts.path`.
+ * @param req the request
+ * @param res the response
+ * @param opts the Socket.IO path and optional CORS options
+ * @returns true when the request was handled (served, 304, or 400 for an unknown client
+ *   file such as `socket.io.msgpack.min.js`); false for any other request
+ */
+export function serveClientRequest(req: IncomingMessage, res: ServerResponse, opts: ServeClientOptions): boolean {
+  const url = req.url;
+  if (!url || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const base = opts.path.replace(/\/$/, '') + '/';
+  if (!url.startsWith(base)) return false;
+  const q = url.indexOf('?');
+  const name = url.slice(base.length, q === -1 ? undefined : q);
+  const file = Object.prototype.hasOwnProperty.call(FILES, name) ? FILES[name] : undefined;
+  if (file === undefined) {
+    if (!CLIENT_FILE_RE.test(name) || name.includes('/')) return false;
+    // what the reference answers for a file that is not one of its client files
+    res.writeHead(400, { 'Content-Type': 'application/json' });
+    res.end('{"code":0,"message":"Transport unknown"}');
+    return true;
+  }
+  if (opts.cors) {
+    cors(opts.cors as cors.CorsOptions)(req as never, res as never, () => send(req, res, name, file));
+  } else {
+    send(req, res, name, file);
+  }
+  return true;
+}
+
+/** Drops the in-memory bundle (the next request loads it again). */
+export function resetClientBundle(): void {
+  bundle = undefined;
+}
