@@ -4,7 +4,10 @@
  * (`.heapprofile`), grouped by function and source location.
  *
  * Usage: `npx tsx bench/profile-summary.ts <file> [--top N] [--filter <path substring>] [--by-file]`
- * (`--by-file` groups by source file instead of by function).
+ * (`--by-file` groups by source file instead of by function), or
+ * `npx tsx bench/profile-summary.ts --diff <before.heapsnapshot> <after.heapsnapshot> [--per N]`:
+ * the heap growth between two snapshots by object kind (constructor), divided by N (e.g. the
+ * number of connections opened in between).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -86,8 +89,65 @@ export function heapSelfSizes(head: HeapNode): { rows: [string, number][]; total
   return { rows: [...sizes].sort((a, b) => b[1] - a[1]), totalBytes: total };
 }
 
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  nodes: number[];
+  strings: string[];
+}
+
+/**
+ * Self size and count of the objects of a heap snapshot, grouped by kind: the constructor name
+ * for objects, else the node type (`closure`, `array`, `string`, `hidden`, …).
+ */
+export function heapByKind(snapshot: HeapSnapshot): Map<string, { bytes: number; count: number }> {
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const width = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const sizeAt = fields.indexOf('self_size');
+  const kinds = new Map<string, { bytes: number; count: number }>();
+  const nodes = snapshot.nodes;
+  for (let i = 0; i < nodes.length; i += width) {
+    const type = types[nodes[i + typeAt]];
+    const key = type === 'object' ? snapshot.strings[nodes[i + nameAt]] : `(${type})`;
+    const entry = kinds.get(key);
+    if (entry) {
+      entry.bytes += nodes[i + sizeAt];
+      entry.count++;
+    } else kinds.set(key, { bytes: nodes[i + sizeAt], count: 1 });
+  }
+  return kinds;
+}
+
+function diffSnapshots(before: string, after: string, per: number, top: number): void {
+  const a = heapByKind(JSON.parse(readFileSync(before, 'utf8')) as HeapSnapshot);
+  const b = heapByKind(JSON.parse(readFileSync(after, 'utf8')) as HeapSnapshot);
+  const rows: [string, number, number][] = [];
+  let total = 0;
+  for (const [key, v] of b) {
+    const old = a.get(key) ?? { bytes: 0, count: 0 };
+    rows.push([key, (v.bytes - old.bytes) / per, (v.count - old.count) / per]);
+    total += v.bytes - old.bytes;
+  }
+  for (const [key, v] of a) if (!b.has(key)) {
+    rows.push([key, -v.bytes / per, -v.count / per]);
+    total -= v.bytes;
+  }
+  rows.sort((x, y) => y[1] - x[1]);
+  console.log(`heap growth: ${(total / per).toFixed(0)} bytes per unit (${per} units)`);
+  for (const [key, bytes, count] of rows.slice(0, top)) {
+    console.log(`${bytes.toFixed(1).padStart(9)} B ${count.toFixed(2).padStart(7)} objects  ${key}`);
+  }
+}
+
 function main(): void {
   const args = process.argv.slice(2);
+  if (args[0] === '--diff') {
+    const per = args.includes('--per') ? Number(args[args.indexOf('--per') + 1]) : 1;
+    const top = args.includes('--top') ? Number(args[args.indexOf('--top') + 1]) : 30;
+    return diffSnapshots(args[1], args[2], per, top);
+  }
   const file = args.find((a) => !a.startsWith('--'));
   if (!file) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile|file.heapprofile> [--top N] [--filter substring]');
   const top = Number(args[args.indexOf('--top') + 1]) || 30;

@@ -4,11 +4,13 @@
  * generator in another; targets alternate within each round and medians over the rounds are
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
- * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof]`
+ * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
  * Scenarios: echo, fan-out, handshakes, memory, polling, bundle (all by default).
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
+ * `--heap-snapshots` writes a heap snapshot at each server memory sample (memory scenario) into
+ * the same folders; `npx tsx bench/profile-summary.ts --diff a.heapsnapshot b.heapsnapshot` compares them;
  * `--scale K` multiplies the measured work (longer runs, e.g. for profiles).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,14 +31,16 @@ interface Options {
   nodeArgs: string[];
   scale: number;
   allocationProfile: boolean;
+  heapSnapshots: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--alloc-prof') opts.allocationProfile = true;
+    else if (arg === '--heap-snapshots') opts.heapSnapshots = true;
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
@@ -63,9 +67,12 @@ function profileArgs(nodeArgs: string[], target: string, scenario: string, round
   return nodeArgs.flatMap((a) => [a, `${a}-dir=${dir}`]);
 }
 
-/** Environment asking a target for an allocation profile (see targets/harness.ts). */
-function allocationProfileEnv(enabled: boolean, target: string, scenario: string, round: number): Record<string, string> {
-  return enabled ? { BENCH_ALLOC_PROFILE: `${profileDir(target, scenario, round)}allocations.heapprofile` } : {};
+/** Environment asking a target for an allocation profile and heap snapshots (see targets/harness.ts). */
+function profileEnv(opts: Options, target: string, scenario: string, round: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (opts.allocationProfile) env.BENCH_ALLOC_PROFILE = `${profileDir(target, scenario, round)}allocations.heapprofile`;
+  if (opts.heapSnapshots) env.BENCH_HEAP_SNAPSHOTS = profileDir(target, scenario, round);
+  return env;
 }
 
 function profileDir(target: string, scenario: string, round: number): string {
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
             const target = await startTarget(
               name,
               profileArgs(opts.nodeArgs, name, scenario, round),
-              allocationProfileEnv(opts.allocationProfile, name, scenario, round),
+              profileEnv(opts, name, scenario, round),
             );
             if ('unavailable' in target) {
               log(`${scenario} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);

@@ -9,10 +9,13 @@
  *
  * With `BENCH_ALLOC_PROFILE=<file>` in the environment, the process samples every allocation
  * (including objects already collected, unlike `--heap-prof`) and writes the profile on stop.
+ * With `BENCH_HEAP_SNAPSHOTS=<dir>`, every `memory` request also writes a heap snapshot
+ * (`memory-1.heapsnapshot`, `memory-2.heapsnapshot`, …) after the garbage collection.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 
 /** What a target hands back after attaching to the HTTP server. */
@@ -43,8 +46,12 @@ export async function collectAndMeasure(): Promise<MemorySample> {
     await new Promise((resolve) => setImmediate(resolve));
   }
   const { heapUsed, rss, external, arrayBuffers } = process.memoryUsage();
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (dir) writeHeapSnapshot(`${dir}/memory-${++snapshots}.heapsnapshot`);
   return { heapUsed, rss, external, arrayBuffers };
 }
+
+let snapshots = 0;
 
 /** Starts allocation sampling that keeps collected objects; returns a function writing the profile. */
 function startAllocationProfile(file: string): () => Promise<void> {

@@ -1,15 +1,13 @@
 /**
  * Target `socketeer`: our server with default options, running the shared application.
- * Reports itself unavailable when the server module cannot be loaded or constructed.
+ * (When the server module cannot be compiled or loaded, the runner reports this target unavailable.)
  */
+import { Server } from '../../src/server/index.js';
 import { serveTarget } from './harness.js';
 import { installApp, type AppServer } from './io-app.js';
 
-void serveTarget(async (http) => {
-  const path = '../../src/server/index.js';
-  const mod = (await import(path)) as { Server?: new (http: unknown, opts?: unknown) => AppServer };
-  if (typeof mod.Server !== 'function') throw new Error('src/server/index.ts does not export Server');
-  const io = new mod.Server(http);
+void serveTarget((http) => {
+  const io = new Server(http) as unknown as AppServer;
   installApp(io);
   return {
     close: () =>
