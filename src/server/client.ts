@@ -13,7 +13,7 @@ import { redactPacket } from './redact.js';
 import type { EngineSocket } from '../engine/socket.js';
 import type { EngineConnection } from './engine.js';
 import type { Namespace } from './namespace.js';
-import type { Server } from './server.js';
+import type { CustomDecoder, Server } from './server.js';
 import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
@@ -39,7 +39,10 @@ export class Client<
   readonly id: string;
   /** The server. */
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  private readonly decoder: SocketDecoder;
+  /** The Socket.IO v5 decoder (null with a custom parser). */
+  private readonly decoder: SocketDecoder | null;
+  /** The decoder of a custom parser, if any. */
+  private readonly customDecoder: CustomDecoder | null;
   private readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private connectTimeout: NodeJS.Timeout | undefined;
@@ -52,8 +55,15 @@ export class Client<
     this.server = server;
     this.conn = conn as unknown as EngineSocket;
     this.id = conn.id;
-    this.decoder = new SocketDecoder();
     this.ondata = this.ondata.bind(this);
+    if (server._parser) {
+      this.decoder = null;
+      this.customDecoder = new server._parser.Decoder();
+      this.customDecoder.on('decoded', this.ondecoded.bind(this));
+    } else {
+      this.decoder = new SocketDecoder();
+      this.customDecoder = null;
+    }
     this.onerror = this.onerror.bind(this);
     this.onclose = this.onclose.bind(this);
     conn.on('message', this.ondata);
@@ -167,6 +177,11 @@ export class Client<
   private ondata(data: string | Uint8Array | ArrayBuffer): void {
     let packet: Packet | null;
     try {
+      if (this.decoder === null) {
+        // a custom decoder fires `decoded` from within add()
+        this.customDecoder!.add(data);
+        return;
+      }
       packet = this.decoder.add(data);
     } catch (err) {
       if (debug.enabled) debug('invalid packet format: %s', (err as Error).message);
@@ -217,7 +232,8 @@ export class Client<
     this.destroy();
     for (const socket of this.sockets.values()) socket._onclose(reason, description);
     this.sockets.clear();
-    this.decoder.reset();
+    if (this.decoder !== null) this.decoder.reset();
+    else this.customDecoder!.destroy();
   }
 
   /** Removes the listeners and the timer. */

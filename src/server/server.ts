@@ -64,10 +64,11 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   /** The adapter class, or a factory `(nsp) => adapter` (default `MemoryAdapter`). */
   adapter: AdapterConstructor;
   /**
-   * A custom parser. Not supported: packets always use the Socket.IO v5 JSON codec of `src/protocol/`;
-   * the option is accepted and ignored.
+   * A custom parser with the `socket.io-parser` shape (e.g. a MessagePack one): `{ Encoder, Decoder }` where
+   * `new Encoder().encode(packet)` returns the parts to send and `new Decoder()` is an EventEmitter with
+   * `add(data)` firing `decoded` and `destroy()`. Default: the Socket.IO v5 codec of `src/protocol/`.
    */
-  parser: any;
+  parser: CustomParser;
   /** Ms a connection may stay without joining any namespace (default 45000). */
   connectTimeout: number;
   /** Connection state recovery (off by default). */
@@ -79,6 +80,19 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   };
   /** Remove a child of a dynamic namespace once it has no socket left (default false). */
   cleanupEmptyChildNamespaces: boolean;
+}
+
+/** A parser with the `socket.io-parser` shape. */
+export interface CustomParser {
+  Encoder: new () => PacketEncoder;
+  Decoder: new () => CustomDecoder;
+}
+
+/** A decoder with the `socket.io-parser` shape: fires `decoded` with each complete packet. */
+export interface CustomDecoder {
+  add(data: unknown): void;
+  destroy(): void;
+  on(event: 'decoded', listener: (packet: any) => void): unknown;
 }
 
 /** A handler serving the client bundle: returns true if it handled the request. */
@@ -110,7 +124,9 @@ export class Server<
   /** The HTTP server (set by `attach`/`listen`). */
   httpServer!: TServerInstance;
   /** The packet encoder shared by the adapters. */
-  readonly encoder: PacketEncoder = { encode: encodeSocketPacket };
+  readonly encoder: PacketEncoder;
+  /** The custom parser, if any. @internal */
+  readonly _parser: CustomParser | undefined;
   /** The namespaces, by name. @internal */
   _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   private parentNsps: Map<ParentNspNameMatchFn, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
@@ -143,6 +159,8 @@ export class Server<
     this.path(opts.path || '/socket.io');
     this.connectTimeout(opts.connectTimeout || 45000);
     this.serveClient(false !== opts.serveClient);
+    this._parser = opts.parser;
+    this.encoder = opts.parser ? new opts.parser.Encoder() : { encode: encodeSocketPacket };
     this.opts = opts;
     if (opts.connectionStateRecovery) {
       opts.connectionStateRecovery = {
