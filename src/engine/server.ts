@@ -14,7 +14,7 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -121,6 +121,10 @@ function parseQuery(url: string): Record<string, string> {
   }
   return query;
 }
+
+/** Random bytes for session ids, refilled in bulk (15 bytes per id). */
+const ID_POOL = Buffer.allocUnsafe(15 * 128);
+let idPoolOffset = ID_POOL.length;
 
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
@@ -231,7 +235,13 @@ export class EngineServer extends EventEmitter {
    * @param _req the handshake request
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return randomBytes(15).toString('base64url');
+    if (idPoolOffset === ID_POOL.length) {
+      randomFillSync(ID_POOL);
+      idPoolOffset = 0;
+    }
+    const id = ID_POOL.toString('base64url', idPoolOffset, idPoolOffset + 15);
+    idPoolOffset += 15;
+    return id;
   }
 
   /**

@@ -232,3 +232,18 @@ describe('engine basics', () => {
     }
   });
 });
+
+test('default ids are 20 base64url characters and unique', async () => {
+  const h = await startEngine();
+  try {
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = h.engine.generateId({} as never) as string;
+      assert.match(id, /^[A-Za-z0-9_-]{20}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 1000);
+  } finally {
+    await h.close();
+  }
+});

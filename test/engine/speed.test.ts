@@ -128,3 +128,28 @@ describe('speed', () => {
     }
   });
 });
+
+describe('backpressure', () => {
+  test('large bursts arrive complete and in order', async () => {
+    const h = await startEngine({ maxHttpBufferSize: 1e7 });
+    try {
+      const conn = nextConnection(h.engine);
+      const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
+      await c.next();
+      const socket = await conn;
+      const chunk = 'z'.repeat(64 * 1024);
+      for (let i = 0; i < 100; i++) socket.send(i + ':' + chunk);
+      assert.equal(socket.transport.writable, false); // the kernel buffer is full: later sends queue
+      for (let i = 0; i < 100; i++) {
+        const m = (await c.next(5000)) as string;
+        assert.equal(m.slice(0, m.indexOf(':')), '4' + i);
+        assert.equal(m.length, String(i).length + 2 + chunk.length);
+      }
+      await sleep(20);
+      assert.equal(socket.transport.writable, true);
+      c.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
