@@ -87,6 +87,23 @@ describe('disconnect reasons', () => {
     }
   });
 
+  it('closing the Engine.IO connection from the server: "forced close"', async () => {
+    const h = await startServer();
+    try {
+      const conn = waitFor<[Socket]>(h.io, 'connection');
+      const c = h.client('/');
+      const [socket] = await conn;
+      await waitFor(c, 'connect');
+      const reason = waitFor(socket, 'disconnect');
+      const clientReason = waitFor(c, 'disconnect');
+      socket.conn.close();
+      assert.equal((await reason)[0], 'forced close');
+      assert.equal((await clientReason)[0], 'transport close');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a client that does not answer pings: "ping timeout"', async () => {
     const h = await startServer({ pingInterval: 50, pingTimeout: 50 });
     try {

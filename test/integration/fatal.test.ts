@@ -2,6 +2,7 @@
  * Protocol violations from a raw peer close that connection (gracefully), and only that one.
  */
 import { describe, it } from 'node:test';
+import { request } from 'node:http';
 import assert from 'node:assert/strict';
 import { startServer, waitFor } from './helpers.js';
 import { openRaw, type RawPeer } from './raw.js';
@@ -143,6 +144,64 @@ describe('fatal protocol violations', () => {
       peer.send('42["big","' + 'x'.repeat(2000) + '"]');
       assert.equal((await reason)[0], 'transport error');
       assert.equal(await peer.closed, 1009);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('fatal protocol violations over polling', () => {
+  /** One HTTP request on its own connection. */
+  function http(port: number, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: body ? { 'content-type': 'text/plain;charset=UTF-8' } : {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('an EVENT before CONNECT: the next GET carries the close packet', async () => {
+    const h = await startServer();
+    try {
+      const open = await http(h.port, 'GET', '/socket.io/?EIO=4&transport=polling');
+      const sid = JSON.parse(open.body.slice(1)).sid as string;
+      const base = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+      const post = await http(h.port, 'POST', base, '42["x"]');
+      assert.equal(post.status, 200);
+      const next = await http(h.port, 'GET', base);
+      assert.deepEqual(next.body.split('\x1e').slice(-1), ['1']);
+      const after = await http(h.port, 'GET', base);
+      assert.equal(after.status, 400);
+      assert.equal(JSON.parse(after.body).code, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a decode error after CONNECT: the CONNECT reply first, then the close packet', async () => {
+    const h = await startServer();
+    try {
+      const open = await http(h.port, 'GET', '/socket.io/?EIO=4&transport=polling');
+      const sid = JSON.parse(open.body.slice(1)).sid as string;
+      const base = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+      const reason = new Promise<string>((resolve) => h.io.on('connection', (s) => s.on('disconnect', resolve)));
+      await http(h.port, 'POST', base, '40');
+      const reply = await http(h.port, 'GET', base);
+      assert.match(reply.body, /^40\{"sid":/);
+      await http(h.port, 'POST', base, '42["disconnect"]');
+      const packets: string[] = [];
+      for (let i = 0; i < 5 && !packets.includes('1'); i++) {
+        const res = await http(h.port, 'GET', base);
+        assert.equal(res.status, 200);
+        packets.push(...res.body.split('\x1e'));
+      }
+      assert.equal(packets[packets.length - 1], '1');
+      assert.equal(await reason, 'parse error');
     } finally {
       await h.close();
     }
