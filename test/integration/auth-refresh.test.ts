@@ -328,3 +328,43 @@ test('with polling only, the refresh in place works the same', async () => {
     await h.close();
   }
 });
+
+test('JWTs: the exp claim sets the expiry, tokens are refreshed in place before it', async () => {
+  const { SignJWT, jwtVerify } = await import('jose');
+  const key = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!');
+  const sign = (sub: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(key);
+  const h = await start({
+    refreshBefore: 1000,
+    refreshTimeout: 1000,
+    verify: async ({ token }) => {
+      try {
+        const { payload } = await jwtVerify(String(token), key);
+        return { data: { user: payload.sub }, expiresAt: payload.exp };
+      } catch (err) {
+        throw Object.assign(new Error('not authorized'), { data: { reason: (err as Error).message } });
+      }
+    },
+  });
+  try {
+    const client = h.socketeer({ auth: (cb: (d: object) => void) => void sign('gina').then((token) => cb({ token })) });
+    const disconnects: string[] = [];
+    client.on('disconnect', (r) => disconnects.push(r));
+    await waitFor(client, 'connect');
+    const socket = h.io.sockets.sockets.get(client.id!)!;
+    const exp = credentialsOf(socket)!.expiresAt!.getTime();
+    assert.equal(exp % 1000, 0, 'the expiry comes from the exp claim (seconds)');
+    assert.ok(exp > Date.now() && exp <= Date.now() + 2000);
+    await sleep(3000);
+    assert.deepEqual(disconnects, []);
+    assert.ok(credentialsOf(socket)!.refreshes >= 1);
+    assert.ok(credentialsOf(socket)!.expiresAt!.getTime() > exp);
+    assert.equal(socket.data.user, 'gina');
+  } finally {
+    await h.close();
+  }
+});
