@@ -11,5 +11,6 @@
 export { createAdapter, RedisAdapter, type RedisAdapterOptions } from './adapter.js';
 export { createShardedAdapter, ShardedRedisAdapter, type ShardedRedisAdapterOptions } from './sharded-adapter.js';
 export type { BaseAdapterOptions } from './base.js';
+export { forwardPolling, PollingForwarder, FORWARDED_HEADER, type PollingForwardOptions } from './polling-forwarder.js';
 export { wrapClient, type RedisConnection, type MessageHandler } from './client.js';
 export { RedisSessionStore, type SessionStoreOptions, type StoredSession, type RestoredSession } from './session-store.js';
