@@ -101,3 +101,32 @@ test('leaving a room updates the presence list of the others', async () => {
   assert.deepEqual(alice.errors, []);
   assert.deepEqual(bob.errors, []);
 });
+
+test('a dropped connection shows the reconnecting banner, then reconnects and rejoins the rooms', async () => {
+  await bob.page.evaluate(() => {
+    const w = window as unknown as { banners: string[] };
+    w.banners = [];
+    new MutationObserver(() => {
+      const b = document.getElementById('banner')!;
+      if (!b.hidden) w.banners.push(b.textContent!.trim());
+    }).observe(document.getElementById('banner')!, { attributes: true, childList: true, subtree: true, characterData: true });
+  });
+  const before = [...chat.io.of('/').sockets.values()].find((s) => (s.data as any).user.name === 'bob')!;
+  before.conn.close(); // the transport goes away, as when a network drops
+  await bob.page.waitForSelector('#banner:not([hidden])');
+  await bob.page.waitForSelector('#conn[data-state="connected"]');
+  await bob.page.waitForSelector('#banner', { state: 'hidden' });
+  const banners = await bob.page.evaluate(() => (window as unknown as { banners: string[] }).banners);
+  assert.ok(banners.some((b) => /Connection lost|Reconnecting/.test(b)), JSON.stringify(banners));
+  const after = [...chat.io.of('/').sockets.values()].find((s) => (s.data as any).user.name === 'bob')!;
+  assert.notEqual(after.id, before.id, 'a new connection');
+  assert.ok(after.rooms.has('release'), 'the page joined its room again');
+  // and the conversation goes on
+  await alice.page.fill('#join-name', 'release');
+  await alice.page.press('#join-name', 'Enter');
+  await alice.page.waitForSelector('#room-title:text("# release")');
+  await alice.page.fill('#input', 'welcome back');
+  await alice.page.press('#input', 'Enter');
+  await bob.page.waitForSelector('#messages li.message[data-from="alice"] .text:text("welcome back")');
+  assert.deepEqual(bob.errors, []);
+});

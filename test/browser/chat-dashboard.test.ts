@@ -80,6 +80,18 @@ test('rooms, event rates and refusals update live', async () => {
   await screenshot(dashboard, 'chat-dashboard');
 });
 
+test('an admin disconnects a client from the dashboard; the client can reconnect', async () => {
+  const before = (await dashboard.getAttribute('#clients tr[data-user="bob"]', 'data-client'))!;
+  await dashboard.click('#clients tr[data-user="bob"] button:text("Disconnect")');
+  await bob.page.waitForSelector('#banner:has-text("Disconnected by the server")');
+  assert.equal(await bob.page.getAttribute('#conn', 'data-state'), 'disconnected');
+  await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'));
+  await bob.page.click('#banner-action:text("Reconnect")');
+  await bob.page.waitForSelector('#conn[data-state="connected"]');
+  await dashboard.waitForSelector('#clients tr[data-user="bob"][data-transport="polling"]');
+  assert.notEqual(await dashboard.getAttribute('#clients tr[data-user="bob"]', 'data-client'), before, 'a new session');
+});
+
 test('a client that leaves disappears from the dashboard', async () => {
   await bob.context.close();
   await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'));
