@@ -76,7 +76,7 @@ test('10x the allowed rate: excess events are dropped with a "rate limited" ack,
     const politeAnswers = await Promise.all([1, 2, 3].map((i) => polite.timeout(2000).emitWithAck('work', i)));
     const politeLatency = Date.now() - t0;
     assert.deepEqual(politeAnswers, [{ ok: 1 }, { ok: 2 }, { ok: 3 }]);
-    assert.ok(politeLatency < 500, `polite client answered in ${politeLatency} ms`);
+    assert.ok(politeLatency < 1000, `polite client answered in ${politeLatency} ms`);
     const results = await answers;
     const accepted = results.filter((r) => r.ok !== undefined);
     const limited = results.filter((r) => r.error === 'rate limited');
