@@ -30,8 +30,11 @@ const debug = createDebug('socketeer:serve-client');
 export interface ServeClientOptions {
   /** The Socket.IO path, e.g. `/socket.io` (a trailing slash is ignored). */
   path: string;
-  /** CORS for the client files (options of the `cors` package). */
-  cors?: cors.CorsOptions | cors.CorsOptionsDelegate;
+  /**
+   * CORS for the client files: options of the `cors` package (`CorsOptions` or a delegate), as
+   * the server's `cors` option; typed loosely so that the server can pass its option through.
+   */
+  cors?: unknown;
 }
 
 interface Encoded {

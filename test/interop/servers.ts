@@ -2,7 +2,7 @@
  * Pluggable servers for the client interop suites: the same test cases run against the
  * official `socket.io` server and, when enabled, against Socketeer's own server.
  *
- * Select with `INTEROP_SERVERS=official,socketeer` (default: `official`).
+ * Select with `INTEROP_SERVERS=official`, `INTEROP_SERVERS=socketeer` (default: both).
  *
  * ```ts
  * for (const factory of serverFactories()) {
@@ -129,9 +129,9 @@ export const socketeer: ServerFactory = {
   },
 };
 
-/** The factories selected by `INTEROP_SERVERS` (default: the official server only). */
+/** The factories selected by `INTEROP_SERVERS` (default: both servers). */
 export function serverFactories(): ServerFactory[] {
-  const names = (process.env.INTEROP_SERVERS ?? 'official').split(',').map((s) => s.trim());
+  const names = (process.env.INTEROP_SERVERS ?? 'official,socketeer').split(',').map((s) => s.trim());
   const out: ServerFactory[] = [];
   if (names.includes('official')) out.push(official);
   if (names.includes('socketeer')) out.push(socketeer);
