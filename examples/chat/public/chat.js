@@ -269,9 +269,20 @@ function renderRoom() {
   $('composer').hidden = !has;
   $('leave').hidden = !has;
   $('room-title').textContent = has ? `# ${active}` : 'No room';
-  $('input').placeholder = has ? `Message #${active} (paste an image to send it)` : '';
+  $('input').placeholder = has ? `Message #${active}` : '';
   $('messages').replaceChildren();
-  if (has) for (const msg of joined.get(active).messages) appendMessage(msg);
+  if (has) {
+    const { messages } = joined.get(active);
+    if (!messages.length) {
+      $('messages').append(
+        el('li', { className: 'welcome' }, [
+          el('b', { textContent: `Welcome to #${active}` }),
+          el('span', { textContent: 'No messages yet. Say hello, or paste an image.' }),
+        ]),
+      );
+    }
+    for (const msg of messages) appendMessage(msg);
+  }
   renderMembers();
   renderTyping();
 }
@@ -295,6 +306,8 @@ function renderMembers() {
 // ---------- messages ----------
 function appendMessage(msg, state) {
   const list = $('messages');
+  const welcome = list.querySelector('.welcome');
+  if (welcome) welcome.remove();
   const mine = msg.from === session.user.name;
   const prev = list.lastElementChild;
   const grouped = prev && prev.dataset.from === msg.from && msg.at - Number(prev.dataset.at) < 120000;
