@@ -166,6 +166,47 @@ for (const factory of serverFactories()) {
       assert.ok(['transport close', 'transport error'].includes(reasons[0]), reasons.join());
     });
 
+    it('closes silently on beforeunload with closeOnBeforeunload (and only then)', async () => {
+      const result = await page.evaluate(async (url: string) => {
+        const w = globalThis as any;
+        // (no named local functions: the page cannot run the helpers a TypeScript loader adds for them)
+        w.unloadPair = [true, false].map((closeOnBeforeunload) => {
+          const socket = io(url, { forceNew: true, transports: ['websocket'], closeOnBeforeunload, reconnection: false });
+          const events: string[] = [];
+          socket.on('disconnect', (reason: string) => events.push(reason));
+          return { socket, events };
+        });
+        await Promise.all(w.unloadPair.map(({ socket }: any) => new Promise((r) => socket.on('connect', r))));
+        dispatchEvent(new Event('beforeunload'));
+        await new Promise((r) => setTimeout(r, 300));
+        return {
+          ids: w.unloadPair.map((p: any) => p.socket.id),
+          events: w.unloadPair.map((p: any) => p.events),
+          closedWs: w.unloadPair.map((p: any) => p.socket.io.engine.transport.ws === null),
+        };
+      }, srv.url);
+      // no client-side disconnect event either way; only the opted-in socket is gone on the server
+      assert.deepEqual(result.events, [[], []]);
+      assert.deepEqual(result.closedWs, [true, false]);
+      assert.deepEqual(
+        result.ids.map((id: string) => srv.io.of('/').sockets.has(id)),
+        [false, true],
+      );
+      await page.evaluate(() => (globalThis as any).unloadPair[1].socket.disconnect());
+    });
+
+    it("closes on the browser's offline event (transport close, network connection lost)", async () => {
+      const result = await page.evaluate(async (url: string) => {
+        const socket = io(url, { forceNew: true, reconnection: false });
+        await new Promise((r) => socket.on('connect', r));
+        const disconnected = new Promise<any[]>((r) => socket.on('disconnect', (...a: any[]) => r(a)));
+        dispatchEvent(new Event('offline'));
+        const [reason, description] = await disconnected;
+        return { reason, description: description?.description };
+      }, srv.url);
+      assert.deepEqual(result, { reason: 'transport close', description: 'network connection lost' });
+    });
+
     it('works as an ES module (socket.io.esm.min.js)', async () => {
       const result = await page.evaluate(async (url: string) => {
         const mod = await import(url + '/socket.io/socket.io.esm.min.js');
