@@ -9,7 +9,8 @@
  */
 import type { Namespace, Socket } from '../../src/server/index.js';
 import type { Metrics } from './metrics.js';
-import { expireWithToken } from './middleware.js';
+import { USER_ROOM_PREFIX } from './chat.js';
+import { expireWithToken, type SocketData } from './middleware.js';
 
 const DASHBOARDS = 'dashboards';
 
@@ -32,7 +33,7 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics)
 
   admin.on('connection', (socket: Socket) => {
     expireWithToken(socket);
-    socket.join(DASHBOARDS);
+    socket.join([DASHBOARDS, USER_ROOM_PREFIX + (socket.data as SocketData).user.name]);
     socket.emit('snapshot', metrics.snapshot());
     socket.on('kick', (id: unknown, reply: (res: { ok: boolean }) => void) => {
       let found = false;

@@ -107,6 +107,21 @@ describe('chat server', () => {
     assert.equal((await post(chat, '/api/token', {}, cookie)).status, 401);
   });
 
+  test('signing out disconnects every socket of the user, in both namespaces', async () => {
+    const ok = await post(chat, '/api/login', { username: 'alice', password: 'alice-password' });
+    const cookie = ok.cookie!.split(';')[0]!;
+    const chatSocket = client(chat, '/', { token: ok.body.token });
+    const dashboard = client(chat, '/admin', { token: ok.body.token });
+    await Promise.all([connected(chatSocket), connected(dashboard)]);
+    const bob = client(chat, '/', { token: await login(chat, 'bob') });
+    await connected(bob);
+    const reasons = Promise.all([once<string>(chatSocket, 'disconnect'), once<string>(dashboard, 'disconnect')]);
+    assert.equal((await post(chat, '/api/logout', {}, cookie)).status, 204);
+    assert.deepEqual(await reasons, ['io server disconnect', 'io server disconnect']);
+    assert.ok(bob.connected, 'other users stay connected');
+    bob.disconnect();
+  });
+
   test('signup creates a user; JSON bodies only', async () => {
     const res = await post(chat, '/api/signup', { username: 'carol', password: 'carol-password' });
     assert.equal(res.status, 201);

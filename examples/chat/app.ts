@@ -67,7 +67,11 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       publicDir: fileURLToPath(new URL('public/', import.meta.url)),
       bundlePath: () => bundlePath,
       fallbackBundle: () => fallback,
-      onLogout: (user) => io.in(USER_ROOM_PREFIX + user.name).disconnectSockets(),
+      onLogout: (user) => {
+        // every socket of the user, chat and dashboard
+        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
+        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
+      },
     }),
   );
   const io = new Server(http, { maxHttpBufferSize: 2e6, ...opts.server });

@@ -57,6 +57,18 @@ describe('sign-in', () => {
     await context.close();
   });
 
+  test('signing out returns to the sign-in page and ends the session', async () => {
+    const bob = await signIn(browser, chat.url, 'bob');
+    await bob.page.click('#logout');
+    await bob.page.waitForSelector('#signin:not([hidden])');
+    await eventually(() => chat.io.of('/').sockets.size === 0, 'the socket to close');
+    await bob.page.reload();
+    await bob.page.waitForSelector('#signin:not([hidden])');
+    assert.equal(await bob.page.isHidden('#app'), true, 'the refresh cookie no longer signs in');
+    assert.deepEqual(bob.errors, []);
+    await bob.context.close();
+  });
+
   test('a non-admin is refused on /admin with the reason shown', async () => {
     const bob = await signIn(browser, chat.url, 'bob');
     assert.equal(await bob.page.isHidden('#dashboard-link'), true);

@@ -454,8 +454,8 @@ $('join-form').onsubmit = (e) => {
 };
 $('leave').onclick = () => active && leaveRoom(active);
 $('logout').onclick = async () => {
-  await session.logout();
   signedOut();
+  await session.logout();
 };
 
 // ---------- connection status ----------
