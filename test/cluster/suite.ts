@@ -14,6 +14,8 @@ export interface SuiteOptions {
   emitter?: boolean;
   /** Sharded adapter on a Redis Cluster (3 masters). */
   sharded?: boolean;
+  /** Redis Cluster (3 masters) with the classic adapter. */
+  cluster?: boolean;
 }
 
 /**
@@ -29,10 +31,10 @@ export function defineClusterSuite(opts: SuiteOptions): void {
 
   before(async () => {
     const where: Partial<NodeConfig> = {};
-    if (opts.sharded) {
+    if (opts.sharded || opts.cluster) {
       cluster = await RedisCluster.start(3);
       where.clusterPorts = cluster.nodes.map((n) => n.port);
-      where.adapter = 'sharded';
+      where.adapter = opts.sharded ? 'sharded' : 'classic';
     } else {
       redis = await RedisServer.start();
       where.redisPort = redis.port;

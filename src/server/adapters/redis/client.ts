@@ -155,6 +155,9 @@ class StateTracker {
 
 const connections = new WeakMap<object, RedisConnection>();
 
+/** Key whose slot decides the node classic PUBLISH commands go to in a cluster. */
+const PUBLISH_ROUTING_KEY = 'socketeer';
+
 /**
  * Wraps a user's Redis client (memoised: every adapter sharing a client shares one wrapper and its subscriptions).
  * @param client - an `ioredis` Redis/Cluster, or a connected `redis` v4 client/cluster
@@ -214,6 +217,21 @@ class IoRedisConnection implements RedisConnection {
   }
 
   publish(channel: string, payload: string | Buffer): Promise<number> {
+    if (this.cluster && this.client.nodes) {
+      // a keyless PUBLISH would go to a random node: pin one master so that messages keep their order
+      const masters = this.client.nodes('master');
+      let node: IoRedisLike | undefined;
+      let best = '';
+      for (const m of masters) {
+        const opts = (m as unknown as { options?: { host?: string; port?: number } }).options;
+        const name = `${opts?.host}:${opts?.port}`;
+        if (m.status === 'ready' && (node === undefined || name < best)) {
+          node = m;
+          best = name;
+        }
+      }
+      if (node) return node.publish(channel, payload);
+    }
     return this.client.publish(channel, payload);
   }
 
@@ -305,6 +323,9 @@ class NodeRedisConnection implements RedisConnection {
   }
 
   publish(channel: string, payload: string | Buffer): Promise<number> {
+    // a keyless (read-only) PUBLISH would go to a random node: route every one by the same key to one master,
+    // so that messages keep their order
+    if (this.cluster) return this.client.sendCommand(PUBLISH_ROUTING_KEY, false, ['PUBLISH', channel, payload]) as Promise<number>;
     return this.client.publish(channel, payload);
   }
 
