@@ -33,6 +33,24 @@ describe('Engine.IO v3', () => {
     }
   });
 
+  test('with allowEIO3, any EIO other than 4 (or none) is served as v3, like the reference', async () => {
+    const h = await startEngine({ allowEIO3: true });
+    try {
+      for (const q of ['transport=polling', 'EIO=9&transport=polling']) {
+        const res = await req(h.port, 'GET', h.path(q));
+        assert.match(res.text, OPEN_V3, q);
+      }
+      const v4 = await req(h.port, 'GET', h.path('EIO=4&transport=polling'));
+      assert.match(v4.text, /^0\{"sid"/);
+      // a v4 session cannot be continued with EIO=3
+      const sid = /"sid":"([^"]+)"/.exec(v4.text)![1]!;
+      const mismatch = await req(h.port, 'GET', h.path('EIO=3&transport=polling&sid=' + sid));
+      assert.equal(mismatch.text, '{"code":3,"message":"Bad request"}');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('polling: length-prefixed text payloads, v3 ping answered with pong', async () => {
     const h = await startEngine({ allowEIO3: true });
     try {
