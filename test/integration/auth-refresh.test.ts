@@ -370,3 +370,83 @@ test('JWTs: the exp claim sets the expiry, tokens are refreshed in place before 
     await h.close();
   }
 });
+
+test('in a namespace: refresh in place with a server-to-client ack in flight; the main namespace is unaffected', async () => {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
+  const tokens = new Tokens();
+  const auth = authenticate(io.of('/admin'), { verify: tokens.verify, refreshBefore: 700, refreshTimeout: 700 });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const admin = enableCredentialsRefresh(
+    socketeerClient(url + '/admin', {
+      forceNew: true,
+      reconnection: false,
+      autoConnect: false,
+      auth: (cb: (d: object) => void) => cb({ token: tokens.issue('root', 1200) }),
+    }),
+  );
+  const main = admin.io.socket('/');
+  try {
+    admin.connect();
+    main.connect();
+    await Promise.all([waitFor(admin, 'connect'), waitFor(main, 'connect')]);
+    // the client answers the server's question 1.5 s later, across the refresh
+    admin.on('question', (q: string, ack: (a: string) => void) => setTimeout(() => ack(q + '!'), 1500));
+    const serverSocket = io.of('/admin').sockets.get(admin.id!)!;
+    const answer = serverSocket.timeout(4000).emitWithAck('question', 'why');
+    const disconnects: string[] = [];
+    admin.on('disconnect', (r) => disconnects.push('admin:' + r));
+    main.on('disconnect', (r) => disconnects.push('main:' + r));
+    await sleep(2000);
+    assert.equal(await answer, 'why!');
+    assert.deepEqual(disconnects, []);
+    assert.ok(credentialsOf(serverSocket)!.refreshes >= 1);
+    assert.equal(auth.stats().expired, 0);
+    assert.equal(credentialsOf(io.sockets.sockets.get(main.id!)!), undefined, 'the main namespace is not authenticated');
+  } finally {
+    admin.disconnect();
+    main.disconnect();
+    await io.close();
+    http.closeAllConnections();
+  }
+});
+
+test('credentials that arrive in time but are verified slowly get a grace period; a verification that never ends does not keep the socket', async () => {
+  let refreshDelay = 0;
+  const tokens = new Tokens();
+  const h = await start({
+    refreshBefore: 600,
+    refreshTimeout: 600,
+    verify: async (auth, socket) => {
+      // the CONNECT is checked at once, refreshes take `refreshDelay`
+      if (socket.connected) await (refreshDelay === Infinity ? new Promise(() => {}) : sleep(refreshDelay));
+      return tokens.verify(auth);
+    },
+  });
+  try {
+    // the refresh is asked at ~600 ms, the deadline is the expiry (1200 ms); verification ends at ~1300 ms
+    refreshDelay = 700;
+    const slow = h.socketeer({ auth: (cb: (d: object) => void) => cb({ token: tokens.issue('hal', 1200) }) });
+    const slowDisconnects: string[] = [];
+    slow.on('disconnect', (r) => slowDisconnects.push(r));
+    await waitFor(slow, 'connect');
+    await waitFor(slow, 'credentials_refresh', 3000);
+    assert.deepEqual(slowDisconnects, []);
+    assert.equal(slow.connected, true);
+    slow.disconnect();
+
+    // a verification that never settles: cut at the deadline plus one refreshTimeout
+    refreshDelay = Infinity;
+    const issuedAt = Date.now();
+    const stuck = h.socketeer({ auth: (cb: (d: object) => void) => cb({ token: tokens.issue('ivy', 1200) }) });
+    await waitFor(stuck, 'connect');
+    const [reason] = await waitFor<[string]>(stuck, 'disconnect', 4000);
+    const elapsed = Date.now() - issuedAt;
+    assert.equal(reason, 'credentials expired');
+    assert.ok(elapsed >= 1750 && elapsed < 2800, `cut ${elapsed} ms after issuance`);
+  } finally {
+    await h.close();
+  }
+});

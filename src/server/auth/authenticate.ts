@@ -136,8 +136,6 @@ interface Entry {
   requested: boolean;
   /** number of verifications in progress */
   verifying: number;
-  /** the deadline passed while a verification was in progress */
-  expireAfterVerify: boolean;
   /** called with true when a refresh succeeds, false when the socket leaves */
   waiters: Array<(kept: boolean) => void>;
 }
@@ -230,7 +228,6 @@ export class Authenticator<Data = unknown> {
       deadline: new LongTimer(),
       requested: false,
       verifying: 0,
-      expireAfterVerify: false,
       waiters: [],
     });
   }
@@ -294,7 +291,6 @@ export class Authenticator<Data = unknown> {
   private requestRefresh(socket: AnySocket, entry: Entry, reason: RefreshRequest['reason']): void {
     if (!socket.connected || entry.requested) return;
     entry.requested = true;
-    entry.expireAfterVerify = false;
     const now = Date.now();
     const deadline = Math.min(entry.expiresAt ?? Infinity, now + this.refreshTimeout);
     this.counters.refreshRequests++;
@@ -303,7 +299,8 @@ export class Authenticator<Data = unknown> {
     // written directly: not replayed by connection state recovery, not seen by outgoing listeners
     socket.packet({ type: PacketType.EVENT, nsp: socket.nsp.name, data: [REFRESH_EVENT, body] });
     entry.deadline.start(deadline, () => {
-      if (entry.verifying > 0) entry.expireAfterVerify = true;
+      // credentials that arrived in time but are still being verified get another refreshTimeout
+      if (entry.verifying > 0) entry.deadline.start(Date.now() + this.refreshTimeout, () => this.expire(socket));
       else this.expire(socket);
     });
   }
@@ -342,7 +339,6 @@ export class Authenticator<Data = unknown> {
     entry.refreshedAt = now;
     entry.refreshes++;
     entry.requested = false;
-    entry.expireAfterVerify = false;
     entry.deadline.stop();
     this.counters.refreshed++;
     if (debug.enabled) debug('socket %s refreshed its credentials', socket.id);
