@@ -26,6 +26,7 @@ import type { EngineServer } from '../engine/server.js';
 import { attachEngine, type AttachOptions, type EngineConnection, type EngineLike, type EngineOptions } from './engine.js';
 import { Namespace, type NamespaceMiddleware, type ServerReservedEventsMap } from './namespace.js';
 import { ParentNamespace } from './parent-namespace.js';
+import { serveClientRequest } from './serve-client.js';
 import type { Socket } from './socket.js';
 import {
   StrictEventEmitter,
@@ -95,9 +96,6 @@ export interface CustomDecoder {
   on(event: 'decoded', listener: (packet: any) => void): unknown;
 }
 
-/** A handler serving the client bundle: returns true if it handled the request. */
-export type ServeClientHandler = (req: IncomingMessage, res: ServerResponse, opts: { path: string; cors?: unknown }) => boolean;
-
 /**
  * A Socket.IO server.
  */
@@ -111,12 +109,6 @@ export class Server<
   RemoveAcknowledgements<EmitEvents>,
   ServerReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
 > {
-  /**
-   * The hook serving the client bundle when `serveClient` is on (set by the client-serving module; null: the
-   * bundle is not served).
-   */
-  static serveClientHandler: ServeClientHandler | null = null;
-
   /** The main namespace (`/`). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server (set by `attach`/`listen`/`bind`). */
@@ -305,17 +297,15 @@ export class Server<
     this.bind(engine);
   }
 
-  /** Serves the client bundle under the path, before the other request listeners. */
+  /** Serves the client bundle (`<path>/socket.io.js`…) before the other request listeners. */
   private attachServe(srv: TServerInstance): void {
-    const handler = Server.serveClientHandler;
-    if (handler === null) return;
     debug('attaching client serving req handler');
     const server = srv as HttpServer;
     const evs = server.listeners('request').slice(0) as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     server.removeAllListeners('request');
     const serveOpts = { path: this._path, cors: this.opts.cors };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url?.startsWith(this._path) && handler(req, res, serveOpts)) return;
+      if (serveClientRequest(req, res, serveOpts)) return;
       for (let i = 0; i < evs.length; i++) evs[i]!.call(server, req, res);
     });
   }

@@ -84,6 +84,33 @@ describe('server construction', () => {
   });
 });
 
+describe('serveClient', () => {
+  it('serves the client bundle under the path by default, before the engine', async () => {
+    const h = await startServer();
+    try {
+      const res = await get(h.port, '/socket.io/socket.io.min.js');
+      assert.equal(res.status, 200);
+      assert.match(String(res.headers['content-type']), /javascript/);
+      assert.ok(res.body.length > 1000);
+      // the engine still answers its own requests
+      assert.equal((await get(h.port, '/socket.io/?EIO=4&transport=polling')).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('serveClient: false leaves the path to the engine', async () => {
+    const h = await startServer({ serveClient: false });
+    try {
+      const res = await get(h.port, '/socket.io/socket.io.min.js');
+      assert.equal(res.status, 400);
+      assert.equal(JSON.parse(res.body).code, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('engine options pass through', () => {
   it('pingInterval, pingTimeout and maxHttpBufferSize reach the open packet', async () => {
     const h = await startServer({ pingInterval: 1234, pingTimeout: 4321, maxHttpBufferSize: 5000 });
