@@ -4,11 +4,14 @@
  * generator in another; targets alternate within each round and medians over the rounds are
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
- * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
+ * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--budget SECONDS] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
  * Scenarios: echo, fan-out, handshakes, memory, polling, bundle (all by default).
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
+ * `--budget` (default 270 s) bounds the whole run: each scenario gets a share of what is left
+ * (weighted by its usual duration), and stops adding rounds (after the first) once another round
+ * would overrun its share.
  * `--heap-snapshots` writes a heap snapshot at each server memory sample (memory scenario) into
  * the same folders; `npx tsx bench/profile-summary.ts --diff a.heapsnapshot b.heapsnapshot` compares them;
  * `--scale K` multiplies the measured work (longer runs, e.g. for profiles).
@@ -24,6 +27,9 @@ import { LOAD_SCENARIOS, SCENARIO_SIZES, type LoadScenario } from './load/scenar
 
 const ALL_SCENARIOS = [...LOAD_SCENARIOS, 'bundle'] as const;
 
+/** Relative duration of the scenarios, for sharing the time budget. */
+const WEIGHTS: Record<LoadScenario, number> = { echo: 1, 'fan-out': 2.5, handshakes: 1.5, memory: 1.5, polling: 0.5 };
+
 interface Options {
   scenarios: (LoadScenario | 'bundle')[];
   rounds: number;
@@ -32,13 +38,15 @@ interface Options {
   scale: number;
   allocationProfile: boolean;
   heapSnapshots: boolean;
+  budgetSec: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
+    else if (arg === '--budget') opts.budgetSec = Math.max(1, Number(argv[++i]) || 270);
     else if (arg === '--alloc-prof') opts.allocationProfile = true;
     else if (arg === '--heap-snapshots') opts.heapSnapshots = true;
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
@@ -103,11 +111,22 @@ async function main(): Promise<void> {
   if (loadScenarios.length > 0) {
     const loadgen = startLoadgen();
     try {
-      for (const scenario of loadScenarios) {
+      for (const [index, scenario] of loadScenarios.entries()) {
         const outcomes: Record<string, TargetOutcome> = {};
         for (const t of opts.targets) outcomes[t] = { status: 'ok', rounds: [], median: {}, notes: [] };
         results.scenarios[scenario] = outcomes;
+        const scenarioStart = Date.now();
+        const weightLeft = loadScenarios.slice(index).reduce((sum, s) => sum + WEIGHTS[s], 0);
+        const share = ((opts.budgetSec * 1000 - (scenarioStart - started)) * WEIGHTS[scenario]) / weightLeft;
+        let roundMs = 0;
         for (let round = 0; round < opts.rounds; round++) {
+          if (round > 0 && Date.now() - scenarioStart + roundMs > share) {
+            const note = `${round} of ${opts.rounds} rounds: the time budget (--budget ${opts.budgetSec}) ran short`;
+            log(`${scenario}: ${note}`);
+            for (const outcome of Object.values(outcomes)) outcome.notes.push(note);
+            break;
+          }
+          const roundStart = Date.now();
           // Interleave the targets, rotating who goes first each round.
           const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length]);
           for (const name of order) {
@@ -149,6 +168,7 @@ async function main(): Promise<void> {
               await target.stop();
             }
           }
+          roundMs = Date.now() - roundStart;
         }
         for (const outcome of Object.values(outcomes)) {
           if (outcome.status !== 'ok') continue;

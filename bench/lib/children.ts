@@ -1,7 +1,7 @@
 /**
- * Starting and stopping the benchmark's child processes: the server targets (compiled to plain
- * JavaScript first, see build.ts) and the load generator. Each is a `node` process with an IPC
- * channel, so its pid is the process whose CPU time is measured.
+ * Starting and stopping the benchmark's child processes: the server targets (TypeScript compiled
+ * as plain JavaScript by ts-hooks.mjs) and the load generator. Each is a `node` process with an
+ * IPC channel, so its pid is the process whose CPU time is measured.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,6 @@ import type { ScenarioResult } from '../load/context.js';
 import type { LoadScenario, Size } from '../load/scenarios.js';
 import type { TargetAddress, TargetKind } from '../load/wire.js';
 import type { MemorySample } from '../targets/harness.js';
-import { compiledTarget } from './build.js';
 
 /** Server targets, in the order they are listed. */
 export const TARGETS = ['socketeer', 'socket.io', 'ws', 'ws-batched'] as const;
@@ -62,16 +61,10 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
  * @param env extra environment variables (e.g. `BENCH_ALLOC_PROFILE`)
  * @returns the running target, or why it is unavailable
  */
-export async function startTarget(name: TargetName, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningTarget | UnavailableTarget> {
+export function startTarget(name: TargetName, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningTarget | UnavailableTarget> {
   const { file, kind } = TARGET_FILES[name];
-  let compiled: string;
-  try {
-    compiled = await compiledTarget(file);
-  } catch (err) {
-    return { unavailable: `does not compile: ${(err as Error).message}` };
-  }
-  const child = fork(compiled, [], {
-    execArgv: ['--expose-gc', ...nodeArgs],
+  const child = fork(`${benchDir}targets/${file}`, [], {
+    execArgv: ['--import', `${benchDir}lib/ts-register.mjs`, '--expose-gc', ...nodeArgs],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, DEBUG: '', ...env },
   });

@@ -159,7 +159,8 @@ export function renderTables(results: Results, targets: readonly string[]): stri
         const r = ref?.status === 'ok' && ref.median[primary] ? o.median[primary] / ref.median[primary] : null;
         return [t, ...cells, ratio(r)];
       });
-    out.push(`### ${scenario} (median of ${results.rounds} rounds)\n`);
+    const rounds = Math.max(0, ...Object.values(byTarget).map((o) => o.rounds.length));
+    out.push(`### ${scenario} (median of ${rounds} round${rounds === 1 ? '' : 's'})\n`);
     out.push(table(['target', ...columns.map(([, h]) => h), '× socket.io'], rows));
     const notes = Object.entries(byTarget).flatMap(([t, o]) => [
       ...(o.status !== 'ok' && o.reason ? [`- ${t}: ${o.status}: ${o.reason.split('\n')[0].slice(0, 200)}`] : []),

@@ -25,7 +25,7 @@ export interface HandshakeParams {
   timeoutMs: number;
 }
 
-export const HANDSHAKES_FULL: HandshakeParams = { websocket: 2000, polling: 400, concurrency: 20, warmup: 100, timeoutMs: 90000 };
+export const HANDSHAKES_FULL: HandshakeParams = { websocket: 1000, polling: 200, concurrency: 20, warmup: 50, timeoutMs: 90000 };
 export const HANDSHAKES_SMOKE: HandshakeParams = { websocket: 10, polling: 4, concurrency: 2, warmup: 2, timeoutMs: 5000 };
 
 /** Time given to the server to finish closing the last connections before CPU is read. */
