@@ -48,7 +48,7 @@ test('a message reaches the other user and shows a delivered tick to its author'
 
 test('typing shows an indicator on the other page and stops after the message is sent', async () => {
   await bob.page.click('#input');
-  await bob.page.keyboard.type('Typing a longer answer', { delay: 20 });
+  await bob.page.keyboard.type('Typing a longer answer', { delay: 70 });
   await alice.page.waitForSelector('#typing:has-text("bob is typing")');
   await screenshot(alice.page, 'chat-alice-sees-typing');
   await bob.page.press('#input', 'Enter');

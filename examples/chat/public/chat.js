@@ -182,7 +182,7 @@ function connect() {
     let m = typingUsers.get(room);
     if (!m) typingUsers.set(room, (m = new Map()));
     clearTimeout(m.get(user));
-    if (typing) m.set(user, setTimeout(() => clearTyping(room, user), 4000));
+    if (typing) m.set(user, setTimeout(() => clearTyping(room, user), 3500));
     else m.delete(user);
     if (room === active) renderTyping();
   });
@@ -386,7 +386,8 @@ $('input').addEventListener('input', () => {
   if (!active || !socket) return;
   if (!$('input').value) return stopTyping();
   const now = Date.now();
-  if (typingRoom !== active || now - typingSentAt > 2000) {
+  // volatile events may be dropped (a busy or polling connection): repeat while the user keeps typing
+  if (typingRoom !== active || now - typingSentAt > 1000) {
     typingRoom = active;
     typingSentAt = now;
     socket.volatile.emit('typing', { room: active, typing: true });
