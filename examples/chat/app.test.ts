@@ -94,6 +94,7 @@ describe('chat server', () => {
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body.user, { name: 'bob', role: 'user' });
     assert.equal(ok.body.expiresIn, 60);
+    assert.ok(ok.body.expiresAt - ok.body.issuedAt > 59_000 && ok.body.expiresAt - ok.body.issuedAt <= 60_000);
     assert.match(ok.cookie!, /^chat_refresh=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     const cookie = ok.cookie!.split(';')[0]!;
 

@@ -31,6 +31,8 @@ export interface ChatOptions {
   tokenTtlSeconds?: number;
   /** refresh cookie lifetime (default 8 h) */
   refreshTtlSeconds?: number;
+  /** HS256 secret of the tokens (default: random at each start) */
+  secret?: Uint8Array;
   /** extra Socket.IO server options (heartbeat, transports…) */
   server?: Partial<ServerOptions>;
 }
@@ -56,7 +58,11 @@ export interface Chat {
  * @returns the running chat
  */
 export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
-  const auth = new ChatAuth({ tokenTtlSeconds: opts.tokenTtlSeconds, refreshTtlSeconds: opts.refreshTtlSeconds });
+  const auth = new ChatAuth({
+    tokenTtlSeconds: opts.tokenTtlSeconds,
+    refreshTtlSeconds: opts.refreshTtlSeconds,
+    secret: opts.secret,
+  });
   let bundlePath = SERVED_BUNDLE;
   let fallback: string | null = null;
 

@@ -38,6 +38,8 @@ export interface IssuedToken {
   expiresIn: number;
   /** expiry, epoch milliseconds */
   expiresAt: number;
+  /** the server's clock when the token was issued, epoch milliseconds (clients measure the lifetime left from it) */
+  issuedAt: number;
   user: PublicUser;
 }
 
@@ -163,7 +165,13 @@ export class ChatAuth {
       .setIssuedAt()
       .setExpirationTime(exp)
       .sign(this.secret);
-    return { token, expiresIn: this.tokenTtlSeconds, expiresAt: exp * 1000, user: { name: user.name, role: user.role } };
+    return {
+      token,
+      expiresIn: this.tokenTtlSeconds,
+      expiresAt: exp * 1000,
+      issuedAt: now,
+      user: { name: user.name, role: user.role },
+    };
   }
 
   /**

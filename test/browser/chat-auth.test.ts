@@ -2,6 +2,8 @@
 // expires while connected (lifetime 2 s) followed by a reconnect with a fresh token.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Browser } from 'playwright-core';
 import { startChat, type Chat } from '../../examples/chat/app.js';
 import type { SocketData } from '../../examples/chat/middleware.js';
@@ -15,10 +17,19 @@ after(async () => {
   await browser?.close();
 });
 
+/** Records, from the page's start, every text the banner shows (in `window.banners`). */
+const RECORD_BANNERS = `window.banners = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const b = document.getElementById('banner');
+  new MutationObserver(() => { if (!b.hidden) window.banners.push(b.textContent.trim()); })
+    .observe(b, { attributes: true, childList: true, subtree: true, characterData: true });
+});`;
+
 describe('sign-in', () => {
   let chat: Chat;
+  const secret = randomBytes(32);
   before(async () => {
-    chat = await startChat({ port: 0, host: '127.0.0.1' });
+    chat = await startChat({ port: 0, host: '127.0.0.1', secret });
   });
   after(async () => {
     await chat?.close();
@@ -80,6 +91,40 @@ describe('sign-in', () => {
     assert.equal(chat.io.of('/admin').sockets.size, 0);
     assert.equal(chat.metrics.snapshot().refusals['/admin NOT_ADMIN'], 1);
     await screenshot(bob.page, 'chat-dashboard-refused');
+    await bob.context.close();
+  });
+  test('a token refused as expired at connect is replaced, and the page connects', async () => {
+    const bob = await signIn(browser, chat.url, 'bob');
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ role: 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('socketeer-chat')
+      .setSubject('bob')
+      .setJti('expired-token')
+      .setIssuedAt(now - 120)
+      .setExpirationTime(now - 60)
+      .sign(secret);
+    // the next token the page gets is already expired, though it looks fresh (as after a sleep or a clock jump)
+    let served = 0;
+    await bob.page.route('**/api/token', async (route) => {
+      if (served++ > 0) return route.continue();
+      const t = Date.now();
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ token: expired, expiresIn: 300, expiresAt: t + 300_000, issuedAt: t, user: { name: 'bob', role: 'user' } }),
+      });
+    });
+    await bob.page.addInitScript(RECORD_BANNERS);
+    const refusedBefore = chat.metrics.snapshot().refusals.TOKEN_EXPIRED ?? 0;
+    await bob.page.reload();
+    await bob.page.waitForSelector('#conn[data-state="connected"]');
+    assert.equal(served, 2, 'the expired token, then a real one');
+    assert.equal(chat.metrics.snapshot().refusals.TOKEN_EXPIRED, refusedBefore + 1);
+    const banners = await bob.page.evaluate(() => (window as unknown as { banners: string[] }).banners);
+    assert.ok(banners.some((b) => b.includes('Token expired (TOKEN_EXPIRED)')), JSON.stringify(banners));
+    await bob.page.waitForSelector('#banner', { state: 'hidden' });
+    assert.deepEqual(bob.errors, []);
     await bob.context.close();
   });
 });

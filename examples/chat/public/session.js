@@ -85,8 +85,9 @@ export class Session {
   accept(data) {
     this.user = data.user;
     this.token = data.token;
+    // the lifetime left by the server's clock, counted on ours (the two clocks may differ)
     this.issuedAt = Date.now();
-    this.expiresAt = this.issuedAt + data.expiresIn * 1000;
+    this.expiresAt = this.issuedAt + (data.expiresAt - data.issuedAt);
     this.tokensIssued++;
     return this.user;
   }
