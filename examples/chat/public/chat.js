@@ -16,6 +16,7 @@ function setMode(m) {
   $('tab-signup').setAttribute('aria-selected', String(m === 'signup'));
   $('auth-submit').textContent = m === 'login' ? 'Sign in' : 'Create account';
   $('password').autocomplete = m === 'login' ? 'current-password' : 'new-password';
+  $('signup-hint').hidden = m !== 'signup';
   showAuthError(null);
 }
 function showAuthError(msg) {
