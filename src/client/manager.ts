@@ -10,6 +10,7 @@
  */
 import { encodeSocketPacket, SocketDecoder, type Packet } from '../protocol/index.js';
 import { Backoff } from './backoff.js';
+import { hasBlob, readBlobs } from './blob.js';
 import createDebug from './debug.js';
 import { Emitter, on } from './emitter.js';
 import type { EngineOptions } from './engine/options.js';
@@ -110,6 +111,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   private _randomizationFactor = 0.5;
   private _timeout: number | false = 20000;
   private decoder = new SocketDecoder();
+  /** Conversion of the Blobs of queued packets, while any is in progress. */
+  private blobs: Promise<void> | undefined;
   private customEncoder: InstanceType<CustomParser['Encoder']> | undefined;
   private customDecoder: InstanceType<CustomParser['Decoder']> | undefined;
 
@@ -317,6 +320,27 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
    * @internal
    */
   _packet(packet: Packet & { options?: { compress?: boolean } }): void {
+    if (this.blobs || hasBlob(packet.data)) {
+      // Blobs are read asynchronously: this packet and every later one wait for them, in order
+      const engine = this.engine;
+      const done: Promise<void> = (this.blobs || Promise.resolve())
+        .then(() => readBlobs(packet.data))
+        .then(
+          (data) => {
+            if (this.engine === engine) this.writePacket({ ...packet, data });
+          },
+          () => {}, // an unreadable Blob: the packet is dropped
+        )
+        .then(() => {
+          if (this.blobs === done) this.blobs = undefined;
+        });
+      this.blobs = done;
+      return;
+    }
+    this.writePacket(packet);
+  }
+
+  private writePacket(packet: Packet & { options?: { compress?: boolean } }): void {
     const encoded = this.customEncoder ? this.customEncoder.encode(packet) : encodeSocketPacket(packet);
     for (let i = 0; i < encoded.length; i++) this.engine.write(encoded[i]!, packet.options);
   }

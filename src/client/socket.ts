@@ -327,7 +327,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         } else {
           this.emitReserved(
             'connect_error',
-            new Error('It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible'),
+            // (a v2 server answers CONNECT without a sid)
+            new Error('incompatible server: Socket.IO v2.x cannot serve v3+ clients'),
           );
         }
         break;

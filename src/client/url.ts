@@ -31,11 +31,11 @@ export interface LocationLike {
  * @param loc stand-in for `window.location`
  * @returns the parsed URL
  */
-export function url(uri?: string | Partial<ParsedUri>, path = '', loc?: LocationLike): Url {
+export function url(uri?: string | ParsedUri, path = '', loc?: LocationLike): Url {
   let obj = uri as Url;
   const location_ = loc || (typeof location !== 'undefined' ? (location as LocationLike) : undefined);
   if (uri == null) {
-    if (!location_) throw new Error('a URL is required outside of a browser');
+    if (!location_) throw new Error('no URL');
     uri = location_.protocol + '//' + location_.host;
   }
   if (typeof uri === 'string') {

@@ -146,6 +146,18 @@ for (const factory of serverFactories()) {
       });
     }
 
+    it('sends a File (Blob) as binary', async () => {
+      const result = await page.evaluate(async (url: string) => {
+        const socket = io(url, { forceNew: true });
+        await new Promise((r) => socket.on('connect', r));
+        const file = new File([new Uint8Array([9, 8]), 'z'], 'a.bin');
+        const reply = await socket.emitWithAck('echo', file);
+        socket.disconnect();
+        return Array.from(new Uint8Array(reply));
+      }, srv.url);
+      assert.deepEqual(result, [9, 8, 122]);
+    });
+
     it('reconnects after the server restarts', async () => {
       await page.evaluate((url: string) => {
         const w = globalThis as any;

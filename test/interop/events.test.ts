@@ -132,6 +132,22 @@ for (const factory of serverFactories()) {
       });
     }
 
+    it('sends Blob arguments as binary, keeping the order of emits', async () => {
+      const got: unknown[] = [];
+      const srv = track(await factory.start({}, (io) => io.on('connection', (s: any) => s.onAny((ev: string, ...args: unknown[]) => got.push([ev, ...args])))));
+      const socket = track(io(srv.url, fast));
+      await once(socket, 'connect');
+      socket.emit('first', 1);
+      socket.emit('file', new Blob([new Uint8Array([1, 2, 3]), 'hi']), { meta: { blob: new Blob(['x']) }, n: 2 });
+      socket.emit('last', 3);
+      await until(() => got.length === 3);
+      assert.deepEqual(got.map((g: any) => g[0]), ['first', 'file', 'last']);
+      const [, blob, obj] = got[1] as any[];
+      assert.deepEqual([...blob], [1, 2, 3, 104, 105]);
+      assert.equal(Buffer.from(obj.meta.blob).toString(), 'x');
+      assert.equal(obj.n, 2);
+    });
+
     it('hands out ArrayBuffers with binaryType arraybuffer', async () => {
       const srv = track(await factory.start({}, (io) => io.on('connection', (s: any) => s.emit('bin', Buffer.from([5, 6])))));
       const socket = track(io(srv.url, { ...fast, transports: ['websocket'], autoConnect: false }));

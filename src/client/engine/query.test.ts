@@ -19,16 +19,28 @@ describe('query strings', () => {
 });
 
 describe('parseUri', () => {
-  it('splits a URI into its parts', () => {
-    const u = parseUri('wss://user:pw@host.test:8443/a/b/c?x=1#frag');
-    assert.equal(u.protocol, 'wss');
-    assert.equal(u.user, 'user');
-    assert.equal(u.password, 'pw');
-    assert.equal(u.host, 'host.test');
-    assert.equal(u.port, '8443');
-    assert.equal(u.path, '/a/b/c');
-    assert.deepEqual(u.pathNames, ['a', 'b', 'c']);
-    assert.equal(u.query, 'x=1');
-    assert.equal(u.anchor, 'frag');
+  it('splits a URI into the parts the client uses', () => {
+    const u = parseUri('wss://host.test:8443/a/b/c?x=1&y=a%20b#frag');
+    assert.deepEqual(u, {
+      source: 'wss://host.test:8443/a/b/c?x=1&y=a%20b#frag',
+      protocol: 'wss',
+      host: 'host.test',
+      port: '8443',
+      path: '/a/b/c',
+      query: 'x=1&y=a%20b',
+      queryKey: { x: '1', y: 'a%20b' },
+    });
+  });
+
+  it('reads a bare host as http, strips IPv6 brackets and default ports', () => {
+    assert.equal(parseUri('localhost').host, 'localhost');
+    assert.equal(parseUri('localhost:3000').port, '3000');
+    assert.equal(parseUri('http://[::1]:80/').host, '::1');
+    assert.equal(parseUri('http://[::1]:80/').port, '');
+  });
+
+  it('rejects overlong and invalid URIs', () => {
+    assert.throws(() => parseUri('http://a/' + 'x'.repeat(8000)), /too long/);
+    assert.throws(() => parseUri('http://exa mple.com/'));
   });
 });

@@ -30,67 +30,47 @@ export function decodeQuery(qs: string): Record<string, string> {
   return out;
 }
 
-/** The parts of a parsed URI (all strings, empty when absent). */
+/** The parts of a parsed URI used by the client. */
 export interface ParsedUri {
+  /** The URI as given. */
   source: string;
+  /** Scheme without `:` (`http`, `https`, `ws`, `wss`). */
   protocol: string;
-  authority: string;
-  userInfo: string;
-  user: string;
-  password: string;
+  /** Host name (IPv6 without brackets). */
   host: string;
+  /** Port, empty when it is the scheme's default. */
   port: string;
-  relative: string;
+  /** Path, `/` at least. */
   path: string;
-  directory: string;
-  file: string;
+  /** Query string without `?`. */
   query: string;
-  anchor: string;
-  pathNames: string[];
+  /** Query parameters, values as written (not decoded). */
   queryKey: Record<string, string>;
-  ipv6uri?: boolean;
 }
 
-const URI_RE =
-  /^(?:(?![^:@\/?#]+:[^:@\/]*@)(http|https|ws|wss):\/\/)?((?:(([^:@\/?#]*)(?::([^:@\/?#]*))?)?@)?((?:[a-f0-9]{0,4}:){2,7}[a-f0-9]{0,4}|[^:\/?#]*)(?::(\d*))?)(((\/(?:[^?#](?![^?#\/]*\.[^?#\/.]+(?:[?#]|$)))*\/?)?([^?#\/]*))(?:\?([^#]*))?(?:#(.*))?)/;
-const URI_PARTS = [
-  'source', 'protocol', 'authority', 'userInfo', 'user', 'password', 'host',
-  'port', 'relative', 'path', 'directory', 'file', 'query', 'anchor',
-] as const;
-
 /**
- * Parses a URI the way the reference client does (IPv6 hosts in brackets supported).
+ * Parses a URI with the platform's URL parser; a URI without a scheme is read as `http://…`.
  * @param str the URI, at most 8000 characters
- * @throws Error when the URI is too long
+ * @throws Error when the URI is too long or invalid
  */
 export function parseUri(str: string): ParsedUri {
   if (str.length > 8000) throw new Error('URI too long');
-  const src = str;
-  const b = str.indexOf('[');
-  const e = str.indexOf(']');
-  if (b !== -1 && e !== -1) {
-    str = str.substring(0, b) + str.substring(b, e).replace(/:/g, ';') + str.substring(e, str.length);
-  }
-  const m = URI_RE.exec(str || '')!;
-  const uri = {} as ParsedUri;
-  for (let i = 0; i < URI_PARTS.length; i++) (uri as unknown as Record<string, string>)[URI_PARTS[i]!] = m[i] || '';
-  if (b !== -1 && e !== -1) {
-    uri.source = src;
-    uri.host = uri.host.substring(1, uri.host.length - 1).replace(/;/g, ':');
-    uri.authority = uri.authority.replace('[', '').replace(']', '').replace(/;/g, ':');
-    uri.ipv6uri = true;
-  }
-  const names = uri.path.replace(/\/{2,9}/g, '/').split('/');
-  if (uri.path.slice(0, 1) === '/' || uri.path.length === 0) names.splice(0, 1);
-  if (uri.path.slice(-1) === '/') names.splice(names.length - 1, 1);
-  uri.pathNames = names;
+  const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(str) ? str : 'http://' + str);
+  const query = u.search.slice(1);
   const queryKey: Record<string, string> = {};
-  uri.query.replace(/(?:^|&)([^&=]*)=?([^&]*)/g, (_m, k: string, v: string) => {
+  query.replace(/(?:^|&)([^&=]*)=?([^&]*)/g, (_m, k: string, v: string) => {
     if (k) queryKey[k] = v;
     return '';
   });
-  uri.queryKey = queryKey;
-  return uri;
+  return {
+    source: str,
+    protocol: u.protocol.slice(0, -1),
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port,
+    path: u.pathname,
+    query,
+    queryKey,
+  };
 }
 
 /**

@@ -356,11 +356,6 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
     return expired;
   }
 
-  /** Alias of {@link hasPingExpired} under the reference client's name. */
-  _hasPingExpired(): boolean {
-    return this.hasPingExpired();
-  }
-
   /**
    * Sends a message.
    * @param msg text or binary data
