@@ -84,6 +84,11 @@ export class ClusterNode {
     });
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: its connections stay open. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    this.proc.kill(sig);
+  }
+
   /** Kills the process (SIGKILL). */
   kill(): Promise<void> {
     if (this.exited) return Promise.resolve();

@@ -22,7 +22,7 @@ import type { BroadcastOptions, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
 import {
-  RequestType, broadcastChannel, classicChannels, decodeBroadcast, decodeMessage, encodeBinary,
+  HEARTBEAT_REQUEST, RequestType, broadcastChannel, classicChannels, decodeBroadcast, decodeMessage, encodeBinary,
   encodeBroadcast, encodeJson, randomId, roomOfChannel, type ClassicChannels, type WireFlags, type WireOptions,
   type WirePacket,
 } from './wire.js';
@@ -113,8 +113,18 @@ export class RedisAdapter extends RedisAdapterBase {
     ]);
   }
 
-  protected override countServers(): Promise<number> {
-    return this.pub.numsub(this.channels.request);
+  protected override get membershipChannel(): string {
+    return this.channels.request;
+  }
+
+  protected override readonly shardedChannels = false;
+
+  protected override peerChannel(uid: string): string {
+    return `${this.channels.response}${uid}#`;
+  }
+
+  protected override publishHeartbeat(): void {
+    this.publish(this.channels.request, encodeJson({ uid: this.uid, type: HEARTBEAT_REQUEST }));
   }
 
   private publish(channel: string, payload: string | Buffer): void {
@@ -145,6 +155,7 @@ export class RedisAdapter extends RedisAdapterBase {
     }
     const [uid, packet, opts] = decoded;
     if (uid === this.uid) return;
+    this.notePeer(uid, false);
     if (packet.nsp !== this.nsp.name) return;
     this.localBroadcast(packet as Packet, fromWireOptions(opts));
   }
@@ -195,16 +206,19 @@ export class RedisAdapter extends RedisAdapterBase {
 
   private async handleRequest(request: Record<string, any>): Promise<void> {
     const fromSelf = request.uid === this.uid;
+    if (!fromSelf) this.notePeer(request.uid, request.type === HEARTBEAT_REQUEST);
     switch (request.type) {
+      case HEARTBEAT_REQUEST:
+        return;
       case RequestType.SOCKETS: {
         if (fromSelf || this.hasRequest(request.requestId)) return;
         const sockets = await this.localSockets(new Set(request.rooms ?? []));
-        this.respond(request, encodeJson({ requestId: request.requestId, sockets: [...sockets] }));
+        this.respond(request, encodeJson({ requestId: request.requestId, sockets: [...sockets], uid: this.uid }));
         return;
       }
       case RequestType.ALL_ROOMS:
         if (fromSelf || this.hasRequest(request.requestId)) return;
-        this.respond(request, encodeJson({ requestId: request.requestId, rooms: [...this.rooms.keys()] }));
+        this.respond(request, encodeJson({ requestId: request.requestId, rooms: [...this.rooms.keys()], uid: this.uid }));
         return;
       case RequestType.REMOTE_JOIN:
       case RequestType.REMOTE_LEAVE:
@@ -214,7 +228,7 @@ export class RedisAdapter extends RedisAdapterBase {
       case RequestType.REMOTE_FETCH: {
         if (fromSelf || this.hasRequest(request.requestId)) return;
         const local = await this.localFetchSockets(fromWireOptions(request.opts));
-        this.respond(request, encodeJson({ requestId: request.requestId, sockets: local.map(toDetails) }));
+        this.respond(request, encodeJson({ requestId: request.requestId, sockets: local.map(toDetails), uid: this.uid }));
         return;
       }
       case RequestType.SERVER_SIDE_EMIT: {
@@ -279,7 +293,8 @@ export class RedisAdapter extends RedisAdapterBase {
       else if (response.type === RequestType.BROADCAST_ACK) ackRequest.ack(response.packet);
       return;
     }
-    if (typeof requestId === 'string') this.collectResponse(requestId, response);
+    this.notePeer(response.uid, false);
+    if (typeof requestId === 'string') this.collectResponse(requestId, response, response.uid);
   }
 
   /**

@@ -23,6 +23,13 @@ export interface BaseAdapterOptions {
   membershipCheckInterval?: number;
   /** Approximate number of broadcasts kept in Redis for connection state recovery. Default 10000. */
   maxLen?: number;
+  /** How often this server tells the other Socketeer servers it is alive, in ms. Default 5000. */
+  heartbeatInterval?: number;
+  /**
+   * A Socketeer server silent for this long is taken for stuck (frozen or cut off while Redis still holds its
+   * connection): requests stop waiting for it. In ms. Default 10000.
+   */
+  heartbeatTimeout?: number;
 }
 
 /** A request waiting for the answers of the other servers. */
@@ -38,6 +45,8 @@ export interface PendingRequest {
 interface StoredRequest extends PendingRequest {
   received: number;
   timer: NodeJS.Timeout;
+  /** Socketeer servers alive when the request was sent that have not answered yet. */
+  missing: Set<string>;
 }
 
 /** A promise resolved (with null) when the Redis connection drops. */
@@ -83,6 +92,11 @@ export abstract class RedisAdapterBase extends Adapter {
   private readonly persisted = new Set<string>();
   private flushScheduled = false;
   private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly heartbeatInterval: number;
+  private readonly heartbeatTimeout: number;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Other Socketeer servers (they send heartbeats) → when they were last heard of. */
+  private readonly peers = new Map<string, number>();
 
   /**
    * @param nsp - the namespace
@@ -123,6 +137,14 @@ export abstract class RedisAdapterBase extends Adapter {
       }
     }));
     if (this.store) this.trackLiveSessions(maxDisconnectionDuration);
+    this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
+    this.heartbeatTimeout = opts.heartbeatTimeout ?? 10000;
+    if (this.heartbeatInterval > 0) {
+      this.heartbeatTimer = setInterval(() => {
+        if (this.pub.up) this.publishHeartbeat();
+      }, this.heartbeatInterval);
+      this.heartbeatTimer.unref();
+    }
   }
 
   // ---- protocol hooks -----------------------------------------------------------------------------------------
@@ -133,8 +155,69 @@ export abstract class RedisAdapterBase extends Adapter {
   protected abstract doUnsubscribe(): Promise<void>;
   /** Publishes a broadcast to the other servers. */
   protected abstract publishBroadcast(packet: Packet, opts: BroadcastOptions): void;
+  /** Channel every server of this namespace subscribes to once (its subscriber count is the server count). */
+  protected abstract readonly membershipChannel: string;
+  /** Whether the channels are sharded (SHARDNUMSUB). */
+  protected abstract readonly shardedChannels: boolean;
+  /** The channel only the server `uid` subscribes to (its subscription proves its connection to Redis). */
+  protected abstract peerChannel(uid: string): string;
+  /** Tells the other servers this one is alive. */
+  protected abstract publishHeartbeat(): void;
+
   /** Asks Redis how many servers share this namespace (this one included). */
-  protected abstract countServers(): Promise<number>;
+  protected async countServers(): Promise<number> {
+    const [count] = await this.pub.numsub([this.membershipChannel], this.shardedChannels);
+    return count!;
+  }
+
+  /**
+   * Notes a message of another server: a heartbeat makes it a known (heartbeating) Socketeer server; any
+   * other message refreshes a known one.
+   * @param uid - the sender
+   * @param heartbeat - whether the message is a heartbeat
+   */
+  protected notePeer(uid: unknown, heartbeat: boolean): void {
+    if (typeof uid !== 'string' || uid === this.uid) return;
+    if (heartbeat || this.peers.has(uid)) this.peers.set(uid, Date.now());
+  }
+
+  /** A server that announced it is leaving. */
+  protected removePeer(uid: string): void {
+    this.peers.delete(uid);
+  }
+
+  /** Known servers that have been silent for longer than `heartbeatTimeout`. */
+  private stalePeers(): string[] {
+    const limit = Date.now() - this.heartbeatTimeout;
+    const out: string[] = [];
+    for (const [uid, seen] of this.peers) if (seen < limit) out.push(uid);
+    return out;
+  }
+
+  /** Known servers that are heard from. */
+  private freshPeers(): Set<string> {
+    const limit = Date.now() - this.heartbeatTimeout;
+    const out = new Set<string>();
+    for (const [uid, seen] of this.peers) if (seen >= limit) out.add(uid);
+    return out;
+  }
+
+  /**
+   * Counts servers: subscribers of the membership channel, minus the stuck ones (silent, yet still subscribed).
+   * Silent servers no longer subscribed are forgotten.
+   * @returns the count (this server included) and the stuck servers
+   */
+  private async liveServers(): Promise<{ count: number; stuck: Set<string> }> {
+    const stale = this.stalePeers();
+    const counts = await this.pub.numsub([this.membershipChannel, ...stale.map((uid) => this.peerChannel(uid))],
+      this.shardedChannels);
+    const stuck = new Set<string>();
+    stale.forEach((uid, i) => {
+      if (counts[i + 1]! > 0) stuck.add(uid);
+      else this.peers.delete(uid);
+    });
+    return { count: counts[0]! - stuck.size, stuck };
+  }
 
   // ---- connection ---------------------------------------------------------------------------------------------
 
@@ -146,6 +229,8 @@ export abstract class RedisAdapterBase extends Adapter {
       this.subscribing = false;
       this.subscribed = true;
       log('[%s] subscribed for namespace %s', this.uid, this.nsp.name);
+      // let the other servers know this one at once
+      if (this.heartbeatInterval > 0) this.publishHeartbeat();
     }, (err: Error) => {
       this.subscribing = false;
       log('[%s] could not subscribe (%s); retrying once Redis is back', this.uid, err.message);
@@ -256,7 +341,7 @@ export abstract class RedisAdapterBase extends Adapter {
    */
   protected sendRequest(requestId: string, publish: () => void, request: PendingRequest, timeout: number): void {
     const timer = setTimeout(() => this.settle(requestId, true), timeout);
-    this.requests.set(requestId, { ...request, received: 0, timer });
+    this.requests.set(requestId, { ...request, received: 0, timer, missing: this.freshPeers() });
     if (!this.membershipTimer && this.membershipInterval > 0) {
       this.membershipTimer = setInterval(() => this.checkMembership(), this.membershipInterval);
       this.membershipTimer.unref();
@@ -268,9 +353,10 @@ export abstract class RedisAdapterBase extends Adapter {
    * Hands an answer to a waiting request.
    * @returns false when no such request waits (answer to another server, or too late)
    */
-  protected collectResponse(requestId: string, response: Record<string, any>): boolean {
+  protected collectResponse(requestId: string, response: Record<string, any>, from?: unknown): boolean {
     const request = this.requests.get(requestId);
     if (!request) return false;
+    if (typeof from === 'string') request.missing.delete(from);
     request.collect(response);
     request.received++;
     if (request.received >= request.expected) this.settle(requestId, false);
@@ -294,15 +380,20 @@ export abstract class RedisAdapterBase extends Adapter {
     request.finish(timedOut);
   }
 
-  /** Resolves the waiting requests for which every server still alive has answered. */
+  /**
+   * Resolves the waiting requests for which every server still alive has answered: servers whose Redis
+   * connection is gone no longer count, nor do stuck ones (silent beyond `heartbeatTimeout`).
+   */
   private checkMembership(): void {
     if (!this.pub.up || this.requests.size === 0) return;
-    settleWithin(this.countServers(), this.membershipInterval, -1).then((count) => {
-      if (count < 1) return;
-      this.lastServerCount = count;
+    settleWithin(this.liveServers(), this.membershipInterval, null).then((live) => {
+      if (live === null) return;
+      const others = live.count - 1 + live.stuck.size;
       for (const [requestId, request] of this.requests) {
-        if (request.received >= count - 1) {
-          log('[%s] a server left: request %s resolves with %d answers', this.uid, requestId, request.received);
+        let stuckUnanswered = 0;
+        for (const uid of request.missing) if (live.stuck.has(uid)) stuckUnanswered++;
+        if (request.received >= others - stuckUnanswered) {
+          log('[%s] request %s resolves with the %d answers of the servers still alive', this.uid, requestId, request.received);
           this.settle(requestId, false);
         }
       }
@@ -315,9 +406,9 @@ export abstract class RedisAdapterBase extends Adapter {
    */
   override async serverCount(): Promise<number> {
     if (!this.pub.up) return this.lastServerCount;
-    const count = await settleWithin(this.countServers(), Math.min(this.requestsTimeout, 2000), -1);
-    if (count < 0) return this.lastServerCount;
-    this.lastServerCount = Math.max(count, 1);
+    const live = await settleWithin(this.liveServers(), Math.min(this.requestsTimeout, 2000), null);
+    if (live === null) return this.lastServerCount;
+    this.lastServerCount = Math.max(live.count, 1);
     return this.lastServerCount;
   }
 
@@ -410,6 +501,7 @@ export abstract class RedisAdapterBase extends Adapter {
     this.closed = true;
     for (const fn of this.unlisten) fn();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const requestId of [...this.requests.keys()]) this.settle(requestId, true);
     return this.doUnsubscribe().catch(() => {});
   }

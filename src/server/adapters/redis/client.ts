@@ -73,10 +73,12 @@ export interface RedisConnection {
   /** Removes the handler; SUNSUBSCRIBE once no handler remains. */
   sunsubscribe(channel: string, handler: MessageHandler): Promise<void>;
   /**
-   * Subscriber count of a channel, summed over every master in a cluster.
+   * Subscriber counts of channels, summed over every master in a cluster.
+   * @param channels - the channels
    * @param sharded - SHARDNUMSUB instead of NUMSUB
+   * @returns one count per channel, in order
    */
-  numsub(channel: string, sharded?: boolean): Promise<number>;
+  numsub(channels: string[], sharded?: boolean): Promise<number[]>;
   /**
    * Runs any command; bulk replies come back as Buffers.
    * @param key - the key the command touches (routes it in a cluster)
@@ -120,11 +122,22 @@ class HandlerTable {
   }
 }
 
-/** Parses a `PUBSUB NUMSUB`/`SHARDNUMSUB` reply (`[channel, count]`). */
-function parseNumSub(reply: unknown): number {
-  const arr = reply as Array<unknown>;
-  const n = parseInt(String(arr?.[1] ?? '0'), 10);
-  return Number.isFinite(n) ? n : 0;
+/** Parses a `PUBSUB NUMSUB`/`SHARDNUMSUB` reply (`[channel, count, channel, count, …]`) into counts. */
+function parseNumSub(reply: unknown, size: number): number[] {
+  const arr = Array.isArray(reply) ? reply : [];
+  const out: number[] = new Array(size);
+  for (let i = 0; i < size; i++) {
+    const n = parseInt(String(arr[2 * i + 1] ?? '0'), 10);
+    out[i] = Number.isFinite(n) ? n : 0;
+  }
+  return out;
+}
+
+/** Adds up per-node count lists. */
+function sumCounts(lists: number[][], size: number): number[] {
+  const out = new Array<number>(size).fill(0);
+  for (const list of lists) for (let i = 0; i < size; i++) out[i]! += list[i]!;
+  return out;
 }
 
 /** Tracks up/down from the client's own events; `initiallyUp` reads the client's state once. */
@@ -268,14 +281,15 @@ class IoRedisConnection implements RedisConnection {
     if (this.shardChannels.remove(channel, handler)) await this.client.sunsubscribe(channel);
   }
 
-  async numsub(channel: string, sharded = false): Promise<number> {
+  async numsub(channels: string[], sharded = false): Promise<number[]> {
     const sub = sharded ? 'SHARDNUMSUB' : 'NUMSUB';
+    const n = channels.length;
     if (this.cluster && this.client.nodes) {
-      const counts = await Promise.all(this.client.nodes('master').map((node) =>
-        node.callBuffer('PUBSUB', sub, channel).then(parseNumSub)));
-      return counts.reduce((a, b) => a + b, 0);
+      const lists = await Promise.all(this.client.nodes('master').map((node) =>
+        node.callBuffer('PUBSUB', sub, ...channels).then((r) => parseNumSub(r, n))));
+      return sumCounts(lists, n);
     }
-    return parseNumSub(await this.client.callBuffer('PUBSUB', sub, channel));
+    return parseNumSub(await this.client.callBuffer('PUBSUB', sub, ...channels), n);
   }
 
   command(args: Array<string | Buffer>): Promise<unknown> {
@@ -358,14 +372,15 @@ class NodeRedisConnection implements RedisConnection {
     return this.client.sUnsubscribe(channel, this.listener(handler), true);
   }
 
-  async numsub(channel: string, sharded = false): Promise<number> {
-    const args = ['PUBSUB', sharded ? 'SHARDNUMSUB' : 'NUMSUB', channel];
+  async numsub(channels: string[], sharded = false): Promise<number[]> {
+    const args = ['PUBSUB', sharded ? 'SHARDNUMSUB' : 'NUMSUB', ...channels];
+    const n = channels.length;
     if (this.cluster) {
-      const counts = await Promise.all((this.client.masters ?? []).map((m) =>
-        m.client ? m.client.sendCommand(args).then(parseNumSub) : Promise.resolve(0)));
-      return counts.reduce((a, b) => a + b, 0);
+      const lists = await Promise.all((this.client.masters ?? []).map((m) =>
+        m.client ? m.client.sendCommand(args).then((r) => parseNumSub(r, n)) : Promise.resolve(new Array<number>(n).fill(0))));
+      return sumCounts(lists, n);
     }
-    return parseNumSub(await this.client.sendCommand(args));
+    return parseNumSub(await this.client.sendCommand(args), n);
   }
 
   command(args: Array<string | Buffer>, key?: string): Promise<unknown> {

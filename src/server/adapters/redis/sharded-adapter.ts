@@ -133,8 +133,24 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     await Promise.all([this.channel, this.responseChannel, ...this.roomChannels].map((ch) => this.sub.sunsubscribe(ch, this.handler)));
   }
 
-  protected override countServers(): Promise<number> {
-    return this.pub.numsub(this.channel, true);
+  protected override get membershipChannel(): string {
+    return this.channel;
+  }
+
+  protected override readonly shardedChannels = true;
+
+  protected override peerChannel(uid: string): string {
+    return `${this.channel}${uid}#`;
+  }
+
+  protected override publishHeartbeat(): void {
+    this.publish({ type: MessageType.HEARTBEAT });
+  }
+
+  /** Tells the other servers this one leaves, then unsubscribes. */
+  override close(): Promise<void> | void {
+    if (!this.closed) this.publish({ type: MessageType.ADAPTER_CLOSE });
+    return super.close();
   }
 
   /** Publishes a message of this server on the channel it belongs to. */
@@ -174,8 +190,18 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   private onMessage(message: ClusterMessage): void {
     if (message.uid === this.uid) return;
     if (message.nsp !== this.nsp.name) return;
+    const heartbeat = message.type === MessageType.HEARTBEAT || message.type === MessageType.INITIAL_HEARTBEAT;
+    this.notePeer(message.uid, heartbeat);
     const data = message.data ?? {};
     switch (message.type) {
+      case MessageType.INITIAL_HEARTBEAT:
+        this.publishHeartbeat();
+        return;
+      case MessageType.HEARTBEAT:
+        return;
+      case MessageType.ADAPTER_CLOSE:
+        if (typeof message.uid === 'string') this.removePeer(message.uid);
+        return;
       case MessageType.BROADCAST: {
         const requestId = data.requestId;
         if (requestId === undefined) {
@@ -233,6 +259,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   }
 
   private onResponse(response: ClusterMessage): void {
+    this.notePeer(response.uid, false);
     const requestId = response.data?.requestId;
     if (typeof requestId !== 'string') return;
     switch (response.type) {
@@ -244,7 +271,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         return;
       case MessageType.FETCH_SOCKETS_RESPONSE:
       case MessageType.SERVER_SIDE_EMIT_RESPONSE:
-        this.collectResponse(requestId, response.data);
+        this.collectResponse(requestId, response.data, response.uid);
         return;
       default:
         log('[%s] ignoring response type %s', this.uid, response.type);

@@ -42,6 +42,12 @@ export const RequestType = {
   BROADCAST_ACK: 9,
 } as const;
 
+/**
+ * Request type of the heartbeats Socketeer servers send each other on the request channel of the classic
+ * protocol (servers running `@socket.io/redis-adapter` ignore unknown request types).
+ */
+export const HEARTBEAT_REQUEST = 100;
+
 /** Message types of the sharded adapter (the `socket.io-adapter` ClusterAdapter protocol). */
 export const MessageType = {
   INITIAL_HEARTBEAT: 1,
