@@ -129,6 +129,17 @@ for (const factory of serverFactories()) {
       assert.ok(urls.every((u) => !/[?&]t=/.test(u)), urls.join(' '));
     });
 
+    it('drops the trailing slash of the path with addTrailingSlash: false', async () => {
+      const urls: string[] = [];
+      const srv = track(
+        await factory.start({ addTrailingSlash: false }, (_io, http) => http.on('upgrade', (req: IncomingMessage) => urls.push(req.url!)), (req) => (urls.push(req.url!), false)),
+      );
+      const socket = track(io(srv.url, { ...fast, addTrailingSlash: false }));
+      await once(socket, 'connect');
+      if (socket.io.engine.transport!.name !== 'websocket') await once(socket.io.engine, 'upgrade');
+      assert.ok(urls.length >= 3 && urls.every((u) => u.startsWith('/socket.io?')), urls.join(' '));
+    });
+
     it('adds a cache buster (timestampParam) to polling requests by default', async () => {
       const urls: string[] = [];
       const srv = track(await factory.start({}, undefined, (req) => (urls.push(req.url!), false)));
