@@ -160,6 +160,10 @@ export class Socket<
   private buildHandshake(auth: Record<string, unknown>): Handshake {
     const req = this.client.conn.request as IncomingMessage | undefined;
     const now = new Date();
+    let query = queryOf(req);
+    // a Socket.IO v2 client sends the query of a namespace in its CONNECT (`40/admin?token=1,`): it is the
+    // `auth` of the socket, and is also merged into the query as the v2 server did
+    if (this.client.conn.protocol === 3 && Object.keys(auth).length > 0) query = { ...query, ...(auth as Handshake['query']) };
     return {
       headers: req?.headers || {},
       time: now + '',
@@ -168,7 +172,7 @@ export class Socket<
       secure: !req || !!(req.socket as TLSSocket | undefined)?.encrypted,
       issued: +now,
       url: req?.url as string,
-      query: queryOf(req),
+      query,
       auth,
     };
   }

@@ -58,6 +58,29 @@ for (const transports of [['polling'], ['websocket']]) {
       }
     });
 
+    it('a namespace query reaches handshake.auth and handshake.query, also on a shared connection', async () => {
+      const h = await startServer({ allowEIO3: true });
+      const clients: V2Socket[] = [];
+      try {
+        const conn = waitFor<[Socket]>(h.io.of('/team'), 'connection');
+        const main = openV2(h.url, { transports });
+        clients.push(main);
+        await waitFor(main, 'connect');
+        // same manager: the engine URL has no token, only the namespace CONNECT carries it
+        const team = (main as unknown as { io: { socket(nsp: string, opts: object): V2Socket } }).io.socket('/team', {
+          query: { token: 't1' },
+        });
+        clients.push(team);
+        const [socket] = await conn;
+        assert.deepEqual({ ...socket.handshake.auth }, { token: 't1' });
+        assert.equal(socket.handshake.query.token, 't1');
+        assert.equal(socket.handshake.query.EIO, '3');
+      } finally {
+        clients.forEach((c) => c.close());
+        await h.close();
+      }
+    });
+
     it('namespace CONNECT carries its query into handshake.auth; middleware errors are bare strings', async () => {
       const h = await startServer({ allowEIO3: true });
       const clients: V2Socket[] = [];
@@ -72,6 +95,8 @@ for (const transports of [['polling'], ['websocket']]) {
         const [socket] = await conn;
         await waitFor(ok, 'connect');
         assert.deepEqual({ ...socket.handshake.auth }, { token: 'good' });
+        assert.equal(socket.handshake.query.token, 'good');
+        assert.equal(socket.handshake.query.EIO, '3');
         assert.equal(socket.id, '/admin#' + socket.conn.id);
         assert.equal(ok.id, socket.id);
         const bad = openV2(h.url + '/admin', { transports, query: { token: 'bad' } });
