@@ -2,7 +2,7 @@
 // refusals, updating as clients come and go.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { startChat, type Chat } from '../../examples/chat/app.js';
 import { launchChromium, openPage, screenshot, signIn, type UserPage } from './chat-harness.js';
 
@@ -11,6 +11,9 @@ let browser: Browser;
 let alice: UserPage;
 let bob: UserPage;
 let dashboard: Page;
+let heldSocket: WebSocketRoute | undefined;
+let upstream: ReturnType<WebSocketRoute['connectToServer']> | undefined;
+const pageFrames: Array<string | Buffer> = [];
 
 before(async () => {
   chat = await startChat({ port: 0, host: '127.0.0.1' });
@@ -19,6 +22,20 @@ before(async () => {
   // bob stays on HTTP long-polling, alice upgrades to WebSocket
   bob = await signIn(browser, chat.url, 'bob', '?transport=polling');
   dashboard = await alice.context.newPage();
+  // hold the dashboard's WebSocket (its upgrade) until the test releases it
+  await dashboard.routeWebSocket(/\/socket\.io\//, (ws) => {
+    heldSocket = ws;
+    ws.onMessage((m) => (upstream ? upstream.send(m) : pageFrames.push(m)));
+  });
+  // record the transports the dashboard shows for its own connection, from its first snapshot on
+  await dashboard.addInitScript(`window.ownTransports = [];
+    document.addEventListener('DOMContentLoaded', () => {
+      new MutationObserver(() => {
+        const row = document.querySelector('#clients tr[data-namespaces="/admin"]');
+        const seen = window.ownTransports;
+        if (row && seen[seen.length - 1] !== row.dataset.transport) seen.push(row.dataset.transport);
+      }).observe(document.getElementById('clients'), { childList: true, subtree: true, attributes: true });
+    });`);
   await dashboard.goto(chat.url + '/dashboard');
   await dashboard.waitForSelector('#board:not([hidden])');
 });
@@ -50,7 +67,15 @@ test('the dashboard lists both chat clients with their transports', async () => 
     ['alice', 'websocket'],
     ['bob', 'polling'],
   ]);
-  // alice has two connections, the chat and the dashboard (shown once the dashboard's own has upgraded)
+  // the dashboard's own connection is still on polling (its WebSocket is held); release it: the row follows the upgrade
+  await dashboard.waitForSelector('#clients tr[data-namespaces="/admin"][data-transport="polling"]');
+  assert.ok(heldSocket, 'the dashboard tried to upgrade');
+  upstream = heldSocket.connectToServer();
+  for (const frame of pageFrames.splice(0)) upstream.send(frame);
+  await dashboard.waitForSelector('#clients tr[data-namespaces="/admin"][data-transport="websocket"]');
+  const own = await dashboard.evaluate(() => (window as unknown as { ownTransports: string[] }).ownTransports);
+  assert.deepEqual(own, ['polling', 'websocket'], 'the dashboard showed its own connection upgrading');
+  // alice has two WebSocket connections now, the chat and the dashboard
   await dashboard.waitForSelector('#t-ws:text("2")');
   assert.equal(await dashboard.textContent('#t-polling'), '1');
   assert.equal(await dashboard.textContent('#k-clients'), '3');

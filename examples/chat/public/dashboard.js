@@ -99,7 +99,7 @@ function render(s) {
       const kick = el('button', { className: 'btn btn-ghost btn-small', type: 'button', textContent: 'Disconnect' });
       kick.onclick = () => socket.emit('kick', c.id, () => {});
       const isDashboard = c.namespaces.length === 1 && c.namespaces[0] === '/admin';
-      return el('tr', { dataset: { client: c.id, user: c.user || '', transport: c.transport } }, [
+      return el('tr', { dataset: { client: c.id, user: c.user || '', transport: c.transport, namespaces: c.namespaces.join(' ') } }, [
         el('td', {}, [el('span', { className: 'who' }, [avatar(el('span', { className: 'avatar' }), c.user || '?'), el('b', { textContent: c.user || 'anonymous' })])]),
         el('td', {}, [el('span', { className: `transport transport-${c.transport}`, textContent: c.transport })]),
         el('td', {}, c.namespaces.map((n) => el('code', { className: 'ns', textContent: n }))),
