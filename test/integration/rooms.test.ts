@@ -271,6 +271,34 @@ describe('rooms', () => {
     }
   });
 
+  it('no state is left once clients are gone (accepted, refused and dropped ones)', async () => {
+    const h = await startServer();
+    try {
+      h.io.of('/guarded').use((s, next) => (s.handshake.auth.ok ? next() : next(new Error('no'))));
+      const admitted = [];
+      for (let i = 0; i < 10; i++) {
+        const c = h.client('/', { transports: i % 2 ? ['websocket'] : ['polling', 'websocket'] });
+        const g = c.io.socket('/guarded', { auth: { ok: i % 3 !== 0 } });
+        admitted.push(c, g);
+      }
+      await until(() => h.io.sockets.sockets.size === 10 && h.io.of('/guarded').sockets.size === 6);
+      for (const s of h.io.sockets.sockets.values()) s.join(['a', 'b']);
+      for (const c of admitted.slice(0, 10)) c.disconnect();
+      for (const s of [...h.io.sockets.sockets.values()]) s.disconnect(true);
+      const engine = h.io.engine;
+      await until(() => engine.clientsCount === 0);
+      for (const name of ['/', '/guarded']) {
+        const nsp = h.io.of(name);
+        assert.equal(nsp.sockets.size, 0);
+        assert.equal(nsp.adapter.rooms.size, 0);
+        assert.equal(nsp.adapter.sids.size, 0);
+        assert.equal((nsp as unknown as { _preConnectSockets: Map<string, unknown> })._preConnectSockets.size, 0);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('serverSideEmit with a single server: the ack gets no responses', async () => {
     const h = await startServer();
     try {
