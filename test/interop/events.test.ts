@@ -106,6 +106,29 @@ for (const factory of serverFactories()) {
       assert.equal(tries, 3); // the first try and two retries
     });
 
+    it('keeps retried emits queued across a reconnection and delivers them once acknowledged', async () => {
+      const got: string[] = [];
+      const srv = track(
+        await factory.start({}, (io) =>
+          io.on('connection', (s: any) =>
+            s.on('job', (v: string, cb: (r: string) => void) => {
+              got.push(v);
+              cb('done:' + v);
+            }),
+          ),
+        ),
+      );
+      const socket = track(io(srv.url, { ...fast, transports: ['websocket'], retries: 5, ackTimeout: 200 }));
+      await once(socket, 'connect');
+      await srv.close();
+      await once(socket, 'disconnect');
+      const acks = Promise.all([socket.emitWithAck('job', 'a'), socket.emitWithAck('job', 'b')]);
+      await sleep(50);
+      await srv.restart();
+      assert.deepEqual(await acks, ['done:a', 'done:b']);
+      assert.deepEqual(got, ['a', 'b']);
+    });
+
     for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
       it(`sends and receives binary, nested, both ways (${transports.join('+')})`, async () => {
         const srv = track(

@@ -70,6 +70,36 @@ for (const factory of serverFactories()) {
       assert.ok(serverUpgradedAt >= 0 && serverUpgradedAt < COUNT, `server upgraded after ${serverUpgradedAt} messages`);
     });
 
+    it('stays on polling when the WebSocket probe fails, and keeps working', async () => {
+      const srv = track(
+        await factory.start({}, (io, http) => {
+          // refuse every WebSocket before the server sees it
+          http.prependListener('upgrade', (_req: IncomingMessage, sock: { destroy(): void }) => sock.destroy());
+          io.on('connection', (s: any) => s.on('echo', (v: unknown, cb: (v: unknown) => void) => cb(v)));
+        }),
+      );
+      const socket = track(io(srv.url, fast));
+      const upgradeError = once(socket.io.engine, 'upgradeError');
+      await once(socket, 'connect');
+      const [err] = await upgradeError;
+      assert.match(err.message, /probe error/);
+      assert.equal(err.transport, 'websocket');
+      assert.equal(socket.io.engine.transport!.name, 'polling');
+      assert.equal(await socket.emitWithAck('echo', 'still here'), 'still here');
+      assert.equal(socket.connected, true);
+    });
+
+    it('fails a held poll after requestTimeout (transport error)', async () => {
+      const srv = track(await factory.start({ pingInterval: 2000, pingTimeout: 2000 }));
+      const socket = track(io(srv.url, { ...fast, upgrade: false, requestTimeout: 150, reconnection: false }));
+      await once(socket, 'connect');
+      const started = Date.now();
+      const [reason, description] = await once(socket, 'disconnect', 2000);
+      assert.equal(reason, 'transport error');
+      assert.equal(description.message, 'xhr poll error');
+      assert.ok(Date.now() - started < 1000);
+    });
+
     it("splits buffered packets into POSTs no larger than the server's maxPayload", async () => {
       const bodies: number[] = [];
       const got: number[] = [];
