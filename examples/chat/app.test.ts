@@ -218,6 +218,11 @@ describe('chat server', () => {
     const left = onceWhere<any>(alice, 'presence', (p) => p.users.length === 1);
     bob.disconnect();
     assert.deepEqual(await left, { room: 'lab', users: ['alice'] });
+
+    // the history of a room that empties is forgotten
+    assert.deepEqual(await alice.emitWithAck('room:leave', 'lab'), { ok: true });
+    const again = await alice.emitWithAck('room:join', 'lab');
+    assert.deepEqual(again.history, []);
   });
 
   test('the dashboard snapshot lists clients, transports, rooms and event counts', async () => {

@@ -1,7 +1,8 @@
 /**
  * The chat itself, on the main namespace: rooms to join and leave, messages acknowledged to their sender
  * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
- * binary. A short history per room is kept in memory so a newcomer sees the conversation.
+ * binary. A short history per room is kept in memory so a newcomer sees the conversation (dropped when a
+ * room other than the default ones empties).
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
@@ -42,6 +43,8 @@ const MAX_TEXT = 2000;
 const MAX_IMAGE = 512 * 1024;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const HISTORY = 50;
+/** Bytes of images kept per room's history. */
+const HISTORY_IMAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Wires the chat handlers on a namespace whose middleware put the user in `socket.data`.
@@ -89,11 +92,19 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
     roomsChanged();
   };
 
+  /** Keeps the last messages of a room, within a count and an image-bytes budget. */
   const remember = (msg: ChatMessage) => {
     let list = history.get(msg.room);
     if (!list) history.set(msg.room, (list = []));
     list.push(msg);
-    if (list.length > HISTORY) list.shift();
+    let bytes = 0;
+    for (const m of list) bytes += m.image?.data.length ?? 0;
+    while (list.length > HISTORY || bytes > HISTORY_IMAGE_BYTES) bytes -= list.shift()!.image?.data.length ?? 0;
+  };
+
+  /** Forgets the history of a room nobody is in any more (the default rooms keep theirs). */
+  const forgetIfEmpty = (room: string) => {
+    if (!nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.delete(room);
   };
 
   nsp.on('connection', (socket: Socket) => {
@@ -121,6 +132,7 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
       if (typeof reply === 'function') reply({ ok: true });
       socket.emit('presence', { room, users: [] });
       presence(room);
+      forgetIfEmpty(room);
     });
 
     socket.on('message', (msg: { room?: unknown; text?: unknown }, reply: Reply) => {
@@ -161,7 +173,10 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
       const left = [...socket.rooms].filter((r) => r !== socket.id && !r.startsWith(USER_ROOM_PREFIX));
       // the socket is out of its rooms once `disconnect` fires
       socket.once('disconnect', () => {
-        for (const room of left) presence(room);
+        for (const room of left) {
+          presence(room);
+          forgetIfEmpty(room);
+        }
         roomsChanged();
       });
     });
