@@ -9,9 +9,8 @@
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
- * `--budget` (default 270 s) bounds the whole run: each scenario gets a share of what is left
- * (weighted by its usual duration), and stops adding rounds (after the first) once another round
- * would overrun its share.
+ * `--budget` (default 270 s) bounds the whole run: after the first round, another round starts
+ * only if it is expected (from the previous round's duration) to end within the budget.
  * `--heap-snapshots` writes a heap snapshot at each server memory sample (memory scenario) into
  * the same folders; `npx tsx bench/profile-summary.ts --diff a.heapsnapshot b.heapsnapshot` compares them;
  * `--scale K` multiplies the measured work (longer runs, e.g. for profiles).
@@ -27,8 +26,6 @@ import { LOAD_SCENARIOS, SCENARIO_SIZES, type LoadScenario } from './load/scenar
 
 const ALL_SCENARIOS = [...LOAD_SCENARIOS, 'bundle'] as const;
 
-/** Relative duration of the scenarios, for sharing the time budget. */
-const WEIGHTS: Record<LoadScenario, number> = { echo: 1, 'fan-out': 2.5, handshakes: 1.5, memory: 1.5, polling: 0.5 };
 
 interface Options {
   scenarios: (LoadScenario | 'bundle')[];
@@ -111,23 +108,24 @@ async function main(): Promise<void> {
   if (loadScenarios.length > 0) {
     const loadgen = startLoadgen();
     try {
-      for (const [index, scenario] of loadScenarios.entries()) {
+      for (const scenario of loadScenarios) {
         const outcomes: Record<string, TargetOutcome> = {};
         for (const t of opts.targets) outcomes[t] = { status: 'ok', rounds: [], median: {}, notes: [] };
         results.scenarios[scenario] = outcomes;
-        const scenarioStart = Date.now();
-        const weightLeft = loadScenarios.slice(index).reduce((sum, s) => sum + WEIGHTS[s], 0);
-        const share = ((opts.budgetSec * 1000 - (scenarioStart - started)) * WEIGHTS[scenario]) / weightLeft;
-        let roundMs = 0;
-        for (let round = 0; round < opts.rounds; round++) {
-          if (round > 0 && Date.now() - scenarioStart + roundMs > share) {
-            const note = `${round} of ${opts.rounds} rounds: the time budget (--budget ${opts.budgetSec}) ran short`;
-            log(`${scenario}: ${note}`);
-            for (const outcome of Object.values(outcomes)) outcome.notes.push(note);
-            break;
-          }
-          const roundStart = Date.now();
-          // Interleave the targets, rotating who goes first each round.
+      }
+      // Rounds are the outer loop: every scenario and target is sampled once per round, targets
+      // interleaved (rotating who goes first), so slow drifts of the machine hit all alike.
+      let roundMs = 0;
+      for (let round = 0; round < opts.rounds; round++) {
+        if (round > 0 && Date.now() - started + roundMs > opts.budgetSec * 1000) {
+          const note = `${round} of ${opts.rounds} rounds: another would overrun the time budget (--budget ${opts.budgetSec})`;
+          log(note);
+          for (const scenario of loadScenarios) for (const outcome of Object.values(results.scenarios[scenario])) outcome.notes.push(note);
+          break;
+        }
+        const roundStart = Date.now();
+        for (const scenario of loadScenarios) {
+          const outcomes = results.scenarios[scenario];
           const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length]);
           for (const name of order) {
             const outcome = outcomes[name];
@@ -168,9 +166,11 @@ async function main(): Promise<void> {
               await target.stop();
             }
           }
-          roundMs = Date.now() - roundStart;
         }
-        for (const outcome of Object.values(outcomes)) {
+        roundMs = Date.now() - roundStart;
+      }
+      for (const scenario of loadScenarios) {
+        for (const outcome of Object.values(results.scenarios[scenario])) {
           if (outcome.status !== 'ok') continue;
           for (const key of Object.keys(outcome.rounds[0] ?? {})) outcome.median[key] = median(outcome.rounds.map((r) => r[key]));
         }

@@ -162,10 +162,16 @@ export function renderTables(results: Results, targets: readonly string[]): stri
     const rounds = Math.max(0, ...Object.values(byTarget).map((o) => o.rounds.length));
     out.push(`### ${scenario} (median of ${rounds} round${rounds === 1 ? '' : 's'})\n`);
     out.push(table(['target', ...columns.map(([, h]) => h), '× socket.io'], rows));
-    const notes = Object.entries(byTarget).flatMap(([t, o]) => [
-      ...(o.status !== 'ok' && o.reason ? [`- ${t}: ${o.status}: ${o.reason.split('\n')[0].slice(0, 200)}`] : []),
-      ...[...new Set(o.notes)].filter((n) => n !== o.reason).map((n) => `- ${t}: ${n}`),
-    ]);
+    const entries = Object.entries(byTarget);
+    // A note every target shares is printed once.
+    const common = [...new Set(entries[0]?.[1].notes ?? [])].filter((n) => entries.every(([, o]) => o.notes.includes(n)));
+    const notes = [
+      ...common.map((n) => `- ${n}`),
+      ...entries.flatMap(([t, o]) => [
+        ...(o.status !== 'ok' && o.reason ? [`- ${t}: ${o.status}: ${o.reason.split('\n')[0].slice(0, 200)}`] : []),
+        ...[...new Set(o.notes)].filter((n) => n !== o.reason && !common.includes(n)).map((n) => `- ${t}: ${n}`),
+      ]),
+    ];
     if (notes.length) out.push('\n' + notes.join('\n'));
     out.push('');
   }
