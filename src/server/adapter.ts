@@ -28,6 +28,12 @@
  *   their offsets) where every server can read them, to offer connection state recovery across servers.
  * - Room events `create-room`, `delete-room`, `join-room`, `leave-room` fire for local changes.
  * The `rooms` and `sids` maps only ever describe the sockets of this process.
+ *
+ * Local delivery, for adapters that deliver without `super.broadcast()`: encode once with
+ * `nsp.server.encoder.encode(packet)` (after setting `packet.nsp`), build the write options once with
+ * {@link broadcastWriteOptions} (one shared frame per encoded part), then call
+ * `socket.notifyOutgoingListeners(packet)` and `socket.client.writeToEngine(encoded, writeOptions)` for each
+ * recipient. With connection state recovery, a stored event carries its offset as its last argument.
  */
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
