@@ -16,6 +16,8 @@ export interface SuiteOptions {
   sharded?: boolean;
   /** Redis Cluster (3 masters) with the classic adapter. */
   cluster?: boolean;
+  /** Answers on the requester's own response channel. */
+  specificResponses?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
       where.redisPort = redis.port;
     }
     nodes.push(...await Promise.all(opts.kinds.map((kind, i) =>
-      ClusterNode.start({ kind, name: names[i]!, library: opts.library, ...where }))));
+      ClusterNode.start({ kind, name: names[i]!, library: opts.library, specificResponses: opts.specificResponses, ...where }))));
     // every node sees the others once all subscriptions are active
     for (const node of nodes) {
       const deadline = Date.now() + 5000;

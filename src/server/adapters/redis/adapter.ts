@@ -128,7 +128,7 @@ export class RedisAdapter extends RedisAdapterBase {
   }
 
   private publish(channel: string, payload: string | Buffer): void {
-    this.publishGuarded(() => this.pub.publish(channel, payload), channel);
+    this.publishGuarded(channel, payload, false);
   }
 
   protected override publishBroadcast(packet: Packet, opts: BroadcastOptions): void {

@@ -240,18 +240,23 @@ export abstract class RedisAdapterBase extends Adapter {
   }
 
   /**
-   * Runs a publish unless Redis is known to be down (then the message is dropped and the outage logged once).
-   * @param send - the publishing call
-   * @param what - for the log
+   * Publishes unless Redis is known to be down (then the message is dropped and the outage logged once).
+   * @param channel - the channel
+   * @param payload - the message
+   * @param sharded - SPUBLISH instead of PUBLISH
    */
-  protected publishGuarded(send: () => Promise<unknown>, what: string): void {
+  protected publishGuarded(channel: string, payload: string | Buffer, sharded: boolean): void {
     if (!this.pub.up) {
       if (!this.dropping) log('[%s] Redis unavailable: cross-server messages are dropped until it is back', this.uid);
       this.dropping = true;
       return;
     }
-    send().catch((err: Error) => log('[%s] publish on %s failed: %s', this.uid, what, err.message));
+    (sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)).catch(this.onPublishError);
   }
+
+  private readonly onPublishError = (err: Error): void => {
+    log('[%s] publish failed: %s', this.uid, err.message);
+  };
 
   // ---- local operations (for messages from other servers) -----------------------------------------------------
 

@@ -158,7 +158,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     message.uid = this.uid;
     message.nsp = this.nsp.name;
     const payload = encodeClusterMessage(message);
-    this.publishGuarded(() => this.pub.spublish(channel, payload), channel);
+    this.publishGuarded(channel, payload, true);
   }
 
   private publishResponse(requesterUid: string, response: ClusterMessage): void {
