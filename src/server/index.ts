@@ -16,7 +16,7 @@ export { Socket } from './socket.js';
 export type { Event } from './socket.js';
 export { Client } from './client.js';
 export { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
-export { Adapter } from './adapter.js';
+export { Adapter, broadcastWriteOptions } from './adapter.js';
 export type {
   AdapterConstructor,
   BroadcastFlags,
