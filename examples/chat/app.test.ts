@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io as ioc, type Socket as ClientSocket } from '../../src/client/index.js';
 import { startChat, type Chat } from './app.js';
+import { LOGIN_FAILURES_PER_MINUTE } from './http.js';
 
 const sockets: ClientSocket[] = [];
 
@@ -121,6 +122,20 @@ describe('chat server', () => {
     assert.deepEqual(await reasons, ['io server disconnect', 'io server disconnect']);
     assert.ok(bob.connected, 'other users stay connected');
     bob.disconnect();
+  });
+
+  test('failed sign-ins are limited per address', async () => {
+    const own = await startChat({ port: 0, host: '127.0.0.1' });
+    try {
+      for (let i = 0; i < LOGIN_FAILURES_PER_MINUTE; i++) {
+        assert.equal((await post(own, '/api/login', { username: 'alice', password: `guess-${i}` })).status, 401);
+      }
+      const blocked = await post(own, '/api/login', { username: 'alice', password: 'alice-password' });
+      assert.equal(blocked.status, 429);
+      assert.equal(blocked.body.code, 'TOO_MANY_ATTEMPTS');
+    } finally {
+      await own.close();
+    }
   });
 
   test('signup creates a user; JSON bodies only', async () => {

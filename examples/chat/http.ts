@@ -4,7 +4,7 @@
  *
  * | Endpoint | Body | Reply |
  * |---|---|---|
- * | `POST /api/login` | `{ username, password }` | `200 { token, expiresIn, expiresAt, user }` + refresh cookie, or `401 { code: 'BAD_CREDENTIALS' }` |
+ * | `POST /api/login` | `{ username, password }` | `200 { token, expiresIn, expiresAt, issuedAt, user }` + refresh cookie, or `401 { code: 'BAD_CREDENTIALS' }` (`429` after 10 failures a minute from one address) |
  * | `POST /api/signup` | `{ username, password }` | `201` as above, or `400`/`409 { code, error }` |
  * | `POST /api/token` | – (refresh cookie) | `200 { token, … }`, or `401 { code: 'NO_SESSION' }` |
  * | `POST /api/logout` | – (refresh cookie) | `204`, cookie cleared, the user's sockets disconnected |
@@ -60,6 +60,7 @@ export interface HttpHandlerOptions {
 export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { auth } = opts;
   const files = loadStatic(opts.publicDir);
+  const failures = new FailureLimiter(LOGIN_FAILURES_PER_MINUTE, 60_000);
 
   const sendToken = async (res: ServerResponse, user: PublicUser, status: number, cookie?: string) => {
     const issued = await auth.issueToken(user);
@@ -74,9 +75,14 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     const refreshId = readCookie(req, REFRESH_COOKIE);
     switch (route) {
       case 'login': {
+        const address = req.socket.remoteAddress ?? '';
+        if (failures.blocked(address)) throw new AuthError('TOO_MANY_ATTEMPTS', 'Too many failed sign-ins, wait a minute', 429);
         const body = await readJson(req);
         const user = await auth.checkPassword(body.username, body.password);
-        if (!user) throw new AuthError('BAD_CREDENTIALS', 'Wrong username or password');
+        if (!user) {
+          failures.fail(address);
+          throw new AuthError('BAD_CREDENTIALS', 'Wrong username or password');
+        }
         return sendToken(res, user, 200, auth.openSession(user));
       }
       case 'signup': {
@@ -127,6 +133,39 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     }
     text(res, 404, 'Not found');
   };
+}
+
+/** Failed sign-ins accepted per address and minute. */
+export const LOGIN_FAILURES_PER_MINUTE = 10;
+
+/** Counts failures per key in fixed windows. */
+class FailureLimiter {
+  private readonly counts = new Map<string, { n: number; resetAt: number }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** @returns whether `key` used up its failures in the current window */
+  blocked(key: string): boolean {
+    const c = this.counts.get(key);
+    if (!c) return false;
+    if (c.resetAt <= Date.now()) {
+      this.counts.delete(key);
+      return false;
+    }
+    return c.n >= this.max;
+  }
+
+  /** Counts a failure of `key`. */
+  fail(key: string): void {
+    const now = Date.now();
+    if (this.counts.size > 10_000) for (const [k, c] of this.counts) if (c.resetAt <= now) this.counts.delete(k);
+    const c = this.counts.get(key);
+    if (!c || c.resetAt <= now) this.counts.set(key, { n: 1, resetAt: now + this.windowMs });
+    else c.n++;
+  }
 }
 
 /** Reads every file of the static folder once. */
