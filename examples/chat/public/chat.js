@@ -62,6 +62,7 @@ function showSignIn(message) {
 let socket = null;
 let expired = false;
 let firstConnect = true;
+let refusals = 0; // refused CONNECTs in a row
 const joined = new Map(); // room -> { messages: [], unread, users: [] }
 let active = null;
 let roomList = [];
@@ -99,6 +100,7 @@ function connect() {
 
   socket.on('connect', () => {
     expired = false;
+    refusals = 0;
     setConn('connected');
     hideBanner();
     updateTokenInfo();
@@ -136,12 +138,12 @@ function connect() {
       showBanner(`Cannot reach the server (${err.message}). Retrying…`, 'warn');
       return;
     }
-    if (code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN' || code === 'NO_TOKEN') {
-      // a refused CONNECT is not retried automatically: get a new token first
+    if ((code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN' || code === 'NO_TOKEN') && ++refusals <= 3) {
+      // a refused CONNECT is not retried automatically: get a new token first (a few times, then ask)
       showBanner(`Refused: ${err.message} (${code}). Getting a new token…`, 'error');
       setTimeout(() => {
         session.fresh(true).then(() => socket.connect(), (e) => signedOut(e.message));
-      }, 500);
+      }, 500 * refusals);
       return;
     }
     showBanner(`Refused: ${err.message} (${code})`, 'error', 'Retry', () => socket.connect());
