@@ -9,6 +9,7 @@ const session = new Session();
 const COLORS = { in: '#4f46e5', out: '#0ea5e9', websocket: '#10b981', polling: '#f59e0b' };
 let socket = null;
 let expired = false;
+let refusals = 0; // refused CONNECTs in a row
 
 function refuse(title, text, link = true) {
   $('board').hidden = true;
@@ -33,6 +34,7 @@ function start(user) {
   socket = io('/admin', { auth: (cb) => session.fresh().then((token) => cb({ token }), () => cb({})) });
   socket.on('connect', () => {
     expired = false;
+    refusals = 0;
     $('refused').hidden = true;
     $('board').hidden = false;
     setConn('connected', `connected · ${socket.io.engine.transport.name}`);
@@ -40,7 +42,7 @@ function start(user) {
   });
   socket.on('connect_error', (err) => {
     const code = err.data && err.data.code;
-    if (code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN') {
+    if ((code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN') && ++refusals <= 3) {
       session.fresh(true).then(() => socket.connect(), () => refuse('Signed out', 'Your session ended. Sign in again.'));
     } else if (code) {
       refuse('Access refused', `The /admin namespace refused the connection: ${err.message} (${code}).`);
