@@ -215,6 +215,20 @@ export function defineClusterSuite(opts: SuiteOptions): void {
     }
   });
 
+  if (!opts.sharded) {
+    test('allRooms lists the rooms of every server', async () => {
+      await nodes[2]!.call('socketsJoin', { rooms: [clients[2]!.socket.id], room: 'only-on-C' });
+      for (const node of nodes) {
+        const rooms = await waitForValue(async () => {
+          const r = await node.call<string[]>('allRooms');
+          return r.includes('only-on-C') ? r : undefined;
+        });
+        for (const c of clients) assert.ok(rooms.includes(c.socket.id!), `${node.config.name} lists the room of every socket`);
+        assert.ok(rooms.includes('even') && rooms.includes('odd'));
+      }
+    });
+  }
+
   test('1,000 numbered broadcasts arrive complete and in order on every server', async () => {
     await nodes[0]!.call('burst', { event: 'seq', count: 1000 });
     await waitFor(() => clients.every((c) => received(c, 'seq').length >= 1000), 15000,
