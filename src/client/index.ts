@@ -66,6 +66,14 @@ Object.assign(lookup, { Manager, Socket, io: lookup, connect: lookup });
 export const protocol = SOCKET_PROTOCOL;
 
 export { Manager, Socket, lookup as io, lookup as connect, lookup as default, url };
+/** Transport classes under the reference client's names (usable in the `transports` option). */
+export {
+  Polling as XHR,
+  Polling as Fetch,
+  Polling as NodeXHR,
+  WebSocketTransport as WebSocket,
+  WebSocketTransport as NodeWebSocket,
+} from './engine/index.js';
 export type { ManagerOptions, ManagerReservedEvents, CustomParser } from './manager.js';
 export type { SocketOptions, SocketReservedEvents, DisconnectDescription, ExtendedError } from './socket.js';
 export type { EngineOptions } from './engine/options.js';

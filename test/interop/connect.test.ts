@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { io, Manager, type Socket } from '../../src/client/index.js';
+import { io, Manager, WebSocket as WebSocketTransport, XHR, type Socket } from '../../src/client/index.js';
 import { once, sleep, until } from './helpers.js';
 import { startProxy } from './proxy.js';
 import { serverFactories, type TestServer } from './servers.js';
@@ -46,6 +46,18 @@ for (const factory of serverFactories()) {
       await once(socket, 'connect');
       assert.equal(socket.io.engine.transport!.name, 'websocket');
       assert.equal(urls.filter((u) => u.includes('transport=polling')).length, 0);
+    });
+
+    it('accepts transport classes and skips unsupported names (webtransport)', async () => {
+      const srv = track(await factory.start());
+      const a = track(io(srv.url, { ...fast, transports: [WebSocketTransport] }));
+      await once(a, 'connect');
+      assert.equal(a.io.engine.transport!.name, 'websocket');
+      assert.deepEqual(a.io.engine.transports, ['websocket']);
+      const b = track(io(srv.url, { ...fast, transports: ['webtransport', XHR], upgrade: false }));
+      await once(b, 'connect');
+      assert.equal(b.io.engine.transport!.name, 'polling');
+      assert.deepEqual(b.io.engine.transports, ['polling']);
     });
 
     it('sends extraHeaders on every polling request and the WebSocket upgrade (Node.js)', async () => {

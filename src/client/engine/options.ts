@@ -23,8 +23,8 @@ export interface EngineOptions {
   path?: string;
   /** Keep a trailing slash on the path (default true). */
   addTrailingSlash?: boolean;
-  /** Transports to use, in order (default `['polling', 'websocket']`). */
-  transports?: string[];
+  /** Transports to use, in order (default `['polling', 'websocket']`): names or transport classes. */
+  transports?: Array<string | (abstract new (...args: any[]) => { readonly name: string })>;
   /** On a failed open, try the next transport of the list. */
   tryAllTransports?: boolean;
   /** Try to upgrade from polling (default true). */

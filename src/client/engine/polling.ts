@@ -11,7 +11,10 @@ import { Transport, type OutgoingPacket } from './transport.js';
 
 /** The polling transport. */
 export class Polling extends Transport {
-  readonly name = 'polling';
+  /** Transport name (on the prototype, so that the class can be given in `transports`). */
+  get name(): string {
+    return 'polling';
+  }
   private polling = false;
   private pollRequest: PendingRequest | undefined;
   private postRequest: PendingRequest | undefined;

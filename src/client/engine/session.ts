@@ -19,14 +19,14 @@ import type { EngineOptions } from './options.js';
 import { Polling } from './polling.js';
 import { decodeQuery, parseUri } from './query.js';
 import { timers, unref, type Timers } from './timers.js';
-import { Transport, type OutgoingPacket, type TransportHost, type TransportOptions } from './transport.js';
+import { Transport, type OutgoingPacket, type TransportCtor, type TransportHost, type TransportOptions } from './transport.js';
 import { probe, upgradeMemory } from './upgrade.js';
 import { WebSocketTransport } from './websocket.js';
 
 const debug = /* @__PURE__ */ createDebug('socketeer:client:engine');
 
 /** Transport constructors by name. */
-export const TRANSPORTS: Record<string, new (opts: TransportOptions) => Transport> = {
+export const TRANSPORTS: Record<string, TransportCtor> = {
   polling: Polling,
   websocket: WebSocketTransport,
 };
@@ -109,6 +109,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   readonly port: string;
   /** Transport names in order of preference. */
   transports: string[];
+  private readonly transportsByName: Record<string, TransportCtor>;
   private readonly timers: Timers;
   private prevBufferLen = 0;
   private upgrades: string[] = [];
@@ -147,11 +148,15 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
     if (opts.hostname && !opts.port) opts.port = this.secure ? '443' : '80';
     this.hostname = opts.hostname || (loc ? loc.hostname : 'localhost');
     this.port = String(opts.port || (loc && loc.port ? loc.port : this.secure ? '443' : '80'));
-    this.transports = (opts.transports ? [...opts.transports] : ['polling', 'websocket']).filter((name) => {
-      if (TRANSPORTS[name]) return true;
-      /* @__PURE__ */ debug('transport %s is not supported, ignored', name);
-      return false;
-    });
+    const byName = (this.transportsByName = { ...TRANSPORTS });
+    this.transports = (opts.transports || ['polling', 'websocket'])
+      .map((t) => {
+        if (typeof t === 'string') return t;
+        const name = t.prototype.name as string;
+        byName[name] = t as unknown as TransportCtor;
+        return name;
+      })
+      .filter((name) => !!byName[name]); // unsupported ones (webtransport) are skipped
     // (withCredentials, rememberUpgrade, closeOnBeforeunload: false when absent)
     const merged = {
       path: '/engine.io',
@@ -207,7 +212,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
       opts.query = { ...query, ...this.opts.transportOptions[name].query, EIO: ENGINE_PROTOCOL, transport: name };
       if (this.id) opts.query.sid = this.id;
     }
-    return new TRANSPORTS[name]!(opts);
+    return new this.transportsByName[name]!(opts);
   }
 
   private open(): void {

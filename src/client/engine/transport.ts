@@ -51,6 +51,9 @@ export interface TransportOptions extends EngineOptions {
 
 export type TransportState = 'opening' | 'open' | 'closed' | 'pausing' | 'paused';
 
+/** A transport class (accepted in the `transports` option, as the reference client's). */
+export type TransportCtor = new (opts: TransportOptions) => Transport;
+
 interface TransportEvents {
   open: () => void;
   close: (details?: { description: string; context?: unknown }) => void;
@@ -64,7 +67,7 @@ interface TransportEvents {
 /** A transport of one Engine.IO session. */
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
   /** `polling` or `websocket`. */
-  abstract readonly name: string;
+  abstract get name(): string;
   /** True when a `send` would go out at once. */
   writable = false;
   readyState: TransportState | undefined;

@@ -11,7 +11,10 @@ import { Transport, type OutgoingPacket } from './transport.js';
 
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport {
-  readonly name = 'websocket';
+  /** Transport name (on the prototype, so that the class can be given in `transports`). */
+  get name(): string {
+    return 'websocket';
+  }
   /** The underlying socket while open. */
   ws: WebSocketLike | null = null;
 
