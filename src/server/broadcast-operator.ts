@@ -25,8 +25,6 @@ import type {
 /** Flags of a broadcast operator. */
 export type OperatorFlags = BroadcastFlags & { expectSingleResponse?: boolean };
 
-const NO_ROOMS: Set<Room> = new Set();
-
 /**
  * A selection of sockets to emit to or act on. Every modifier returns a new operator.
  */
@@ -39,8 +37,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    */
   constructor(
     private readonly adapter: Adapter,
-    private readonly rooms: Set<Room> = NO_ROOMS,
-    private readonly exceptRooms: Set<Room> = NO_ROOMS,
+    private readonly rooms: Set<Room> = new Set(),
+    private readonly exceptRooms: Set<Room> = new Set(),
     private readonly flags: OperatorFlags = {},
   ) {}
 
@@ -258,7 +256,7 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data;
-    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), NO_ROOMS, {
+    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {
       expectSingleResponse: true,
     });
   }
