@@ -232,8 +232,17 @@ export class PollingForwarder {
       }
       return;
     }
-    if (msg.t === 'req' && typeof msg.sid === 'string' && this.engine.clients.has(msg.sid)) this.replay(msg);
+    if (msg.t === 'req' && typeof msg.sid === 'string' && this.engine.clients.has(msg.sid) && this.replayable(msg)) this.replay(msg);
     else if (msg.t === 'abort') this.replaying.get(msg.id)?.();
+  }
+
+  /** Only a polling request of the claimed session, under the engine's path, is ever replayed. */
+  private replayable(msg: ForwardMessage): boolean {
+    if (typeof msg.url !== 'string' || (msg.method !== 'GET' && msg.method !== 'POST' && msg.method !== 'OPTIONS')) return false;
+    const { sid, transport } = sessionOf(msg.url);
+    if (sid !== msg.sid || transport !== 'polling') return false;
+    const path = (this.io as { path?: () => string }).path?.();
+    return typeof path !== 'string' || msg.url.startsWith(path.replace(/\/$/, '') + '/');
   }
 
   /** Owner side: replays a forwarded request on this server's own HTTP endpoint and sends the response back. */
