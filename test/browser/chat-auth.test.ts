@@ -88,6 +88,7 @@ describe('sign-in', () => {
     const text = await bob.page.textContent('#refused-text');
     assert.match(text!, /Admin role required \(NOT_ADMIN\)/);
     assert.equal(await bob.page.isHidden('#board'), true);
+    assert.equal(await bob.page.textContent('#refused-link'), 'Back to the chat');
     assert.equal(chat.io.of('/admin').sockets.size, 0);
     assert.equal(chat.metrics.snapshot().refusals['/admin NOT_ADMIN'], 1);
     await screenshot(bob.page, 'chat-dashboard-refused');

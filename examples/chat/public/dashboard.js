@@ -11,12 +11,18 @@ let socket = null;
 let expired = false;
 let refusals = 0; // refused CONNECTs in a row
 
-function refuse(title, text, link = true) {
+/**
+ * Shows why there is no dashboard.
+ * @param link 'signin' (go and sign in), 'chat' (back to the chat, for signed-in non-admins) or null
+ */
+function refuse(title, text, link = 'signin') {
   $('board').hidden = true;
   $('refused').hidden = false;
   $('refused-title').textContent = title;
   $('refused-text').textContent = text;
   $('refused-link').hidden = !link;
+  $('refused-link').textContent = link === 'chat' ? 'Back to the chat' : 'Sign in as an admin';
+  $('refused-link').href = link === 'chat' ? '/' : '/?next=/dashboard';
   setConn('disconnected', 'refused');
 }
 
@@ -45,7 +51,7 @@ function start(user) {
     if ((code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN') && ++refusals <= 3) {
       session.fresh(true).then(() => socket.connect(), () => refuse('Signed out', 'Your session ended. Sign in again.'));
     } else if (code) {
-      refuse('Access refused', `The /admin namespace refused the connection: ${err.message} (${code}).`);
+      refuse('Access refused', `The /admin namespace refused the connection: ${err.message} (${code}).`, 'chat');
     } else {
       setConn('disconnected', 'reconnecting…');
     }
@@ -137,5 +143,5 @@ function uptime(s) {
 
 session.resume().then(
   (user) => (user ? start(user) : refuse('Sign in first', 'The dashboard needs an admin account (alice / alice-password).')),
-  () => refuse('Server unreachable', 'The server cannot be reached.', false),
+  () => refuse('Server unreachable', 'The server cannot be reached.', null),
 );
