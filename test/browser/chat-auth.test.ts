@@ -94,6 +94,22 @@ describe('sign-in', () => {
     await screenshot(bob.page, 'chat-dashboard-refused');
     await bob.context.close();
   });
+  test('the dashboard sends a visitor to sign in, and back to the dashboard once signed in as an admin', async () => {
+    const { page, context, errors } = await openPage(browser, chat.url + '/dashboard');
+    await page.waitForSelector('#refused:not([hidden])');
+    assert.equal(await page.textContent('#refused-title'), 'Sign in first');
+    await page.click('#refused-link');
+    await page.waitForSelector('#signin:not([hidden])');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'alice-password');
+    await page.click('#auth-submit');
+    await page.waitForURL(/\/dashboard$/);
+    await page.waitForSelector('#board:not([hidden])');
+    await page.waitForSelector('#conn[data-state="connected"]');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a token refused as expired at connect is replaced, and the page connects', async () => {
     const bob = await signIn(browser, chat.url, 'bob');
     const now = Math.floor(Date.now() / 1000);
