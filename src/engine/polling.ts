@@ -301,6 +301,7 @@ export class Polling extends Transport {
     } else {
       this.shouldClose = onClose;
       timer = setTimeout(onClose, this.closeTimeout);
+      timer.unref();
     }
   }
 

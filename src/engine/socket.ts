@@ -271,6 +271,8 @@ export class EngineSocket extends EventEmitter {
     }
     // silence errors of the discarded transport
     this.transport.on('error', ignore);
+    // a closed session is no longer routed to: a polling close cannot wait for another GET
+    if (this.readyState === 'closed') this.transport.discard();
     this.transport.close();
     // like the reference, an outstanding v4 ping no longer times out (the next pong resumes pinging)
     if (this.protocol === 4) this.awaitingPong = false;

@@ -343,14 +343,14 @@ describe('engine errors', () => {
   test('generateId: async ids are used; a failing generator is code 3', async () => {
     const h = await startEngine();
     try {
-      h.engine.generateId = async () => 'custom-id-' + 1;
+      let n = 0;
+      h.engine.generateId = async () => 'custom-id-' + ++n;
       const { sid } = await openPolling(h);
       assert.equal(sid, 'custom-id-1');
       const conn = nextConnection(h.engine);
       const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
-      await c.next();
+      assert.match((await c.next()) as string, /^0\{"sid":"custom-id-2"/);
       c.close();
-      // same id again is a distinct map entry only after the first closes; use a sync generator
       h.engine.generateId = () => 'sync-id';
       const s2 = await openPolling(h);
       assert.equal(s2.sid, 'sync-id');

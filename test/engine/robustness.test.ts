@@ -23,6 +23,8 @@ describe('robustness', () => {
         assert.equal(res.status, 200, JSON.stringify(body));
         assert.equal(res.text, 'ok');
         assert.equal(await reason, 'parse error', JSON.stringify(body));
+        // the dead session's polling transport does not linger waiting for a GET
+        assert.equal(socket.transport.readyState, 'closed');
         // packets before the bad one were delivered
         if (body.startsWith('4ok')) assert.deepEqual(messages, ['ok']);
         if (body.startsWith('4a')) assert.deepEqual(messages, ['a']);
