@@ -373,3 +373,29 @@ describe('engine errors', () => {
     }
   });
 });
+
+describe('middlewares', () => {
+  test('a failing middleware is code 3 (raw 400 on upgrades); headers set by middlewares are sent', async () => {
+    const h = await startEngine();
+    try {
+      h.engine.use((r, res, next) => {
+        res.setHeader('X-Middleware', 'ran');
+        if (r.url!.includes('fail')) next(new Error('refused'));
+        else next();
+      });
+      const bad = await req(h.port, 'GET', h.path('EIO=4&transport=polling&fail=1'));
+      assert.equal(bad.status, 400);
+      assert.equal(bad.text, JSON_ERR(3, 'Bad request'));
+      assert.equal(bad.headers['x-middleware'], 'ran');
+      const ok = await req(h.port, 'GET', h.path('EIO=4&transport=polling'));
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers['x-middleware'], 'ran');
+      const badWs = await rawExchange(h.port, upgradeRequest(h.path('EIO=4&transport=websocket&fail=1')));
+      assert.equal(badWs, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: 11\r\n\r\nBad request');
+      const okWs = await rawExchange(h.port, upgradeRequest(h.path('EIO=4&transport=websocket')), 200);
+      assert.match(okWs.slice(0, okWs.indexOf('\r\n\r\n')), /\r\nX-Middleware: ran/);
+    } finally {
+      await h.close();
+    }
+  });
+});
