@@ -33,13 +33,15 @@ for (const factory of serverFactories()) {
       await once(socket, 'connect');
       const firstId = socket.id;
       const times: number[] = [];
+      let closedAt = 0;
+      socket.io.on('close', () => (closedAt = Date.now())); // the first delay starts when the client sees the close
       socket.io.on('reconnect_attempt', () => times.push(Date.now()));
-      const closedAt = Date.now();
       await srv.close();
       await until(() => times.length === 4, 3000, '4 attempts');
       const gaps = [times[0]! - closedAt, times[1]! - times[0]!, times[2]! - times[1]!, times[3]! - times[2]!];
       const expected = [100, 200, 400, 400];
-      gaps.forEach((gap, i) => assert.ok(gap >= expected[i]! - 5 && gap < expected[i]! + 90, `gap ${i}: ${gap}ms, expected ~${expected[i]}`));
+      // timers may fire late on a loaded machine, never early
+      gaps.forEach((gap, i) => assert.ok(gap >= expected[i]! - 5 && gap < expected[i]! + 150, `gap ${i}: ${gap}ms, expected ~${expected[i]}`));
       await srv.restart();
       await once(socket, 'connect', 2000);
       assert.equal(socket.connected, true);
