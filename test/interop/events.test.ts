@@ -88,7 +88,7 @@ for (const factory of serverFactories()) {
           ),
         ),
       );
-      const socket = track(io(srv.url, { ...fast, transports: ['websocket'], retries: 3, ackTimeout: 100 }));
+      const socket = track(io(srv.url, { ...fast, transports: ['websocket'], retries: 3, ackTimeout: 250 }));
       const acks = await Promise.all(['a', 'b', 'c'].map((v) => socket.emitWithAck('msg', v)));
       assert.deepEqual(acks, ['ack:a', 'ack:b', 'ack:c']);
       // one message in flight at a time, each sent again until acknowledged
