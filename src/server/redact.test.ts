@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCredentialName, redact, redactHeaders, redactPacket, redactText, redactUrl, REDACTED } from './redact.js';
+import { format } from 'node:util';
+import {
+  installLogRedaction,
+  isCredentialName,
+  redact,
+  redactHeaders,
+  redactPacket,
+  redactText,
+  redactUrl,
+  REDACTED,
+  type DebugModuleLike,
+} from './redact.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLXZhbHVl';
 
@@ -116,4 +127,40 @@ test('raw text: encoded frames, URLs, JWTs and bearer values', () => {
   assert.equal(redactText('Authorization: Bearer abc.def'), `Authorization: Bearer ${REDACTED}`);
   assert.equal(redactText('42["chat","hello"]'), '42["chat","hello"]');
   assert.equal(redactText(''), '');
+});
+
+test('raw text in util.inspect style', () => {
+  assert.equal(redactText("{ token: 'abc', room: 'r' }"), `{ token: '${REDACTED}', room: 'r' }`);
+  assert.equal(redactText("{ 'x-api-key': 'k', host: 'h:1' }"), `{ 'x-api-key': '${REDACTED}', host: 'h:1' }`);
+  assert.equal(redactText('listening on localhost:3000'), 'listening on localhost:3000');
+});
+
+test('installLogRedaction: every logger of the debug module masks credentials, whatever the format', async () => {
+  const { default: createDebug } = await import('debug');
+  installLogRedaction(createDebug as unknown as DebugModuleLike);
+  installLogRedaction(createDebug as unknown as DebugModuleLike); // idempotent
+  const lines: string[] = [];
+  const log = createDebug('socketeer:redact-test');
+  log.enabled = true;
+  (log as unknown as { useColors: boolean }).useColors = false;
+  log.log = (...args: unknown[]) => lines.push(format(...args));
+  log('handling %s http request %s', 'GET', '/socket.io/?EIO=4&token=s3cret&t=x');
+  log('received %s', '40{"token":"s3cret","room":"a"}');
+  log('handshake %j', { auth: { token: 's3cret' }, query: { access_token: 's3cret' } });
+  log('packet %o', { type: 0, data: { password: 's3cret' } });
+  log('details %O', { headers: { authorization: 'Bearer s3cret', cookie: 'io=s3cret' } });
+  log({ jwt: 's3cret' });
+  log('extra args', { apiKey: 's3cret' });
+  log('inline ' + JWT);
+  assert.equal(lines.length, 8);
+  for (const line of lines) assert.ok(!line.includes('s3cret') && !line.includes(JWT), line);
+  assert.ok(lines[0]!.includes('/socket.io/?EIO=4&token=[REDACTED]&t=x'), lines[0]);
+  assert.ok(lines[1]!.includes('"room":"a"'), lines[1]);
+  // disabled loggers do no work at all
+  const off = createDebug('socketeer:redact-test-off');
+  off.enabled = false;
+  let called = 0;
+  off.log = () => called++;
+  off('x %j', { token: 's3cret' });
+  assert.equal(called, 0);
 });

@@ -228,6 +228,8 @@ export function redactPacket<P extends PacketLike>(packet: P): P {
 
 const TEXT_JSON_PAIR = /("([^"\\]*)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/g;
 const TEXT_QUERY_PAIR = /([?&]([A-Za-z0-9_.~%+-]+)=)([^&#\s"']*)/g;
+// util.inspect style: `token: 'abc'`, `'x-api-key': 'abc'`
+const TEXT_INSPECT_PAIR = /((?:\b([A-Za-z_$][\w$]*)|'([^'\n]+)')\s*:\s*)('(?:[^'\\\n]|\\.)*'|\d[\d.]*)/g;
 const TEXT_JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const TEXT_BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
@@ -241,6 +243,9 @@ export function redactText(text: string): string {
   if (text.length === 0) return text;
   return text
     .replace(TEXT_JSON_PAIR, (all, prefix: string, name: string) => (isCredentialName(name) ? prefix + '"' + REDACTED + '"' : all))
+    .replace(TEXT_INSPECT_PAIR, (all, prefix: string, bare: string | undefined, quoted: string | undefined) =>
+      isCredentialName(bare ?? quoted ?? '') ? prefix + "'" + REDACTED + "'" : all,
+    )
     .replace(TEXT_QUERY_PAIR, (all, prefix: string, name: string) => (isCredentialName(safeDecode(name)) ? prefix + REDACTED : all))
     .replace(TEXT_JWT, REDACTED)
     .replace(TEXT_BEARER, (_all, scheme: string) => scheme + ' ' + REDACTED);
@@ -252,4 +257,48 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** The parts of the `debug` package that {@link installLogRedaction} hooks. */
+export interface DebugModuleLike {
+  formatters: Record<string, (this: unknown, value: unknown) => string>;
+  formatArgs: (this: unknown, args: unknown[]) => void;
+}
+
+const INSTALLED = Symbol.for('socketeer.redaction');
+
+/**
+ * Makes every logger of a `debug` module mask credentials: `%o`/`%O`/`%j` arguments are redacted structurally,
+ * the formatted message and the remaining arguments (`%s` strings such as URLs or raw frames) textually. Runs
+ * only for enabled loggers (nothing is done while logging is off). Affects every user of that `debug` module in
+ * the process; installing twice is a no-op.
+ * @param debug the `debug` module (`import debug from 'debug'`)
+ */
+export function installLogRedaction(debug: DebugModuleLike): void {
+  const marked = debug as DebugModuleLike & { [INSTALLED]?: boolean };
+  if (marked[INSTALLED]) return;
+  marked[INSTALLED] = true;
+  for (const key of ['o', 'O']) {
+    const original = debug.formatters[key];
+    if (typeof original === 'function') {
+      debug.formatters[key] = function (this: unknown, value: unknown) {
+        return original.call(this, redact(value));
+      };
+    }
+  }
+  debug.formatters.j = (value: unknown) => {
+    try {
+      return JSON.stringify(redact(value));
+    } catch {
+      return '[Unserializable]';
+    }
+  };
+  const formatArgs = debug.formatArgs;
+  debug.formatArgs = function (this: unknown, args: unknown[]) {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      args[i] = typeof a === 'string' ? redactText(a) : redact(a);
+    }
+    return formatArgs.call(this, args);
+  };
 }
