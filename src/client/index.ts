@@ -7,6 +7,11 @@
  * socket.on('connect', () => socket.emit('hello', 'world'));
  * const admin = io('http://localhost:3000/admin'); // same connection, another namespace
  * ```
+ *
+ * Differences from `socket.io-client` 4.8: no WebTransport (the name is skipped in `transports`);
+ * browsers poll with `fetch` (credentials `include` with `withCredentials`, else `same-origin`,
+ * as XMLHttpRequest); closing a session whose handshake is still pending aborts the request
+ * instead of waiting for it; the message of the error for a v2 server is shorter.
  */
 import { SOCKET_PROTOCOL } from '../protocol/index.js';
 import { Manager, type ManagerOptions } from './manager.js';
