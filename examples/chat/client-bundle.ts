@@ -20,7 +20,8 @@ const buildScript = new URL('../../scripts/build-client.mjs', import.meta.url).h
  */
 export function probeServedBundle(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path: SERVED_BUNDLE, method: 'HEAD', timeout: 2000 }, (res) => {
+    // the server may build the bundle at its first request: allow for it (this also warms it up)
+    const req = request({ host, port, path: SERVED_BUNDLE, method: 'HEAD', timeout: 30_000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200 && /javascript/.test(String(res.headers['content-type'])));
     });
