@@ -305,20 +305,20 @@ export class EngineSocket extends EventEmitter {
    * @param callback called once written to the transport
    * @returns this
    */
-  send(data: string | Uint8Array, options?: SendOptions | (() => void), callback?: () => void): this {
+  send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
   }
 
   /** Alias of {@link send}. */
-  write(data: string | Uint8Array, options?: SendOptions | (() => void), callback?: () => void): this {
+  write(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
   }
 
   private sendPacket(
     type: EnginePacketType,
-    data?: string | Uint8Array,
+    data?: string | Uint8Array | ArrayBuffer,
     options?: SendOptions | (() => void),
     callback?: () => void,
   ): void {

@@ -30,7 +30,7 @@ export interface SendOptions {
 /** A packet waiting to be written. */
 export interface OutgoingPacket {
   type: EnginePacketType;
-  data?: string | Uint8Array;
+  data?: string | Uint8Array | ArrayBuffer;
   options?: SendOptions;
 }
 

@@ -118,7 +118,11 @@ export class WebSocketTransport extends Transport implements Corkable {
     if (typeof data === 'string') return Sender.frame('4' + data, TEXT_FRAME);
     if (data === undefined) return Sender.frame('4', TEXT_FRAME);
     if (this.protocol !== 4 || !this.supportsBinary) return undefined;
-    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const buf = Buffer.isBuffer(data)
+      ? data
+      : data instanceof ArrayBuffer
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return Sender.frame(buf, BINARY_FRAME);
   }
 

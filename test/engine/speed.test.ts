@@ -6,7 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import * as wsModule from 'ws';
-import { startEngine, WsClient, wsUrl, nextConnection, sleep } from './helpers.js';
+import { startEngine, WsClient, wsUrl, nextConnection, sleep, openPolling, req } from './helpers.js';
 import type { SharedFrame } from '../../src/engine/socket.js';
 
 type Writable = Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
@@ -148,6 +148,37 @@ describe('backpressure', () => {
       await sleep(20);
       assert.equal(socket.transport.writable, true);
       c.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('binary inputs', () => {
+  test('ArrayBuffer and offset views are sent intact, shared or not, on both transports', async () => {
+    const h = await startEngine();
+    try {
+      const conn = nextConnection(h.engine);
+      const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
+      await c.next();
+      const socket = await conn;
+      const backing = new Uint8Array([0, 1, 2, 3, 4, 5]);
+      const view = backing.subarray(2, 5);
+      const ab = new Uint8Array([9, 8]).buffer;
+      socket.send(view, { shared: {} });
+      socket.send(ab, { shared: {} });
+      socket.send(view);
+      socket.send(ab);
+      assert.deepEqual(await c.next(), Buffer.from([2, 3, 4]));
+      assert.deepEqual(await c.next(), Buffer.from([9, 8]));
+      assert.deepEqual(await c.next(), Buffer.from([2, 3, 4]));
+      assert.deepEqual(await c.next(), Buffer.from([9, 8]));
+      c.close();
+      const { sid } = await openPolling(h);
+      h.engine.clients.get(sid)!.send(view);
+      h.engine.clients.get(sid)!.send(ab);
+      const res = await req(h.port, 'GET', h.path('EIO=4&transport=polling&sid=' + sid));
+      assert.equal(res.text, 'bAgME\x1ebCQg=');
     } finally {
       await h.close();
     }
