@@ -108,11 +108,11 @@ export class Socket<
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The adapter of the namespace. */
   readonly adapter: Adapter;
-  /** Pending acknowledgement callbacks, by ack id. */
-  readonly acks: Map<number, (...args: any[]) => void> = new Map();
+  /** Pending acknowledgement callbacks (created on first use: most sockets never wait for one). */
+  private _acks: Map<number, (...args: any[]) => void> | undefined;
   /** The private session id (connection state recovery). */
   private readonly pid: PrivateSessionId | undefined;
-  private fns: Array<(event: Event, next: (err?: Error) => void) => void> = [];
+  private fns: Array<(event: Event, next: (err?: Error) => void) => void> | undefined;
   private flags: SocketFlags = EMPTY_FLAGS;
   private _anyListeners: Array<(...args: any[]) => void> | undefined;
   private _anyOutgoingListeners: Array<(...args: any[]) => void> | undefined;
@@ -227,6 +227,11 @@ export class Socket<
       });
       (this.emit as (ev: string, ...args: any[]) => boolean)(ev as string, ...args);
     });
+  }
+
+  /** Pending acknowledgement callbacks, by ack id. */
+  get acks(): Map<number, (...args: any[]) => void> {
+    return (this._acks ??= new Map());
   }
 
   private registerAckCallback(id: number, ack: (...args: any[]) => void, timeout: number | undefined): void {
@@ -376,9 +381,9 @@ export class Socket<
   }
 
   private onack(packet: Packet): void {
-    const ack = this.acks.get(packet.id!);
+    const ack = this._acks?.get(packet.id!);
     if (typeof ack === 'function') {
-      this.acks.delete(packet.id!);
+      this._acks!.delete(packet.id!);
       ack.apply(this, packet.data);
     } else if (debug.enabled) {
       debug('bad ack %s', packet.id);
@@ -481,7 +486,7 @@ export class Socket<
 
   /** Runs the packet middlewares, then fires the event to the listeners. */
   private dispatch(event: any[]): void {
-    if (this.fns.length === 0) {
+    if (this.fns === undefined || this.fns.length === 0) {
       if (this.connected) eventEmitterEmit.apply(this, event);
       return;
     }
@@ -503,12 +508,12 @@ export class Socket<
    * @returns this
    */
   use(fn: (event: Event, next: (err?: Error) => void) => void): this {
-    this.fns.push(fn);
+    (this.fns ??= []).push(fn);
     return this;
   }
 
   private run(event: Event, fn: (err?: Error | null) => void): void {
-    const fns = this.fns.slice(0);
+    const fns = this.fns!.slice(0);
     const step = (i: number): void => {
       fns[i]!(event, (err) => {
         if (err) return fn(err);
