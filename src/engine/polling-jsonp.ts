@@ -37,9 +37,10 @@ export class JsonpPolling extends Polling {
     compress: boolean,
     done: () => void,
   ): void {
-    const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+    // a binary v3 payload is serialised as the reference server does (JSONP clients ask for b64)
+    const value = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // valid JavaScript, not only valid JSON
-    const js = JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    const js = JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
     super.doWrite(req, res, this.head + js + ');', compress, done);
   }
 }

@@ -51,3 +51,28 @@ describe('JSONP polling', () => {
     }
   });
 });
+
+describe('JSONP polling with Engine.IO v3', () => {
+  test('length-prefixed payloads inside the wrapper', async () => {
+    const h = await startEngine({ allowEIO3: true });
+    try {
+      const open = await req(h.port, 'GET', h.path('EIO=3&transport=polling&j=0&b64=1'));
+      assert.match(open.text, /^___eio\[0\]\("118:0\{\\"sid\\":\\"[A-Za-z0-9_-]{20}\\",.*\}"\);$/);
+      const sid = /sid\\":\\"([A-Za-z0-9_-]{20})/.exec(open.text)![1]!;
+      const socket = h.engine.clients.get(sid)!;
+      const messages: unknown[] = [];
+      socket.on('message', (m) => messages.push(m));
+      const post = await req(h.port, 'POST', h.path('EIO=3&transport=polling&j=0&b64=1&sid=' + sid), 'd=' + encodeURIComponent('3:4hi10:b4AQIDBA=='), {
+        'Content-Type': 'application/x-www-form-urlencoded',
+      });
+      assert.equal(post.text, 'ok');
+      assert.deepEqual(messages, ['hi', Buffer.from([1, 2, 3, 4])]);
+      socket.send(Buffer.from([1]));
+      socket.send('x');
+      const get = await req(h.port, 'GET', h.path('EIO=3&transport=polling&j=0&b64=1&sid=' + sid));
+      assert.equal(get.text, '___eio[0]("6:b4AQ==2:4x");');
+    } finally {
+      await h.close();
+    }
+  });
+});
