@@ -111,7 +111,7 @@ test('a token expiring in 2 s is refreshed in place: same session and id, rooms 
     });
     const events: string[] = [];
     client.on('disconnect', (reason) => events.push('disconnect:' + reason));
-    client.on('credentials_refresh' as any, () => events.push('refresh'));
+    client.on('credentials_refresh', (info) => events.push(info.expiresAt instanceof Date ? 'refresh' : 'refresh without expiry'));
     await waitFor(client, 'connect');
     const id = client.id;
     const engineId = client.io.engine!.id;
@@ -185,7 +185,7 @@ test('a refresh the server refuses ends the connection with the server message a
     });
     const order: string[] = [];
     let error: CredentialsError | undefined;
-    client.on('credentials_error' as any, (err: CredentialsError) => {
+    client.on('credentials_error', (err) => {
       error = err;
       order.push('credentials_error');
     });

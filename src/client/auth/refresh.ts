@@ -50,6 +50,14 @@ export interface CredentialsRefreshMethods {
   refreshCredentials(): Promise<RefreshedCredentials>;
   /** expiry of the current credentials as last told by the server (null: unknown or never) */
   readonly credentialsExpiresAt: Date | null;
+  /** Fired after each refresh the server accepted. */
+  on(ev: 'credentials_refresh', listener: (info: RefreshedCredentials) => void): this;
+  /** Fired when the server refused a refresh or the credentials expired, just before `disconnect`. */
+  on(ev: 'credentials_error', listener: (err: CredentialsError) => void): this;
+  /** Fired once after the next refresh the server accepts. */
+  once(ev: 'credentials_refresh', listener: (info: RefreshedCredentials) => void): this;
+  /** Fired once when the server refuses a refresh or the credentials expire. */
+  once(ev: 'credentials_error', listener: (err: CredentialsError) => void): this;
 }
 
 /** A socket with credentials refresh. */
