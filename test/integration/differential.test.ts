@@ -79,6 +79,36 @@ const scenarios: Record<string, Scenario> = {
     steps: ['40'],
     opts: { connectionStateRecovery: {} },
   },
+  'binary event from the client, acked': {
+    setup: (io) => io.on('connection', (s: any) => s.on('up', (b: Buffer, cb: any) => cb(b.length, [...b]))),
+    steps: ['40', '451-1["up",{"_placeholder":true,"num":0}]', '\u0000binary:0a0b0c'],
+  },
+  'namespace refused, then retried and accepted': {
+    setup: (io) => {
+      let n = 0;
+      io.of('/a').use((_s: any, next: any) => (n++ === 0 ? next(new Error('first')) : next()));
+    },
+    steps: ['40/a,', '40/a,'],
+  },
+  'packet middleware error: nothing on the wire': {
+    setup: (io) =>
+      io.on('connection', (s: any) => {
+        s.use((_e: any, next: any) => next(new Error('no')));
+        s.on('x', (cb: any) => cb('never'));
+      }),
+    steps: ['40', '421["x"]', '42["y"]'],
+  },
+  'disconnect(true) with two namespaces': {
+    setup: (io) => {
+      io.of('/a');
+      io.on('connection', (s: any) => s.on('bye', () => s.disconnect(true)));
+    },
+    steps: ['40', '40/a,', '42["bye"]'],
+  },
+  'numeric event name and reserved names from the client': {
+    setup: (io) => io.on('connection', (s: any) => s.on('1', (cb: any) => cb('one'))),
+    steps: ['40', '421[1]', '42["connect"]'],
+  },
   'broadcast with rooms': {
     setup: (io) =>
       io.on('connection', (s: any) => {
@@ -130,7 +160,8 @@ async function transcript(ServerClass: any, scenario: Scenario): Promise<string[
   await settle();
   for (const step of scenario.steps) {
     if (closed) break;
-    ws.send(step);
+    // '\0binary:<hex>' sends a binary frame
+    ws.send(step.startsWith('\u0000binary:') ? Buffer.from(step.slice(8), 'hex') : step);
     out.push('> ' + step);
     await settle();
   }
