@@ -2,9 +2,9 @@
  * Credentials in Chromium: refresh in place in a page, and a page on an unlisted origin that cannot open a
  * WebSocket nor a polling session.
  *
- * The page loads the client bundled by esbuild from `src/client` (browser adapters swapped in, as
- * `scripts/build-client.mjs` does) together with `src/client/auth`. The origin check is installed through the
- * engine's middleware hook until the engine runs it by default.
+ * The page loads the client bundle served by the server (`/socket.io/socketeer.min.js`) and the refresh helper
+ * bundled on its own (`src/client/auth`). The origin check is installed through the engine's middleware hook
+ * until the engine runs it by default.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,43 +24,28 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 let browser: Browser;
 let bundle: string;
 
-/** Bundles the client and the refresh helper for the browser, exposing `io` and `enableCredentialsRefresh`. */
-async function buildBundle(): Promise<string> {
+/**
+ * Bundles the refresh helper alone (`src/client/auth`, which needs nothing of the client at run time) as the
+ * global `SocketeerAuth`, to be used with the client bundle the server serves at `/socket.io/socketeer.min.js`.
+ */
+async function buildHelperBundle(): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    stdin: {
-      contents: [
-        "import { io } from './src/client/index.ts';",
-        "import { enableCredentialsRefresh } from './src/client/auth/index.ts';",
-        'Object.assign(globalThis, { io, enableCredentialsRefresh });',
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    },
+    entryPoints: [join(root, 'src/client/auth/index.ts')],
     bundle: true,
     format: 'iife',
+    globalName: 'SocketeerAuth',
     platform: 'browser',
     target: ['es2018'],
+    minify: true,
     write: false,
     logLevel: 'silent',
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
-    plugins: [
-      {
-        name: 'browser-env',
-        setup(build) {
-          build.onResolve({ filter: /(^|\/)env\/node\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/node\.js$/, 'browser.ts')) }));
-          build.onResolve({ filter: /(^|\/)debug\.js$/ }, (args) =>
-            args.resolveDir.includes(join('src', 'client')) ? { path: join(args.resolveDir, args.path.replace(/debug\.js$/, 'debug-browser.ts')) } : undefined,
-          );
-        },
-      },
-    ],
   });
   return result.outputFiles[0]!.text;
 }
 
 before(async () => {
-  bundle = await buildBundle();
+  bundle = await buildHelperBundle();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -72,19 +57,19 @@ after(async () => {
   await browser?.close();
 });
 
-/** Serves `/` (an empty page), `/client.js` (the bundle) and `/token` (a token valid 2 s). */
+/** Serves `/` (a page loading the served client and the helper), `/auth.js` (the helper) and `/token` (a token valid 2 s). */
 function pages(tokens: Map<string, number>, req: IncomingMessage, res: ServerResponse): void {
   if (req.url === '/token') {
     const token = randomUUID();
     tokens.set(token, Date.now() + 2000);
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.end(token);
-  } else if (req.url === '/client.js') {
+  } else if (req.url === '/auth.js') {
     res.writeHead(200, { 'Content-Type': 'text/javascript' });
     res.end(bundle);
   } else {
     res.writeHead(200, { 'Content-Type': 'text/html' });
-    res.end('<!doctype html><html><head><script src="/client.js"></script></head><body></body></html>');
+    res.end('<!doctype html><html><head><script src="/socket.io/socketeer.min.js"></script><script src="/auth.js"></script></head><body></body></html>');
   }
 }
 
@@ -141,7 +126,7 @@ for (const transports of [['websocket'], ['polling']]) {
       await page.goto(site.url + '/');
       const first = await page.evaluate(async (transports) => {
         const w = window as any;
-        const socket = w.enableCredentialsRefresh(
+        const socket = w.SocketeerAuth.enableCredentialsRefresh(
           w.io({
             transports,
             autoConnect: false,
@@ -190,6 +175,8 @@ test('a page on an unlisted origin cannot open a WebSocket nor a polling session
   try {
     const page = await context.newPage();
     await page.goto(other.url + '/');
+    // the other site includes the client script from the target server
+    await page.addScriptTag({ url: target.url + '/socket.io/socketeer.min.js' });
     const targetUrl = target.url;
     const result = await page.evaluate(async (url) => {
       const ws = await new Promise<string>((resolve) => {
