@@ -24,7 +24,7 @@ function normalise(text: string, ids: Map<string, string>): string {
     .replace(/"(offset)":"[^"]*"/g, '"$1":"O"');
 }
 
-async function record(client: ClientFactory, transports: string[], cookies = false): Promise<string[]> {
+async function record(client: ClientFactory, transports: string[], cookies = false, upgrade = false): Promise<string[]> {
   const log: string[] = [];
   const ids = new Map<string, string>();
   const push = (line: string) => log.push(normalise(line, ids));
@@ -51,7 +51,7 @@ async function record(client: ClientFactory, transports: string[], cookies = fal
   const socket = client(srv.url, {
     forceNew: true,
     transports,
-    upgrade: false,
+    upgrade,
     reconnection: false,
     query: { q: 'x y' },
     auth: { a: 1 },
@@ -59,6 +59,7 @@ async function record(client: ClientFactory, transports: string[], cookies = fal
     withCredentials: cookies,
   });
   await once(socket, 'connect');
+  if (upgrade && socket.io.engine.transport.name !== 'websocket') await once(socket.io.engine, 'upgrade');
   await new Promise((resolve) => socket.emit('hello', 'wörld', resolve));
   await new Promise((resolve) => socket.emit('bin', Buffer.from([1, 2, 3]), resolve));
   const closed = once(srv.io.of('/'), 'connection', 50).catch(() => undefined);
@@ -70,10 +71,16 @@ async function record(client: ClientFactory, transports: string[], cookies = fal
 }
 
 describe('wire parity with socket.io-client', () => {
-  for (const [transports, cookies] of [[['polling'], false], [['websocket'], false], [['polling'], true]] as const) {
-    it(`produces the same requests and packets as the reference (${transports[0]}${cookies ? ', cookie jar' : ''})`, async () => {
-      const reference = await record(referenceIo as unknown as ClientFactory, [...transports], cookies);
-      const ours = await record(ourIo as unknown as ClientFactory, [...transports], cookies);
+  const cases = [
+    [['polling'], false, false],
+    [['websocket'], false, false],
+    [['polling'], true, false],
+    [['polling', 'websocket'], true, true],
+  ] as const;
+  for (const [transports, cookies, upgrade] of cases) {
+    it(`produces the same requests and packets as the reference (${transports.join('+')}${cookies ? ', cookie jar' : ''}${upgrade ? ', upgrade' : ''})`, async () => {
+      const reference = await record(referenceIo as unknown as ClientFactory, [...transports], cookies, upgrade);
+      const ours = await record(ourIo as unknown as ClientFactory, [...transports], cookies, upgrade);
       assert.ok(reference.length > 5);
       if (cookies) assert.ok(reference.some((line) => /cookie=io=ID0/.test(line)), 'the reference replays the io cookie');
       if (process.env.SHOW_WIRE) console.log(reference.join('\n'));
