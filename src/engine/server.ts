@@ -73,22 +73,28 @@ class UpgradeResponse extends EventEmitter {
   constructor(private readonly socket: Duplex) {
     super();
   }
+  /** Stores a header for the 101 response. */
   setHeader(name: string, value: string | number | string[]): this {
     this.headers[name] = value;
     return this;
   }
+  /** Reads a stored header. */
   getHeader(name: string): string | number | string[] | undefined {
     return this.headers[name];
   }
+  /** Drops a stored header. */
   removeHeader(name: string): void {
     delete this.headers[name];
   }
+  /** Bodies are not sent on an upgrade. */
   write(): boolean {
     return true;
   }
+  /** The status line is written by `ws`. */
   writeHead(): this {
     return this;
   }
+  /** A middleware that ends the response refuses the upgrade: the connection is destroyed. */
   end(): this {
     this.writableEnded = true;
     this.emit('finish');
@@ -97,14 +103,15 @@ class UpgradeResponse extends EventEmitter {
   }
 }
 
-const MAX_HEADER_CHAR_CHECK = /[^\t\x20-\x7e\x80-\xff]/;
+/** A character outside HTAB, SP, VCHAR and obs-text. */
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * True if a header value contains a character outside field-vchar/SP/HTAB.
  * @param value the header value
  */
 function hasInvalidHeaderChar(value: string | undefined): boolean {
-  return value !== undefined && MAX_HEADER_CHAR_CHECK.test(value);
+  return value !== undefined && INVALID_HEADER_CHAR.test(value);
 }
 
 /**
