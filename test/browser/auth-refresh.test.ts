@@ -168,6 +168,43 @@ for (const transports of [['websocket'], ['polling']]) {
   });
 }
 
+test('a refused refresh in a page: credentials_error with the server message and data, then disconnect with its reason', async () => {
+  const site = await startSite(true);
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(site.url + '/');
+    const log = await page.evaluate(async () => {
+      const w = window as any;
+      let calls = 0;
+      const socket = w.SocketeerAuth.enableCredentialsRefresh(
+        w.io({
+          autoConnect: false,
+          reconnection: false,
+          // a valid token first, then a forged one
+          auth: (cb: (d: object) => void) =>
+            calls++ === 0 ? fetch('/token').then((r) => r.text()).then((token) => cb({ token })) : cb({ token: 'forged' }),
+        }),
+      );
+      const entries: string[] = [];
+      socket.on('credentials_error', (err: Error & { data?: { code: number } }) => entries.push(`credentials_error:${err.message}:${err.data?.code}`));
+      const done = new Promise<void>((resolve) =>
+        socket.on('disconnect', (r: string) => {
+          entries.push('disconnect:' + r + ':' + socket.active);
+          resolve();
+        }),
+      );
+      socket.connect();
+      await done;
+      return entries;
+    });
+    assert.deepEqual(log, ['credentials_error:invalid token:401', 'disconnect:credentials refused:false']);
+  } finally {
+    await context.close();
+    await site.close();
+  }
+});
+
 test('a page on an unlisted origin cannot open a WebSocket nor a polling session', async () => {
   const target = await startSite(true);
   const other = await startSite(false);
