@@ -72,6 +72,8 @@ class UpgradeResponse extends EventEmitter {
 
   constructor(private readonly socket: Duplex) {
     super();
+    // middlewares may watch the response's 'close'
+    socket.once('close', () => this.emit('close'));
   }
   /** Stores a header for the 101 response. */
   setHeader(name: string, value: string | number | string[]): this {
