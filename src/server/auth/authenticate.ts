@@ -148,6 +148,12 @@ interface ExtendedError extends Error {
 const authenticators = new WeakMap<AnyNamespace, Authenticator>();
 const entries = new WeakMap<AnySocket, Entry>();
 
+/** Whether a CONNECT payload announces the credentials extension. */
+function announced(auth: Record<string, unknown>): boolean {
+  const v = auth[ANNOUNCE_KEY];
+  return v !== undefined && v !== null && v !== false && v !== 0;
+}
+
 function toError(err: unknown): ExtendedError {
   if (err instanceof Error) return err;
   return new Error(typeof err === 'string' && err ? err : REASON_REFUSED);
@@ -201,7 +207,7 @@ export class Authenticator<Data = unknown> {
   /** Checks the CONNECT payload (middleware). */
   private async onConnect(socket: AnySocket): Promise<void> {
     const auth = socket.handshake.auth;
-    const refreshable = auth[ANNOUNCE_KEY] !== undefined && auth[ANNOUNCE_KEY] !== false;
+    const refreshable = announced(auth);
     delete auth[ANNOUNCE_KEY];
     let result: VerifyResult<Data>;
     try {
@@ -210,10 +216,13 @@ export class Authenticator<Data = unknown> {
       this.counters.refused++;
       throw err;
     }
-    const expiresAt = toExpiry(result.expiresAt);
-    if (expiresAt !== null && expiresAt <= Date.now()) {
+    let expiresAt: number | null;
+    try {
+      expiresAt = toExpiry(result.expiresAt);
+      if (expiresAt !== null && expiresAt <= Date.now()) throw new Error(REASON_EXPIRED);
+    } catch (err) {
       this.counters.refused++;
-      throw new Error(REASON_EXPIRED);
+      throw err;
     }
     applyData(socket, result.data);
     this.counters.accepted++;
@@ -234,7 +243,7 @@ export class Authenticator<Data = unknown> {
 
   /** Starts tracking a connected socket (or checks a socket restored by connection state recovery). */
   private onConnection(socket: AnySocket): void {
-    let entry = entries.get(socket);
+    const entry = entries.get(socket);
     if (entry === undefined) {
       if (!socket.recovered) return; // connected by another path (not through this middleware)
       // middlewares were skipped: the CONNECT payload (fresh from the client's auth function) is checked now
@@ -245,12 +254,13 @@ export class Authenticator<Data = unknown> {
   }
 
   private async verifyRecovered(socket: AnySocket): Promise<void> {
+    const refreshable = announced(socket.handshake.auth);
     try {
       await this.onConnect(socket);
     } catch (err) {
       const e = toError(err);
       this.counters.refreshRefused++;
-      this.cut(socket, REASON_REFUSED, e.message, e.data, undefined);
+      this.cut(socket, REASON_REFUSED, e.message, e.data, refreshable);
       return;
     }
     const entry = entries.get(socket);
@@ -328,7 +338,7 @@ export class Authenticator<Data = unknown> {
       if (debug.enabled) debug('refresh of socket %s refused: %s', socket.id, error.message);
       ack?.({ error: error.data === undefined ? { message: error.message } : { message: error.message, data: error.data } });
       this.counters.refreshRefused++;
-      this.cut(socket, REASON_REFUSED, error.message, error.data, entry);
+      this.cut(socket, REASON_REFUSED, error.message, error.data, entry.refreshable);
       return;
     }
     applyData(socket, result!.data);
@@ -354,13 +364,12 @@ export class Authenticator<Data = unknown> {
     if (!socket.connected) return;
     if (debug.enabled) debug('credentials of socket %s expired', socket.id);
     this.counters.expired++;
-    this.cut(socket, REASON_EXPIRED, REASON_EXPIRED, undefined, entries.get(socket));
+    this.cut(socket, REASON_EXPIRED, REASON_EXPIRED, undefined, entries.get(socket)?.refreshable ?? false);
   }
 
   /** Tells a refresh-capable client why, then disconnects the socket with the reason. */
-  private cut(socket: AnySocket, reason: CredentialsDisconnectReason, message: string, data: unknown, entry: Entry | undefined): void {
+  private cut(socket: AnySocket, reason: CredentialsDisconnectReason, message: string, data: unknown, refreshable: boolean): void {
     if (!socket.connected) return;
-    const refreshable = entry ? entry.refreshable : false;
     if (refreshable) {
       const body: CredentialsErrorPayload = data === undefined ? { reason, message } : { reason, message, data };
       socket.packet({ type: PacketType.EVENT, nsp: socket.nsp.name, data: [ERROR_EVENT, body] });
@@ -451,7 +460,7 @@ export class Authenticator<Data = unknown> {
       const e = toError(err);
       if (!socket.connected) return false;
       this.counters.refreshRefused++;
-      this.cut(socket, REASON_REFUSED, e.message, e.data, entry);
+      this.cut(socket, REASON_REFUSED, e.message, e.data, entry.refreshable);
       return false;
     }
     entry.verifying--;
