@@ -52,7 +52,7 @@ export class ClusterNode {
     });
     const node = new ClusterNode(config, proc);
     return new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`node ${config.name} did not start`)), 15000);
+      const timer = setTimeout(() => rej(new Error(`node ${config.name} did not start`)), 45000);
       proc.on('message', (msg: any) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
@@ -125,7 +125,7 @@ export function connectClient(url: string, opts: Partial<ManagerOptions & Socket
   socket.onAny((...args: unknown[]) => events.push(args));
   socket.on('disconnect', (reason) => disconnects.push(reason));
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`client to ${url} did not connect`)), 5000);
+    const timer = setTimeout(() => rej(new Error(`client to ${url} did not connect`)), 15000);
     socket.once('connect', () => {
       clearTimeout(timer);
       res({ socket, events, disconnects });
@@ -137,7 +137,7 @@ export function connectClient(url: string, opts: Partial<ManagerOptions & Socket
  * Polls until `pred` returns a value other than undefined/false.
  * @returns that value
  */
-export function waitFor<T>(pred: () => T | undefined | false, timeout = 5000, what = 'condition'): Promise<T> {
+export function waitFor<T>(pred: () => T | undefined | false, timeout = 10000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeout;
   return new Promise((res, rej) => {
     const tick = (): void => {

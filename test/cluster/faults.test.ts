@@ -17,8 +17,8 @@ const whoami = (c: TestClient): Promise<{ node: string; id: string; rooms: strin
 before(async () => {
   redis = await RedisServer.start();
   for (const name of ['A', 'B', 'C', 'D']) {
-    nodes[name] = await ClusterNode.start({ kind: 'socketeer', name, redisPort: redis.port, recovery: true, requestsTimeout: 4000,
-      heartbeatInterval: 200, heartbeatTimeout: 800 });
+    nodes[name] = await ClusterNode.start({ kind: 'socketeer', name, redisPort: redis.port, recovery: true, requestsTimeout: 6000,
+      heartbeatInterval: 300, heartbeatTimeout: 1500 });
   }
   for (const node of Object.values(nodes)) {
     const deadline = Date.now() + 5000;
@@ -106,26 +106,26 @@ test('a request waiting on a server that dies resolves with the responses that a
   const res = await pending;
   assert.equal(res.error, null);
   assert.deepEqual(res.responses, ['pong-C-silent-D']);
-  assert.ok(Date.now() - started < 3500, `resolved before the 4000 ms timeout (${Date.now() - started} ms)`);
+  assert.ok(Date.now() - started < 5000, `resolved before the 6000 ms timeout (${Date.now() - started} ms)`);
 });
 
 test('a request waiting on a stuck server (frozen, its Redis connection open) resolves once its heartbeats stop', async () => {
-  const e = await ClusterNode.start({ kind: 'socketeer', name: 'E', redisPort: redis.port, recovery: true, requestsTimeout: 4000,
-    heartbeatInterval: 200, heartbeatTimeout: 800 });
+  const e = await ClusterNode.start({ kind: 'socketeer', name: 'E', redisPort: redis.port, recovery: true, requestsTimeout: 6000,
+    heartbeatInterval: 300, heartbeatTimeout: 1500 });
   try {
     const deadline = Date.now() + 5000;
     while ((await nodes.B!.call<number>('serverCount')) < 3) {
       if (Date.now() > deadline) throw new Error('E did not join');
       await sleep(20);
     }
-    await sleep(300); // B hears E's heartbeat
+    await sleep(600); // B hears E's heartbeat
     e.signal('SIGSTOP');
     const started = Date.now();
     const res = await nodes.B!.call('serverSideEmit', { event: 'ping-servers', args: ['frozen'], ack: true });
     const took = Date.now() - started;
     assert.equal(res.error, null);
     assert.deepEqual(res.responses, ['pong-C-frozen']);
-    assert.ok(took < 3000, `resolved before the 4000 ms timeout (${took} ms)`);
+    assert.ok(took < 5000, `resolved before the 6000 ms timeout (${took} ms)`);
     assert.equal(await nodes.B!.call<number>('serverCount'), 2, 'a stuck server is not counted');
   } finally {
     e.signal('SIGCONT');
@@ -146,7 +146,7 @@ test('Redis killed under load: local delivery goes on, requests time out, cross-
   const started = Date.now();
   const fetched = await nodes.C!.call('fetchSockets', { timeout: 800 }).then(() => 'resolved', (err: Error) => err.message);
   assert.match(fetched, /timeout reached/);
-  assert.ok(Date.now() - started < 2000, 'the request failed on time');
+  assert.ok(Date.now() - started < 3000, `the request failed on time (${Date.now() - started} ms)`);
   await sleep(200);
   assert.ok(received(onB, 'load').length > bBefore + 20, 'local delivery continues during the outage');
   assert.equal(received(onC, 'load').length, cBefore, 'nothing crosses servers during the outage');

@@ -14,7 +14,7 @@ let client: TestClient;
 before(async () => {
   redis = await RedisServer.start();
   nodes = await Promise.all(['A', 'B', 'C'].map((name) =>
-    ClusterNode.start({ kind: 'socketeer', name, redisPort: redis.port, forwardPolling: true })));
+    ClusterNode.start({ kind: 'socketeer', name, redisPort: redis.port, forwardPolling: true, pingInterval: 500 })));
   for (const node of nodes) {
     const deadline = Date.now() + 5000;
     while ((await node.call<number>('serverCount')) < nodes.length) {
@@ -54,7 +54,7 @@ test('broadcasts from any server reach the polling client, and it outlives sever
   for (const [i, node] of nodes.entries()) await node.call('emit', { event: 'hello', args: [i] });
   await waitFor(() => received('hello').length === 3);
   assert.deepEqual(received('hello').map((e) => e[1]).sort(), [0, 1, 2]);
-  await sleep(2500); // pingInterval is 1000 ms: pings and pongs cross servers too
+  await sleep(2500); // pingInterval is 500 ms: pings and pongs cross servers too
   assert.ok(client.socket.connected);
   assert.deepEqual(client.disconnects, []);
   const acked = await new Promise<unknown>((r) => client.socket.emit('echo', 'still here', r));

@@ -45,7 +45,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
       ClusterNode.start({ kind, name: names[i]!, library: opts.library, specificResponses: opts.specificResponses, ...where }))));
     // every node sees the others once all subscriptions are active
     for (const node of nodes) {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 10000;
       while ((await node.call<number>('serverCount')) < nodes.length) {
         if (Date.now() > deadline) {
           const counts = await Promise.all(nodes.map((n) => n.call<number>('countServers')));
@@ -70,7 +70,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
 
   const received = (c: TestClient, event: string): unknown[][] => c.events.filter((e) => e[0] === event);
   const allReceived = (event: string, who: TestClient[], count = 1): Promise<unknown> =>
-    waitFor(() => who.every((c) => received(c, event).length >= count), 5000, `${event} on every client`);
+    waitFor(() => who.every((c) => received(c, event).length >= count), 10000, `${event} on every client`);
 
   test('a broadcast from any server reaches the clients of every server', async () => {
     for (const [i, node] of nodes.entries()) {
@@ -120,17 +120,17 @@ export function defineClusterSuite(opts: SuiteOptions): void {
       c.socket.on('question', (n: number, cb: (v: string) => void) => cb(`${c.socket.io.opts.query!.name}:${n * 2}`));
     }
     for (const node of nodes) {
-      const res = await node.call('emitWithAck', { timeout: 2000, event: 'question', args: [21] });
+      const res = await node.call('emitWithAck', { timeout: 5000, event: 'question', args: [21] });
       assert.equal(res.error, undefined);
       assert.deepEqual([...res.responses].sort(), clients.map((_, i) => `c${i}:42`).sort());
     }
-    const roomRes = await nodes[2]!.call('emitWithAck', { timeout: 2000, rooms: ['odd'], event: 'question', args: [1] });
+    const roomRes = await nodes[2]!.call('emitWithAck', { timeout: 5000, rooms: ['odd'], event: 'question', args: [1] });
     assert.deepEqual([...roomRes.responses].sort(), ['c1:2', 'c3:2', 'c5:2']);
   });
 
   test('acks time out with the responses that arrived when a client does not answer', async () => {
     clients[4]!.socket.off('question');
-    const res = await nodes[0]!.call('emitWithAck', { timeout: 500, event: 'question', args: [5] });
+    const res = await nodes[0]!.call('emitWithAck', { timeout: 1500, event: 'question', args: [5] });
     assert.equal(res.error, 'operation has timed out');
     assert.equal(res.responses.length, clients.length - 1);
     clients[4]!.socket.on('question', (n: number, cb: (v: string) => void) => cb(`c4:${n * 2}`));
@@ -267,7 +267,7 @@ export function defineClusterSuite(opts: SuiteOptions): void {
 }
 
 /** Polls an async producer until it yields a value. */
-export async function waitForValue<T>(fn: () => Promise<T | undefined>, timeout = 5000): Promise<T> {
+export async function waitForValue<T>(fn: () => Promise<T | undefined>, timeout = 10000): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
     const v = await fn();

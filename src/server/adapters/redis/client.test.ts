@@ -21,13 +21,13 @@ async function pair(lib: 'ioredis' | 'redis'): Promise<[RedisConnection, RedisCo
   if (lib === 'ioredis') {
     const pub = new Redis(redis.port, '127.0.0.1');
     const sub = pub.duplicate();
-    closers.push(() => pub.quit(), () => sub.quit());
+    closers.push(() => pub.disconnect(), () => sub.disconnect());
     return [wrapClient(pub), wrapClient(sub)];
   }
   const pub = createClient({ url: redis.url });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
-  closers.push(() => pub.quit(), () => sub.quit());
+  closers.push(() => pub.disconnect(), () => sub.disconnect());
   return [wrapClient(pub), wrapClient(sub)];
 }
 
