@@ -17,7 +17,6 @@ export class Polling extends Transport {
   }
   private polling = false;
   private pollRequest: PendingRequest | undefined;
-  private postRequest: PendingRequest | undefined;
 
   protected doOpen(): void {
     this.poll();
@@ -98,8 +97,7 @@ export class Polling extends Transport {
   protected write(packets: OutgoingPacket[]): void {
     this.writable = false;
     const closing = packets.length === 1 && packets[0]!.type === 'close';
-    this.postRequest = request('POST', this.uri(), encodePayload(packets), this.opts, this.opts.session.cookieJar, (failure) => {
-      this.postRequest = undefined;
+    request('POST', this.uri(), encodePayload(packets), this.opts, this.opts.session.cookieJar, (failure) => {
       if (closing) return;
       if (failure) return this.onRequestError('xhr post error', failure);
       this.writable = true;
