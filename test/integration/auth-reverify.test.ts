@@ -202,3 +202,29 @@ test('reverify across two servers sharing a Redis adapter', async () => {
     await redis.stop();
   }
 });
+
+test('an authenticator only re-verifies the sockets of its own namespace', async () => {
+  const dir = new Directory();
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
+  const adminAuth = authenticate(io.of('/admin'), { verify: dir.verify });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const main = official(url, 'alice');
+  const admin = official(url + '/admin', 'alice');
+  try {
+    await Promise.all([waitFor(main, 'connect'), waitFor(admin, 'connect')]);
+    const before = dir.verifications;
+    assert.deepEqual(await adminAuth.reverify(io), { kept: 0, disconnected: 0 });
+    assert.equal(dir.verifications, before);
+    assert.deepEqual(await adminAuth.reverify(io.of('/admin')), { kept: 1, disconnected: 0 });
+    assert.equal(dir.verifications, before + 1);
+    assert.throws(() => reverify(io.sockets.sockets.get(main.id!)!), /no authenticator/);
+  } finally {
+    main.disconnect();
+    admin.disconnect();
+    await io.close();
+    http.closeAllConnections();
+  }
+});

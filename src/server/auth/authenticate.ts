@@ -399,7 +399,10 @@ export class Authenticator<Data = unknown> {
     const sockets = await target.fetchSockets();
     const local: SocketId[] = [];
     const remote: SocketId[] = [];
-    for (const s of sockets) (this.nsp.sockets.get(s.id) === s ? local : remote).push(s.id);
+    for (const s of sockets) {
+      if (!isSocket(s)) remote.push(s.id); // a RemoteSocket: connected to another server
+      else if (s.nsp === this.nsp) local.push(s.id); // sockets of other namespaces are not ours
+    }
     const pending: Array<Promise<ReverifyResult>> = [this.reverifyLocal(local)];
     if (remote.length > 0) pending.push(this.reverifyRemote(remote));
     const results = await Promise.all(pending);
