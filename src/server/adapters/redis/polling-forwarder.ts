@@ -105,6 +105,8 @@ export class PollingForwarder {
   private readonly agent = new Agent({ keepAlive: true });
   private readonly originalHandleRequest: (req: IncomingMessage, res: ServerResponse) => void;
   private readonly onMessage = (channel: string, msg: Buffer): void => this.handle(channel, msg);
+  private readonly unlisten: () => void;
+  private subscribed = false;
 
   /**
    * @param io - the server
@@ -130,12 +132,25 @@ export class PollingForwarder {
     engine.handleRequest = (req, res) => {
       if (!this.intercept(req, res)) this.originalHandleRequest(req, res);
     };
-    this.sub.subscribe([this.requestChannel, this.replyChannel], this.onMessage)
-      .catch((err: Error) => log('[%s] polling forwarder could not subscribe: %s', this.uid, err.message));
+    this.subscribe();
+    // a subscription that failed (Redis unreachable for long) is made again once Redis is back
+    this.unlisten = this.sub.onState((up) => {
+      if (up && !this.subscribed) this.subscribe();
+    });
+  }
+
+  private subscribe(): void {
+    this.sub.subscribe([this.requestChannel, this.replyChannel], this.onMessage).then(() => {
+      this.subscribed = true;
+    }, (err: Error) => {
+      log('[%s] polling forwarder could not subscribe: %s', this.uid, err.message);
+      void this.sub.unsubscribe([this.requestChannel, this.replyChannel], this.onMessage).catch(() => {});
+    });
   }
 
   /** Stops forwarding (restores the engine's request handler). */
   close(): void {
+    this.unlisten();
     this.engine.handleRequest = this.originalHandleRequest;
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
