@@ -228,3 +228,35 @@ test('an authenticator only re-verifies the sockets of its own namespace', async
     http.closeAllConnections();
   }
 });
+
+test('dynamic namespaces: the authenticator of a parent namespace covers its children', async () => {
+  const dir = new Directory();
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
+  const auth = authenticate(io.of(/^\/room-\d+$/), { verify: dir.verify });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const ok = official(url + '/room-1', 'bob');
+  const refused = official(url + '/room-2', 'mallory');
+  try {
+    await waitFor(ok, 'connect');
+    const [err] = await waitFor<[Error]>(refused, 'connect_error');
+    assert.equal(err.message, 'access revoked');
+    const socket = io.of('/room-1').sockets.get(ok.id!)!;
+    assert.equal(socket.data.user, 'bob');
+    assert.equal(credentialsOf(socket)!.refreshable, false);
+    dir.roles.set('bob', 'moderator');
+    assert.deepEqual(await reverify(socket), { kept: 1, disconnected: 0 });
+    assert.equal(socket.data.role, 'moderator');
+    dir.roles.delete('bob');
+    const cut = waitFor<[string]>(ok, 'disconnect');
+    assert.deepEqual(await auth.reverify(io.of('/room-1')), { kept: 0, disconnected: 1 });
+    assert.equal((await cut)[0], 'io server disconnect');
+  } finally {
+    ok.disconnect();
+    refused.disconnect();
+    await io.close();
+    http.closeAllConnections();
+  }
+});

@@ -121,6 +121,8 @@ export interface ReverifyResult {
 
 /** Per-socket state. */
 interface Entry {
+  /** the authenticator that accepted the socket */
+  owner: Authenticator<any>;
   expiresAt: number | null;
   verifiedAt: number;
   refreshedAt: number | null;
@@ -227,6 +229,7 @@ export class Authenticator<Data = unknown> {
     applyData(socket, result.data);
     this.counters.accepted++;
     entries.set(socket, {
+      owner: this,
       expiresAt,
       verifiedAt: Date.now(),
       refreshedAt: null,
@@ -395,15 +398,15 @@ export class Authenticator<Data = unknown> {
    * @returns how many sockets kept their connection and how many were disconnected, once all are settled
    */
   async reverify(target: AnySocket | { fetchSockets(): Promise<Array<{ id: SocketId }>> }): Promise<ReverifyResult> {
-    if (isSocket(target)) return this.reverifyLocal([target.id]);
+    if (isSocket(target)) return this.reverifySockets([target]);
     const sockets = await target.fetchSockets();
-    const local: SocketId[] = [];
+    const local: AnySocket[] = [];
     const remote: SocketId[] = [];
     for (const s of sockets) {
       if (!isSocket(s)) remote.push(s.id); // a RemoteSocket: connected to another server
-      else if (s.nsp === this.nsp) local.push(s.id); // sockets of other namespaces are not ours
+      else local.push(s); // sockets authenticated elsewhere (another namespace) are skipped below
     }
-    const pending: Array<Promise<ReverifyResult>> = [this.reverifyLocal(local)];
+    const pending: Array<Promise<ReverifyResult>> = [this.reverifySockets(local)];
     if (remote.length > 0) pending.push(this.reverifyRemote(remote));
     const results = await Promise.all(pending);
     return results.reduce((a, b) => ({ kept: a.kept + b.kept, disconnected: a.disconnected + b.disconnected }));
@@ -427,13 +430,18 @@ export class Authenticator<Data = unknown> {
     return total;
   }
 
-  private async reverifyLocal(ids: SocketId[]): Promise<ReverifyResult> {
-    const outcomes = await Promise.all(
-      ids.map((id) => {
-        const socket = this.nsp.sockets.get(id) as AnySocket | undefined;
-        return socket === undefined ? undefined : this.reverifySocket(socket);
-      }),
-    );
+  /** Re-verifies sockets of this server given by id (requests from other servers). */
+  private reverifyLocal(ids: SocketId[]): Promise<ReverifyResult> {
+    const sockets: AnySocket[] = [];
+    for (const id of ids) {
+      const socket = this.nsp.sockets.get(id) as AnySocket | undefined;
+      if (socket !== undefined) sockets.push(socket);
+    }
+    return this.reverifySockets(sockets);
+  }
+
+  private async reverifySockets(sockets: AnySocket[]): Promise<ReverifyResult> {
+    const outcomes = await Promise.all(sockets.map((socket) => this.reverifySocket(socket)));
     const result: ReverifyResult = { kept: 0, disconnected: 0 };
     for (const o of outcomes) {
       if (o === true) result.kept++;
@@ -445,7 +453,7 @@ export class Authenticator<Data = unknown> {
   /** @returns true if kept, false if disconnected, undefined if not authenticated here */
   private async reverifySocket(socket: AnySocket): Promise<boolean | undefined> {
     const entry = entries.get(socket);
-    if (entry === undefined || !socket.connected) return undefined;
+    if (entry === undefined || entry.owner !== this || !socket.connected) return undefined;
     this.counters.reverified++;
     if (entry.refreshable) {
       const settled = new Promise<boolean>((resolve) => entry.waiters.push(resolve));
@@ -524,7 +532,7 @@ export function credentialsOf(socket: AnySocket): Credentials | undefined {
  * @throws Error if its namespace has no authenticator
  */
 export function reverify(socket: AnySocket): Promise<ReverifyResult> {
-  const auth = authenticators.get(socket.nsp);
+  const auth = entries.get(socket)?.owner ?? authenticators.get(socket.nsp);
   if (auth === undefined) throw new Error('reverify: the namespace of this socket has no authenticator');
   return auth.reverify(socket);
 }
