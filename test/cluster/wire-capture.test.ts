@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { RedisServer } from './redis.js';
 import {
-  RequestType, classicChannels, decodeBroadcast, decodeMessage, encodeBroadcast, encodeJson,
+  MessageType, RequestType, classicChannels, decodeBroadcast, decodeMessage, encodeBroadcast, encodeJson,
 } from '../../src/server/adapters/redis/wire.js';
 
 let redis: RedisServer;
@@ -158,4 +158,38 @@ test('our REMOTE_JOIN request makes the reference node join its sockets', async 
   await pub.publish(ch.request, encodeJson({ uid: 'zzzzzz', type: RequestType.REMOTE_JOIN,
     opts: { rooms: ['r1'], except: [] }, rooms: ['joined-by-wire'] }));
   await waitFor(() => (io.of('/').adapter.rooms.get('joined-by-wire')?.has(client.id!) ? true : undefined));
+});
+
+test('decodes what the reference sharded adapter publishes (JSON, MessagePack with binary, room channels)', async () => {
+  const pub2 = new Redis(redis.port, '127.0.0.1');
+  const sub2 = pub2.duplicate();
+  const shardSpy = pub2.duplicate();
+  const got: Array<{ channel: string; message: Buffer }> = [];
+  shardSpy.on('smessageBuffer', (channel: Buffer, message: Buffer) => got.push({ channel: channel.toString(), message }));
+  await shardSpy.ssubscribe('shard#/#', 'shard#/#room1#');
+  const http2 = createServer();
+  const io2 = new Server(http2, { adapter: createShardedAdapter(pub2 as any, sub2 as any, { channelPrefix: 'shard', subscriptionMode: 'dynamic' }) });
+  try {
+    io2.emit('x', 1);
+    io2.emit('bin', Buffer.from([5]));
+    io2.to('room1').emit('in-room');
+    await waitFor(() => (got.length >= 3 ? true : undefined));
+    const [plain, bin, room] = got;
+    assert.equal(plain!.channel, 'shard#/#');
+    assert.equal(plain!.message[0], 0x7b, 'JSON without binary');
+    const m = decodeMessage(plain!.message)!;
+    assert.equal(m.type, MessageType.BROADCAST);
+    assert.equal(m.nsp, '/');
+    assert.equal(typeof m.uid, 'string');
+    // the reference publishes before setting packet.nsp: receivers rely on the message's own nsp
+    assert.deepEqual(m.data.packet, { type: 2, data: ['x', 1] });
+    assert.deepEqual(m.data.opts, { rooms: [], except: [], flags: {} });
+    assert.notEqual(bin!.message[0], 0x7b, 'MessagePack with binary');
+    assert.deepEqual([...decodeMessage(bin!.message)!.data.packet.data[1]], [5]);
+    assert.equal(room!.channel, 'shard#/#room1#');
+    assert.deepEqual(decodeMessage(room!.message)!.data.opts.rooms, ['room1']);
+  } finally {
+    await new Promise<void>((r) => io2.close(() => r()));
+    await Promise.all([pub2.quit(), sub2.quit(), shardSpy.quit()]);
+  }
 });
