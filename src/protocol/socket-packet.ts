@@ -193,7 +193,8 @@ export function decodePacketString(str: string, maxAttachments = DEFAULT_MAX_ATT
 export class SocketDecoder {
   private readonly maxAttachments: number;
   private pending: Packet | null = null;
-  private buffers: unknown[] = [];
+  /** The attachments received for the pending packet (created with the first one). */
+  private buffers: unknown[] | null = null;
 
   /** @param opts.maxAttachments the most binary attachments a packet may announce (default 10) */
   constructor(opts?: { maxAttachments?: number }) {
@@ -227,17 +228,18 @@ export class SocketDecoder {
     if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) {
       const packet = this.pending;
       if (packet === null) throw new DecodeError('unexpected-binary', 'binary data received without a packet header');
-      this.buffers.push(chunk);
-      if (this.buffers.length < packet.attachments!) return null;
+      const buffers = (this.buffers ??= []);
+      buffers.push(chunk);
+      if (buffers.length < packet.attachments!) return null;
       return this.finish(packet);
     }
     throw new DecodeError('invalid-chunk', 'unsupported data type');
   }
 
   private finish(packet: Packet): Packet {
-    const buffers = this.buffers;
+    const buffers = this.buffers ?? [];
     this.pending = null;
-    this.buffers = [];
+    this.buffers = null;
     packet.data = reconstruct(packet.data, buffers);
     return packet;
   }
@@ -245,6 +247,6 @@ export class SocketDecoder {
   /** Drops any partially received packet. */
   reset(): void {
     this.pending = null;
-    this.buffers = [];
+    this.buffers = null;
   }
 }

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import debugModule from 'debug';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
-import type { SocketId, WriteOptions } from './adapter.js';
+import type { WriteOptions } from './adapter.js';
 import { redactPacket } from './redact.js';
 import type { EngineSocket } from '../engine/socket.js';
 import type { EngineConnection } from './engine.js';
@@ -22,6 +22,25 @@ const debug = debugModule('socketeer:client');
 
 function deliver(socket: Socket, packet: Packet): void {
   socket._onpacket(packet);
+}
+
+/** The Client of a connection, stored on the connection so that its listeners are shared functions. */
+const kClient = Symbol('socketeer.client');
+
+type ConnWithClient = EngineConnection & { [kClient]?: Client };
+
+// listeners shared by every connection (no bound function per connection); `this` is the connection
+function onConnMessage(this: ConnWithClient, data: string | Uint8Array | ArrayBuffer): void {
+  this[kClient]!._ondata(data);
+}
+function onConnError(this: ConnWithClient, err: Error): void {
+  this[kClient]!._onerror(err);
+}
+function onConnClose(this: ConnWithClient, reason: DisconnectReason, description?: unknown): void {
+  this[kClient]!._onclose(reason, description);
+}
+function onConnectTimeout(client: Client): void {
+  client._onConnectTimeout();
 }
 
 /**
@@ -43,8 +62,11 @@ export class Client<
   private readonly decoder: SocketDecoder | null;
   /** The decoder of a custom parser, if any. */
   private readonly customDecoder: CustomDecoder | null;
-  private readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /**
+   * The connected sockets, one per namespace, in connection order (an array rather than maps by id and by
+   * namespace: a connection rarely joins more than a couple of namespaces, and an array costs far less memory).
+   */
+  private sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
   private connectTimeout: NodeJS.Timeout | undefined;
 
   /**
@@ -55,7 +77,6 @@ export class Client<
     this.server = server;
     this.conn = conn as unknown as EngineSocket;
     this.id = conn.id;
-    this.ondata = this.ondata.bind(this);
     if (server._parser) {
       this.decoder = null;
       this.customDecoder = new server._parser.Decoder();
@@ -64,18 +85,31 @@ export class Client<
       this.decoder = new SocketDecoder();
       this.customDecoder = null;
     }
-    this.onerror = this.onerror.bind(this);
-    this.onclose = this.onclose.bind(this);
-    conn.on('message', this.ondata);
-    conn.on('error', this.onerror);
-    conn.on('close', this.onclose);
-    this.connectTimeout = setTimeout(() => {
-      this.connectTimeout = undefined;
-      if (this.nsps.size === 0) {
-        if (debug.enabled) debug('no namespace joined yet, close the client');
-        this.close();
-      }
-    }, server._connectTimeout);
+    (conn as ConnWithClient)[kClient] = this as unknown as Client;
+    conn.on('message', onConnMessage);
+    conn.on('error', onConnError);
+    conn.on('close', onConnClose);
+    this.connectTimeout = setTimeout(onConnectTimeout, server._connectTimeout, this);
+  }
+
+  /** Closes a connection that joined no namespace in time. @internal */
+  _onConnectTimeout(): void {
+    this.connectTimeout = undefined;
+    if (this.sockets.length === 0) {
+      if (debug.enabled) debug('no namespace joined yet, close the client');
+      this.close();
+    }
+  }
+
+  /**
+   * The socket of a namespace.
+   * @param name the namespace name
+   * @returns the socket connected last to that namespace, if any
+   */
+  private socketOf(name: string): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined {
+    const sockets = this.sockets;
+    for (let i = sockets.length - 1; i >= 0; i--) if (sockets[i]!.nsp.name === name) return sockets[i];
+    return undefined;
   }
 
   /** The HTTP request that opened the connection. */
@@ -102,8 +136,7 @@ export class Client<
   private doConnect(name: string, auth: Record<string, unknown>): void {
     const nsp = this.server.of(name) as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     nsp._add(this, auth, (socket) => {
-      this.sockets.set(socket.id, socket);
-      this.nsps.set(nsp.name, socket);
+      this.sockets.push(socket);
       if (this.connectTimeout !== undefined) {
         clearTimeout(this.connectTimeout);
         this.connectTimeout = undefined;
@@ -113,8 +146,9 @@ export class Client<
 
   /** Disconnects every namespace, then closes the connection. @internal */
   _disconnect(): void {
-    for (const socket of this.sockets.values()) socket.disconnect();
-    this.sockets.clear();
+    const sockets = this.sockets;
+    this.sockets = [];
+    for (const socket of sockets) socket.disconnect();
     this.close();
   }
 
@@ -124,7 +158,8 @@ export class Client<
    * @internal
    */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this.sockets.delete(socket.id)) this.nsps.delete(socket.nsp.name);
+    const i = this.sockets.indexOf(socket);
+    if (i !== -1) this.sockets.splice(i, 1);
   }
 
   /** Closes the connection gracefully (queued packets first), reason `forced server close`. @internal */
@@ -136,7 +171,7 @@ export class Client<
     if (this.conn.readyState === 'open') {
       if (debug.enabled) debug('forcing transport close (%s)', reason);
       // our reason first: the engine's own `close` event is ignored once the listeners are removed
-      this.onclose(reason, description);
+      this._onclose(reason, description);
       this.conn.close();
     }
   }
@@ -173,8 +208,8 @@ export class Client<
     for (let i = 0; i < encoded.length; i++) conn.send(encoded[i]!, parts !== undefined ? parts[i] : opts);
   }
 
-  /** Called with each Engine.IO message. */
-  private ondata(data: string | Uint8Array | ArrayBuffer): void {
+  /** Called with each Engine.IO message. @internal */
+  _ondata(data: string | Uint8Array | ArrayBuffer): void {
     let packet: Packet | null;
     try {
       if (this.decoder === null) {
@@ -185,7 +220,7 @@ export class Client<
       packet = this.decoder.add(data);
     } catch (err) {
       if (debug.enabled) debug('invalid packet format: %s', (err as Error).message);
-      for (const socket of this.sockets.values()) socket._onerror(err as Error);
+      for (const socket of this.sockets.slice()) socket._onerror(err as Error);
       this.closeWith('parse error', err);
       return;
     }
@@ -202,7 +237,7 @@ export class Client<
       name = url.pathname;
       auth = Object.fromEntries(url.searchParams);
     }
-    const socket = this.nsps.get(name);
+    const socket = this.socketOf(name);
     if (socket !== undefined) {
       if (packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
         process.nextTick(deliver, socket, packet);
@@ -216,9 +251,9 @@ export class Client<
     this.close();
   }
 
-  /** Called on a transport error. */
-  private onerror(err: Error): void {
-    for (const socket of this.sockets.values()) socket._onerror(err);
+  /** Called on a transport error. @internal */
+  _onerror(err: Error): void {
+    for (const socket of this.sockets.slice()) socket._onerror(err);
     this.conn.close();
   }
 
@@ -226,21 +261,23 @@ export class Client<
    * Called when the connection closes: every socket leaves with the reason.
    * @param reason the reason
    * @param description details from the transport
+   * @internal
    */
-  private onclose(reason: DisconnectReason, description?: unknown): void {
+  _onclose(reason: DisconnectReason, description?: unknown): void {
     if (debug.enabled) debug('client close with reason %s', reason);
     this.destroy();
-    for (const socket of this.sockets.values()) socket._onclose(reason, description);
-    this.sockets.clear();
+    const sockets = this.sockets;
+    this.sockets = [];
+    for (const socket of sockets) socket._onclose(reason, description);
     if (this.decoder !== null) this.decoder.reset();
     else this.customDecoder!.destroy();
   }
 
   /** Removes the listeners and the timer. */
   private destroy(): void {
-    this.conn.removeListener('message', this.ondata);
-    this.conn.removeListener('error', this.onerror);
-    this.conn.removeListener('close', this.onclose);
+    this.conn.removeListener('message', onConnMessage);
+    this.conn.removeListener('error', onConnError);
+    this.conn.removeListener('close', onConnClose);
     if (this.connectTimeout !== undefined) {
       clearTimeout(this.connectTimeout);
       this.connectTimeout = undefined;

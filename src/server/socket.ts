@@ -92,10 +92,14 @@ export class Socket<
 > extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap> {
   /** The socket id, distinct from the Engine.IO id (and kept across a recovered reconnection). */
   readonly id: SocketId;
-  /** The handshake details, built at CONNECT. */
-  readonly handshake: Handshake;
-  /** Arbitrary data, shared with other servers by `fetchSockets()` and kept by connection state recovery. */
-  data: SocketData = {} as SocketData;
+  /** The handshake details (built on first read; `time` and `issued` are those of the CONNECT). */
+  private _handshake: Handshake | undefined;
+  /** The CONNECT payload, until the handshake details are built. */
+  private _auth: Record<string, unknown> | undefined;
+  /** When the CONNECT was handled (ms since the epoch). */
+  private readonly _issued: number;
+  /** Arbitrary data (created on first read: most applications never use it). */
+  private _data: SocketData | undefined;
   /** Whether the socket is connected to its namespace. */
   connected = false;
   /** Whether the connection state was recovered at this connection. */
@@ -130,6 +134,8 @@ export class Socket<
     previousSession?: Session,
   ) {
     super();
+    this._issued = Date.now();
+    this._auth = auth;
     this.nsp = nsp;
     this.client = client;
     this.server = nsp.server;
@@ -138,7 +144,7 @@ export class Socket<
       this.id = previousSession.sid;
       this.pid = previousSession.pid;
       for (const room of previousSession.rooms) this.join(room);
-      this.data = previousSession.data as SocketData;
+      this._data = previousSession.data as SocketData;
       // missed events go out before the CONNECT reply
       for (const data of previousSession.missedPackets) {
         this.packet({ type: PacketType.EVENT, nsp: nsp.name, data });
@@ -152,14 +158,31 @@ export class Socket<
       }
       if (this.server._opts.connectionStateRecovery) this.pid = generateId();
     }
-    this.handshake = this.buildHandshake(auth);
     // an "error" event without listener must not crash the process
     this.on('error', noop);
   }
 
+  /** The handshake details, as of the CONNECT. */
+  get handshake(): Handshake {
+    if (this._handshake === undefined) {
+      this._handshake = this.buildHandshake(this._auth!);
+      this._auth = undefined;
+    }
+    return this._handshake;
+  }
+
+  /** Arbitrary data, shared with other servers by `fetchSockets()` and kept by connection state recovery. */
+  get data(): SocketData {
+    return (this._data ??= {} as SocketData);
+  }
+
+  set data(data: SocketData) {
+    this._data = data;
+  }
+
   private buildHandshake(auth: Record<string, unknown>): Handshake {
     const req = this.client.conn.request as IncomingMessage | undefined;
-    const now = new Date();
+    const now = new Date(this._issued);
     let query = queryOf(req);
     // a Socket.IO v2 client sends the query of a namespace in its CONNECT (`40/admin?token=1,`): it is the
     // `auth` of the socket, and is also merged into the query as the v2 server did
