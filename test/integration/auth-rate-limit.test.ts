@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { io as officialClient, type Socket as OfficialSocket } from 'socket.io-client';
 import { Server } from '../../src/server/index.js';
 import { io as socketeerClient } from '../../src/client/index.js';
-import { rateLimit, type RateLimitOptions } from '../../src/server/auth/index.js';
+import { authenticate, rateLimit, type RateLimitOptions } from '../../src/server/auth/index.js';
+import { enableCredentialsRefresh } from '../../src/client/auth/index.js';
 
 function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -132,5 +133,59 @@ test('the Socketeer client gets the same answer; events without ack are dropped 
   } finally {
     client.disconnect();
     await h.close();
+  }
+});
+
+test('refused sockets are not counted, credentials refreshes are exempt, recovered sockets are limited too', async () => {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000, connectionStateRecovery: {} });
+  const limiter = rateLimit({ points: 2, duration: 10000, tolerance: Infinity });
+  io.use(limiter);
+  authenticate(io, { verify: ({ token }) => (token === 'ok' ? { expiresAt: Date.now() + 60000 } : Promise.reject(new Error('no'))) });
+  io.on('connection', (socket) => {
+    socket.on('work', (n: number, ack: (r: unknown) => void) => ack({ ok: n }));
+    socket.emit('hello'); // an offset for connection state recovery
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const refused = officialClient(url, { forceNew: true, reconnection: false, auth: { token: 'bad' } });
+  const client = enableCredentialsRefresh(
+    socketeerClient(url, { forceNew: true, reconnection: false, autoConnect: false, auth: { token: 'ok' } }),
+  );
+  const recovering = officialClient(url, {
+    forceNew: true,
+    transports: ['websocket'],
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 50,
+    auth: { token: 'ok' },
+  });
+  try {
+    client.connect();
+    await Promise.all([waitFor(refused, 'connect_error'), waitFor(client, 'connect'), waitFor(recovering, 'hello')]);
+    assert.equal(limiter.stats().sockets, 2);
+    // two events use the bucket; refreshes of credentials still pass
+    assert.deepEqual(await client.timeout(1000).emitWithAck('work' as never, 1 as never), { ok: 1 });
+    assert.deepEqual(await client.timeout(1000).emitWithAck('work' as never, 2 as never), { ok: 2 });
+    assert.equal(((await client.timeout(1000).emitWithAck('work' as never, 3 as never)) as { error: string }).error, 'rate limited');
+    await client.refreshCredentials();
+    await client.refreshCredentials();
+    assert.equal(client.connected, true);
+
+    // a recovered socket skips middlewares: it is limited all the same
+    const id = recovering.id;
+    (recovering.io.engine as unknown as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
+    await waitFor(recovering, 'connect');
+    assert.equal(recovering.recovered, true);
+    assert.equal(recovering.id, id);
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => recovering.timeout(1000).emitWithAck('work', n)));
+    assert.deepEqual(answers.map((a) => (a.ok !== undefined ? 'ok' : a.error)), ['ok', 'ok', 'rate limited', 'rate limited']);
+    assert.equal(limiter.stats().sockets, 2);
+  } finally {
+    refused.disconnect();
+    client.disconnect();
+    recovering.disconnect();
+    await io.close();
+    http.closeAllConnections();
   }
 });

@@ -44,7 +44,7 @@ export interface RateLimitStats {
   limited: number;
   /** sockets disconnected for abuse since the start */
   disconnected: number;
-  /** sockets currently limited */
+  /** connected sockets currently limited */
   sockets: number;
 }
 
@@ -79,13 +79,14 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   new TokenBucket(points, duration); // validates the options now
   const stats = { limited: 0, disconnected: 0, sockets: 0 };
 
-  const install = (socket: AnySocket, next: (err?: Error) => void): void => {
+  const limited = new WeakSet<AnySocket>();
+  const watched = new WeakSet<object>();
+
+  /** Gives a socket its buckets and its packet middleware. */
+  const limit = (socket: AnySocket): void => {
+    limited.add(socket);
     const bucket = new TokenBucket(points, duration);
     const abuse = tolerance === Infinity ? undefined : tolerance > 0 ? new TokenBucket(tolerance, duration) : null;
-    stats.sockets++;
-    socket.once('disconnect', () => {
-      stats.sockets--;
-    });
     socket.use((event, nextPacket) => {
       const now = Date.now();
       if (bucket.take(now) || exempt(event[0])) return nextPacket();
@@ -105,6 +106,27 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
       err.data = { retryAfter };
       nextPacket(err);
     });
+  };
+
+  /** Counts connected sockets, and limits those restored by connection state recovery (middlewares skipped). */
+  const onConnection = (socket: AnySocket): void => {
+    if (!limited.has(socket)) {
+      if (!socket.recovered) return;
+      limit(socket);
+    }
+    stats.sockets++;
+    socket.once('disconnect', () => {
+      stats.sockets--;
+    });
+  };
+
+  const install = (socket: AnySocket, next: (err?: Error) => void): void => {
+    const nsp = socket.nsp;
+    if (!watched.has(nsp)) {
+      watched.add(nsp);
+      nsp.on('connection', onConnection);
+    }
+    limit(socket);
     next();
   };
   return Object.assign(install, { stats: (): RateLimitStats => ({ ...stats }) });
