@@ -5,7 +5,7 @@ export { EngineSocket } from './socket.js';
 export type { EngineSocketState } from './socket.js';
 export type { SendOptions, SharedFrame, EngineRequest, OutgoingPacket, IncomingPacket } from './transport.js';
 export { Transport } from './transport.js';
-export type { EngineOptions, ResolvedEngineOptions, TransportName, HttpCompressionOptions, AllowRequestCallback } from './options.js';
+export type { EngineOptions, ResolvedEngineOptions, TransportName, HttpCompressionOptions, AllowRequestCallback, UnknownSidHandler } from './options.js';
 export type { CookieOptions } from './cookie.js';
 export { EngineErrors, EngineErrorMessages } from './errors.js';
 export type { EngineErrorCode } from './errors.js';

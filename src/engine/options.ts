@@ -1,7 +1,7 @@
 /**
  * Engine server options and their defaults (PROTOCOL.md §4).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOptions, CorsOptionsDelegate } from 'cors';
 import type { PerMessageDeflateOptions } from 'ws';
 import type { CookieOptions } from './cookie.js';
@@ -51,7 +51,17 @@ export interface EngineOptions {
   wsEngine?: new (opts: Record<string, unknown>) => unknown;
   /** serve `path + '/'` rather than `path` (default true) */
   addTrailingSlash?: boolean;
+  /**
+   * Called for a polling request whose `sid` is not a session of this engine, before anything else
+   * (body, CORS, middlewares, checks) so the raw request can be handed elsewhere (e.g. forwarded to the
+   * server owning the session). Return `true` when the request was taken over; `false` lets the engine
+   * answer as usual (`Session ID unknown`, code 1).
+   */
+  unknownSid?: UnknownSidHandler;
 }
+
+/** See {@link EngineOptions.unknownSid}. */
+export type UnknownSidHandler = (req: IncomingMessage, res: ServerResponse, sid: string) => boolean;
 
 /** Options after defaults are applied. */
 export interface ResolvedEngineOptions {
@@ -70,6 +80,8 @@ export interface ResolvedEngineOptions {
   initialPacket: string | Uint8Array | undefined;
   wsEngine: (new (opts: Record<string, unknown>) => unknown) | undefined;
   addTrailingSlash: boolean;
+  /** may be set after construction (read on every request) */
+  unknownSid: UnknownSidHandler | undefined;
 }
 
 /**
@@ -99,5 +111,6 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     initialPacket: opts.initialPacket,
     wsEngine: opts.wsEngine,
     addTrailingSlash: opts.addTrailingSlash ?? true,
+    unknownSid: opts.unknownSid,
   };
 }

@@ -346,6 +346,11 @@ export class EngineServer extends EventEmitter {
     try {
       if (log.enabled) log('handling %s http request %s', req.method, req.url);
       const ereq = this.prepare(req);
+      const unknownSid = this.opts.unknownSid;
+      if (unknownSid !== undefined) {
+        const sid = ereq._query.sid;
+        if (sid && ereq._query.transport === 'polling' && !this.clients.has(sid) && unknownSid(ereq, res, sid)) return;
+      }
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
         try {
           if (code !== undefined) {

@@ -18,6 +18,7 @@ import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import { wrapClient, type RedisConnection } from './client.js';
 import { log } from './base.js';
 import { randomId } from './wire.js';
+import type { UnknownSidHandler } from '../../../engine/options.js';
 
 /** Header marking a request replayed by the owner (never forwarded again). */
 export const FORWARDED_HEADER = 'x-socketeer-forwarded';
@@ -35,8 +36,7 @@ export interface PollingForwardOptions {
 /** The parts of the engine the forwarder uses. */
 interface EngineLike {
   clients: Map<string, unknown>;
-  handleRequest(req: IncomingMessage, res: ServerResponse): void;
-  opts?: { maxHttpBufferSize?: number; path?: string };
+  opts: { maxHttpBufferSize?: number; unknownSid?: UnknownSidHandler };
 }
 
 interface Waiting {
@@ -103,7 +103,9 @@ export class PollingForwarder {
   private readonly waiting = new Map<string, Waiting>();
   private readonly replaying = new Map<string, () => void>();
   private readonly agent = new Agent({ keepAlive: true });
-  private readonly originalHandleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  private readonly previousUnknownSid: UnknownSidHandler | undefined;
+  private readonly onUnknownSid: UnknownSidHandler = (req, res, sid) =>
+    this.intercept(req, res, sid) || (this.previousUnknownSid?.(req, res, sid) ?? false);
   private readonly onMessage = (channel: string, msg: Buffer): void => this.handle(channel, msg);
   private readonly unlisten: () => void;
   private subscribed = false;
@@ -117,7 +119,7 @@ export class PollingForwarder {
   constructor(private readonly io: { engine: unknown; httpServer: unknown }, private readonly pub: RedisConnection,
     private readonly sub: RedisConnection, opts: PollingForwardOptions = {}) {
     const engine = io.engine as EngineLike;
-    if (!engine || !(engine.clients instanceof Map) || typeof engine.handleRequest !== 'function') {
+    if (!engine || !(engine.clients instanceof Map) || !engine.opts || typeof engine.opts !== 'object') {
       throw new TypeError('socketeer/redis: forwardPolling needs a server attached to an HTTP server');
     }
     this.engine = engine;
@@ -126,12 +128,10 @@ export class PollingForwarder {
     this.replyChannel = `${key}-engine#${this.uid}#`;
     this.ownerTimeout = opts.ownerTimeout ?? 1000;
     this.responseTimeout = opts.responseTimeout ?? 60000;
-    this.maxBody = 2 * (engine.opts?.maxHttpBufferSize ?? 1e6) + 1024;
-    // the extension point: requests for sessions this engine does not know are taken before it answers "unknown sid"
-    this.originalHandleRequest = engine.handleRequest.bind(engine);
-    engine.handleRequest = (req, res) => {
-      if (!this.intercept(req, res)) this.originalHandleRequest(req, res);
-    };
+    this.maxBody = 2 * (engine.opts.maxHttpBufferSize ?? 1e6) + 1024;
+    // the engine's extension point: polling requests for sessions it does not know, before it answers "unknown sid"
+    this.previousUnknownSid = engine.opts.unknownSid;
+    engine.opts.unknownSid = this.onUnknownSid;
     this.subscribe();
     // a subscription that failed (Redis unreachable for long) is made again once Redis is back
     this.unlisten = this.sub.onState((up) => {
@@ -148,10 +148,10 @@ export class PollingForwarder {
     });
   }
 
-  /** Stops forwarding (restores the engine's request handler). */
+  /** Stops forwarding (restores the engine's previous `unknownSid` handler). */
   close(): void {
     this.unlisten();
-    this.engine.handleRequest = this.originalHandleRequest;
+    if (this.engine.opts.unknownSid === this.onUnknownSid) this.engine.opts.unknownSid = this.previousUnknownSid;
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
       unknownSid(w.res);
@@ -167,11 +167,9 @@ export class PollingForwarder {
     this.pub.publish(channel, msgpackEncode(message)).catch((err: Error) => log('[%s] forward publish failed: %s', this.uid, err.message));
   }
 
-  /** @returns true when the request is forwarded (a polling request with an sid this engine does not own) */
-  private intercept(req: IncomingMessage, res: ServerResponse): boolean {
+  /** @returns true when the request is forwarded (called by the engine for a polling request with an sid it does not own) */
+  private intercept(req: IncomingMessage, res: ServerResponse, sid: string): boolean {
     if (req.headers[FORWARDED_HEADER] !== undefined) return false;
-    const { sid, transport } = sessionOf(req.url);
-    if (!sid || transport !== 'polling' || this.engine.clients.has(sid)) return false;
     if (!this.pub.up) return false;
     const chunks: Buffer[] = [];
     let size = 0;
