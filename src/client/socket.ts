@@ -547,5 +547,9 @@ export declare namespace Socket {
     | 'ping timeout'
     | 'transport close'
     | 'transport error'
-    | 'parse error';
+    | 'parse error'
+    /** credentials refresh extension: the server let the credentials expire */
+    | 'credentials expired'
+    /** credentials refresh extension: the server refused the new credentials */
+    | 'credentials refused';
 }

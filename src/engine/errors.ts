@@ -59,7 +59,7 @@ export function abortUpgrade(socket: Duplex, code: EngineErrorCode, context?: En
   if (socket.writable) {
     const message = context && context.message ? String(context.message) : EngineErrorMessages[code];
     socket.write(
-      'HTTP/1.1 400 Bad Request\r\n' +
+      (context?.name === 'ORIGIN_NOT_ALLOWED' ? 'HTTP/1.1 403 Forbidden\r\n' : 'HTTP/1.1 400 Bad Request\r\n') +
         'Connection: close\r\n' +
         'Content-type: text/html\r\n' +
         'Content-Length: ' +

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOptions, CorsOptionsDelegate } from 'cors';
 import type { PerMessageDeflateOptions } from 'ws';
 import type { CookieOptions } from './cookie.js';
+import type { AllowedOrigins } from './origin.js';
 
 /** Transports the engine can serve. */
 export type TransportName = 'polling' | 'websocket';
@@ -52,6 +53,17 @@ export interface EngineOptions {
   /** serve `path + '/'` rather than `path` (default true) */
   addTrailingSlash?: boolean;
   /**
+   * Origins accepted from browsers besides the server's own and those allowed by `cors.origin`
+   * (default: none). Requests with another `Origin` are refused with 403 before a session exists;
+   * requests without `Origin` (Node.js, mobile clients) are unaffected. `'*'` accepts every origin,
+   * as socket.io does.
+   */
+  allowedOrigins?: AllowedOrigins;
+  /** trust `X-Forwarded-Host`/`X-Forwarded-Proto` when working out the server's own origin (default false) */
+  trustProxy?: boolean;
+  /** most open sessions per remote address; further handshakes get 403 (default: no limit) */
+  maxConnectionsPerAddress?: number;
+  /**
    * Called for a polling request whose `sid` is not a session of this engine, before anything else
    * (body, CORS, middlewares, checks) so the raw request can be handed elsewhere (e.g. forwarded to the
    * server owning the session). Return `true` when the request was taken over; `false` lets the engine
@@ -80,6 +92,9 @@ export interface ResolvedEngineOptions {
   initialPacket: string | Uint8Array | undefined;
   wsEngine: (new (opts: Record<string, unknown>) => unknown) | undefined;
   addTrailingSlash: boolean;
+  allowedOrigins: AllowedOrigins | undefined;
+  trustProxy: boolean;
+  maxConnectionsPerAddress: number | undefined;
   /** may be set after construction (read on every request) */
   unknownSid: UnknownSidHandler | undefined;
 }
@@ -111,6 +126,9 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     initialPacket: opts.initialPacket,
     wsEngine: opts.wsEngine,
     addTrailingSlash: opts.addTrailingSlash ?? true,
+    allowedOrigins: opts.allowedOrigins,
+    trustProxy: opts.trustProxy ?? false,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     unknownSid: opts.unknownSid,
   };
 }

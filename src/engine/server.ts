@@ -14,6 +14,9 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
+import { checkOrigin, type OriginCheckOptions } from './origin.js';
+import { ConnectionLimiter } from './limits.js';
+import { installLogRedaction, type DebugModuleLike } from './redact.js';
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -36,6 +39,8 @@ import { EngineSocket } from './socket.js';
 import type { EngineRequest, Transport } from './transport.js';
 import { WebSocketTransport } from './websocket.js';
 
+// Debug output never shows credentials (auth payloads, token-like query parameters, cookies).
+installLogRedaction(createDebug as unknown as DebugModuleLike);
 const log = createDebug('socketeer:engine');
 
 /** Payload of the `connection_error` event. */
@@ -200,8 +205,26 @@ export class EngineServer extends EventEmitter {
     super();
     this.opts = resolveEngineOptions(opts);
     if (this.opts.cors) this.use(cors(this.opts.cors) as unknown as EngineMiddleware);
+    const allowedOrigins = this.opts.allowedOrigins;
+    this.originOptions =
+      allowedOrigins === '*' || allowedOrigins === true
+        ? null
+        : { allowedOrigins, cors: this.opts.cors, trustProxy: this.opts.trustProxy };
+    if (this.opts.maxConnectionsPerAddress !== undefined) {
+      this.connectionLimiter = new ConnectionLimiter({
+        maxPerAddress: this.opts.maxConnectionsPerAddress,
+        allowRequest: this.opts.allowRequest,
+      });
+      this.opts.allowRequest = this.connectionLimiter.allowRequest;
+      this.connectionLimiter.attach(this);
+    }
     this.init();
   }
+
+  /** Origin check settings; null when every origin is accepted (`allowedOrigins: '*'`). */
+  private readonly originOptions: OriginCheckOptions | null;
+  /** The per-address session cap, when `maxConnectionsPerAddress` is set (its counters feed dashboards). */
+  readonly connectionLimiter: ConnectionLimiter | undefined;
 
   /** Number of open sessions. */
   get clientsCount(): number {
@@ -297,6 +320,10 @@ export class EngineServer extends EventEmitter {
     if (hasInvalidHeaderChar(origin)) {
       delete req.headers.origin;
       return fn(EngineErrors.BAD_REQUEST, { name: 'INVALID_ORIGIN', origin });
+    }
+    if (origin !== undefined && this.originOptions !== null) {
+      const refusal = checkOrigin(req, this.originOptions);
+      if (refusal !== true) return fn(EngineErrors.FORBIDDEN, { name: 'ORIGIN_NOT_ALLOWED', message: refusal, origin });
     }
     const sid = req._query.sid;
     if (sid) {

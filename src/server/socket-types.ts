@@ -14,7 +14,13 @@ export type DisconnectReason =
   | 'server shutting down'
   | 'forced server close'
   | 'client namespace disconnect'
-  | 'server namespace disconnect';
+  | 'server namespace disconnect'
+  /** credentials expired and were not refreshed (see `src/server/auth/`) */
+  | 'credentials expired'
+  /** a refresh or re-verification refused the credentials */
+  | 'credentials refused'
+  /** sustained abuse of the per-socket event rate limit */
+  | 'rate limited';
 
 /** The events a server-side socket fires on its own. */
 export interface SocketReservedEventsMap {

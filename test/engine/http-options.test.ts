@@ -25,7 +25,7 @@ const preflight = (h: Harness, origin: string, extra: Record<string, string> = {
 
 describe('CORS', () => {
   test('off by default: no Access-Control headers', () =>
-    withEngine({}, async (h) => {
+    withEngine({ allowedOrigins: '*' }, async (h) => {
       const res = await req(h.port, 'GET', h.path('EIO=4&transport=polling'), undefined, { Origin: 'http://a.com' });
       assert.equal(res.status, 200);
       assert.ok(!Object.keys(res.headers).some((k) => k.startsWith('access-control-')));
@@ -76,7 +76,7 @@ describe('CORS', () => {
     ['true', true],
   ] as const) {
     test(`${label} origin: allowed origin echoed, refused origin gets no Allow-Origin`, () =>
-      withEngine({ cors: { origin: origin as never } }, async (h) => {
+      withEngine({ cors: { origin: origin as never }, allowedOrigins: '*' }, async (h) => {
         const ok = await preflight(h, 'http://b.com');
         assert.equal(ok.status, 204);
         assert.equal(ok.headers['access-control-allow-origin'], 'http://b.com');

@@ -2,9 +2,8 @@
  * Origin-checked requests on a real server: polling handshakes, polling requests of an existing session and
  * WebSocket upgrades, with an `Origin` header that is unlisted, listed, the server's own, or absent.
  *
- * The check is installed here through the engine's middleware hook (`io.engine.use(originMiddleware(opts))`),
- * which works today; once the engine calls `checkOrigin` itself (on by default), the same expectations hold with
- * the options passed to the server.
+ * The engine runs the check itself, on by default: the options (`allowedOrigins`, `cors`, `trustProxy`) are
+ * server options. `originMiddleware` / `originAllowRequest` remain for servers that route requests themselves.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +18,7 @@ import { originAllowRequest, originMiddleware, type OriginCheckOptions } from '.
 
 async function start(opts: OriginCheckOptions, serverOpts: Record<string, unknown> = {}) {
   const http = createServer();
-  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000, ...serverOpts });
-  (io.engine as EngineServer).use(originMiddleware(opts));
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000, ...opts, ...serverOpts } as Record<string, unknown>);
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const port = (http.address() as AddressInfo).port;
@@ -160,6 +158,7 @@ test('originAllowRequest: the check on handshakes through allowRequest, composed
   const seen: string[] = [];
   const http = createServer();
   const io = new Server(http, {
+    allowedOrigins: '*', // the engine's own check is off: allowRequest does it for handshakes
     allowRequest: originAllowRequest({ allowedOrigins: 'https://app.example' }, (req, fn) => {
       seen.push(String(req.headers.origin));
       fn(null, true);
@@ -177,5 +176,38 @@ test('originAllowRequest: the check on handshakes through allowRequest, composed
   } finally {
     await io.close();
     http.closeAllConnections();
+  }
+});
+
+test('originMiddleware: the same check for servers that turn the built-in one off', async () => {
+  const http = createServer();
+  const io = new Server(http, { allowedOrigins: '*' });
+  (io.engine as EngineServer).use(originMiddleware({ allowedOrigins: 'https://app.example' }));
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const port = (http.address() as AddressInfo).port;
+  try {
+    assert.equal((await raw(port, HANDSHAKE, 'http://evil.example')).status, 403);
+    assert.equal(await wsStatus(port, 'http://evil.example'), 403);
+    assert.equal((await raw(port, HANDSHAKE, 'https://app.example')).status, 200);
+  } finally {
+    await io.close();
+    http.closeAllConnections();
+  }
+});
+
+test('maxConnectionsPerAddress caps the sessions of one address with 403', async () => {
+  const h = await start({}, { maxConnectionsPerAddress: 2 });
+  try {
+    assert.equal((await raw(h.port, HANDSHAKE)).status, 200);
+    assert.equal((await raw(h.port, HANDSHAKE)).status, 200);
+    const third = await raw(h.port, HANDSHAKE);
+    assert.equal(third.status, 403);
+    assert.equal(JSON.parse(third.body).code, 4);
+    assert.equal(await wsStatus(h.port), 400);
+    const limiter = (h.io.engine as EngineServer).connectionLimiter!;
+    assert.equal(limiter.countOf('127.0.0.1'), 2);
+  } finally {
+    await h.close();
   }
 });

@@ -76,7 +76,7 @@ describe('handshake', () => {
   });
 
   it('sets xdomain when an Origin header is present', async () => {
-    const { handshake } = await captureHandshake({ extraHeaders: { origin: 'http://example.com' } });
+    const { handshake } = await captureHandshake({ extraHeaders: { origin: 'http://example.com' } }, { allowedOrigins: 'http://example.com' });
     assert.equal(handshake.xdomain, true);
     assert.equal(handshake.headers.origin, 'http://example.com');
   });
