@@ -2,7 +2,7 @@
  * Credentials with a lifetime, refreshed in place over the open connection.
  *
  * ```ts
- * import { authenticate } from 'socketeer/server/auth';
+ * import { authenticate } from 'socketeer/auth';
  *
  * const auth = authenticate(io, {
  *   // called at CONNECT, at every refresh and at re-verification; throw to refuse

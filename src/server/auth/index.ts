@@ -3,7 +3,7 @@
  * per-socket event rate limits.
  *
  * ```ts
- * import { authenticate, rateLimit } from 'socketeer/server/auth';
+ * import { authenticate, rateLimit } from 'socketeer/auth';
  * const auth = authenticate(io, { verify: async ({ token }) => ({ data: { userId: '42' }, expiresAt: exp }) });
  * io.use(rateLimit({ points: 20, duration: 1000 }));
  * ```
