@@ -6,9 +6,13 @@
  * | Client → server | Payload | Ack |
  * |---|---|---|
  * | `kick` | Engine.IO session id | `{ ok }`: closes that connection |
+ *
+ * With a `nodeId` (the chat on several nodes over Redis), snapshots are gathered from every node with
+ * `serverSideEmitWithAck('chat:snapshot')` and merged (`mergeSnapshots`); each node pushes to its own
+ * dashboards only, and `kick` asks the other nodes (`chat:kick`) when the connection is not local.
  */
 import type { Namespace, Socket } from '../../src/server/index.js';
-import type { Metrics } from './metrics.js';
+import { mergeSnapshots, type Metrics, type NodeSnapshot, type Snapshot } from './metrics.js';
 import { USER_ROOM_PREFIX } from './chat.js';
 import { expireWithToken, type SocketData } from './middleware.js';
 
@@ -19,12 +23,48 @@ const DASHBOARDS = 'dashboards';
  * @param admin the `/admin` namespace (its middleware already checks the role)
  * @param main the main namespace (whose connections can be kicked)
  * @param metrics the figures to push
+ * @param opts `nodeId` names this node when the chat runs on several
  * @returns `close()` to stop the feed
  */
-export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics): { close(): void } {
-  const push = () => {
-    if (admin.adapter.rooms.get(DASHBOARDS)?.size) admin.to(DASHBOARDS).emit('snapshot', metrics.snapshot());
+export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics, opts: { nodeId?: string } = {}): { close(): void } {
+  const nodeId = opts.nodeId;
+  let gathering = false;
+  /** Every node's snapshot, merged (a node that does not answer in time is left out). */
+  const gather = async (): Promise<Snapshot> => {
+    const parts: NodeSnapshot[] = [{ node: nodeId!, snapshot: metrics.snapshot() }];
+    try {
+      parts.push(...((await admin.serverSideEmitWithAck('chat:snapshot')) as NodeSnapshot[]));
+    } catch (err) {
+      parts.push(...(((err as { responses?: NodeSnapshot[] }).responses ?? []) as NodeSnapshot[]));
+    }
+    return mergeSnapshots(parts);
   };
+  const push = () => {
+    if (!admin.adapter.rooms.get(DASHBOARDS)?.size) return;
+    if (nodeId === undefined) {
+      admin.to(DASHBOARDS).emit('snapshot', metrics.snapshot());
+      return;
+    }
+    if (gathering) return;
+    gathering = true;
+    gather().then((s) => {
+      gathering = false;
+      admin.local.to(DASHBOARDS).emit('snapshot', s);
+    });
+  };
+  const kickLocal = (id: unknown): boolean => {
+    for (const s of main.sockets.values()) {
+      if (s.conn.id === id) {
+        s.disconnect(true);
+        return true;
+      }
+    }
+    return false;
+  };
+  if (nodeId !== undefined) {
+    admin.on('chat:snapshot', (reply: (part: NodeSnapshot) => void) => reply({ node: nodeId, snapshot: metrics.snapshot() }));
+    admin.on('chat:kick', (id: unknown, reply: (found: boolean) => void) => reply(kickLocal(id)));
+  }
   metrics.onChange(push);
   const timer = setInterval(() => {
     metrics.tick();
@@ -34,17 +74,18 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics)
   admin.on('connection', (socket: Socket) => {
     expireWithToken(socket);
     socket.join([DASHBOARDS, USER_ROOM_PREFIX + (socket.data as SocketData).user.name]);
-    socket.emit('snapshot', metrics.snapshot());
+    if (nodeId === undefined) socket.emit('snapshot', metrics.snapshot());
+    else gather().then((s) => socket.emit('snapshot', s));
     socket.on('kick', (id: unknown, reply: (res: { ok: boolean }) => void) => {
-      let found = false;
-      for (const s of main.sockets.values()) {
-        if (s.conn.id === id) {
-          found = true;
-          s.disconnect(true);
-          break;
-        }
-      }
-      if (typeof reply === 'function') reply({ ok: found });
+      const answer = (ok: boolean) => {
+        if (typeof reply === 'function') reply({ ok });
+      };
+      if (kickLocal(id)) return answer(true);
+      if (nodeId === undefined) return answer(false);
+      (admin.serverSideEmitWithAck('chat:kick', id) as Promise<boolean[]>).then(
+        (found) => answer(found.some(Boolean)),
+        (err: { responses?: boolean[] }) => answer((err.responses ?? []).some(Boolean)),
+      );
     });
   });
 

@@ -7,19 +7,27 @@
  * console.log(chat.url); // http://127.0.0.1:54321
  * await chat.close();
  * ```
+ *
+ * With `redisUrl` (the demo on several processes, see `cluster.ts`), the node joins the others through the
+ * Redis adapter: broadcasts, rooms and `fetchSockets()` span every node, long-polling requests reaching the
+ * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions and room history
+ * live in Redis, and the dashboard gathers every node's figures. Give every node the same `secret`.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { Server, type ServerOptions } from '../../src/server/index.js';
+import { createAdapter, forwardPolling, type PollingForwarder } from '../../src/server/adapters/redis/index.js';
 import { ChatAuth } from './auth.js';
 import { attachAdmin } from './admin.js';
-import { attachChat, USER_ROOM_PREFIX } from './chat.js';
+import { attachChat, HISTORY, USER_ROOM_PREFIX } from './chat.js';
 import { buildFallbackBundle, FALLBACK_BUNDLE, probeServedBundle, SERVED_BUNDLE } from './client-bundle.js';
 import { createHttpHandler } from './http.js';
 import { Metrics } from './metrics.js';
 import { tokenMiddleware } from './middleware.js';
+import { RedisAuthStore, RedisHistory } from './redis-store.js';
 
 /** Options of `startChat`. */
 export interface ChatOptions {
@@ -35,6 +43,10 @@ export interface ChatOptions {
   secret?: Uint8Array;
   /** extra Socket.IO server options (heartbeat, transports…) */
   server?: Partial<ServerOptions>;
+  /** Redis to share the chat with other nodes (default: none, everything in this process) */
+  redisUrl?: string;
+  /** this node's name on the dashboard when `redisUrl` is set (default `node-<port>`) */
+  nodeId?: string;
 }
 
 /** A running chat server. */
@@ -48,6 +60,8 @@ export interface Chat {
   metrics: Metrics;
   /** where the pages load the client bundle from */
   bundlePath: string;
+  /** this node's name, when it shares the chat with others over Redis */
+  nodeId: string | undefined;
   /** Disconnects everyone and stops the servers. */
   close(): Promise<void>;
 }
@@ -58,11 +72,16 @@ export interface Chat {
  * @returns the running chat
  */
 export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
+  // with Redis: one connection publishes (and runs the store's commands), one subscribes
+  const pub = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  const sub = pub ? pub.duplicate() : null;
   const auth = new ChatAuth({
     tokenTtlSeconds: opts.tokenTtlSeconds,
     refreshTtlSeconds: opts.refreshTtlSeconds,
     secret: opts.secret,
+    store: pub ? new RedisAuthStore(pub) : undefined,
   });
+  await auth.ready;
   let bundlePath = SERVED_BUNDLE;
   let fallback: string | null = null;
 
@@ -80,7 +99,12 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       },
     }),
   );
-  const io = new Server(http, { maxHttpBufferSize: 2e6, ...opts.server });
+  const io = new Server(http, {
+    maxHttpBufferSize: 2e6,
+    ...(pub && sub ? { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) } : {}),
+    ...opts.server,
+  });
+  const forwarder: PollingForwarder | null = pub && sub ? forwardPolling(io, pub, sub) : null;
   const main = io.of('/');
   const admin = io.of('/admin');
   const metrics = new Metrics(io, {
@@ -91,12 +115,15 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   const onRefuse = (code: string) => metrics.refuse(code);
   main.use(tokenMiddleware(auth, { onRefuse }));
   admin.use(tokenMiddleware(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }));
-  const chat = attachChat(main, { onChange: () => metrics.changed() });
-  const feed = attachAdmin(admin, main, metrics);
+  const chat = attachChat(main, { onChange: () => metrics.changed(), history: pub ? new RedisHistory(pub, HISTORY) : undefined });
+  let feed = pub ? null : attachAdmin(admin, main, metrics);
 
   http.listen(opts.port ?? 3000, opts.host);
   await once(http, 'listening');
   const port = (http.address() as AddressInfo).port;
+  // a shared chat names its node after the port unless told otherwise
+  const nodeId = pub ? (opts.nodeId ?? `node-${port}`) : undefined;
+  feed ??= attachAdmin(admin, main, metrics, { nodeId });
   const probeHost = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
   if (!(await probeServedBundle(port, probeHost))) {
     fallback = await buildFallbackBundle();
@@ -113,11 +140,17 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     get bundlePath() {
       return bundlePath;
     },
+    nodeId,
     async close() {
       chat.close();
-      feed.close();
+      feed!.close();
+      forwarder?.close();
       await io.close();
       http.closeAllConnections();
+      if (pub && sub) {
+        pub.disconnect();
+        sub.disconnect();
+      }
     },
   };
 }

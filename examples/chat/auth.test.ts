@@ -70,7 +70,8 @@ test('tokens verify, carry the role, and are refused when expired, tampered or f
 
 test('refresh sessions name a user until closed', () => {
   const auth = new ChatAuth();
-  const id = auth.openSession({ name: 'bob', role: 'user' });
+  // in memory (no shared store) the answers are synchronous
+  const id = auth.openSession({ name: 'bob', role: 'user' }) as string;
   assert.deepEqual(auth.sessionUser(id), { name: 'bob', role: 'user' });
   assert.equal(auth.sessionUser('unknown'), null);
   assert.equal(auth.sessionUser(undefined), null);

@@ -9,6 +9,10 @@
  * const { token } = await auth.issueToken(user!);
  * const claims = await auth.verifyToken(token); // throws AuthError { code: 'TOKEN_EXPIRED' | 'BAD_TOKEN' | 'NO_TOKEN' }
  * ```
+ *
+ * With a `store` (`RedisAuthStore`, when the demo runs on several nodes) users and refresh sessions live
+ * there instead of in memory, and the methods that touch them return promises; every node signs with the
+ * same `secret`, so any node verifies any token.
  */
 import { randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -67,17 +71,37 @@ export interface ChatAuthOptions {
   refreshTtlSeconds?: number;
   /** HS256 secret (default: 32 random bytes generated now, so tokens die with the process) */
   secret?: Uint8Array;
+  /** shared storage of users and refresh sessions (default: this process's memory) */
+  store?: AuthStore;
 }
 
-interface StoredUser extends PublicUser {
+/** A user with its password hash, as stored. */
+export interface StoredUser extends PublicUser {
   salt: Buffer;
   hash: Buffer;
+}
+
+/** Users and refresh sessions shared by several chat nodes (see `RedisAuthStore`). */
+export interface AuthStore {
+  /** @returns the user named `name`, if any */
+  getUser(name: string): Promise<StoredUser | undefined>;
+  /** Adds a user unless the name is taken. @returns false when it is */
+  addUser(user: StoredUser): Promise<boolean>;
+  /** Stores a refresh session for `ttlSeconds`. */
+  openSession(id: string, name: string, ttlSeconds: number): Promise<void>;
+  /** @returns the user name of a live refresh session, or null */
+  sessionName(id: string): Promise<string | null>;
+  /** Ends a refresh session. */
+  closeSession(id: string): Promise<void>;
 }
 
 interface RefreshSession {
   name: string;
   expiresAt: number;
 }
+
+/** A value, or its promise when the auth data is in a shared store. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** The seeded accounts, also listed on the sign-in page. */
 export const SEED_USERS: ReadonlyArray<PublicUser & { password: string }> = [
@@ -96,16 +120,33 @@ export class ChatAuth {
   private readonly secret: Uint8Array;
   private readonly users = new Map<string, StoredUser>();
   private readonly sessions = new Map<string, RefreshSession>();
+  private readonly store: AuthStore | undefined;
+  /** settles once the seed users are in the shared store (resolved at once without one) */
+  readonly ready: Promise<void>;
 
-  /** @param opts token lifetimes and secret */
+  /** @param opts token lifetimes, secret and shared store */
   constructor(opts: ChatAuthOptions = {}) {
     this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 300;
     this.refreshTtlSeconds = opts.refreshTtlSeconds ?? 8 * 3600;
     this.secret = opts.secret ?? randomBytes(32);
+    this.store = opts.store;
+    const seeded: StoredUser[] = [];
     for (const u of SEED_USERS) {
       const salt = randomBytes(16);
-      this.users.set(u.name, { name: u.name, role: u.role, salt, hash: scryptSync(u.password, salt, 32) });
+      seeded.push({ name: u.name, role: u.role, salt, hash: scryptSync(u.password, salt, 32) });
     }
+    if (this.store) {
+      const store = this.store;
+      // the first node to start seeds them; the others keep its hashes
+      this.ready = Promise.all(seeded.map((u) => store.addUser(u))).then(() => undefined);
+    } else {
+      for (const u of seeded) this.users.set(u.name, u);
+      this.ready = Promise.resolve();
+    }
+  }
+
+  private findUser(name: string): MaybePromise<StoredUser | undefined> {
+    return this.store ? this.store.getUser(name) : this.users.get(name);
   }
 
   /**
@@ -123,9 +164,13 @@ export class ChatAuth {
     if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
       throw new AuthError('WEAK_PASSWORD', `Passwords have at least ${MIN_PASSWORD} characters`, 400);
     }
-    if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
+    if (await this.findUser(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
     const salt = randomBytes(16);
     const hash = await scrypt(password, salt, 32);
+    if (this.store) {
+      if (!(await this.store.addUser({ name, role, salt, hash }))) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
+      return { name, role };
+    }
     if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
     this.users.set(name, { name, role, salt, hash });
     return { name, role };
@@ -137,16 +182,16 @@ export class ChatAuth {
    */
   async checkPassword(name: unknown, password: unknown): Promise<PublicUser | null> {
     if (typeof name !== 'string' || typeof password !== 'string') return null;
-    const user = this.users.get(name);
+    const user = await this.findUser(name);
     const hash = await scrypt(password, user?.salt ?? DUMMY_SALT, 32);
     if (!user || !timingSafeEqual(hash, user.hash)) return null;
     return { name: user.name, role: user.role };
   }
 
-  /** @returns the user named `name`, if any */
-  getUser(name: string): PublicUser | undefined {
-    const u = this.users.get(name);
-    return u && { name: u.name, role: u.role };
+  /** @returns the user named `name`, if any (a promise with a shared store) */
+  getUser(name: string): MaybePromise<PublicUser | undefined> {
+    const pick = (u: StoredUser | undefined) => u && { name: u.name, role: u.role };
+    return this.store ? this.store.getUser(name).then(pick) : pick(this.users.get(name));
   }
 
   /**
@@ -189,7 +234,7 @@ export class ChatAuth {
       if (err instanceof joseErrors.JWTExpired) throw new AuthError('TOKEN_EXPIRED', 'Token expired');
       throw new AuthError('BAD_TOKEN', 'Invalid token');
     }
-    const user = typeof payload.sub === 'string' ? this.getUser(payload.sub) : undefined;
+    const user = typeof payload.sub === 'string' ? await this.getUser(payload.sub) : undefined;
     if (!user || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
       throw new AuthError('BAD_TOKEN', 'Invalid token');
     }
@@ -198,33 +243,39 @@ export class ChatAuth {
 
   /**
    * Opens a refresh session for a signed-in user.
-   * @returns the opaque session id to put in the HttpOnly cookie
+   * @returns the opaque session id to put in the HttpOnly cookie (a promise with a shared store)
    */
-  openSession(user: PublicUser): string {
-    this.pruneSessions();
+  openSession(user: PublicUser): MaybePromise<string> {
     const id = randomBytes(24).toString('base64url');
+    if (this.store) return this.store.openSession(id, user.name, this.refreshTtlSeconds).then(() => id);
+    this.pruneSessions();
     this.sessions.set(id, { name: user.name, expiresAt: Date.now() + this.refreshTtlSeconds * 1000 });
     return id;
   }
 
   /**
    * @param id the refresh cookie value
-   * @returns the user of a live refresh session, or null
+   * @returns the user of a live refresh session, or null (a promise with a shared store)
    */
-  sessionUser(id: string | undefined): PublicUser | null {
+  sessionUser(id: string | undefined): MaybePromise<PublicUser | null> {
     if (!id) return null;
+    if (this.store) {
+      return this.store.sessionName(id).then(async (name) => (name === null ? null : ((await this.getUser(name)) ?? null)));
+    }
     const s = this.sessions.get(id);
     if (!s) return null;
     if (s.expiresAt <= Date.now()) {
       this.sessions.delete(id);
       return null;
     }
-    return this.getUser(s.name) ?? null;
+    return (this.getUser(s.name) as PublicUser | undefined) ?? null;
   }
 
-  /** Ends a refresh session (sign-out). */
-  closeSession(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+  /** Ends a refresh session (sign-out); a promise with a shared store. */
+  closeSession(id: string | undefined): MaybePromise<void> {
+    if (!id) return;
+    if (this.store) return this.store.closeSession(id);
+    this.sessions.delete(id);
   }
 
   private pruneSessions(): void {

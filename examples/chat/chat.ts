@@ -2,7 +2,8 @@
  * The chat itself, on the main namespace: rooms to join and leave, messages acknowledged to their sender
  * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
  * binary. A short history per room is kept in memory so a newcomer sees the conversation (dropped when a
- * room other than the default ones empties).
+ * room other than the default ones empties). With a shared `history` store (several nodes on Redis), presence
+ * and the room list are gathered from every node with `fetchSockets()` and the history lives in the store.
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
@@ -18,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { expireWithToken, type SocketData } from './middleware.js';
+import type { HistoryStore } from './redis-store.js';
 
 /** A message as stored and relayed. */
 export interface ChatMessage {
@@ -42,18 +44,22 @@ const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 const MAX_TEXT = 2000;
 const MAX_IMAGE = 512 * 1024;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
-const HISTORY = 50;
+/** Messages kept per room. */
+export const HISTORY = 50;
 /** Bytes of images kept per room's history. */
 const HISTORY_IMAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Wires the chat handlers on a namespace whose middleware put the user in `socket.data`.
  * @param nsp the main namespace
- * @param opts `onChange` is called when rooms or membership change (for the dashboard)
+ * @param opts `onChange` is called when rooms or membership change (for the dashboard); `history` is the
+ * store shared by the nodes when the chat runs on several (default: this process's memory)
  * @returns `close()` to stop pending timers
  */
-export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {}): { close(): void } {
+export function attachChat(nsp: Namespace, opts: { onChange?: () => void; history?: HistoryStore } = {}): { close(): void } {
   const history = new Map<string, ChatMessage[]>();
+  const shared = opts.history;
+  const fail = (err: Error) => console.error('chat: shared state unavailable:', err.message);
   let roomsTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Distinct user names of the sockets in a room. */
@@ -77,23 +83,50 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
     return [...names].map((name) => ({ name, users: usersIn(name).length }));
   };
 
+  /** `usersIn` over every node. */
+  const sharedUsersIn = async (room: string): Promise<string[]> => {
+    const names = new Set<string>();
+    for (const s of await nsp.in(room).fetchSockets()) names.add((s.data as SocketData).user.name);
+    return [...names].sort();
+  };
+
+  /** `roomList` over every node. */
+  const sharedRoomList = async () => {
+    const users = new Map<string, Set<string>>(DEFAULT_ROOMS.map((r) => [r, new Set<string>()]));
+    for (const s of await nsp.fetchSockets()) {
+      for (const room of s.rooms) {
+        if (room === s.id || room.startsWith(USER_ROOM_PREFIX)) continue;
+        let set = users.get(room);
+        if (!set) users.set(room, (set = new Set()));
+        set.add((s.data as SocketData).user.name);
+      }
+    }
+    return [...users].map(([name, set]) => ({ name, users: set.size }));
+  };
+
   /** Tells everyone the room list changed (coalesced). */
   const roomsChanged = () => {
     opts.onChange?.();
     if (roomsTimer) return;
     roomsTimer = setTimeout(() => {
       roomsTimer = null;
-      nsp.emit('rooms', roomList());
+      if (shared) sharedRoomList().then((list) => nsp.emit('rooms', list), fail);
+      else nsp.emit('rooms', roomList());
     }, 50);
   };
 
   const presence = (room: string) => {
-    nsp.to(room).emit('presence', { room, users: usersIn(room) });
+    if (shared) sharedUsersIn(room).then((users) => nsp.to(room).emit('presence', { room, users }), fail);
+    else nsp.to(room).emit('presence', { room, users: usersIn(room) });
     roomsChanged();
   };
 
   /** Keeps the last messages of a room, within a count and an image-bytes budget. */
   const remember = (msg: ChatMessage) => {
+    if (shared) {
+      shared.add(msg).catch(fail);
+      return;
+    }
     let list = history.get(msg.room);
     if (!list) history.set(msg.room, (list = []));
     list.push(msg);
@@ -104,14 +137,16 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
 
   /** Forgets the history of a room nobody is in any more (the default rooms keep theirs). */
   const forgetIfEmpty = (room: string) => {
-    if (!nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.delete(room);
+    // shared histories expire on their own (the room may still have members on other nodes)
+    if (!shared && !nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.delete(room);
   };
 
   nsp.on('connection', (socket: Socket) => {
     const { user } = socket.data as SocketData;
     expireWithToken(socket);
     socket.join(USER_ROOM_PREFIX + user.name);
-    socket.emit('rooms', roomList());
+    if (shared) sharedRoomList().then((list) => socket.emit('rooms', list), fail);
+    else socket.emit('rooms', roomList());
 
     socket.on('room:join', (room: unknown, reply: Reply) => {
       if (typeof reply !== 'function') return;
@@ -119,6 +154,16 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void } = {})
         return reply({ ok: false, error: 'Room names are 1 to 24 characters: a-z, 0-9 and -' });
       }
       socket.join(room);
+      if (shared) {
+        Promise.all([sharedUsersIn(room), shared.get(room)]).then(([users, past]) => {
+          reply({ ok: true, users, history: past });
+          presence(room);
+        }, (err: Error) => {
+          fail(err);
+          reply({ ok: false, error: 'Try again in a moment' });
+        });
+        return;
+      }
       reply({ ok: true, users: usersIn(room), history: history.get(room) ?? [] });
       presence(room);
     });

@@ -83,23 +83,23 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
           failures.fail(address);
           throw new AuthError('BAD_CREDENTIALS', 'Wrong username or password');
         }
-        return sendToken(res, user, 200, auth.openSession(user));
+        return sendToken(res, user, 200, await auth.openSession(user));
       }
       case 'signup': {
         const body = await readJson(req);
         const user = await auth.addUser(body.username, body.password);
-        return sendToken(res, user, 201, auth.openSession(user));
+        return sendToken(res, user, 201, await auth.openSession(user));
       }
       case 'token': {
         await readJson(req);
-        const user = auth.sessionUser(refreshId);
+        const user = await auth.sessionUser(refreshId);
         if (!user) throw new AuthError('NO_SESSION', 'Please sign in');
         return sendToken(res, user, 200);
       }
       case 'logout': {
         await readJson(req);
-        const user = auth.sessionUser(refreshId);
-        auth.closeSession(refreshId);
+        const user = await auth.sessionUser(refreshId);
+        await auth.closeSession(refreshId);
         if (user) opts.onLogout(user);
         res.writeHead(204, { 'set-cookie': `${REFRESH_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` });
         return res.end();

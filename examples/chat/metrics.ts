@@ -16,6 +16,8 @@ export interface ClientInfo {
   namespaces: string[];
   /** epoch ms */
   connectedAt: number;
+  /** the node serving it (when the chat runs on several) */
+  node?: string;
 }
 
 /** A room of a namespace with its member count. */
@@ -37,6 +39,78 @@ export interface Snapshot {
   /** handshake refusals by reason */
   refusals: Record<string, number>;
   totals: { eventsIn: number; eventsOut: number; connections: number; refusals: number };
+  /** one line per node, when the chat runs on several (the other fields then sum or list every node) */
+  nodes?: NodeSummary[];
+}
+
+/** A node of a chat running on several processes, as the dashboard lists it. */
+export interface NodeSummary {
+  id: string;
+  clients: number;
+  sockets: number;
+  /** events per second in the last full second */
+  rates: { in: number; out: number };
+  uptimeSeconds: number;
+}
+
+/** One node's own snapshot, as gathered over `serverSideEmit`. */
+export interface NodeSnapshot {
+  node: string;
+  snapshot: Snapshot;
+}
+
+/**
+ * Combines the snapshots of every node into the one the dashboard draws: clients listed with their node,
+ * namespaces, rooms, rates, refusals and totals summed, and a `nodes` line per node.
+ * @param parts each node's snapshot (this node first)
+ * @returns the cluster's snapshot
+ */
+export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
+  const sorted = [...parts].sort((a, b) => a.node.localeCompare(b.node));
+  const clients: ClientInfo[] = [];
+  const namespaces = new Map<string, number>();
+  const rooms = new Map<string, RoomInfo>();
+  const rates = { in: new Array<number>(HISTORY).fill(0), out: new Array<number>(HISTORY).fill(0) };
+  const refusals: Record<string, number> = {};
+  const totals = { eventsIn: 0, eventsOut: 0, connections: 0, refusals: 0 };
+  const nodes: NodeSummary[] = [];
+  for (const { node, snapshot: s } of sorted) {
+    for (const c of s.clients) clients.push({ ...c, node });
+    for (const n of s.namespaces) namespaces.set(n.name, (namespaces.get(n.name) ?? 0) + n.sockets);
+    for (const r of s.rooms) {
+      const key = r.nsp + '\0' + r.name;
+      const known = rooms.get(key);
+      if (known) known.members += r.members;
+      else rooms.set(key, { ...r });
+    }
+    for (let i = 0; i < HISTORY; i++) {
+      rates.in[i]! += s.rates.in[i] ?? 0;
+      rates.out[i]! += s.rates.out[i] ?? 0;
+    }
+    for (const k in s.refusals) refusals[k] = (refusals[k] ?? 0) + s.refusals[k]!;
+    totals.eventsIn += s.totals.eventsIn;
+    totals.eventsOut += s.totals.eventsOut;
+    totals.connections += s.totals.connections;
+    totals.refusals += s.totals.refusals;
+    nodes.push({
+      id: node,
+      clients: s.clients.length,
+      sockets: s.namespaces.reduce((a, n) => a + n.sockets, 0),
+      rates: { in: s.rates.in[s.rates.in.length - 1] ?? 0, out: s.rates.out[s.rates.out.length - 1] ?? 0 },
+      uptimeSeconds: s.uptimeSeconds,
+    });
+  }
+  return {
+    at: Date.now(),
+    uptimeSeconds: Math.max(0, ...sorted.map((p) => p.snapshot.uptimeSeconds)),
+    clients: clients.sort((a, b) => a.connectedAt - b.connectedAt),
+    namespaces: [...namespaces].map(([name, sockets]) => ({ name, sockets })),
+    rooms: [...rooms.values()].sort((a, b) => b.members - a.members || a.name.localeCompare(b.name)),
+    rates,
+    refusals,
+    totals,
+    nodes,
+  };
 }
 
 /** Seconds of rate history kept. */

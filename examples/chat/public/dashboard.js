@@ -100,6 +100,22 @@ function render(s) {
   $('t-ws').textContent = String(byTransport.websocket);
   $('t-polling').textContent = String(byTransport.polling);
 
+  const nodes = s.nodes || null;
+  $('nodes-panel').hidden = !nodes;
+  for (const th of document.querySelectorAll('.node-col')) th.hidden = !nodes;
+  if (nodes) {
+    $('nodes').replaceChildren(
+      ...nodes.map((n) => el('tr', { dataset: { node: n.id } }, [
+        el('td', {}, [el('b', { textContent: n.id })]),
+        el('td', { textContent: String(n.clients) }),
+        el('td', { textContent: String(n.sockets) }),
+        el('td', { textContent: String(n.rates.in) }),
+        el('td', { textContent: String(n.rates.out) }),
+        el('td', { className: 'muted small', textContent: uptime(n.uptimeSeconds) }),
+      ])),
+    );
+  }
+
   $('clients-count').textContent = String(s.clients.length);
   $('no-clients').hidden = s.clients.length > 0;
   $('clients').replaceChildren(
@@ -109,6 +125,7 @@ function render(s) {
       const isDashboard = c.namespaces.length === 1 && c.namespaces[0] === '/admin';
       return el('tr', { dataset: { client: c.id, user: c.user || '', transport: c.transport, namespaces: c.namespaces.join(' ') } }, [
         el('td', {}, [el('span', { className: 'who' }, [avatar(el('span', { className: 'avatar' }), c.user || '?'), el('b', { textContent: c.user || 'anonymous' })])]),
+        ...(nodes ? [el('td', { className: 'small', textContent: c.node || '' })] : []),
         el('td', {}, [el('span', { className: `transport transport-${c.transport}`, textContent: c.transport })]),
         el('td', {}, c.namespaces.map((n) => el('code', { className: 'ns', textContent: n }))),
         el('td', { className: 'muted small', textContent: c.address.replace(/^::ffff:/, '') }),
