@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTarget, type RunningTarget, type TargetName } from './lib/children.js';
+import { CLUSTER_TARGETS, startClusterTarget, startTarget, type RunningTarget, type TargetName } from './lib/children.js';
+import { startRedis, type BenchRedis } from './lib/redis.js';
 import { measureBundle, REFERENCE_BUNDLE } from './lib/bundle.js';
 import { machineInfo, openFileLimit, processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results } from './lib/report.js';
@@ -62,6 +63,42 @@ for (const name of targets) {
     }
   });
 }
+
+describe('bench smoke: cross-node', () => {
+  let redis: BenchRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis?.stop());
+
+  for (const name of CLUSTER_TARGETS) {
+    test(`${name}: 3 processes on one Redis, clients spread over them`, async () => {
+      const started = await startClusterTarget(name, redis.url, 3);
+      if ('unavailable' in started) throw new Error(`${name} unavailable: ${started.unavailable}`);
+      try {
+        assert.equal(new Set(started.address.ports).size, 3);
+        assert.equal(new Set(started.pids).size, 3);
+        const ctx: ScenarioContext = {
+          target: started.address,
+          serverCpu: () => started.pids!.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+          serverWrites: () => NaN,
+          serverMemory: () => started.memory(),
+          requireCpu: false,
+        };
+        const m = (await runScenario('cross-node', 'smoke', ctx, { openFileLimit: openFileLimit() })).metrics;
+        assert.equal(m.deliveries, 6 * 10);
+        assert.equal(m.nodes, 3);
+      } finally {
+        await started.stop();
+      }
+    });
+  }
+
+  test('a target without a Redis adapter is refused', async () => {
+    const started = await startClusterTarget('ws', redis.url, 3);
+    assert.ok('unavailable' in started);
+  });
+});
 
 describe('bench measurement helpers', () => {
   test('server CPU time comes from /proc and advances with work', () => {

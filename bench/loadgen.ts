@@ -9,17 +9,19 @@
  */
 import { processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { CorrectnessError, type ScenarioContext } from './load/context.js';
-import { runScenario, type LoadScenario, type Size } from './load/scenarios.js';
+import { runScenario, type Scenario, type Size } from './load/scenarios.js';
 import type { TargetAddress } from './load/wire.js';
 import type { MemorySample } from './targets/harness.js';
 
 interface RunRequest {
   type: 'run';
   id: number;
-  scenario: LoadScenario;
+  scenario: Scenario;
   size: Size;
   target: TargetAddress;
   serverPid: number;
+  /** all server processes of a multi-node target (CPU time and writes are summed) */
+  serverPids?: number[];
   openFileLimit: number;
   scale: number;
 }
@@ -47,10 +49,11 @@ function askMemory(): Promise<MemorySample> {
 }
 
 async function run(req: RunRequest): Promise<void> {
+  const pids = req.serverPids ?? [req.serverPid];
   const ctx: ScenarioContext = {
     target: req.target,
-    serverCpu: () => processCpuSeconds(req.serverPid),
-    serverWrites: () => processWriteCalls(req.serverPid),
+    serverCpu: () => pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
+    serverWrites: () => pids.reduce((sum, pid) => sum + processWriteCalls(pid), 0),
     serverMemory: askMemory,
     requireCpu: req.size === 'full',
   };

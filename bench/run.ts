@@ -5,7 +5,9 @@
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
  * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--budget SECONDS] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
- * Scenarios: echo, fan-out, handshakes, memory, polling, bundle (all by default).
+ * Scenarios: echo, fan-out, handshakes, memory, polling, cross-node, bundle (all by default).
+ * `cross-node` runs 3 server processes per target (Socketeer and socket.io, each with its Redis adapter)
+ * on a private redis-server the run starts on a free port.
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
@@ -18,17 +20,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleSizes } from './lib/bundle.js';
-import { ScenarioError, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
+import { CLUSTER_TARGETS, ScenarioError, startClusterTarget, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
+import { startRedis, type BenchRedis } from './lib/redis.js';
+import { CROSS_NODE_SERVERS } from './load/cross-node.js';
 import { machineInfo } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results, type TargetOutcome } from './lib/report.js';
 import { median } from './lib/stats.js';
-import { LOAD_SCENARIOS, SCENARIO_SIZES, type LoadScenario } from './load/scenarios.js';
+import { CLUSTER_SCENARIOS, LOAD_SCENARIOS, SCENARIO_SIZES, type Scenario } from './load/scenarios.js';
 
-const ALL_SCENARIOS = [...LOAD_SCENARIOS, 'bundle'] as const;
+const ALL_SCENARIOS = [...LOAD_SCENARIOS, ...CLUSTER_SCENARIOS, 'bundle'] as const;
 
 
 interface Options {
-  scenarios: (LoadScenario | 'bundle')[];
+  scenarios: (Scenario | 'bundle')[];
   rounds: number;
   targets: TargetName[];
   nodeArgs: string[];
@@ -49,7 +53,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
-    else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as LoadScenario | 'bundle');
+    else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as Scenario | 'bundle');
     else throw new Error(`unknown argument ${arg}; scenarios: ${ALL_SCENARIOS.join(', ')}`);
   }
   for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
@@ -104,9 +108,22 @@ async function main(): Promise<void> {
 
   let referenceFailed = false;
   const unavailable = new Map<TargetName, string>();
-  const loadScenarios = opts.scenarios.filter((s): s is LoadScenario => s !== 'bundle');
+  const loadScenarios = opts.scenarios.filter((s): s is Scenario => s !== 'bundle');
+  const isCluster = (s: Scenario) => (CLUSTER_SCENARIOS as readonly string[]).includes(s);
   if (loadScenarios.length > 0) {
     const loadgen = startLoadgen();
+    // the cross-node targets share one private redis-server for the whole run
+    let redis: BenchRedis | null = null;
+    let redisError = '';
+    if (loadScenarios.some(isCluster)) {
+      try {
+        redis = await startRedis();
+        log(`cross-node: redis-server at ${redis.url}`);
+      } catch (err) {
+        redisError = (err as Error).message;
+        log(`cross-node: ${redisError}`);
+      }
+    }
     try {
       for (const scenario of loadScenarios) {
         const outcomes: Record<string, TargetOutcome> = {};
@@ -135,11 +152,23 @@ async function main(): Promise<void> {
               Object.assign(outcome, { status: 'unavailable', reason: known });
               continue;
             }
-            const target = await startTarget(
-              name,
-              profileArgs(opts.nodeArgs, name, scenario, round),
-              profileEnv(opts, name, scenario, round),
-            );
+            const cluster = isCluster(scenario);
+            if (cluster && !CLUSTER_TARGETS.includes(name)) {
+              Object.assign(outcome, { status: 'n/a', reason: 'a plain ws server has no Redis adapter' });
+              continue;
+            }
+            if (cluster && !redis) {
+              Object.assign(outcome, { status: name === 'socketeer' ? 'unavailable' : 'failed', reason: redisError });
+              if (name !== 'socketeer') referenceFailed = true;
+              continue;
+            }
+            const target = cluster
+              ? await startClusterTarget(name, redis!.url, CROSS_NODE_SERVERS, profileArgs(opts.nodeArgs, name, scenario, round))
+              : await startTarget(
+                  name,
+                  profileArgs(opts.nodeArgs, name, scenario, round),
+                  profileEnv(opts, name, scenario, round),
+                );
             if ('unavailable' in target) {
               log(`${scenario} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
               unavailable.set(name, target.unavailable);
@@ -177,6 +206,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await loadgen.close();
+      await redis?.stop();
     }
   }
   if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();

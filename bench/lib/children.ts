@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioResult } from '../load/context.js';
-import type { LoadScenario, Size } from '../load/scenarios.js';
+import type { Scenario, Size } from '../load/scenarios.js';
 import type { TargetAddress, TargetKind } from '../load/wire.js';
 import type { MemorySample } from '../targets/harness.js';
 
@@ -27,6 +27,8 @@ const benchDir = fileURLToPath(new URL('..', import.meta.url));
 export interface RunningTarget {
   address: TargetAddress;
   pid: number;
+  /** every server process of a multi-node target (cross-node scenario); CPU time is summed over them */
+  pids?: number[];
   /** Server memory after full garbage collections. */
   memory(): Promise<MemorySample>;
   /** Stops the server and waits for the process to exit. */
@@ -118,6 +120,39 @@ export function startTarget(name: TargetName, nodeArgs: string[] = [], env: Reco
   });
 }
 
+/** Targets that have a Redis adapter (the cross-node scenario). */
+export const CLUSTER_TARGETS: readonly TargetName[] = ['socketeer', 'socket.io'];
+
+/**
+ * Starts `count` server processes of a target sharing one Redis through their Redis adapter.
+ * @param name `socketeer` or `socket.io`
+ * @param redisUrl the Redis they share
+ * @param count number of server processes
+ * @param nodeArgs extra Node.js flags
+ * @returns one target whose address lists every node's port and whose `pids` are all the processes
+ */
+export async function startClusterTarget(name: TargetName, redisUrl: string, count: number, nodeArgs: string[] = []): Promise<RunningTarget | UnavailableTarget> {
+  if (!CLUSTER_TARGETS.includes(name)) return { unavailable: `${name} has no Redis adapter` };
+  const started = await Promise.all(Array.from({ length: count }, () => startTarget(name, nodeArgs, { BENCH_REDIS_URL: redisUrl })));
+  const running = started.filter((t): t is RunningTarget => !('unavailable' in t));
+  const failed = started.find((t): t is UnavailableTarget => 'unavailable' in t);
+  if (failed) {
+    await Promise.all(running.map((t) => t.stop()));
+    return failed;
+  }
+  const ports = running.map((t) => t.address.port);
+  return {
+    address: { ...running[0]!.address, ports },
+    pid: running[0]!.pid,
+    pids: running.map((t) => t.pid),
+    memory: () => running[0]!.memory(),
+    stop: async () => {
+      await Promise.all(running.map((t) => t.stop()));
+    },
+    diagnostics: () => running.map((t, i) => { const d = t.diagnostics(); return d ? `node ${i + 1}: ${d}` : ''; }).filter(Boolean).join('\n  '),
+  };
+}
+
 /** Error from a scenario run; `correctness` when the scenario's own checks failed. */
 export class ScenarioError extends Error {
   constructor(message: string, readonly correctness: boolean) {
@@ -128,7 +163,7 @@ export class ScenarioError extends Error {
 /** The load-generator child process. */
 export interface Loadgen {
   /** Runs a scenario against a running target. */
-  run(scenario: LoadScenario, size: Size, target: RunningTarget, openFileLimit: number, scale?: number): Promise<ScenarioResult>;
+  run(scenario: Scenario, size: Size, target: RunningTarget, openFileLimit: number, scale?: number): Promise<ScenarioResult>;
   close(): Promise<void>;
 }
 
@@ -163,7 +198,7 @@ export function startLoadgen(): Loadgen {
       new Promise((resolve, reject) => {
         const id = nextId++;
         runs.set(id, { target, resolve, reject });
-        child.send({ type: 'run', id, scenario, size, target: target.address, serverPid: target.pid, openFileLimit, scale });
+        child.send({ type: 'run', id, scenario, size, target: target.address, serverPid: target.pid, serverPids: target.pids, openFileLimit, scale });
       }),
     close: async () => {
       child.disconnect();

@@ -31,14 +31,17 @@ function delivery(seq: number, payload: string): string {
   return '42["tick",{"s":' + seq + ',"p":"' + payload + '"}]';
 }
 
-/** Joins every connection to the room and waits for all acknowledgements. */
-function joinAll(conns: Conn[]): Promise<void> {
+/**
+ * Joins every connection to the room and waits for all acknowledgements.
+ * @param what scenario name for error messages
+ */
+export function joinAll(conns: Conn[], what = 'fan-out'): Promise<void> {
   return new Promise((resolve, reject) => {
     let pending = conns.length;
     for (const conn of conns) {
       conn.onFrame = (frame) => {
-        if (frame !== '430[]') return reject(new CorrectnessError(`fan-out: expected join ack 430[], got ${frame.slice(0, 60)}`));
-        conn.onFrame = () => reject(new CorrectnessError(`fan-out: unexpected frame before broadcasts: ${frame.slice(0, 60)}`));
+        if (frame !== '430[]') return reject(new CorrectnessError(`${what}: expected join ack 430[], got ${frame.slice(0, 60)}`));
+        conn.onFrame = () => reject(new CorrectnessError(`${what}: unexpected frame before broadcasts: ${frame.slice(0, 60)}`));
         if (--pending === 0) resolve();
       };
       conn.send('420["join","room"]');
@@ -46,8 +49,11 @@ function joinAll(conns: Conn[]): Promise<void> {
   });
 }
 
-/** Publishes `count` broadcasts from the first connection; resolves when every client got all of them. */
-function runPhase(conns: Conn[], first: number, count: number, p: FanoutParams, payload: string): Promise<void> {
+/**
+ * Publishes `count` broadcasts from the first connection; resolves when every client got all of them.
+ * @param what scenario name for error messages
+ */
+export function runPhase(conns: Conn[], first: number, count: number, p: FanoutParams, payload: string, what = 'fan-out'): Promise<void> {
   return new Promise((resolve, reject) => {
     let pending = conns.length;
     let published = 0;
@@ -59,14 +65,14 @@ function runPhase(conns: Conn[], first: number, count: number, p: FanoutParams, 
     conns.forEach((conn, c) => {
       let received = 0;
       conn.onFrame = (frame) => {
-        if (received >= count) return reject(new CorrectnessError(`fan-out: client ${c} got an extra frame ${frame.slice(0, 60)}`));
+        if (received >= count) return reject(new CorrectnessError(`${what}: client ${c} got an extra frame ${frame.slice(0, 60)}`));
         const expected = delivery(first + received, payload);
-        if (frame !== expected) return reject(new CorrectnessError(`fan-out: client ${c} expected ${expected}, got ${frame.slice(0, 60)}`));
+        if (frame !== expected) return reject(new CorrectnessError(`${what}: client ${c} expected ${expected}, got ${frame.slice(0, 60)}`));
         received++;
         if (conn === publisher && published < count) publish();
         if (received === count && --pending === 0) resolve();
       };
-      conn.onClose = (code) => reject(new CorrectnessError(`fan-out: client ${c} closed (${code}) after ${received}/${count}`));
+      conn.onClose = (code) => reject(new CorrectnessError(`${what}: client ${c} closed (${code}) after ${received}/${count}`));
     });
     for (let i = 0; i < Math.min(p.window, count); i++) publish();
   });

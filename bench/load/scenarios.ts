@@ -5,10 +5,18 @@ import { FANOUT_FULL, FANOUT_SMOKE, fanoutScenario } from './fanout.js';
 import { HANDSHAKES_FULL, HANDSHAKES_SMOKE, handshakeScenario } from './handshakes.js';
 import { MEMORY_FULL, MEMORY_SMOKE, memoryScenario } from './memory.js';
 import { POLLING_FULL, POLLING_SMOKE, pollingScenario } from './polling.js';
+import { CROSS_NODE_FULL, CROSS_NODE_SMOKE, crossNodeScenario } from './cross-node.js';
 
 /** Names of the scenarios that put load on a server. */
 export const LOAD_SCENARIOS = ['echo', 'fan-out', 'handshakes', 'memory', 'polling'] as const;
 export type LoadScenario = (typeof LOAD_SCENARIOS)[number];
+
+/** Scenarios whose target is several server processes sharing a Redis (see `load/cross-node.ts`). */
+export const CLUSTER_SCENARIOS = ['cross-node'] as const;
+export type ClusterScenario = (typeof CLUSTER_SCENARIOS)[number];
+
+/** Every scenario the load generator runs. */
+export type Scenario = LoadScenario | ClusterScenario;
 
 /** Scenario size: `full` for `npm run bench`, `smoke` for the test suite. */
 export type Size = 'full' | 'smoke';
@@ -26,7 +34,7 @@ export interface RunOptions {
  * @param name scenario
  * @param size full or smoke
  */
-export function runScenario(name: LoadScenario, size: Size, ctx: ScenarioContext, opts: RunOptions): Promise<ScenarioResult> {
+export function runScenario(name: Scenario, size: Size, ctx: ScenarioContext, opts: RunOptions): Promise<ScenarioResult> {
   const full = size === 'full';
   const k = full ? Math.max(1, opts.scale ?? 1) : 1;
   switch (name) {
@@ -48,6 +56,10 @@ export function runScenario(name: LoadScenario, size: Size, ctx: ScenarioContext
       const p = full ? POLLING_FULL : POLLING_SMOKE;
       return pollingScenario(ctx, { ...p, batches: p.batches * k, timeoutMs: p.timeoutMs * k });
     }
+    case 'cross-node': {
+      const p = full ? CROSS_NODE_FULL : CROSS_NODE_SMOKE;
+      return crossNodeScenario(ctx, { ...p, broadcasts: p.broadcasts * k, timeoutMs: p.timeoutMs * k });
+    }
   }
 }
 
@@ -58,4 +70,5 @@ export const SCENARIO_SIZES = {
   handshakes: HANDSHAKES_FULL,
   memory: MEMORY_FULL,
   polling: POLLING_FULL,
+  'cross-node': CROSS_NODE_FULL,
 } as const;

@@ -16,6 +16,8 @@ export interface TargetAddress {
   name: string;
   kind: TargetKind;
   port: number;
+  /** every node's port when the target is several servers sharing a Redis adapter (`port` is the first) */
+  ports?: number[];
 }
 
 /** Raw WebSocket with its TCP socket (a private field of `ws`). */
