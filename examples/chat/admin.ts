@@ -47,10 +47,16 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics,
     }
     if (gathering) return;
     gathering = true;
-    gather().then((s) => {
-      gathering = false;
-      admin.local.to(DASHBOARDS).emit('snapshot', s);
-    });
+    gather().then(
+      (s) => {
+        gathering = false;
+        admin.local.to(DASHBOARDS).emit('snapshot', s);
+      },
+      (err: Error) => {
+        gathering = false;
+        console.error('dashboard: could not gather the nodes:', err.message);
+      },
+    );
   };
   const kickLocal = (id: unknown): boolean => {
     for (const s of main.sockets.values()) {
@@ -75,7 +81,7 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics,
     expireWithToken(socket);
     socket.join([DASHBOARDS, USER_ROOM_PREFIX + (socket.data as SocketData).user.name]);
     if (nodeId === undefined) socket.emit('snapshot', metrics.snapshot());
-    else gather().then((s) => socket.emit('snapshot', s));
+    else gather().then((s) => socket.emit('snapshot', s), () => socket.emit('snapshot', metrics.snapshot()));
     socket.on('kick', (id: unknown, reply: (res: { ok: boolean }) => void) => {
       const answer = (ok: boolean) => {
         if (typeof reply === 'function') reply({ ok });
