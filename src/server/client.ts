@@ -136,7 +136,9 @@ export class Client<
   private doConnect(name: string, auth: Record<string, unknown>): void {
     const nsp = this.server.of(name) as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     nsp._add(this, auth, (socket) => {
-      this.sockets.push(socket);
+      // an array literal of the exact size: push() on an empty array reserves room for 17 elements
+      if (this.sockets.length === 0) this.sockets = [socket];
+      else this.sockets.push(socket);
       if (this.connectTimeout !== undefined) {
         clearTimeout(this.connectTimeout);
         this.connectTimeout = undefined;

@@ -135,7 +135,8 @@ export class Socket<
   ) {
     super();
     this._issued = Date.now();
-    this._auth = auth;
+    // an empty payload is not kept: the handshake gets a fresh empty object when built
+    this._auth = isEmptyPlainObject(auth) ? undefined : auth;
     this.nsp = nsp;
     this.client = client;
     this.server = nsp.server;
@@ -165,7 +166,7 @@ export class Socket<
   /** The handshake details, as of the CONNECT. */
   get handshake(): Handshake {
     if (this._handshake === undefined) {
-      this._handshake = this.buildHandshake(this._auth!);
+      this._handshake = this.buildHandshake(this._auth ?? {});
       this._auth = undefined;
     }
     return this._handshake;
@@ -647,6 +648,16 @@ export class Socket<
     this.flags = EMPTY_FLAGS;
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
   }
+}
+
+/**
+ * Whether a value is a plain object (prototype `Object.prototype`) without own enumerable keys.
+ * @param value the value
+ */
+function isEmptyPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key)) return false;
+  return true;
 }
 
 function dispatchAfterMiddlewares(socket: Socket, event: any[], err: Error | undefined | null): void {
