@@ -1,6 +1,6 @@
 /**
  * The `/admin` namespace behind the dashboard: only tokens with the admin role get in (see
- * `tokenMiddleware`). Connected dashboards join the `dashboards` room and receive a `snapshot` every
+ * `tokenVerifier`). Connected dashboards join the `dashboards` room and receive a `snapshot` every
  * second and shortly after every visible change (a connection, an upgrade, a room joined…).
  *
  * | Client → server | Payload | Ack |
@@ -14,7 +14,7 @@
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { mergeSnapshots, type Metrics, type NodeSnapshot, type Snapshot } from './metrics.js';
 import { USER_ROOM_PREFIX } from './chat.js';
-import { expireWithToken, type SocketData } from './middleware.js';
+import { noticeExpiry, type SocketData } from './middleware.js';
 
 const DASHBOARDS = 'dashboards';
 
@@ -78,7 +78,7 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics,
   }, 1000);
 
   admin.on('connection', (socket: Socket) => {
-    expireWithToken(socket);
+    noticeExpiry(socket);
     socket.join([DASHBOARDS, USER_ROOM_PREFIX + (socket.data as SocketData).user.name]);
     if (nodeId === undefined) socket.emit('snapshot', metrics.snapshot());
     else gather().then((s) => socket.emit('snapshot', s), () => socket.emit('snapshot', metrics.snapshot()));

@@ -19,14 +19,15 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Server, type ServerOptions } from '../../src/server/index.js';
+import { authenticate, rateLimit, type Authenticator, type RateLimiter } from '../../src/server/auth/index.js';
 import { createAdapter, forwardPolling, type PollingForwarder } from '../../src/server/adapters/redis/index.js';
 import { ChatAuth } from './auth.js';
 import { attachAdmin } from './admin.js';
 import { attachChat, HISTORY, USER_ROOM_PREFIX } from './chat.js';
-import { buildFallbackBundle, FALLBACK_BUNDLE, probeServedBundle, SERVED_BUNDLE } from './client-bundle.js';
+import { buildAuthHelperBundle, buildFallbackBundle, FALLBACK_BUNDLE, probeServedBundle, SERVED_BUNDLE } from './client-bundle.js';
 import { createHttpHandler } from './http.js';
 import { Metrics } from './metrics.js';
-import { tokenMiddleware } from './middleware.js';
+import { tokenVerifier } from './middleware.js';
 import { RedisAuthStore, RedisHistory } from './redis-store.js';
 
 /** Options of `startChat`. */
@@ -35,8 +36,14 @@ export interface ChatOptions {
   port?: number;
   /** interface to listen on (default: all) */
   host?: string;
-  /** access token lifetime (default 300 s) */
+  /** access token lifetime (default 60 s), refreshed in place `refreshBeforeMs` before expiry */
   tokenTtlSeconds?: number;
+  /** how long before expiry pages are asked for a new token (default 20 s; never sooner than half the lifetime) */
+  refreshBeforeMs?: number;
+  /** chat events a socket may send per second, and its burst (default 30) */
+  eventsPerSecond?: number;
+  /** Engine.IO sessions per remote address (default 50) */
+  maxConnectionsPerAddress?: number;
   /** refresh cookie lifetime (default 8 h) */
   refreshTtlSeconds?: number;
   /** HS256 secret of the tokens (default: random at each start) */
@@ -57,6 +64,10 @@ export interface Chat {
   io: Server;
   http: HttpServer;
   auth: ChatAuth;
+  /** the credentials extension on `/` and `/admin` (refreshes, refusals, expiries) */
+  authenticators: { main: Authenticator; admin: Authenticator };
+  /** the event rate limit of both namespaces */
+  limiter: RateLimiter;
   metrics: Metrics;
   /** where the pages load the client bundle from */
   bundlePath: string;
@@ -84,6 +95,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   await auth.ready;
   let bundlePath = SERVED_BUNDLE;
   let fallback: string | null = null;
+  const authHelper = await buildAuthHelperBundle();
 
   // the page handler goes first: the Socket.IO server hands it every request outside `/socket.io/`
   const http = createServer(
@@ -92,6 +104,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       publicDir: fileURLToPath(new URL('public/', import.meta.url)),
       bundlePath: () => bundlePath,
       fallbackBundle: () => fallback,
+      authHelper: () => authHelper,
       onLogout: (user) => {
         // every socket of the user, chat and dashboard
         main.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
@@ -101,6 +114,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   );
   const io = new Server(http, {
     maxHttpBufferSize: 2e6,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? 50,
     ...(pub && sub ? { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) } : {}),
     ...opts.server,
   });
@@ -113,8 +127,16 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     isPrivateRoom: (room) => room.startsWith(USER_ROOM_PREFIX) || room === 'dashboards',
   });
   const onRefuse = (code: string) => metrics.refuse(code);
-  main.use(tokenMiddleware(auth, { onRefuse }));
-  admin.use(tokenMiddleware(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }));
+  // tokens are checked at CONNECT and at every refresh in place; pages are asked for a new one ~20 s before expiry
+  const refresh = { refreshBefore: opts.refreshBeforeMs ?? 20_000, refreshTimeout: 10_000 };
+  const authenticators = {
+    main: authenticate(main, { verify: tokenVerifier(auth, { onRefuse }), ...refresh }),
+    admin: authenticate(admin, { verify: tokenVerifier(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }), ...refresh }),
+  };
+  const limiter = rateLimit({ points: opts.eventsPerSecond ?? 30, duration: 1000 });
+  main.use(limiter);
+  admin.use(limiter);
+  metrics.watch({ authenticators: Object.values(authenticators), limiter, eventsPerSecond: opts.eventsPerSecond ?? 30, connections: io.engine.connectionLimiter });
   const chat = attachChat(main, { onChange: () => metrics.changed(), history: pub ? new RedisHistory(pub, HISTORY) : undefined });
   let feed = pub ? null : attachAdmin(admin, main, metrics);
 
@@ -136,6 +158,8 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     io,
     http,
     auth,
+    authenticators,
+    limiter,
     metrics,
     get bundlePath() {
       return bundlePath;

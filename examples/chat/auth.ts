@@ -65,7 +65,7 @@ export class AuthError extends Error {
 
 /** Options of `ChatAuth`. */
 export interface ChatAuthOptions {
-  /** access token lifetime (default 300 s) */
+  /** access token lifetime (default 60 s) */
   tokenTtlSeconds?: number;
   /** refresh session lifetime (default 8 h) */
   refreshTtlSeconds?: number;
@@ -126,7 +126,7 @@ export class ChatAuth {
 
   /** @param opts token lifetimes, secret and shared store */
   constructor(opts: ChatAuthOptions = {}) {
-    this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 300;
+    this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 60;
     this.refreshTtlSeconds = opts.refreshTtlSeconds ?? 8 * 3600;
     this.secret = opts.secret ?? randomBytes(32);
     this.store = opts.store;

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
-import { expireWithToken, type SocketData } from './middleware.js';
+import { noticeExpiry, type SocketData } from './middleware.js';
 import type { HistoryStore } from './redis-store.js';
 
 /** A message as stored and relayed. */
@@ -143,7 +143,7 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void; histor
 
   nsp.on('connection', (socket: Socket) => {
     const { user } = socket.data as SocketData;
-    expireWithToken(socket);
+    noticeExpiry(socket);
     socket.join(USER_ROOM_PREFIX + user.name);
     if (shared) sharedRoomList().then((list) => socket.emit('rooms', list), fail);
     else socket.emit('rooms', roomList());

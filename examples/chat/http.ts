@@ -48,6 +48,8 @@ export interface HttpHandlerOptions {
   bundlePath: () => string;
   /** the demo's own client bundle, if it serves one */
   fallbackBundle: () => string | null;
+  /** the credentials refresh helper (global `SocketeerAuth`), served at `/assets/socketeer-auth.js` */
+  authHelper: () => string | null;
   /** called after a sign-out, to disconnect the user's sockets */
   onLogout: (user: PublicUser) => void;
 }
@@ -126,6 +128,10 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
     if (path === '/assets/socketeer.js') {
       const bundle = opts.fallbackBundle();
       if (bundle) return send(res, 200, bundle, TYPES['.js']!);
+    }
+    if (path === '/assets/socketeer-auth.js') {
+      const helper = opts.authHelper();
+      if (helper) return send(res, 200, helper, TYPES['.js']!);
     }
     if (path.startsWith('/assets/')) {
       const file = files.get(path.slice(8));

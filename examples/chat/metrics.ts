@@ -5,6 +5,47 @@
  * the middlewares and the engine's `connection_error`.
  */
 import type { Server, Socket } from '../../src/server/index.js';
+import type { Authenticator, RateLimiter } from '../../src/server/auth/index.js';
+import type { ConnectionLimiter } from '../../src/engine/limits.js';
+
+/** Credentials and limits counters, since the start (summed over the nodes of a cluster). */
+export interface Guard {
+  /** tokens refreshed in place (`auth.stats().refreshed`) */
+  refreshed: number;
+  /** refresh requests sent to pages */
+  refreshRequests: number;
+  /** CONNECTs refused by the token check */
+  refused: number;
+  /** sockets cut because a refresh was refused */
+  refreshRefused: number;
+  /** sockets cut at token expiry (no refresh in time, or a client without the extension) */
+  expired: number;
+  /** events dropped by the rate limit */
+  rateLimited: number;
+  /** sockets disconnected for a sustained rate above the limit */
+  rateDisconnected: number;
+  /** handshakes refused by the per-address connection cap */
+  connectionRefusals: number;
+  /** the configured limits (0: none) */
+  eventsPerSecond: number;
+  maxConnectionsPerAddress: number;
+}
+
+/** An empty {@link Guard}. */
+export function emptyGuard(): Guard {
+  return {
+    refreshed: 0,
+    refreshRequests: 0,
+    refused: 0,
+    refreshRefused: 0,
+    expired: 0,
+    rateLimited: 0,
+    rateDisconnected: 0,
+    connectionRefusals: 0,
+    eventsPerSecond: 0,
+    maxConnectionsPerAddress: 0,
+  };
+}
 
 /** One Engine.IO connection, with the namespaces its sockets joined. */
 export interface ClientInfo {
@@ -39,6 +80,8 @@ export interface Snapshot {
   /** handshake refusals by reason */
   refusals: Record<string, number>;
   totals: { eventsIn: number; eventsOut: number; connections: number; refusals: number };
+  /** token refreshes, refusals, expiries and the limits' counters */
+  guard: Guard;
   /** one line per node, when the chat runs on several (the other fields then sum or list every node) */
   nodes?: NodeSummary[];
 }
@@ -74,7 +117,15 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
   const refusals: Record<string, number> = {};
   const totals = { eventsIn: 0, eventsOut: 0, connections: 0, refusals: 0 };
   const nodes: NodeSummary[] = [];
+  const guard = emptyGuard();
   for (const { node, snapshot: s } of sorted) {
+    if (s.guard) {
+      for (const k of Object.keys(guard) as Array<keyof Guard>) {
+        // the limits are per node: show the one configured, the counters add up
+        if (k === 'eventsPerSecond' || k === 'maxConnectionsPerAddress') guard[k] = Math.max(guard[k], s.guard[k]);
+        else guard[k] += s.guard[k];
+      }
+    }
     for (const c of s.clients) clients.push({ ...c, node });
     for (const n of s.namespaces) namespaces.set(n.name, (namespaces.get(n.name) ?? 0) + n.sockets);
     for (const r of s.rooms) {
@@ -109,6 +160,7 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
     rates,
     refusals,
     totals,
+    guard,
     nodes,
   };
 }
@@ -163,6 +215,44 @@ export class Metrics {
       const nsp = io.of(name);
       nsp.on('connection', (socket: Socket) => this.track(socket));
     }
+  }
+
+  private watched: { authenticators: Authenticator[]; limiter?: RateLimiter; eventsPerSecond?: number; connections?: ConnectionLimiter } = {
+    authenticators: [],
+  };
+
+  /**
+   * Adds the credentials extension's and the limits' counters to the snapshots.
+   * @param what the authenticators (one per namespace), the event rate limiter with its rate, the engine's
+   * connection limiter (`io.engine.connectionLimiter`)
+   */
+  watch(what: { authenticators: Authenticator[]; limiter?: RateLimiter; eventsPerSecond?: number; connections?: ConnectionLimiter }): void {
+    this.watched = what;
+  }
+
+  /** @returns the credentials and limits counters of this server */
+  guard(): Guard {
+    const g = emptyGuard();
+    for (const a of this.watched.authenticators) {
+      const s = a.stats();
+      g.refreshed += s.refreshed;
+      g.refreshRequests += s.refreshRequests;
+      g.refused += s.refused;
+      g.refreshRefused += s.refreshRefused;
+      g.expired += s.expired;
+    }
+    if (this.watched.limiter) {
+      const s = this.watched.limiter.stats();
+      g.rateLimited = s.limited;
+      g.rateDisconnected = s.disconnected;
+      g.eventsPerSecond = this.watched.eventsPerSecond ?? 0;
+    }
+    if (this.watched.connections) {
+      const s = this.watched.connections.stats();
+      g.connectionRefusals = s.refused;
+      g.maxConnectionsPerAddress = Number.isFinite(s.maxPerAddress) ? s.maxPerAddress : 0;
+    }
+    return g;
   }
 
   /** Registers the function called (at most every 100 ms) when something visible changed. */
@@ -247,6 +337,7 @@ export class Metrics {
       rates: { in: this.ratesIn.slice(), out: this.ratesOut.slice() },
       refusals: { ...this.refusals },
       totals: { eventsIn: this.eventsIn, eventsOut: this.eventsOut, connections: this.connections, refusals },
+      guard: this.guard(),
     };
   }
 

@@ -1,20 +1,24 @@
 /**
- * The handshake check of both namespaces: the access token from the CONNECT `auth` payload is verified
- * before the connection is accepted, and the socket is disconnected when that token expires, so a
- * connection never outlives its credential. The page then fetches a fresh token and connects again.
+ * The credential check of both namespaces, through Socketeer's credentials extension
+ * (`authenticate(nsp, { verify })`): the access token from the CONNECT `auth` payload is verified before the
+ * connection is accepted, and again at every refresh in place. The page enables the extension, so a little
+ * before its token expires it is asked for a new one and sends it over the open connection (same socket,
+ * same rooms). A client without the extension is disconnected at expiry, after `session:expired`, and
+ * connects again with a new token.
  *
- * Refusals reach the client as `connect_error` with `err.message` and `err.data.code`:
- * `NO_TOKEN`, `BAD_TOKEN`, `TOKEN_EXPIRED`, and `NOT_ADMIN` on `/admin`.
+ * Refusals reach the client as `connect_error` (at CONNECT) or `credentials_error` (at a refresh) with
+ * `err.message` and `err.data.code`: `NO_TOKEN`, `BAD_TOKEN`, `TOKEN_EXPIRED`, and `NOT_ADMIN` on `/admin`.
  */
 import type { Socket } from '../../src/server/index.js';
+import { credentialsOf, type Verify } from '../../src/server/auth/index.js';
 import { AuthError, type ChatAuth, type TokenClaims } from './auth.js';
 
-/** What the middleware stores in `socket.data`. */
+/** What the credential check stores in `socket.data`. */
 export interface SocketData {
   user: TokenClaims;
 }
 
-/** An error whose `data` travels to the client in the CONNECT_ERROR packet. */
+/** An error whose `data` travels to the client in the CONNECT_ERROR packet or the refresh ack. */
 export interface RefusalError extends Error {
   data: { code: string };
 }
@@ -22,52 +26,54 @@ export interface RefusalError extends Error {
 /**
  * @param message shown to the user
  * @param code machine-readable reason
- * @returns the error to pass to `next()`
+ * @returns the error to throw from `verify`
  */
 export function refusal(message: string, code: string): RefusalError {
   return Object.assign(new Error(message), { data: { code } });
 }
 
 /**
- * Creates a namespace middleware checking the token.
+ * Creates the `verify` function of `authenticate()`: checks the token, the role on `/admin`, and gives
+ * `socket.data.user` and the token's expiry.
  * @param auth verifies tokens
- * @param opts `requireAdmin` for `/admin`; `onRefuse` counts refusals by code
- * @returns the middleware for `nsp.use()`
+ * @param opts `requireAdmin` for `/admin`; `onRefuse` counts refusals by code (at CONNECT and at refresh)
+ * @returns the `verify` option
  */
-export function tokenMiddleware(
+export function tokenVerifier(
   auth: ChatAuth,
   opts: { requireAdmin?: boolean; onRefuse?: (code: string) => void } = {},
-): (socket: Socket, next: (err?: Error) => void) => void {
-  return (socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown }).token;
-    auth.verifyToken(token).then(
-      (user) => {
-        if (opts.requireAdmin && user.role !== 'admin') {
-          opts.onRefuse?.('NOT_ADMIN');
-          return next(refusal('Admin role required', 'NOT_ADMIN'));
-        }
-        (socket.data as SocketData).user = user;
-        next();
-      },
-      (err: unknown) => {
-        const e = err instanceof AuthError ? err : new AuthError('BAD_TOKEN', 'Invalid token');
-        opts.onRefuse?.(e.code);
-        next(refusal(e.message, e.code));
-      },
-    );
+): Verify<SocketData> {
+  return async (payload) => {
+    let user: TokenClaims;
+    try {
+      user = await auth.verifyToken(payload.token);
+    } catch (err) {
+      const e = err instanceof AuthError ? err : new AuthError('BAD_TOKEN', 'Invalid token');
+      opts.onRefuse?.(e.code);
+      throw refusal(e.message, e.code);
+    }
+    if (opts.requireAdmin && user.role !== 'admin') {
+      opts.onRefuse?.('NOT_ADMIN');
+      throw refusal('Admin role required', 'NOT_ADMIN');
+    }
+    return { data: { user }, expiresAt: user.expiresAt };
   };
 }
 
+/** How long before the expiry a client without the extension is told `session:expired`. */
+export const EXPIRY_NOTICE_MS = 250;
+
 /**
- * Disconnects the socket when its token expires, after telling it why (`session:expired`), so the page
- * renews the token and connects again.
- * @param socket a socket that passed `tokenMiddleware`
+ * For a client without the credentials extension: sends `session:expired` just before its token expires,
+ * so that it knows why the server disconnects it at expiry (the authenticator does) and connects again with
+ * a new token. Refresh-capable clients are refreshed in place instead and are not told anything.
+ * @param socket a socket accepted by `tokenVerifier`
  */
-export function expireWithToken(socket: Socket): void {
-  const { user } = socket.data as SocketData;
+export function noticeExpiry(socket: Socket): void {
+  const creds = credentialsOf(socket);
+  if (!creds || creds.refreshable || !creds.expiresAt) return;
   const timer = setTimeout(() => {
-    socket.emit('session:expired');
-    socket.disconnect();
-  }, Math.max(0, user.expiresAt - Date.now()));
+    if (socket.connected) socket.emit('session:expired');
+  }, Math.max(0, creds.expiresAt.getTime() - Date.now() - EXPIRY_NOTICE_MS));
   socket.on('disconnect', () => clearTimeout(timer));
 }

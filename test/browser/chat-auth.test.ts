@@ -1,5 +1,6 @@
-// Authentication in Chromium: a wrong password, sign-up, a non-admin on /admin, and a token that
-// expires while connected (lifetime 2 s) followed by a reconnect with a fresh token.
+// Authentication in Chromium: a wrong password, sign-up, a non-admin on /admin, a token refused at connect
+// (the page reconnects with a new one), and 2-second tokens refreshed in place while connected (same
+// socket, no reconnect), counted on the dashboard; a refused refresh opens the sign-in form.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +8,8 @@ import { SignJWT } from 'jose';
 import type { Browser } from 'playwright-core';
 import { startChat, type Chat } from '../../examples/chat/app.js';
 import type { SocketData } from '../../examples/chat/middleware.js';
+import type { Socket as ServerSocket } from '../../src/server/index.js';
+import { credentialsOf } from '../../src/server/auth/index.js';
 import { eventually, launchChromium, openPage, screenshot, signIn } from './chat-harness.js';
 
 let browser: Browser;
@@ -155,41 +158,102 @@ describe('token expiry', () => {
     await chat?.close();
   });
 
-  test('a token that expires while connected leads to a reconnect with a new token', async () => {
-    const tokens: string[] = [];
-    chat.io.of('/').on('connection', (socket) => tokens.push((socket.data as SocketData).user.id));
-    const { page, context } = await openPage(browser, chat.url);
-    // record every banner the page shows
+  test('a 2-second token renewed while connected: refreshed in place, no disconnect, no reconnect banner', async () => {
+    const connections: Array<{ id: string; engine: string; socket: ServerSocket }> = [];
+    const disconnects: string[] = [];
+    chat.io.of('/').on('connection', (socket) => {
+      connections.push({ id: socket.id, engine: socket.conn.id, socket });
+      socket.on('disconnect', (reason) => disconnects.push(reason));
+    });
+    const { page, context, errors } = await openPage(browser, chat.url);
+    // record every banner the page shows, and every connection state
     await page.evaluate(() => {
-      const w = window as unknown as { banners: string[] };
+      const w = window as unknown as { banners: string[]; states: string[] };
       w.banners = [];
+      w.states = [];
+      const b = document.getElementById('banner')!;
       new MutationObserver(() => {
-        const b = document.getElementById('banner')!;
         if (!b.hidden) w.banners.push(b.textContent!.trim());
-      }).observe(document.getElementById('banner')!, { attributes: true, childList: true, subtree: true, characterData: true });
+      }).observe(b, { attributes: true, childList: true, subtree: true, characterData: true });
+      const c = document.getElementById('conn')!;
+      new MutationObserver(() => w.states.push(c.dataset.state!)).observe(c, { attributes: true, attributeFilter: ['data-state'] });
     });
     await page.fill('#username', 'bob');
     await page.fill('#password', 'bob-password');
     await page.click('#auth-submit');
     await page.waitForSelector('#conn[data-state="connected"]');
-    const first = await eventually(() => tokens[0], 'the first connection');
+    const first = await eventually(() => connections[0], 'the first connection');
+    const firstToken = (first.socket.data as SocketData).user.id;
+    const expiresAt = (first.socket.data as SocketData).user.expiresAt;
 
-    // the server disconnects at expiry; the page fetches a new token and connects again with it
-    await eventually(() => tokens.length >= 2, 'a second connection', 6000);
-    await page.waitForSelector('#conn[data-state="connected"]');
-    assert.notEqual(tokens[1], first, 'the reconnect presented a new token');
-    assert.equal(new Set(tokens).size, tokens.length, 'every connection used a different token');
-    const banners = await page.evaluate(() => (window as unknown as { banners: string[] }).banners);
-    assert.ok(banners.some((b) => b.includes('Session token expired')), `banners: ${JSON.stringify(banners)}`);
-    assert.ok(Number(await page.getAttribute('#token-info', 'data-count')) >= 2);
+    // the server asks for a new token before expiry; the page fetches one and sends it over the same connection
+    await page.waitForSelector('#token-info[data-refreshes="2"]', { timeout: 6000 });
+    assert.ok(Date.now() > expiresAt, 'past the first token expiry');
+    assert.equal(connections.length, 1, 'no second connection');
+    assert.equal(first.socket.connected, true);
+    assert.equal(first.socket.id, first.id, 'same socket id');
+    assert.equal(first.socket.conn.id, first.engine, 'same engine session id');
+    assert.equal(chat.io.engine.clientsCount, 1);
+    assert.deepEqual(disconnects, []);
+    const creds = credentialsOf(first.socket)!;
+    assert.equal(creds.refreshable, true);
+    assert.ok(creds.refreshes >= 2);
+    assert.notEqual((first.socket.data as SocketData).user.id, firstToken, 'the socket carries the new token');
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { banners: string[]; states: string[] };
+      return { banners: w.banners, states: w.states };
+    });
+    assert.deepEqual(seen.banners, [], 'no banner');
+    assert.ok(!seen.states.includes('disconnected'), JSON.stringify(seen.states));
+    assert.ok(Number(await page.getAttribute('#token-info', 'data-count')) >= 3, 'sign-in token plus one per refresh');
 
-    // the chat works on the new connection (rooms were joined again)
+    // the chat works on the same connection (still in its rooms)
     await page.waitForSelector('#members li[data-user="bob"]');
     await page.fill('#input', 'still here after a token renewal');
     await page.press('#input', 'Enter');
     await page.waitForSelector('#messages li.message.mine[data-state="delivered"]');
-    assert.ok(chat.io.of('/').sockets.size <= 1, 'the expired connections are gone');
-    await screenshot(page, 'chat-token-renewed');
+    assert.equal(connections.length, 1);
+
+    // the dashboard counts the refreshes in place
+    const admin = await signIn(browser, chat.url, 'alice');
+    await admin.page.goto(chat.url + '/dashboard');
+    await admin.page.waitForSelector('#board:not([hidden])');
+    const shown = await eventually(async () => {
+      const n = Number(await admin.page.textContent('#k-refreshed'));
+      return n >= creds.refreshes ? n : 0;
+    }, 'the refresh counter on the dashboard');
+    assert.ok(shown <= chat.metrics.snapshot().guard.refreshed);
+    assert.equal(await admin.page.textContent('#g-expired'), '0');
+    await screenshot(page, 'chat-token-refreshed');
+    await screenshot(admin.page, 'dashboard-refreshes');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(admin.errors, []);
+    await admin.context.close();
     await context.close();
+  });
+
+  test('a refused refresh opens the sign-in form with the server message', async () => {
+    const mine: ServerSocket[] = [];
+    const record = (socket: ServerSocket) => mine.push(socket);
+    chat.io.of('/').on('connection', record);
+    const bob = await signIn(browser, chat.url, 'bob');
+    chat.io.of('/').off('connection', record);
+    assert.equal(mine.length, 1);
+    // from now on the token endpoint hands out a token the server refuses
+    await bob.page.route('**/api/token', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ token: 'not.a.jwt', expiresIn: 2, expiresAt: Date.now() + 2000, issuedAt: Date.now(), user: { name: 'bob', role: 'user' } }),
+      }),
+    );
+    const refusedBefore = chat.metrics.snapshot().guard.refreshRefused;
+    await bob.page.waitForSelector('#signin:not([hidden])', { timeout: 6000 });
+    assert.equal(await bob.page.textContent('#auth-error'), 'Invalid token (BAD_TOKEN). Please sign in again.');
+    assert.equal(await bob.page.isHidden('#app'), true);
+    assert.equal(chat.metrics.snapshot().guard.refreshRefused, refusedBefore + 1);
+    assert.equal(mine[0]!.connected, false, 'the socket is gone');
+    assert.deepEqual(bob.errors, []);
+    await bob.context.close();
   });
 });

@@ -1,5 +1,7 @@
-// The chat page: sign-in, then one Socketeer connection whose `auth` callback presents a fresh access
-// token on every (re)connect. Rooms, acknowledged messages (delivered ticks), volatile typing, presence,
+// The chat page: sign-in, then one Socketeer connection with in-place credential refresh
+// (`SocketeerAuth.enableCredentialsRefresh`): its `auth` callback presents an access token on every
+// (re)connect, and a new one from POST /api/token whenever the server asks for it before expiry, over the
+// open connection (same socket, same rooms, nothing shown). Rooms, acknowledged messages (delivered ticks), volatile typing, presence,
 // pasted images sent as binary, and a banner while the connection is down.
 import { ApiError, Session } from './session.js';
 import { avatar, el, formatTime } from './ui.js';
@@ -63,6 +65,7 @@ let socket = null;
 let expired = false;
 let firstConnect = true;
 let refusals = 0; // refused CONNECTs in a row
+let refreshes = 0; // tokens refreshed in place on this page
 const joined = new Map(); // room -> { messages: [], unread, users: [] }
 let active = null;
 let roomList = [];
@@ -84,18 +87,23 @@ function enterChat() {
 function connect() {
   // `?transport=polling` keeps this page on HTTP long-polling (to watch it on the dashboard)
   const only = new URLSearchParams(location.search).get('transport');
-  socket = io({
-    transports: only === 'polling' || only === 'websocket' ? [only] : undefined,
-    // called before every CONNECT: a token good for at least half its lifetime
-    auth: (cb) =>
-      session.fresh().then(
-        (token) => cb({ token }),
-        (err) => {
-          if (err instanceof ApiError && err.status === 401) return signedOut('Your session ended. Please sign in again.');
-          cb({});
-        },
-      ),
-  });
+  // the refresh helper announces the extension: the server then asks for a new token ~20 s before expiry
+  socket = SocketeerAuth.enableCredentialsRefresh(
+    io({
+      autoConnect: false,
+      transports: only === 'polling' || only === 'websocket' ? [only] : undefined,
+      // called before every CONNECT (a token good for at least half its lifetime) and at every refresh in
+      // place (the socket is connected then: always a new token from POST /api/token)
+      auth: (cb) =>
+        session.fresh(Boolean(socket && socket.connected)).then(
+          (token) => cb({ token }),
+          (err) => {
+            if (err instanceof ApiError && err.status === 401) return signedOut('Your session ended. Please sign in again.');
+            cb({});
+          },
+        ),
+    }),
+  );
   const manager = socket.io;
 
   socket.on('connect', () => {
@@ -110,13 +118,27 @@ function connect() {
     for (const room of rooms) joinRoom(room, room === (active ?? 'general'));
   });
 
+  // refreshed in place: the connection, its rooms and pending acks carry on
+  socket.on('credentials_refresh', () => {
+    refreshes++;
+    updateTokenInfo();
+  });
+
+  // the server refused the new token, or none arrived before expiry: sign in again
+  socket.on('credentials_error', (err) => {
+    const code = err.data && err.data.code;
+    signedOut(code ? `${err.message} (${code}). Please sign in again.` : `Session ended: ${err.message}. Please sign in again.`);
+  });
+
+  // the fallback of a client without the refresh extension: told before the server disconnects at expiry
   socket.on('session:expired', () => {
     expired = true;
   });
 
   socket.on('disconnect', (reason) => {
     setConn('disconnected');
-    if (reason === 'io client disconnect') return;
+    // ended on purpose, or after credentials_error (which shows the sign-in form)
+    if (reason === 'io client disconnect' || reason === 'credentials refused' || reason === 'credentials expired') return;
     if (reason === 'io server disconnect') {
       if (expired) {
         // the server ends a connection when its token expires: renew the token, connect again
@@ -189,6 +211,7 @@ function connect() {
     else m.delete(user);
     if (room === active) renderTyping();
   });
+  socket.connect();
 }
 
 function signedOut(message) {
@@ -479,6 +502,8 @@ function updateTokenInfo() {
   const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   $('token-info').textContent = session.token ? `#${session.tokensIssued} · ${clock} left` : '–';
   $('token-info').dataset.count = String(session.tokensIssued);
+  $('token-info').dataset.refreshes = String(refreshes);
+  $('token-info').title = `${refreshes} refreshed in place`;
 }
 setInterval(updateTokenInfo, 1000);
 

@@ -37,7 +37,17 @@ function start(user) {
   $('me-role').classList.toggle('tag-admin', user.role === 'admin');
   avatar($('me-avatar'), user.name);
 
-  socket = io('/admin', { auth: (cb) => session.fresh().then((token) => cb({ token }), () => cb({})) });
+  // refreshed in place like the chat page: a new token from POST /api/token when the server asks for one
+  socket = SocketeerAuth.enableCredentialsRefresh(
+    io('/admin', {
+      autoConnect: false,
+      auth: (cb) => session.fresh(Boolean(socket && socket.connected)).then((token) => cb({ token }), () => cb({})),
+    }),
+  );
+  socket.on('credentials_error', (err) => {
+    const code = err.data && err.data.code;
+    refuse('Signed out', `Your credentials were not renewed: ${err.message}${code ? ` (${code})` : ''}. Sign in again.`);
+  });
   socket.on('connect', () => {
     expired = false;
     refusals = 0;
@@ -64,6 +74,7 @@ function start(user) {
     if (reason === 'io server disconnect' && expired) session.fresh(true).then(() => socket.connect());
   });
   socket.on('snapshot', render);
+  socket.connect();
 }
 
 function render(s) {
@@ -86,6 +97,20 @@ function render(s) {
   $('k-out-sub').textContent = `${sum(s.rates.out)} in 60 s · ${s.totals.eventsOut} total`;
   $('k-refused').textContent = String(s.totals.refusals);
   $('k-refused-sub').textContent = `${Object.keys(s.refusals).length} reason(s)`;
+  const g = s.guard;
+  if (g) {
+    $('k-refreshed').textContent = String(g.refreshed);
+    $('k-refreshed-sub').textContent = `${g.refreshRequests} asked · ${g.refused} refused · ${g.refreshRefused + g.expired} cut`;
+    $('g-refreshed').textContent = String(g.refreshed);
+    $('g-refused').textContent = String(g.refused);
+    $('g-refresh-refused').textContent = String(g.refreshRefused);
+    $('g-expired').textContent = String(g.expired);
+    $('g-rate-limited').textContent = String(g.rateLimited);
+    $('g-rate-disconnected').textContent = String(g.rateDisconnected);
+    $('g-connection-refusals').textContent = String(g.connectionRefusals);
+    $('g-rate').textContent = g.eventsPerSecond ? `${g.eventsPerSecond} events/s per socket` : 'off';
+    $('g-max').textContent = g.maxConnectionsPerAddress ? `${g.maxConnectionsPerAddress} per address` : 'off';
+  }
   $('updated').textContent = `updated ${new Date(s.at).toLocaleTimeString()} · up ${uptime(s.uptimeSeconds)}`;
 
   lineChart($('rates'), [

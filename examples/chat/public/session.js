@@ -1,6 +1,7 @@
 // Sign-in state of a page: the short-lived access token lives only in memory (never in localStorage);
 // the refresh session is an HttpOnly cookie this script cannot read, sent to POST /api/token to get a
-// new access token when the current one is past half its life, or when the server refused it.
+// new access token when the current one is past half its life, when the server asks for a refresh in
+// place, or when the server refused it.
 
 /** An error from the API, with its machine-readable `code`. */
 export class ApiError extends Error {
