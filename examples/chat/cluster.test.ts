@@ -91,5 +91,8 @@ test('two users on different nodes chat; a polling client through the proxy foll
   const perNode = Object.fromEntries(snap.nodes!.map((n) => [n.id, n.clients]));
   assert.ok(perNode['node-1']! >= 1 && perNode['node-2']! >= 1 && perNode['node-3']! >= 2, JSON.stringify(perNode));
   assert.equal(snap.clients.filter((c) => c.user === 'alice' && c.node === 'node-1').length, 1);
+  // every node reports its credentials and limits counters (their configured limits: the defaults)
+  assert.ok(snap.nodes!.every((n) => n.guard.maxConnectionsPerAddress === 50 && n.guard.eventsPerSecond === 30), JSON.stringify(snap.nodes));
+  assert.deepEqual([snap.guard.maxConnectionsPerAddress, snap.guard.eventsPerSecond], [50, 30]);
   assert.ok(snap.rooms.some((r) => r.name === 'general' && r.members === 4), JSON.stringify(snap.rooms));
 });

@@ -6,6 +6,7 @@ import { io as ioc, type Socket as ClientSocket } from '../../src/client/index.j
 import { enableCredentialsRefresh } from '../../src/client/auth/index.js';
 import { startChat, type Chat } from './app.js';
 import type { SocketData } from './middleware.js';
+import { emptyGuard, mergeSnapshots, type Snapshot } from './metrics.js';
 
 function once<T = any>(s: { once(ev: string, fn: (...a: any[]) => void): unknown }, ev: string, ms = 4000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -131,4 +132,27 @@ test('events over the rate are dropped and counted; connections over the per-add
     for (const s of open) s.close();
     await chat.close();
   }
+});
+
+test('the cluster snapshot adds up the counters of every node and keeps each node line', () => {
+  const node = (refreshed: number, rateLimited: number): Snapshot => ({
+    at: 0,
+    uptimeSeconds: 1,
+    clients: [],
+    namespaces: [],
+    rooms: [],
+    rates: { in: [], out: [] },
+    refusals: {},
+    totals: { eventsIn: 0, eventsOut: 0, connections: 0, refusals: 0 },
+    guard: { ...emptyGuard(), refreshed, rateLimited, expired: 1, eventsPerSecond: 30, maxConnectionsPerAddress: 50 },
+  });
+  const merged = mergeSnapshots([
+    { node: 'b', snapshot: node(3, 1) },
+    { node: 'a', snapshot: node(4, 0) },
+  ]);
+  assert.equal(merged.guard.refreshed, 7);
+  assert.equal(merged.guard.rateLimited, 1);
+  assert.equal(merged.guard.expired, 2);
+  assert.equal(merged.guard.maxConnectionsPerAddress, 50, 'a limit is per node: not added up');
+  assert.deepEqual(merged.nodes!.map((n) => [n.id, n.guard.refreshed]), [['a', 4], ['b', 3]]);
 });

@@ -94,6 +94,8 @@ export interface NodeSummary {
   /** events per second in the last full second */
   rates: { in: number; out: number };
   uptimeSeconds: number;
+  /** this node's credentials and limits counters */
+  guard: Guard;
 }
 
 /** One node's own snapshot, as gathered over `serverSideEmit`. */
@@ -149,6 +151,7 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
       sockets: s.namespaces.reduce((a, n) => a + n.sockets, 0),
       rates: { in: s.rates.in[s.rates.in.length - 1] ?? 0, out: s.rates.out[s.rates.out.length - 1] ?? 0 },
       uptimeSeconds: s.uptimeSeconds,
+      guard: s.guard ?? emptyGuard(),
     });
   }
   return {

@@ -102,6 +102,30 @@ test('rooms, event rates and refusals update live', async () => {
   });
   await dashboard.waitForSelector('#refusals g[data-label="NO_TOKEN"] .bar-value:text("1")');
   assert.equal(await dashboard.textContent('#k-refused'), '1');
+  // the authenticator counted it too, and the panel shows the limits in force
+  await dashboard.waitForSelector('#g-refused:text("1")');
+  assert.equal(await dashboard.textContent('#g-rate'), '30 events/s per socket');
+  assert.equal(await dashboard.textContent('#g-max'), '50 per address');
+  // a burst over the rate: the dropped events are counted
+  await alice.page.evaluate(() => {
+    const s = (window as any).io({ forceNew: true, reconnection: false, autoConnect: false });
+    return fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      .then((r) => r.json())
+      .then(({ token }) => {
+        s.auth = { token };
+        s.connect();
+        s.on('connect', () => {
+          for (let i = 0; i < 40; i++) s.emit('typing', { room: 'general', typing: false });
+          setTimeout(() => s.close(), 500);
+        });
+      });
+  });
+  // 40 events at once against a bucket of 30: some are dropped (a few may fit as it refills)
+  await dashboard.waitForFunction(() => Number(document.getElementById('g-rate-limited')!.textContent) >= 5);
+  await new Promise((r) => setTimeout(r, 600)); // the burst is over
+  const limited = chat.limiter.stats().limited;
+  assert.ok(limited >= 5 && limited <= 10, String(limited));
+  await dashboard.waitForSelector(`#g-rate-limited:text("${limited}")`);
   await screenshot(dashboard, 'chat-dashboard');
 });
 

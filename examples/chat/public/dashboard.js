@@ -136,6 +136,8 @@ function render(s) {
         el('td', { textContent: String(n.sockets) }),
         el('td', { textContent: String(n.rates.in) }),
         el('td', { textContent: String(n.rates.out) }),
+        el('td', { className: 'refreshed', textContent: String(n.guard ? n.guard.refreshed : 0) }),
+        el('td', { className: 'limited', textContent: n.guard ? `${n.guard.rateLimited} · ${n.guard.connectionRefusals}` : '0 · 0' }),
         el('td', { className: 'muted small', textContent: uptime(n.uptimeSeconds) }),
       ])),
     );
