@@ -36,24 +36,26 @@ export function refusal(message: string, code: string): RefusalError {
  * Creates the `verify` function of `authenticate()`: checks the token, the role on `/admin`, and gives
  * `socket.data.user` and the token's expiry.
  * @param auth verifies tokens
- * @param opts `requireAdmin` for `/admin`; `onRefuse` counts refusals by code (at CONNECT and at refresh)
+ * @param opts `requireAdmin` for `/admin`; `onRefuse` counts refusals by code (`refresh <code>` for a refresh)
  * @returns the `verify` option
  */
 export function tokenVerifier(
   auth: ChatAuth,
   opts: { requireAdmin?: boolean; onRefuse?: (code: string) => void } = {},
 ): Verify<SocketData> {
-  return async (payload) => {
+  return async (payload, socket) => {
+    // a connected socket is presenting a refresh: its refusals are counted apart from the handshake's
+    const count = (code: string) => opts.onRefuse?.(socket.connected ? `refresh ${code}` : code);
     let user: TokenClaims;
     try {
       user = await auth.verifyToken(payload.token);
     } catch (err) {
       const e = err instanceof AuthError ? err : new AuthError('BAD_TOKEN', 'Invalid token');
-      opts.onRefuse?.(e.code);
+      count(e.code);
       throw refusal(e.message, e.code);
     }
     if (opts.requireAdmin && user.role !== 'admin') {
-      opts.onRefuse?.('NOT_ADMIN');
+      count('NOT_ADMIN');
       throw refusal('Admin role required', 'NOT_ADMIN');
     }
     return { data: { user }, expiresAt: user.expiresAt };

@@ -100,7 +100,7 @@ function render(s) {
   const g = s.guard;
   if (g) {
     $('k-refreshed').textContent = String(g.refreshed);
-    $('k-refreshed-sub').textContent = `${g.refreshRequests} asked · ${g.refused} refused · ${g.refreshRefused + g.expired} cut`;
+    $('k-refreshed-sub').textContent = `${g.refreshRequests} asked · ${g.refreshRefused + g.expired} cut`;
     $('g-refreshed').textContent = String(g.refreshed);
     $('g-refused').textContent = String(g.refused);
     $('g-refresh-refused').textContent = String(g.refreshRefused);
@@ -170,7 +170,7 @@ function render(s) {
     ...s.namespaces.map((n) => el('li', {}, [el('code', { textContent: n.name }), el('span', { className: 'muted', textContent: `${n.sockets} socket${n.sockets === 1 ? '' : 's'}` })])),
   );
   barChart($('refusals'), Object.entries(s.refusals).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), {
-    width: 1100, color: '#ef4444', empty: 'no handshake refused so far',
+    width: 1100, color: '#ef4444', empty: 'nothing refused so far',
   });
 }
 
