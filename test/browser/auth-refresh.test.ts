@@ -18,7 +18,6 @@ import { chromium, type Browser } from 'playwright-core';
 import { Server } from '../../src/server/index.js';
 import type { EngineServer } from '../../src/engine/server.js';
 import { authenticate, credentialsOf } from '../../src/server/auth/index.js';
-import { originMiddleware } from '../../src/engine/origin.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 let browser: Browser;
@@ -86,7 +85,7 @@ async function startSite(withSocketeer: boolean) {
   let io: Server | undefined;
   if (withSocketeer) {
     io = new Server(http, { pingInterval: 1000, pingTimeout: 2000 });
-    (io.engine as EngineServer).use(originMiddleware({}));
+    // the origin check is the engine's default: only this server's own origin is accepted from browsers
     authenticate(io, {
       verify: ({ token }) => {
         const exp = tokens.get(String(token));
