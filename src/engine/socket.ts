@@ -149,7 +149,7 @@ export class EngineSocket extends EventEmitter {
       if (log.enabled) log('packet received with closed socket');
       return;
     }
-    this.emit('packet', packet);
+    if (hasListeners(this, 'packet')) this.emit('packet', packet);
     if (this.protocol === 4 && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
       // the pong may be queued behind this packet: give it a full timeout once
       this.pingTimeoutTimer!.refresh();
@@ -178,7 +178,7 @@ export class EngineSocket extends EventEmitter {
         this.onClose('parse error');
         break;
       case 'message':
-        this.emit('data', packet.data);
+        if (hasListeners(this, 'data')) this.emit('data', packet.data);
         this.emit('message', packet.data);
         break;
     }
@@ -328,7 +328,8 @@ export class EngineSocket extends EventEmitter {
     }
     if (this.readyState === 'closing' || this.readyState === 'closed') return;
     const packet: OutgoingPacket = { type, data, options: options ?? DEFAULT_SEND_OPTIONS };
-    this.emit('packetCreate', packet);
+    // events without listeners are not emitted: emit() costs an arguments array per call
+    if (hasListeners(this, 'packetCreate')) this.emit('packetCreate', packet);
     this.writeBuffer.push(packet);
     if (typeof callback === 'function') this.packetsFn.push(callback);
     this.flush();
@@ -336,8 +337,9 @@ export class EngineSocket extends EventEmitter {
 
   private flush(): void {
     if (this.readyState === 'closed' || !this.transport.writable || this.writeBuffer.length === 0) return;
-    this.emit('flush', this.writeBuffer);
-    this.server.emit('flush', this, this.writeBuffer);
+    const server = this.server;
+    if (hasListeners(this, 'flush')) this.emit('flush', this.writeBuffer);
+    if (hasListeners(server, 'flush')) server.emit('flush', this, this.writeBuffer);
     const wbuf = this.writeBuffer;
     this.writeBuffer = [];
     let onSent: (() => void) | undefined;
@@ -349,8 +351,8 @@ export class EngineSocket extends EventEmitter {
       };
     }
     this.transport.send(wbuf, onSent);
-    this.emit('drain');
-    this.server.emit('drain', this);
+    if (hasListeners(this, 'drain')) this.emit('drain');
+    if (hasListeners(server, 'drain')) server.emit('drain', this);
   }
 
   private getAvailableUpgrades(): string[] {
@@ -386,6 +388,17 @@ export class EngineSocket extends EventEmitter {
 }
 
 function ignore(): void {}
+
+/**
+ * Whether an emitter has listeners for an event (cheaper than `listenerCount` and than an `emit`
+ * nobody listens to, which still builds its arguments array).
+ * @param emitter the emitter
+ * @param event the event name
+ */
+function hasListeners(emitter: EventEmitter, event: string): boolean {
+  const events = (emitter as unknown as { _events?: Record<string, unknown> })._events;
+  return events !== undefined && events[event] !== undefined;
+}
 
 /** Options of packets sent without options (compression allowed). */
 const DEFAULT_SEND_OPTIONS: SendOptions = Object.freeze({ compress: true });

@@ -1,7 +1,10 @@
 /**
  * WebSocket transport on `ws`: one packet per frame. All frames written in one tick leave in
- * one TCP write (the connection is corked until the end of the tick), and a broadcast frame is
- * built once and written to every recipient ({@link SharedFrame}).
+ * one TCP write, and a broadcast frame is built once and written to every recipient
+ * ({@link SharedFrame}). Without permessage-deflate, the frames of a tick are collected here and
+ * written at the end of the tick (broadcast frames joined into one buffer): one system call per
+ * connection per tick. With permessage-deflate, frames go through `ws` and the connection is
+ * corked until the end of the tick instead.
  */
 import type { Socket as NetSocket } from 'node:net';
 import * as wsModule from 'ws';
@@ -19,6 +22,8 @@ const Sender = (wsModule as unknown as { Sender: { frame(data: string | Buffer, 
 
 const TEXT_FRAME = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false };
 const BINARY_FRAME = { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: false };
+/** Up to this many bytes, the broadcast frames of a tick are joined into one buffer before writing. */
+const MAX_JOINED_BYTES = 64 * 1024;
 const COMPRESS = { compress: true };
 const NO_COMPRESS = { compress: false };
 
@@ -32,18 +37,29 @@ interface WsInternals {
 export class WebSocketTransport extends Transport implements Corkable {
   readonly name = 'websocket' as const;
   override readonly handlesUpgrades = true;
-  /** true while the connection is corked for the current tick */
+  /** true while the connection is corked (or frames are collected) for the current tick */
   corked = false;
+  /** frame buffers collected in this tick, written at its end (without permessage-deflate) */
+  private frames: Buffer[] = [];
+  /** total length of {@link frames} */
+  private framesLength = 0;
+  /** true while every frame collected in this tick is a shared (broadcast) frame */
+  private framesShared = true;
+  /** callbacks of the collected frames, called once they are handed to the OS */
+  private frameCallbacks: Array<() => void> | null = null;
+  /** true while a `drain` listener waits for the connection's buffer to empty */
+  private awaitingDrain = false;
 
   private readonly socket: WsSocket;
   private readonly raw: NetSocket | undefined;
-  /** shared frames are only valid without permessage-deflate (its sender queues frames) */
+  /** frames are built here (and shared) only without permessage-deflate (its sender queues frames) */
   private readonly canShareFrames: boolean;
 
   private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
     this.onData(isBinary ? data : data.toString());
   };
   private readonly onRawDrain = (): void => {
+    this.awaitingDrain = false;
     if (this.readyState !== 'open') return;
     this.writable = true;
     this.emit('ready');
@@ -60,6 +76,7 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.raw = internals._socket;
     this.canShareFrames =
       !(internals._extensions && internals._extensions['permessage-deflate']) &&
+      internals._socket !== undefined &&
       typeof internals._sender?.sendFrame === 'function';
     socket.on('message', this.onMessage);
     socket.once('close', () => this.onClose());
@@ -67,9 +84,68 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.writable = true;
   }
 
-  /** Releases the tick's cork (called by the tick batcher). */
+  /** Writes the frames collected in this tick, or releases the tick's cork (called by the tick batcher). */
   uncork(): void {
-    this.raw?.uncork();
+    if (this.canShareFrames) this.writeFrames();
+    else this.raw?.uncork();
+  }
+
+  /** Writes the collected frames: joined into one buffer when small. */
+  private writeFrames(): void {
+    const frames = this.frames;
+    const n = frames.length;
+    if (n === 0) return;
+    const length = this.framesLength;
+    const join = this.framesShared && n > 1 && length <= MAX_JOINED_BYTES;
+    this.frames = [];
+    this.framesLength = 0;
+    this.framesShared = true;
+    const callbacks = this.frameCallbacks;
+    this.frameCallbacks = null;
+    const raw = this.raw!;
+    if (this.socket.readyState !== WsSocket.OPEN || raw.destroyed) return;
+    const done = callbacks === null ? undefined : () => runAll(callbacks);
+    if (n === 1 || join) {
+      // broadcast frames (header and payload buffers shared by every recipient) are copied into one
+      // buffer: one stream write per connection instead of two per frame (measured: fan-out
+      // deliveries per CPU-second +25 %; joining a connection's own frames measured no gain)
+      raw.write(join ? Buffer.concat(frames, length) : frames[0]!, done);
+    } else {
+      // one corked write per buffer: still one system call
+      raw.cork();
+      for (let i = 0; i < n - 1; i++) raw.write(frames[i]!);
+      raw.write(frames[n - 1]!, done);
+      raw.uncork();
+    }
+    if (raw.writableNeedDrain) {
+      this.writable = false;
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        raw.once('drain', this.onRawDrain);
+      }
+    } else if (!this.writable && !this.awaitingDrain && this.readyState === 'open') {
+      this.writable = true;
+      this.emit('ready');
+    }
+  }
+
+  /**
+   * Collects one frame for the end of the tick.
+   * @param frame the frame: header and payload buffers, as built by `Sender.frame`
+   * @param cb called once written
+   * @param shared whether the frame is a broadcast frame shared by many connections
+   */
+  private pushFrame(frame: Buffer[], cb: (() => void) | undefined, shared: boolean): void {
+    if (!this.corked) uncorkAtEndOfTick(this);
+    const frames = this.frames;
+    for (let i = 0; i < frame.length; i++) {
+      frames.push(frame[i]!);
+      this.framesLength += frame[i]!.length;
+    }
+    if (!shared) this.framesShared = false;
+    if (cb !== undefined) (this.frameCallbacks ??= []).push(cb);
+    // as if written now: a full buffer makes the transport unwritable at once (later sends queue)
+    if (this.writable && this.framesLength + this.raw!.writableLength >= this.raw!.writableHighWaterMark) this.writable = false;
   }
 
   /**
@@ -80,6 +156,10 @@ export class WebSocketTransport extends Transport implements Corkable {
   send(packets: OutgoingPacket[], onSent?: () => void): void {
     const socket = this.socket;
     if (socket.readyState !== WsSocket.OPEN) return;
+    if (this.canShareFrames) {
+      this.sendDirect(packets, onSent);
+      return;
+    }
     const raw = this.raw;
     if (raw && !this.corked) {
       raw.cork();
@@ -90,20 +170,6 @@ export class WebSocketTransport extends Transport implements Corkable {
       const packet = packets[i]!;
       const cb = i === last ? onSent : undefined;
       const options = packet.options;
-      const shared = options && options.shared;
-      if (shared && this.canShareFrames && packet.type === 'message') {
-        let frame = shared.ws;
-        if (frame === undefined) {
-          frame = this.frameShared(packet);
-          if (frame !== undefined) shared.ws = frame;
-        } else if (typeof packet.data !== 'string' && !(this.protocol === 4 && this.supportsBinary)) {
-          frame = undefined; // the shared binary frame is the raw v4 form, not this client's
-        }
-        if (frame !== undefined) {
-          (socket as unknown as WsInternals)._sender!.sendFrame(frame, cb);
-          continue;
-        }
-      }
       const data = this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
       socket.send(data, options && options.compress === false ? NO_COMPRESS : COMPRESS, cb);
     }
@@ -113,22 +179,67 @@ export class WebSocketTransport extends Transport implements Corkable {
     }
   }
 
+  /**
+   * Frames a batch of packets and collects the frames for the end of the tick (no
+   * permessage-deflate: nothing is compressed).
+   * @param packets the packets
+   * @param onSent called once the last frame is handed to the OS
+   */
+  private sendDirect(packets: OutgoingPacket[], onSent: (() => void) | undefined): void {
+    const last = packets.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const packet = packets[i]!;
+      const cb = i === last ? onSent : undefined;
+      const shared = packet.options && packet.options.shared;
+      if (shared && packet.type === 'message') {
+        let frame = shared.ws;
+        if (frame === undefined) {
+          frame = this.frameShared(packet);
+          if (frame !== undefined) shared.ws = frame;
+        } else if (typeof packet.data !== 'string' && !(this.protocol === 4 && this.supportsBinary)) {
+          frame = undefined; // the shared binary frame is the raw v4 form, not this client's
+        }
+        if (frame !== undefined) {
+          this.pushFrame(frame, cb, true);
+          continue;
+        }
+      }
+      const data = this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
+      this.pushFrame(typeof data === 'string' ? Sender.frame(data, TEXT_FRAME) : Sender.frame(toBuffer(data), BINARY_FRAME), cb, false);
+    }
+  }
+
   private frameShared(packet: OutgoingPacket): Buffer[] | undefined {
     const data = packet.data;
     if (typeof data === 'string') return Sender.frame('4' + data, TEXT_FRAME);
     if (data === undefined) return Sender.frame('4', TEXT_FRAME);
     if (this.protocol !== 4 || !this.supportsBinary) return undefined;
-    const buf = Buffer.isBuffer(data)
-      ? data
-      : data instanceof ArrayBuffer
-        ? Buffer.from(data)
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return Sender.frame(buf, BINARY_FRAME);
+    return Sender.frame(toBuffer(data), BINARY_FRAME);
   }
 
   protected doClose(fn: () => void): void {
     if (log.enabled) log('closing');
+    // frames collected in this tick go before the close frame
+    if (this.frames.length !== 0) this.writeFrames();
     this.socket.close();
     fn();
   }
+}
+
+/**
+ * A Buffer view of binary message data, without copying.
+ * @param data bytes
+ */
+function toBuffer(data: Uint8Array | ArrayBuffer): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Calls every callback.
+ * @param callbacks the callbacks
+ */
+function runAll(callbacks: Array<() => void>): void {
+  for (let i = 0; i < callbacks.length; i++) callbacks[i]!();
 }
