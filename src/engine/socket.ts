@@ -19,6 +19,10 @@ export type { SendOptions, SharedFrame } from './transport.js';
 
 const log = createDebug('socketeer:engine:socket');
 
+/** The session listening to a transport, stored on the transport. */
+const kSession = Symbol('socketeer.session');
+type OwnedTransport = Transport & { [kSession]?: EngineSocket | null };
+
 /** Session state. */
 export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
 
@@ -70,7 +74,8 @@ export class EngineSocket extends EventEmitter {
 
   private writeBuffer: OutgoingPacket[] = [];
   private packetsFn: Array<() => void> = [];
-  private cleanupTransport: (() => void) | null = null;
+  /** the transport our listeners are attached to (null once detached) */
+  private listenedTransport: Transport | null = null;
   private pingIntervalTimer: NodeJS.Timeout | null = null;
   private pingTimeoutTimer: NodeJS.Timeout | null = null;
   private awaitingPong = false;
@@ -79,10 +84,20 @@ export class EngineSocket extends EventEmitter {
   // handlers bound once per session (the heartbeat allocates nothing per interval)
   private readonly onPingIntervalBound = (): void => this.sendPing();
   private readonly onPingTimeoutBound = (): void => this.onPingTimeout();
-  private readonly onTransportPacket = (packet: IncomingPacket): void => this.onPacket(packet);
-  private readonly onTransportError = (err: Error): void => this.onError(err);
-  private readonly onTransportReady = (): void => this.flush();
-  private readonly onTransportClose = (): void => this.onClose('transport close');
+  // transport listeners shared by every session (`this` is the transport; its session is found through it;
+  // a listener still running after the session let go of the transport does nothing)
+  private static onTransportPacket(this: OwnedTransport, packet: IncomingPacket): void {
+    this[kSession]?.onPacket(packet);
+  }
+  private static onTransportError(this: OwnedTransport, err: Error): void {
+    this[kSession]?.onError(err);
+  }
+  private static onTransportReady(this: OwnedTransport): void {
+    this[kSession]?.flush();
+  }
+  private static onTransportClose(this: OwnedTransport): void {
+    this[kSession]?.onClose('transport close');
+  }
 
   /**
    * @param id session id
@@ -191,16 +206,26 @@ export class EngineSocket extends EventEmitter {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
-    transport.once('error', this.onTransportError);
-    transport.on('ready', this.onTransportReady);
-    transport.on('packet', this.onTransportPacket);
-    transport.once('close', this.onTransportClose);
-    this.cleanupTransport = () => {
-      transport.removeListener('error', this.onTransportError);
-      transport.removeListener('ready', this.onTransportReady);
-      transport.removeListener('packet', this.onTransportPacket);
-      transport.removeListener('close', this.onTransportClose);
-    };
+    // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
+    // session, which detaches them
+    (transport as OwnedTransport)[kSession] = this;
+    transport.on('error', EngineSocket.onTransportError);
+    transport.on('ready', EngineSocket.onTransportReady);
+    transport.on('packet', EngineSocket.onTransportPacket);
+    transport.on('close', EngineSocket.onTransportClose);
+    this.listenedTransport = transport;
+  }
+
+  /** Detaches the session's listeners from its transport. */
+  private detachTransport(): void {
+    const transport = this.listenedTransport;
+    if (transport === null) return;
+    this.listenedTransport = null;
+    transport.removeListener('error', EngineSocket.onTransportError);
+    transport.removeListener('ready', EngineSocket.onTransportReady);
+    transport.removeListener('packet', EngineSocket.onTransportPacket);
+    transport.removeListener('close', EngineSocket.onTransportClose);
+    (transport as OwnedTransport)[kSession] = null;
   }
 
   /**
@@ -265,10 +290,7 @@ export class EngineSocket extends EventEmitter {
   }
 
   private clearTransport(): void {
-    if (this.cleanupTransport) {
-      this.cleanupTransport();
-      this.cleanupTransport = null;
-    }
+    this.detachTransport();
     // silence errors of the discarded transport
     this.transport.on('error', ignore);
     // a closed session is no longer routed to: a polling close cannot wait for another GET

@@ -58,6 +58,8 @@ export class WebSocketTransport extends Transport implements Corkable {
   private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
     this.onData(isBinary ? data : data.toString());
   };
+  private readonly onSocketClose = (): void => this.onClose();
+  private readonly onSocketError = (err: Error): void => this.onError(err.message, err);
   private readonly onRawDrain = (): void => {
     this.awaitingDrain = false;
     if (this.readyState !== 'open') return;
@@ -79,8 +81,9 @@ export class WebSocketTransport extends Transport implements Corkable {
       internals._socket !== undefined &&
       typeof internals._sender?.sendFrame === 'function';
     socket.on('message', this.onMessage);
-    socket.once('close', () => this.onClose());
-    socket.on('error', (err: Error) => this.onError(err.message, err));
+    // `on` rather than `once` (no wrapper per connection): `ws` emits `close` once
+    socket.on('close', this.onSocketClose);
+    socket.on('error', this.onSocketError);
     this.writable = true;
   }
 
