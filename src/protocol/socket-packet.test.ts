@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  DEFAULT_MAX_ATTACHMENTS,
   PacketType,
   SocketDecoder,
   decodePacketString,
@@ -163,6 +164,11 @@ test('property: encode then decode is the identity for JSON with buffers', () =>
         const packet: Packet = { type: PacketType.EVENT, nsp, data: original };
         if (id !== undefined) packet.id = id;
         const parts = encodeSocketPacket(packet);
+        if (parts.length - 1 > DEFAULT_MAX_ATTACHMENTS) {
+          // over the attachment limit: refused on the way in, as the reference parser does
+          assert.throws(() => new SocketDecoder().add(parts[0]!), (e: unknown) => e instanceof DecodeError && e.code === 'too-many-attachments');
+          return;
+        }
         const decoded = decodeAll(parts);
         assert.equal(decoded.type, PacketType.EVENT);
         assert.equal(decoded.nsp, nsp);
