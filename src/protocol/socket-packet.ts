@@ -40,7 +40,7 @@ export interface Packet {
 }
 
 /** Event names that cannot be emitted nor received: they are the library's own. */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>([
   'connect',
   'connect_error',
   'disconnect',

@@ -35,15 +35,8 @@ export interface EventEmitterReservedEventsMap {
   removeListener: (eventName: string | symbol, listener: (...args: any[]) => void) => void;
 }
 
-/** Event names that cannot be emitted to a client. */
-export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
+/** Event names that cannot be emitted to a client (the codec's list: the one place it is defined). */
+export { RESERVED_EVENTS } from '../protocol/socket-packet.js';
 
 /** What the server knows about the connection of a socket, built at CONNECT from the session's first HTTP request. */
 export interface Handshake {
