@@ -10,6 +10,8 @@
 import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, BroadcastFlags, Room, SocketDetails, SocketId } from './adapter.js';
 import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
+import { callReported } from './handler-errors.js';
+import type { Namespace } from './namespace.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -131,7 +133,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
       if (packetId !== undefined) {
         for (const socket of adapter.nsp.sockets.values()) socket.acks.delete(packetId);
       }
-      ack.call(this, new Error('operation has timed out'), flags.expectSingleResponse ? null : responses);
+      callAck(this, ack, adapter, ev, new Error('operation has timed out'), flags.expectSingleResponse ? null : responses);
     }, flags.timeout);
     let expectedServerCount = -1;
     let actualServerCount = 0;
@@ -139,7 +141,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     const checkCompleteness = () => {
       if (!timedOut && expectedServerCount === actualServerCount && responses.length === expectedClientCount) {
         clearTimeout(timer);
-        ack.call(this, null, flags.expectSingleResponse ? responses[0] : responses);
+        callAck(this, ack, adapter, ev, null, flags.expectSingleResponse ? responses[0] : responses);
       }
     };
     adapter.broadcastWithAck(
@@ -302,4 +304,20 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
     this.operator.disconnectSockets(close);
     return this;
   }
+}
+
+/**
+ * Calls the acknowledgement callback of a broadcast (from a timer, a client's ACK or another server's answer):
+ * what it throws or rejects with is reported to the server's `onError` listeners.
+ */
+function callAck(
+  operator: unknown,
+  ack: (...args: any[]) => unknown,
+  adapter: Adapter,
+  ev: unknown,
+  err: Error | null,
+  responses: unknown,
+): void {
+  const nsp = adapter.nsp as unknown as Namespace;
+  callReported(nsp.server._errors, ack, operator, [err, responses], 'ack', nsp.name, undefined, String(ev));
 }

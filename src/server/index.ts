@@ -31,6 +31,7 @@ export type {
 } from './adapter.js';
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
+export type { HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
 export type { EngineConnection, EngineLike, EngineOptions, AttachOptions } from './engine.js';
 export type {
   DefaultEventsMap,

@@ -9,10 +9,12 @@
  * orders.to('room1').emit('hello');
  * ```
  */
+import { EventEmitter } from 'node:events';
 import debugModule from 'debug';
 import type { Adapter, Room, SocketId } from './adapter.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
+import { isThenable, toError, type Escape } from './handler-errors.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
 import {
@@ -103,7 +105,8 @@ export class Namespace<
    * @param name the namespace name
    */
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string) {
-    super();
+    // a listener returning a rejected promise (an async `connection` handler) is reported, not left unhandled
+    super({ captureRejections: true });
     this.server = server;
     this.name = name;
     this._initAdapter();
@@ -129,17 +132,65 @@ export class Namespace<
     return this;
   }
 
+  /**
+   * Runs the middlewares in turn. One that throws, or whose promise rejects, before calling `next` is
+   * treated as `next(err)`; after calling it, the error is only reported.
+   */
   private run(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, fn: (err?: ExtendedError) => void): void {
     if (!this._fns.length) return fn();
     const fns = this._fns.slice(0);
     const step = (i: number): void => {
-      fns[i]!(socket, (err) => {
-        if (err) return fn(err);
-        if (!fns[i + 1]) return fn();
-        step(i + 1);
-      });
+      let called = false;
+      const fail = (err: unknown, escape: Escape): void => {
+        this.server._errors.report(err, 'middleware', this.name, socket, undefined, escape);
+        if (called) return;
+        called = true;
+        fn(toError(err));
+      };
+      try {
+        const result: unknown = fns[i]!(socket, (err) => {
+          called = true;
+          if (err) return fn(err);
+          if (!fns[i + 1]) return fn();
+          step(i + 1);
+        });
+        // socket.io runs the middlewares from an async function: what they throw becomes a rejection
+        if (isThenable(result)) result.then(undefined, (err) => fail(err, 'reject'));
+      } catch (err) {
+        fail(err, 'reject');
+      }
     };
     step(0);
+  }
+
+  /**
+   * Fires a namespace event; a listener that throws is reported and the other events go on.
+   * @param ev the event
+   * @param socket the socket
+   */
+  private emitConnection(ev: 'connect' | 'connection', socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    try {
+      this.emitReserved(ev, socket);
+    } catch (err) {
+      this.server._errors.report(err, 'connection', this.name, socket, ev);
+    }
+  }
+
+  /**
+   * Called by EventEmitter when a listener's promise rejects (`captureRejections`).
+   * @param err the rejection reason
+   * @param ev the event
+   * @param args the arguments of the event
+   */
+  override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol, ...args: unknown[]): void {
+    const event = String(ev);
+    if (event === 'connection' || event === 'connect') {
+      this.server._errors.report(err, 'connection', this.name, args[0] as Socket, event, 'reject');
+    } else if (event === 'new_namespace') {
+      this.server._errors.report(err, 'namespace-listener', this.name, undefined, event, 'reject');
+    } else {
+      this.server._errors.report(err, 'server-side-emit', this.name, undefined, event, 'reject');
+    }
   }
 
   /**
@@ -181,7 +232,13 @@ export class Namespace<
     auth: Record<string, unknown>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Promise<void> {
-    const socket = await this._createSocket(client, auth);
+    let socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    try {
+      socket = await this._createSocket(client, auth);
+    } catch (err) {
+      this.server._errors.report(err, 'adapter', this.name, undefined, undefined, 'reject');
+      return;
+    }
     this._preConnectSockets.set(socket.id, socket);
     if (this.server._opts.connectionStateRecovery?.skipMiddlewares && socket.recovered && client.conn.readyState === 'open') {
       return this._doConnect(socket, fn);
@@ -234,8 +291,8 @@ export class Namespace<
     // the socket's own state comes first, so a listener may disconnect it right away
     socket._onconnect();
     fn(socket);
-    this.emitReserved('connect', socket);
-    this.emitReserved('connection', socket);
+    this.emitConnection('connect', socket);
+    this.emitConnection('connection', socket);
   }
 
   /**
@@ -289,6 +346,19 @@ export class Namespace<
     ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
   ): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      // the acknowledgement callback is called by the adapter, from a timer or a message of another server
+      const ack = args[last] as (...a: unknown[]) => unknown;
+      (args as unknown[])[last] = (...a: unknown[]) => {
+        try {
+          const result = ack(...a);
+          if (isThenable(result)) result.then(undefined, (err) => this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(ev), 'reject'));
+        } catch (err) {
+          this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(ev));
+        }
+      };
+    }
     args.unshift(ev);
     this.adapter.serverSideEmit(args);
     return true;
@@ -321,7 +391,11 @@ export class Namespace<
    * @param nsp the new namespace
    */
   _emitNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    this.emitUntyped('new_namespace', nsp);
+    try {
+      this.emitUntyped('new_namespace', nsp);
+    } catch (err) {
+      this.server._errors.report(err, 'namespace-listener', this.name, undefined, 'new_namespace');
+    }
   }
 
   /**
@@ -329,7 +403,11 @@ export class Namespace<
    * @param args `[event, ...args]`
    */
   _onServerSideEmit(args: [string, ...any[]]): void {
-    this.emitUntyped(...args);
+    try {
+      this.emitUntyped(...args);
+    } catch (err) {
+      this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(args[0]));
+    }
   }
 
   /**

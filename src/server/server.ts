@@ -22,6 +22,7 @@ import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapte
 import { MemoryAdapter } from './adapters/memory.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 import { Client } from './client.js';
+import { HandlerErrors, isThenable, type HandlerErrorListener } from './handler-errors.js';
 import type { EngineServer } from '../engine/server.js';
 import { attachEngine, type AttachOptions, type EngineConnection, type EngineLike, type EngineOptions } from './engine.js';
 import { Namespace, type NamespaceMiddleware, type ServerReservedEventsMap } from './namespace.js';
@@ -81,6 +82,12 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
   };
   /** Remove a child of a dynamic namespace once it has no socket left (default false). */
   cleanupEmptyChildNamespaces: boolean;
+  /**
+   * Let errors of application code crash the process as with socket.io (default false: they are caught,
+   * reported to {@link Server.onError} listeners and the server goes on). When true they are still reported,
+   * then rethrown asynchronously (uncaught exception or unhandled rejection).
+   */
+  crashOnError: boolean;
 }
 
 /** A parser with the `socket.io-parser` shape. */
@@ -134,6 +141,8 @@ export class Server<
   _connectTimeout = 45000;
   /** Whether connection state recovery is on. @internal */
   readonly _recovery: boolean;
+  /** The listeners of application errors. @internal */
+  readonly _errors: HandlerErrors;
 
   /**
    * @param srv an HTTP server or a port to listen on (optional), or the options
@@ -162,6 +171,7 @@ export class Server<
       };
     }
     this._recovery = !!opts.connectionStateRecovery;
+    this._errors = new HandlerErrors(!!opts.crashOnError);
     this.adapter(opts.adapter || MemoryAdapter);
     opts.cleanupEmptyChildNamespaces = !!opts.cleanupEmptyChildNamespaces;
     this.sockets = this.of('/');
@@ -186,6 +196,24 @@ export class Server<
   }
 
   /**
+   * Adds a listener of the errors of application code: a listener, middleware, `connection` handler, ack
+   * callback, `serverSideEmit` handler, dynamic namespace function or adapter that throws or whose promise
+   * rejects. The error is caught where the server called that code; the socket concerned stays connected
+   * (a failing connection middleware refuses the connection as `next(err)` would). Without any listener, the
+   * error is logged under `DEBUG=socketeer:server`. A listener that throws is itself caught and logged.
+   *
+   * ```ts
+   * const off = io.onError((err, { kind, nsp, socket, event }) => log.error(err, kind, nsp, socket?.id, event));
+   * off(); // removes the listener
+   * ```
+   * @param listener `(err, { kind, nsp, socket?, event? })`
+   * @returns a function removing the listener
+   */
+  onError(listener: HandlerErrorListener): () => void {
+    return this._errors.add(listener);
+  }
+
+  /**
    * Runs the dynamic namespace matchers for a name that is not a namespace yet.
    * @param name the namespace name
    * @param auth the CONNECT payload
@@ -202,14 +230,28 @@ export class Server<
     const run = (): void => {
       const nextFn = keysIterator.next();
       if (nextFn.done) return fn(false);
-      nextFn.value(name, auth, (err, allow) => {
-        if (err || !allow) return run();
-        const existing = this._nsps.get(name);
-        if (existing) return fn(existing);
-        const namespace = this.parentNsps.get(nextFn.value)!.createChild(name);
-        debug('dynamic namespace %s was created', name);
-        fn(namespace);
-      });
+      // a matcher that throws or rejects refuses the name (once: it may have answered before failing)
+      let answered = false;
+      const fail = (err: unknown, escape: 'throw' | 'reject') => {
+        this._errors.report(err, 'namespace-predicate', name, undefined, undefined, escape);
+        if (answered) return;
+        answered = true;
+        run();
+      };
+      try {
+        const result: unknown = nextFn.value(name, auth, (err, allow) => {
+          answered = true;
+          if (err || !allow) return run();
+          const existing = this._nsps.get(name);
+          if (existing) return fn(existing);
+          const namespace = this.parentNsps.get(nextFn.value)!.createChild(name);
+          debug('dynamic namespace %s was created', name);
+          fn(namespace);
+        });
+        if (isThenable(result)) result.then(undefined, (err) => fail(err, 'reject'));
+      } catch (err) {
+        fail(err, 'throw');
+      }
     };
     run();
   }

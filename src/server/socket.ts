@@ -18,6 +18,7 @@ import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, BroadcastFlags, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
 import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
+import { callReported, isThenable, type Escape, type HandlerErrorKind } from './handler-errors.js';
 import { generateId } from './ids.js';
 import type { Namespace } from './namespace.js';
 import type { Server } from './server.js';
@@ -133,7 +134,8 @@ export class Socket<
     auth: Record<string, unknown>,
     previousSession?: Session,
   ) {
-    super();
+    // a listener returning a rejected promise (an async listener) is reported, not left unhandled
+    super({ captureRejections: true });
     this._issued = Date.now();
     // an empty payload is not kept: the handshake gets a fresh empty object when built
     this._auth = isEmptyPlainObject(auth) ? undefined : auth;
@@ -144,7 +146,7 @@ export class Socket<
     if (previousSession) {
       this.id = previousSession.sid;
       this.pid = previousSession.pid;
-      for (const room of previousSession.rooms) this.join(room);
+      for (const room of previousSession.rooms) this.joinReported(room);
       this._data = previousSession.data as SocketData;
       // missed events go out before the CONNECT reply
       for (const data of previousSession.missedPackets) {
@@ -159,8 +161,36 @@ export class Socket<
       }
       if (this.server._opts.connectionStateRecovery) this.pid = generateId();
     }
-    // an "error" event without listener must not crash the process
-    this.on('error', noop);
+  }
+
+  /**
+   * Reports an error of application code concerning this socket.
+   * @param err what was thrown or the rejection reason
+   * @param kind the boundary
+   * @param event the event name, if any
+   * @param escape how socket.io would have let it escape
+   */
+  private fail(err: unknown, kind: HandlerErrorKind, event?: string, escape: Escape = 'throw'): void {
+    this.server._errors.report(err, kind, this.nsp.name, this, event, escape);
+  }
+
+  /**
+   * Called by EventEmitter when a listener's promise rejects (`captureRejections`).
+   * @param err the rejection reason
+   * @param ev the event
+   */
+  override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol): void {
+    this.fail(err, 'listener', String(ev), 'reject');
+  }
+
+  /** Joins rooms on behalf of the server (own room, restored rooms): an adapter failure is reported. */
+  private joinReported(rooms: Room | Room[]): void {
+    try {
+      const result = this.join(rooms);
+      if (isThenable(result)) result.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+    } catch (err) {
+      this.fail(err, 'adapter');
+    }
   }
 
   /** The handshake details, as of the CONNECT. */
@@ -266,11 +296,11 @@ export class Socket<
     const timer = setTimeout(() => {
       if (debug.enabled) debug('event with ack id %d has timed out after %d ms', id, timeout);
       this.acks.delete(id);
-      ack.call(this, new Error('operation has timed out'));
+      callReported(this.server._errors, ack, this, [new Error('operation has timed out')], 'ack', this.nsp.name, this);
     }, timeout);
     this.acks.set(id, (...args: any[]) => {
       clearTimeout(timer);
-      ack.call(this, null, ...args);
+      return ack.call(this, null, ...args);
     });
   }
 
@@ -356,7 +386,7 @@ export class Socket<
   /** Called once the socket is accepted: joins its own room and sends the CONNECT reply. @internal */
   _onconnect(): void {
     this.connected = true;
-    this.join(this.id);
+    this.joinReported(this.id);
     if (this.client.conn.protocol === 3) {
       this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
     } else {
@@ -389,7 +419,8 @@ export class Socket<
     const any = this._anyListeners;
     if (any !== undefined && any.length !== 0) {
       const listeners = any.slice();
-      for (let i = 0; i < listeners.length; i++) listeners[i]!.apply(this, args);
+      const errors = this.server._errors;
+      for (let i = 0; i < listeners.length; i++) callReported(errors, listeners[i]!, this, args, 'listener', this.nsp.name, this, args[0]);
     }
     this.dispatch(args);
   }
@@ -408,15 +439,39 @@ export class Socket<
     const ack = this._acks?.get(packet.id!);
     if (typeof ack === 'function') {
       this._acks!.delete(packet.id!);
-      ack.apply(this, packet.data);
+      callReported(this.server._errors, ack, this, packet.data || [], 'ack', this.nsp.name, this);
     } else if (debug.enabled) {
       debug('bad ack %s', packet.id);
     }
   }
 
-  /** Fires an `error` event. @internal */
-  _onerror(err: Error): void {
-    this.emitReserved('error', err);
+  /**
+   * Fires an `error` event. Without a listener, the error of a packet middleware (`next(err)`) is reported
+   * (socket.io would throw it); a decode or transport error is only logged.
+   * @param err the error
+   * @param fromMiddleware whether a packet middleware refused an event with it
+   * @internal
+   */
+  _onerror(err: Error, fromMiddleware = false): void {
+    if (this.listenerCount('error') === 0) {
+      if (fromMiddleware) this.fail(err, 'socket-middleware');
+      else if (debug.enabled) debug('error without listener: %s', err?.message);
+      return;
+    }
+    try {
+      this.emitReserved('error', err);
+    } catch (e) {
+      this.fail(e, 'listener', 'error');
+    }
+  }
+
+  /** Fires `disconnecting` or `disconnect`; a listener that throws is reported and the closing goes on. */
+  private emitClose(ev: 'disconnecting' | 'disconnect', reason: DisconnectReason, description: unknown): void {
+    try {
+      this.emitReserved(ev, reason, description);
+    } catch (err) {
+      this.fail(err, 'listener', ev);
+    }
   }
 
   /**
@@ -429,20 +484,30 @@ export class Socket<
   _onclose(reason: DisconnectReason, description?: unknown): this | undefined {
     if (!this.connected) return this;
     if (debug.enabled) debug('closing socket - reason %s', reason);
-    this.emitReserved('disconnecting', reason, description);
+    this.emitClose('disconnecting', reason, description);
     if (this.server._recovery && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
-      this.adapter.persistSession({ sid: this.id, pid: this.pid!, rooms: [...this.rooms], data: this.data });
+      try {
+        const saved = this.adapter.persistSession({ sid: this.id, pid: this.pid!, rooms: [...this.rooms], data: this.data });
+        if (isThenable(saved)) saved.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+      } catch (err) {
+        this.fail(err, 'adapter');
+      }
     }
     this._cleanup();
     this.client._remove(this);
     this.connected = false;
-    this.emitReserved('disconnect', reason, description);
+    this.emitClose('disconnect', reason, description);
     return undefined;
   }
 
   /** Leaves all rooms and the namespace. @internal */
   _cleanup(): void {
-    this.leaveAll();
+    try {
+      const left: unknown = this.adapter.delAll(this.id);
+      if (isThenable(left)) left.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+    } catch (err) {
+      this.fail(err, 'adapter');
+    }
     this.nsp._remove(this);
     this.join = noop;
   }
@@ -508,10 +573,13 @@ export class Socket<
     return this as any;
   }
 
-  /** Runs the packet middlewares, then fires the event to the listeners. */
+  /**
+   * Runs the packet middlewares, then fires the event to the listeners on a later tick, as socket.io does: an
+   * event followed by a DISCONNECT in the same payload is not handled.
+   */
   private dispatch(event: any[]): void {
     if (this.fns === undefined || this.fns.length === 0) {
-      if (this.connected) eventEmitterEmit.apply(this, event);
+      process.nextTick(dispatchAfterMiddlewares, this, event, undefined);
       return;
     }
     this.run(event as Event, (err) => {
@@ -519,11 +587,20 @@ export class Socket<
     });
   }
 
-  /** @internal */
+  /** Fires an event to its listeners, unless a middleware refused it or the socket left meanwhile. @internal */
   _dispatchChecked(event: any[], err: Error | undefined | null): void {
-    if (err) return this._onerror(err);
-    if (this.connected) eventEmitterEmit.apply(this, event);
-    else if (debug.enabled) debug('ignore packet received after disconnection');
+    if (err) return this._onerror(err, true);
+    if (!this.connected) {
+      if (debug.enabled) debug('ignore packet received after disconnection');
+      return;
+    }
+    // one guard per event: a listener that throws is reported (the next listeners of the event are skipped);
+    // one that returns a rejected promise is reported through captureRejections
+    try {
+      eventEmitterEmit.apply(this, event);
+    } catch (err) {
+      this.fail(err, 'listener', event[0]);
+    }
   }
 
   /**
@@ -536,14 +613,23 @@ export class Socket<
     return this;
   }
 
+  /**
+   * Runs the packet middlewares in turn. One that throws, or whose promise rejects, is reported as
+   * `socket-middleware`; unless it called `next` first, the event is dropped.
+   */
   private run(event: Event, fn: (err?: Error | null) => void): void {
     const fns = this.fns!.slice(0);
     const step = (i: number): void => {
-      fns[i]!(event, (err) => {
-        if (err) return fn(err);
-        if (!fns[i + 1]) return fn();
-        step(i + 1);
-      });
+      try {
+        const result: unknown = fns[i]!(event, (err) => {
+          if (err) return fn(err);
+          if (!fns[i + 1]) return fn();
+          step(i + 1);
+        });
+        if (isThenable(result)) result.then(undefined, (err) => this.fail(err, 'socket-middleware', event[0], 'reject'));
+      } catch (err) {
+        this.fail(err, 'socket-middleware', event[0]);
+      }
     };
     step(0);
   }
