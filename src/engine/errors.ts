@@ -71,3 +71,44 @@ export function abortUpgrade(socket: Duplex, code: EngineErrorCode, context?: En
   }
   socket.destroy();
 }
+
+/** Body of the answer to a handshake refused because the server is shutting down. */
+export const DRAINING_MESSAGE = 'Server is shutting down';
+
+/**
+ * Answers a handshake refused while the server drains (graceful shutdown): `503` with a JSON body
+ * `{"message":"Server is shutting down"}` and `Connection: close`, so a load balancer's health check and the
+ * client both see that this server takes no new sessions (the client retries, reaching another server).
+ * @param res the response
+ */
+export function refuseDraining(res: ServerResponse): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const body = JSON.stringify({ message: DRAINING_MESSAGE });
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body);
+}
+
+/**
+ * Answers an upgrade handshake refused while the server drains: a raw `HTTP/1.1 503` and the socket destroyed.
+ * @param socket the raw connection
+ */
+export function refuseDrainingUpgrade(socket: Duplex): void {
+  socket.on('error', ignoreError);
+  if (socket.writable) {
+    const body = JSON.stringify({ message: DRAINING_MESSAGE });
+    socket.write(
+      'HTTP/1.1 503 Service Unavailable\r\n' +
+        'Connection: close\r\n' +
+        'Content-Type: application/json\r\n' +
+        'Content-Length: ' +
+        Buffer.byteLength(body) +
+        '\r\n' +
+        '\r\n' +
+        body,
+    );
+  }
+  socket.destroy();
+}

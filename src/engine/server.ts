@@ -27,6 +27,8 @@ import { serializeCookie } from './cookie.js';
 import {
   abortRequest,
   abortUpgrade,
+  refuseDraining,
+  refuseDrainingUpgrade,
   EngineErrorMessages,
   EngineErrors,
   type EngineErrorCode,
@@ -193,6 +195,12 @@ export class EngineServer extends EventEmitter {
   static readonly errors = EngineErrors;
   /** Default message of each error code. */
   static readonly errorMessages = EngineErrorMessages;
+
+  /**
+   * True while the server drains (graceful shutdown): new handshakes are answered `503 Service Unavailable`
+   * (upgrades too); requests of open sessions are still served.
+   */
+  draining = false;
 
   private readonly middlewares: EngineMiddleware[] = [];
   private ws: WebSocketServer | null = null;
@@ -373,6 +381,10 @@ export class EngineServer extends EventEmitter {
     try {
       if (log.enabled) log('handling %s http request %s', req.method, req.url);
       const ereq = this.prepare(req);
+      if (this.draining && !ereq._query.sid) {
+        refuseDraining(res);
+        return;
+      }
       const unknownSid = this.opts.unknownSid;
       if (unknownSid !== undefined) {
         const sid = ereq._query.sid;
@@ -428,6 +440,10 @@ export class EngineServer extends EventEmitter {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const ereq = this.prepare(req);
+      if (this.draining && !ereq._query.sid) {
+        refuseDrainingUpgrade(socket);
+        return;
+      }
       const res = new UpgradeResponse(socket);
       this.upgradeHeaders.set(req, res.headers);
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {

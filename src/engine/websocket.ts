@@ -220,6 +220,11 @@ export class WebSocketTransport extends Transport implements Corkable {
     return Sender.frame(toBuffer(data), BINARY_FRAME);
   }
 
+  /** Ends the connection at once, without waiting for the closing handshake (the bound of a graceful shutdown). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   protected doClose(fn: () => void): void {
     if (log.enabled) log('closing');
     // frames collected in this tick go before the close frame

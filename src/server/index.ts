@@ -9,6 +9,7 @@
  */
 export { Server } from './server.js';
 export type { ServerOptions, ParentNspNameMatchFn, TServerInstance, CustomParser, CustomDecoder } from './server.js';
+export type { ShutdownOptions, GracefulShutdownOptions } from './shutdown.js';
 export { Namespace } from './namespace.js';
 export type { ExtendedError, NamespaceReservedEventsMap, ServerReservedEventsMap } from './namespace.js';
 export { ParentNamespace } from './parent-namespace.js';

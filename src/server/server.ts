@@ -28,6 +28,7 @@ import { attachEngine, type AttachOptions, type EngineConnection, type EngineLik
 import { Namespace, type NamespaceMiddleware, type ServerReservedEventsMap } from './namespace.js';
 import { ParentNamespace } from './parent-namespace.js';
 import { serveClientRequest } from './serve-client.js';
+import { handleSignals, shutdownServer, type GracefulShutdownOptions, type ShutdownOptions } from './shutdown.js';
 import type { Socket } from './socket.js';
 import {
   StrictEventEmitter,
@@ -88,6 +89,11 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * then rethrown asynchronously (uncaught exception or unhandled rejection).
    */
   crashOnError: boolean;
+  /**
+   * Shut down gracefully ({@link Server.shutdown}) on these signals, then exit (off by default). `true` means
+   * `{ signals: ['SIGTERM', 'SIGINT'], timeout: 10000, exit: true }`.
+   */
+  gracefulShutdown: boolean | GracefulShutdownOptions;
 }
 
 /** A parser with the `socket.io-parser` shape. */
@@ -175,7 +181,39 @@ export class Server<
     this.adapter(opts.adapter || MemoryAdapter);
     opts.cleanupEmptyChildNamespaces = !!opts.cleanupEmptyChildNamespaces;
     this.sockets = this.of('/');
+    if (opts.gracefulShutdown) {
+      this._unhandleSignals = handleSignals(this, opts.gracefulShutdown === true ? {} : opts.gracefulShutdown);
+    }
     if (srv || typeof srv === 'number') this.attach(srv as TServerInstance | number);
+  }
+
+  /** Removes the signal handling of the `gracefulShutdown` option. */
+  private _unhandleSignals?: () => void;
+  private _shutdown?: Promise<void>;
+
+  /**
+   * Whether the server is shutting down ({@link shutdown}): new handshakes are answered `503`.
+   */
+  get draining(): boolean {
+    return this._shutdown !== undefined;
+  }
+
+  /**
+   * Shuts the server down gracefully, for a deploy that loses nothing: new handshakes are refused with `503`,
+   * every socket leaves with `server shutting down` (its session saved for connection state recovery), the
+   * adapters finish their pending work, and each connection is closed once its queued packets are written, so the
+   * client reconnects (to another server behind the load balancer) and, with recovery and a shared adapter, resumes
+   * with `socket.recovered === true` and the broadcasts it missed. Unlike {@link close}, no DISCONNECT packet is
+   * sent (the client reconnects). Calling it again returns the same promise.
+   * @param opts `timeout`: the bound in ms (default 10000); what is still open then is closed at once
+   * @returns settles once shut down, within the bound
+   */
+  shutdown(opts?: ShutdownOptions): Promise<void> {
+    if (!this._shutdown) {
+      this._unhandleSignals?.();
+      this._shutdown = shutdownServer(this as unknown as Parameters<typeof shutdownServer>[0], opts);
+    }
+    return this._shutdown;
   }
 
   /** The options. @internal */
@@ -426,6 +464,7 @@ export class Server<
    * @param fn called once closed (with an error if the HTTP server was not running)
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
+    this._unhandleSignals?.();
     await Promise.allSettled(
       [...this._nsps.values()].map(async (nsp) => {
         for (const socket of nsp.sockets.values()) socket._onclose('server shutting down');

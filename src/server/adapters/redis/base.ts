@@ -90,6 +90,8 @@ export abstract class RedisAdapterBase extends Adapter {
   private outage = outageSignal();
   private readonly dirty = new Set<string>();
   private readonly persisted = new Set<string>();
+  /** Sessions being written by `persistSession` (awaited by `close()`). */
+  private readonly saving = new Set<Promise<void>>();
   private flushScheduled = false;
   private refreshTimer: NodeJS.Timeout | null = null;
   private readonly heartbeatInterval: number;
@@ -482,8 +484,11 @@ export abstract class RedisAdapterBase extends Adapter {
   override persistSession(session: SessionToPersist): Promise<void> | void {
     if (!this.store) return;
     this.persisted.add(session.sid);
-    return this.store.persist(session)
-      .catch((err: Error) => log('[%s] could not save session %s: %s', this.uid, session.pid, err.message));
+    const saving = this.store.persist(session)
+      .catch((err: Error) => log('[%s] could not save session %s: %s', this.uid, session.pid, err.message))
+      .finally(() => this.saving.delete(saving));
+    this.saving.add(saving);
+    return saving;
   }
 
   /**
@@ -500,14 +505,19 @@ export abstract class RedisAdapterBase extends Adapter {
     });
   }
 
-  /** Stops timers, fails the waiting requests and unsubscribes. */
+  /**
+   * Stops timers and fails the waiting requests; once the broadcasts waiting for their offset are published and the
+   * sessions being saved are written (each bounded by the command timeout), unsubscribes.
+   */
   override close(): Promise<void> | void {
     if (this.closed) return;
     this.closed = true;
-    for (const fn of this.unlisten) fn();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const requestId of [...this.requests.keys()]) this.settle(requestId, true);
-    return this.doUnsubscribe().catch(() => {});
+    return Promise.allSettled([this.tail, ...this.saving]).then(() => {
+      for (const fn of this.unlisten) fn();
+      return this.doUnsubscribe();
+    }).catch(() => {});
   }
 }
