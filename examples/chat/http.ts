@@ -8,6 +8,7 @@
  * | `POST /api/signup` | `{ username, password }` | `201` as above, or `400`/`409 { code, error }` |
  * | `POST /api/token` | – (refresh cookie) | `200 { token, … }`, or `401 { code: 'NO_SESSION' }` |
  * | `POST /api/logout` | – (refresh cookie) | `204`, cookie cleared, the user's sockets disconnected |
+ * | `GET /healthz` | – | `200 ok` (health checks of load balancers and containers) |
  *
  * The access token lives only in the page's memory and goes into the Socket.IO `auth` payload; the refresh
  * session is an opaque id in an `HttpOnly; SameSite=Strict` cookie that scripts cannot read and other sites
@@ -123,6 +124,8 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Method not allowed');
+    // for load balancers and container health checks (docs/deploy.md)
+    if (path === '/healthz') return send(res, 200, 'ok', 'text/plain; charset=utf-8', 'no-store');
     if (path === '/' || path === '/index.html') return page(res, files.get('index.html')!, opts.bundlePath());
     if (path === '/dashboard') return page(res, files.get('dashboard.html')!, opts.bundlePath());
     if (path === '/assets/socketeer.js') {

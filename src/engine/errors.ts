@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** Engine.IO handshake error codes (PROTOCOL.md §1.4). */
+/** Engine.IO handshake error codes (those of the reference server). */
 export const EngineErrors = {
   UNKNOWN_TRANSPORT: 0,
   UNKNOWN_SID: 1,

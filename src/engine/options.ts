@@ -1,5 +1,5 @@
 /**
- * Engine server options and their defaults (PROTOCOL.md §4).
+ * Engine server options and their defaults (those of the reference server).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOptions, CorsOptionsDelegate } from 'cors';

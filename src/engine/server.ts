@@ -207,7 +207,7 @@ export class EngineServer extends EventEmitter {
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, HeaderBag>();
 
   /**
-   * @param opts server options (defaults: PROTOCOL.md §4)
+   * @param opts server options (defaults: those of the reference server)
    */
   constructor(opts: EngineOptions = {}) {
     super();
@@ -311,7 +311,7 @@ export class EngineServer extends EventEmitter {
   }
 
   /**
-   * Checks a request (order of PROTOCOL.md §1.2) and calls back with an error code or nothing.
+   * Checks a request (in the reference server's order) and calls back with an error code or nothing.
    * @param req the request
    * @param upgrade whether it is an upgrade request
    * @param fn callback
