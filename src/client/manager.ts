@@ -46,6 +46,11 @@ export interface ManagerOptions extends EngineOptions {
   autoConnect?: boolean;
   /** Custom Socket.IO parser with `Encoder` and `Decoder` classes, as `socket.io-parser` (e.g. a msgpack parser). */
   parser?: CustomParser;
+  /**
+   * The deepest JSON payload accepted from the server, the outer array being level 1 (default: unlimited, the
+   * server being trusted); a deeper packet closes the connection with `parse error`. Not applied to a custom `parser`.
+   */
+  maxNestingDepth?: number;
 }
 
 /** Events a Manager emits. */
@@ -110,7 +115,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   private _reconnectionDelayMax = 5000;
   private _randomizationFactor = 0.5;
   private _timeout: number | false = 20000;
-  private decoder = new SocketDecoder();
+  private readonly decoder: SocketDecoder;
   /** Conversion of the Blobs of queued packets, while any is in progress. */
   private blobs: Promise<void> | undefined;
   private customEncoder: InstanceType<CustomParser['Encoder']> | undefined;
@@ -140,6 +145,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.randomizationFactor(opts.randomizationFactor ?? 0.5);
     this.timeout(opts.timeout == null ? 20000 : opts.timeout);
     this.uri = uri;
+    this.decoder = new SocketDecoder({ maxNestingDepth: opts.maxNestingDepth });
     if (opts.parser) {
       this.customEncoder = new opts.parser.Encoder();
       this.customDecoder = new opts.parser.Decoder();

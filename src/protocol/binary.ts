@@ -6,6 +6,18 @@
 import { DecodeError } from './errors.js';
 import { isBinaryData, toUint8Array } from './engine-packet.js';
 
+/**
+ * The deepest payload the encoder walks (arrays and objects, the array of event arguments included).
+ * Deeper (or circular) data makes `emit` throw a RangeError to its caller, before anything is sent,
+ * instead of exhausting the stack inside the library. `JSON.stringify` itself overflows a few thousand
+ * levels down, so no encodable payload a real application sends comes near this bound.
+ */
+export const MAX_ENCODE_DEPTH = 1000;
+
+function tooDeep(): RangeError {
+  return new RangeError(`payload nested deeper than ${MAX_ENCODE_DEPTH} levels (or circular): cannot be encoded`);
+}
+
 /** A placeholder standing for attachment number `num`. */
 export interface Placeholder {
   _placeholder: true;
@@ -18,7 +30,7 @@ export interface Placeholder {
  * @param data any value
  */
 export function hasBinary(data: unknown): boolean {
-  return hasBinaryAt(data, false);
+  return hasBinaryAt(data, false, 0);
 }
 
 const BlobCtor: typeof Blob | undefined = typeof Blob === 'function' ? Blob : undefined;
@@ -28,19 +40,23 @@ export function isAttachment(value: unknown): boolean {
   return isBinaryData(value) || (BlobCtor !== undefined && value instanceof BlobCtor);
 }
 
-function hasBinaryAt(data: unknown, viaToJSON: boolean): boolean {
+/**
+ * @throws RangeError when the data is deeper than {@link MAX_ENCODE_DEPTH} (or circular)
+ */
+function hasBinaryAt(data: unknown, viaToJSON: boolean, depth: number): boolean {
   if (data === null || typeof data !== 'object') return false;
+  if (++depth > MAX_ENCODE_DEPTH) throw tooDeep();
   if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) if (hasBinaryAt(data[i], false)) return true;
+    for (let i = 0; i < data.length; i++) if (hasBinaryAt(data[i], false, depth)) return true;
     return false;
   }
   if (isAttachment(data)) return true;
   const toJSON = (data as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function' && !viaToJSON) {
-    return hasBinaryAt((data as { toJSON(): unknown }).toJSON(), true);
+    return hasBinaryAt((data as { toJSON(): unknown }).toJSON(), true, depth);
   }
   for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key) && hasBinaryAt((data as Record<string, unknown>)[key], false)) {
+    if (Object.prototype.hasOwnProperty.call(data, key) && hasBinaryAt((data as Record<string, unknown>)[key], false, depth)) {
       return true;
     }
   }
@@ -52,9 +68,15 @@ function hasBinaryAt(data: unknown, viaToJSON: boolean): boolean {
  * @param data the payload
  * @param buffers receives the attachments in placeholder order
  * @returns the payload with placeholders
+ * @throws RangeError when the data is deeper than {@link MAX_ENCODE_DEPTH} (or circular)
  */
 export function deconstruct(data: unknown, buffers: Uint8Array[]): unknown {
+  return deconstructAt(data, buffers, false, 0);
+}
+
+function deconstructAt(data: unknown, buffers: Uint8Array[], viaToJSON: boolean, depth: number): unknown {
   if (data === null || typeof data !== 'object') return data;
+  if (++depth > MAX_ENCODE_DEPTH) throw tooDeep();
   if (isBinaryData(data)) {
     const placeholder: Placeholder = { _placeholder: true, num: buffers.length };
     buffers.push(toUint8Array(data));
@@ -66,16 +88,19 @@ export function deconstruct(data: unknown, buffers: Uint8Array[]): unknown {
   }
   if (Array.isArray(data)) {
     const out = new Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = deconstruct(data[i], buffers);
+    for (let i = 0; i < data.length; i++) out[i] = deconstructAt(data[i], buffers, false, depth);
     return out;
   }
   if (data instanceof Date) return data;
   const toJSON = (data as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return deconstruct((data as { toJSON(): unknown }).toJSON(), buffers);
+  // once only, as the reference: a toJSON returning its own object is then walked as a plain object
+  if (typeof toJSON === 'function' && !viaToJSON) {
+    return deconstructAt((data as { toJSON(): unknown }).toJSON(), buffers, true, depth);
+  }
   const out: Record<string, unknown> = {};
   for (const key in data) {
     if (Object.prototype.hasOwnProperty.call(data, key)) {
-      out[key] = deconstruct((data as Record<string, unknown>)[key], buffers);
+      out[key] = deconstructAt((data as Record<string, unknown>)[key], buffers, false, depth);
     }
   }
   return out;
@@ -85,12 +110,17 @@ export function deconstruct(data: unknown, buffers: Uint8Array[]): unknown {
  * Puts attachments back in place of their placeholders (mutates `data` in place).
  * @param data decoded JSON payload
  * @param buffers the attachments, in `num` order
- * @throws DecodeError on a placeholder with a bad `num`
+ * @throws DecodeError on a placeholder with a bad `num`, or data deeper than {@link MAX_ENCODE_DEPTH}
  */
 export function reconstruct(data: unknown, buffers: readonly unknown[]): unknown {
+  return reconstructAt(data, buffers, 0);
+}
+
+function reconstructAt(data: unknown, buffers: readonly unknown[], depth: number): unknown {
   if (data === null || typeof data !== 'object') return data;
+  if (++depth > MAX_ENCODE_DEPTH) throw new DecodeError('too-deep', 'payload nested too deeply');
   if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) data[i] = reconstruct(data[i], buffers);
+    for (let i = 0; i < data.length; i++) data[i] = reconstructAt(data[i], buffers, depth);
     return data;
   }
   const obj = data as Record<string, unknown>;
@@ -99,10 +129,11 @@ export function reconstruct(data: unknown, buffers: readonly unknown[]): unknown
     if (typeof num === 'number' && Number.isInteger(num) && num >= 0 && num < buffers.length) {
       return buffers[num];
     }
-    throw new DecodeError('invalid-placeholder', 'illegal attachment placeholder');
+    // the reference parser's message
+    throw new DecodeError('invalid-placeholder', 'illegal attachments');
   }
   for (const key in obj) {
-    if (Object.prototype.hasOwnProperty.call(obj, key)) obj[key] = reconstruct(obj[key], buffers);
+    if (Object.prototype.hasOwnProperty.call(obj, key)) obj[key] = reconstructAt(obj[key], buffers, depth);
   }
   return obj;
 }

@@ -7,6 +7,7 @@ import {
   SocketDecoder,
   decodePacketString,
   encodeSocketPacket,
+  hasBinary,
   type Packet,
 } from './socket-packet.js';
 import { DecodeError } from './errors.js';
@@ -123,10 +124,147 @@ test('attachment limits and order are enforced', () => {
   // configurable limit
   assert.throws(() => new SocketDecoder({ maxAttachments: 2 }).add('53-["a"]'), DecodeError);
   assert.equal(new SocketDecoder().add('510-["a"]'), null);
+  assert.throws(() => new SocketDecoder().add('511-["a"]'), { message: 'too many attachments' });
 });
 
-test('zero attachments complete at once', () => {
-  assert.deepEqual(new SocketDecoder().add('50-["a"]'), { type: 2, nsp: '/', attachments: 0, data: ['a'] });
+test('a binary packet announcing zero attachments is refused, as by the reference', () => {
+  assert.throws(() => new SocketDecoder().add('50-["a"]'), (e: unknown) => e instanceof DecodeError && e.code === 'invalid-attachments');
+  assert.throws(() => new RefDecoder().add('50-["a"]'), /Illegal attachments/);
+});
+
+/** The message the reference decoder throws for a sequence of messages, or null when it decodes them all. */
+function referenceError(parts: Array<string | Uint8Array>): string | null {
+  const d = new RefDecoder();
+  try {
+    for (const p of parts) d.add(typeof p === 'string' ? p : Buffer.from(p));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function ourError(parts: Array<string | Uint8Array>): string | null {
+  const d = new SocketDecoder();
+  try {
+    for (const p of parts) d.add(p);
+    return null;
+  } catch (e) {
+    assert.ok(e instanceof DecodeError, 'not a DecodeError: ' + String(e));
+    return e.message;
+  }
+}
+
+test('decode errors carry the reference parser messages', () => {
+  const cases: Array<Array<string | Uint8Array>> = [
+    ['7'], ['9["a"]'], ['x'],
+    ['5["a"]'], ['5-["a"]'], ['5a-["a"]'], ['50-["a"]'], ['511-["a"]'], ['599-["a"]'],
+    ['4abc'], ['2{}'], ['2[]'], ['2[null]'], ['2[{}]'], ['2["a"'], ['2abc["a"]'], ['3{}'], ['0[]'], ['0"str"'], ['1{}'],
+    ['2["disconnect"]'], ['2["connect"]'], ['2["newListener"]'], ['2["removeListener"]'],
+    ['51-["a",{"_placeholder":true,"num":0}]', '2["b"]'],
+    [Buffer.from([1])],
+    ['51-["a",{"_placeholder":true,"num":3}]', Buffer.from([1])],
+    ['51-["a",{"_placeholder":true,"num":-1}]', Buffer.from([1])],
+    ['51-["a",{"_placeholder":true,"num":"0"}]', Buffer.from([1])],
+  ];
+  for (const parts of cases) {
+    const theirs = referenceError(parts);
+    assert.ok(theirs !== null, 'the reference accepts ' + JSON.stringify(parts));
+    assert.equal(ourError(parts), theirs, JSON.stringify(parts));
+  }
+  // an unsupported chunk type
+  assert.throws(() => new SocketDecoder().add(42 as unknown as string), { message: 'Unknown type: 42' });
+  assert.throws(() => new RefDecoder().add(42 as unknown as string), { message: 'Unknown type: 42' });
+});
+
+test('payloads nested deeper than maxNestingDepth are refused before parsing', () => {
+  const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const d = new SocketDecoder({ maxNestingDepth: 64 });
+  // an argument of 63 levels in the array of arguments: 64 in all
+  assert.deepEqual(d.add('2["x",' + nested(63) + ']')!.type, PacketType.EVENT);
+  assert.throws(
+    () => d.add('2["x",' + nested(64) + ']'),
+    (e: unknown) => e instanceof DecodeError && e.code === 'too-deep' && e.message === 'payload nested deeper than 64 levels',
+  );
+  // objects count as arrays do; brackets inside strings do not count
+  const deepObject = '{"a":'.repeat(70) + '1' + '}'.repeat(70);
+  assert.throws(() => d.add('2["x",' + deepObject + ']'), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
+  const bracketsInStrings = '2' + JSON.stringify(['x', '[{'.repeat(500) + '\\', '\\"[[[[' + '['.repeat(200), { '[[[': '{{{\\\\' }]);
+  assert.equal(d.add(bracketsInStrings)!.data.length, 4);
+  // the same for CONNECT payloads and binary packets
+  assert.throws(() => d.add('0' + deepObject), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
+  assert.throws(() => d.add('51-["x",' + nested(70) + ',{"_placeholder":true,"num":0}]'), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
+  // the attack of 5,000 levels (10 KB): refused, no stack overflow
+  assert.throws(() => d.add('2["echo",' + nested(5000) + ']'), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
+  // the decoder is usable afterwards
+  assert.deepEqual(d.add('2["ok"]'), { type: 2, nsp: '/', data: ['ok'] });
+  // unlimited by default (the client): deep data decodes
+  assert.equal(new SocketDecoder().add('2["echo",' + nested(5000) + ']')!.data.length, 2);
+});
+
+/** The nesting depth of a decoded JSON value. */
+function depthOf(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 0;
+  let max = 0;
+  for (const x of Object.values(v)) max = Math.max(max, depthOf(x));
+  return max + 1;
+}
+
+test('property: the nesting check agrees with the depth of the parsed value', () => {
+  const key = fc.string({ maxLength: 4, unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ',', ':') });
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'large', maxDepth: 12 },
+      key,
+      fc.integer(),
+      fc.constant(null),
+      fc.array(tie('node'), { maxLength: 3 }),
+      fc.dictionary(key, tie('node'), { maxKeys: 3, noNullPrototype: true }),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(fc.array(value, { maxLength: 3 }), fc.integer({ min: 1, max: 14 }), (args, max) => {
+      const text = JSON.stringify(['e', ...args]);
+      const depth = depthOf(JSON.parse(text));
+      const packet = '2' + text;
+      if (depth > max) {
+        assert.throws(() => decodePacketString(packet, 10, max), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
+      } else {
+        assert.deepEqual(decodePacketString(packet, 10, max).data, ['e', ...args]);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('encoding never overflows the stack: deep or circular data throws a RangeError to the caller', () => {
+  let deep: unknown[] = [];
+  for (let i = 0; i < 5000; i++) deep = [deep];
+  assert.throws(() => encodeSocketPacket({ type: PacketType.ACK, nsp: '/', id: 1, data: [deep] }), (e: unknown) =>
+    e instanceof RangeError && /nested deeper than 1000 levels/.test(e.message),
+  );
+  assert.throws(() => hasBinary(deep), RangeError);
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  assert.throws(() => encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', circular] }), RangeError);
+  // binary deep enough to need deconstruction
+  let deepBin: unknown = Buffer.from([1]);
+  for (let i = 0; i < 2000; i++) deepBin = { a: deepBin };
+  assert.throws(() => encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', deepBin] }), RangeError);
+  // a toJSON returning its own object does not loop
+  const selfJSON = { toJSON() { return this; }, b: Buffer.from([2]) };
+  assert.equal(encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', selfJSON] }).length, 2);
+  // BigInt: the TypeError of JSON.stringify, thrown to the caller as by the reference
+  assert.throws(() => encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', 10n] }), TypeError);
+  // 999 levels in all still encode and decode
+  let ok: unknown[] = [];
+  for (let i = 0; i < 997; i++) ok = [ok];
+  const parts = encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', ok, Buffer.from([3])] });
+  assert.equal(parts.length, 2);
+  assert.equal(depthOf(decodeAll(parts).data), 999);
+  // reconstructing data deeper than the bound is a decode error, not an overflow
+  const d = new SocketDecoder();
+  assert.equal(d.add('51-["x",' + '['.repeat(3000) + ']'.repeat(3000) + ',{"_placeholder":true,"num":0}]'), null);
+  assert.throws(() => d.add(Buffer.from([1])), (e: unknown) => e instanceof DecodeError && e.code === 'too-deep');
 });
 
 test('__proto__ keys in payloads are dropped, nothing is polluted', () => {

@@ -52,6 +52,26 @@ export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | sy
 /** Default limit of binary attachments per packet (as the reference parser). */
 export const DEFAULT_MAX_ATTACHMENTS = 10;
 
+/**
+ * Default limit of nesting of a packet's JSON payload on the server (the array of event arguments is
+ * level 1, so an argument may nest 63 levels). 64 is the default of the JSON stacks of comparable
+ * frameworks (System.Text.Json and Json.NET, hence ASP.NET SignalR): documents of real applications,
+ * rich-text trees included, stay well within it, while data nested thousands of levels deep, which
+ * only an attacker sends, is refused before it reaches any recursive code (application or library).
+ */
+export const DEFAULT_MAX_NESTING_DEPTH = 64;
+
+/** Options of {@link SocketDecoder} and {@link decodePacketString}. */
+export interface DecoderOptions {
+  /** The most binary attachments a packet may announce (default 10). */
+  maxAttachments?: number;
+  /**
+   * The deepest JSON payload accepted, the outer array or object being level 1 (default: unlimited;
+   * the server passes its `maxNestingDepth`, 64 by default). A deeper payload is a decode error.
+   */
+  maxNestingDepth?: number;
+}
+
 export { hasBinary };
 
 /**
@@ -96,12 +116,43 @@ function dropProtoKeys(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value;
 }
 
+/**
+ * True when the JSON text nests arrays/objects deeper than `max` (brackets inside strings not counted).
+ * One pass over the structure; the contents of strings are skipped with `indexOf`.
+ */
+export function exceedsNestingDepth(text: string, start: number, max: number): boolean {
+  const len = text.length;
+  // valid JSON nested deeper than max needs at least 2 * (max + 1) characters
+  if (len - start < 2 * (max + 1)) return false;
+  let depth = 0;
+  for (let i = start; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // jump to the closing quote: one not preceded by an odd number of backslashes
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q === -1) return false; // unterminated: JSON.parse refuses it
+        let k = q - 1;
+        while (text.charCodeAt(k) === 92 /* \ */) k--;
+        i = q;
+        if ((q - 1 - k) % 2 === 0) break;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 function parseJSON(text: string): unknown {
   try {
     // Keys named __proto__ are dropped so that no later merge of the payload can swap a prototype.
     return text.includes('"__proto__"') ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
   } catch {
-    throw new DecodeError('invalid-json', 'invalid JSON payload');
+    // the reference parser reports any unparsable JSON as an invalid payload
+    throw new DecodeError('invalid-json', 'invalid payload');
   }
 }
 
@@ -126,7 +177,7 @@ function checkPayload(type: PacketType, payload: unknown): void {
       if (typeof name === 'number') return;
       if (typeof name === 'string') {
         if (!RESERVED_EVENTS.has(name)) return;
-        throw new DecodeError('reserved-event', `reserved event name "${name}"`);
+        throw new DecodeError('reserved-event', 'invalid payload');
       }
       break;
     }
@@ -135,18 +186,30 @@ function checkPayload(type: PacketType, payload: unknown): void {
       if (Array.isArray(payload)) return;
       break;
   }
-  throw new DecodeError('invalid-payload', `invalid payload for packet type ${type}`);
+  throw new DecodeError('invalid-payload', 'invalid payload');
 }
 
 /**
  * Decodes the text of one packet (without the Engine.IO `4`).
+ *
+ * Errors carry the messages of the reference parser (`unknown packet type 9`, `Illegal attachments`,
+ * `too many attachments`, `invalid payload`), which the server hands to the sockets' `error` listeners
+ * and the client to `disconnect` as its details; `code` tells them apart precisely.
  * @param str the text
  * @param maxAttachments the most attachments accepted
+ * @param maxNestingDepth the deepest JSON payload accepted (default unlimited)
  * @throws DecodeError on any malformed input
  */
-export function decodePacketString(str: string, maxAttachments = DEFAULT_MAX_ATTACHMENTS): Packet {
+export function decodePacketString(
+  str: string,
+  maxAttachments = DEFAULT_MAX_ATTACHMENTS,
+  maxNestingDepth = Infinity,
+): Packet {
   const type = str.charCodeAt(0) - 48;
-  if (!(type >= 0 && type <= 6)) throw new DecodeError('invalid-packet-type', 'unknown socket packet type');
+  if (!(type >= 0 && type <= 6)) {
+    const ch = str.charAt(0);
+    throw new DecodeError('invalid-packet-type', 'unknown packet type ' + (ch >= '0' && ch <= '9' ? ch : 'NaN'));
+  }
   const len = str.length;
   let i = 1;
   let attachments: number | undefined;
@@ -154,9 +217,11 @@ export function decodePacketString(str: string, maxAttachments = DEFAULT_MAX_ATT
     const start = i;
     while (i < len && str.charCodeAt(i) >= 48 && str.charCodeAt(i) <= 57) i++;
     if (i === start || str.charCodeAt(i) !== 45 /* - */ || i - start > 6) {
-      throw new DecodeError('invalid-attachments', 'illegal attachments');
+      throw new DecodeError('invalid-attachments', 'Illegal attachments');
     }
     attachments = Number(str.slice(start, i));
+    // a binary packet has at least one attachment (the reference refuses 0 too)
+    if (attachments < 1) throw new DecodeError('invalid-attachments', 'Illegal attachments');
     if (attachments > maxAttachments) throw new DecodeError('too-many-attachments', 'too many attachments');
     i++;
   }
@@ -180,6 +245,9 @@ export function decodePacketString(str: string, maxAttachments = DEFAULT_MAX_ATT
   if (attachments !== undefined) packet.attachments = attachments;
   if (id !== undefined) packet.id = id;
   if (i < len) {
+    if (maxNestingDepth !== Infinity && exceedsNestingDepth(str, i, maxNestingDepth)) {
+      throw new DecodeError('too-deep', `payload nested deeper than ${maxNestingDepth} levels`);
+    }
     const payload = parseJSON(str.slice(i));
     checkPayload(packet.type, payload);
     packet.data = payload;
@@ -192,13 +260,18 @@ export function decodePacketString(str: string, maxAttachments = DEFAULT_MAX_ATT
  */
 export class SocketDecoder {
   private readonly maxAttachments: number;
+  private readonly maxNestingDepth: number;
   private pending: Packet | null = null;
   /** The attachments received for the pending packet (created with the first one). */
   private buffers: unknown[] | null = null;
 
-  /** @param opts.maxAttachments the most binary attachments a packet may announce (default 10) */
-  constructor(opts?: { maxAttachments?: number }) {
+  /**
+   * @param opts.maxAttachments the most binary attachments a packet may announce (default 10)
+   * @param opts.maxNestingDepth the deepest JSON payload accepted (default unlimited)
+   */
+  constructor(opts?: DecoderOptions) {
     this.maxAttachments = opts?.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    this.maxNestingDepth = opts?.maxNestingDepth ?? Infinity;
   }
 
   /**
@@ -212,28 +285,31 @@ export class SocketDecoder {
     if (typeof chunk === 'string') {
       if (this.pending !== null) {
         this.reset();
-        throw new DecodeError('unexpected-text', 'text packet received while binary attachments are pending');
+        throw new DecodeError('unexpected-text', 'got plaintext data when reconstructing a packet');
       }
-      const packet = decodePacketString(chunk, this.maxAttachments);
+      const packet = decodePacketString(chunk, this.maxAttachments, this.maxNestingDepth);
       if (packet.type === PacketType.BINARY_EVENT || packet.type === PacketType.BINARY_ACK) {
         packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
-        if (packet.attachments! > 0) {
-          this.pending = packet;
-          return null;
-        }
-        return this.finish(packet);
+        this.pending = packet;
+        return null;
       }
       return packet;
     }
     if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) {
       const packet = this.pending;
-      if (packet === null) throw new DecodeError('unexpected-binary', 'binary data received without a packet header');
+      if (packet === null) throw new DecodeError('unexpected-binary', 'got binary data when not reconstructing a packet');
       const buffers = (this.buffers ??= []);
       buffers.push(chunk);
       if (buffers.length < packet.attachments!) return null;
       return this.finish(packet);
     }
-    throw new DecodeError('invalid-chunk', 'unsupported data type');
+    let shown: string;
+    try {
+      shown = String(chunk);
+    } catch {
+      shown = typeof chunk;
+    }
+    throw new DecodeError('invalid-chunk', 'Unknown type: ' + shown);
   }
 
   private finish(packet: Packet): Packet {

@@ -82,7 +82,7 @@ export class Client<
       this.customDecoder = new server._parser.Decoder();
       this.customDecoder.on('decoded', this.ondecoded.bind(this));
     } else {
-      this.decoder = new SocketDecoder();
+      this.decoder = new SocketDecoder(server._decoderOptions);
       this.customDecoder = null;
     }
     (conn as ConnWithClient)[kClient] = this as unknown as Client;

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import debugModule from 'debug';
-import { encodeSocketPacket } from '../protocol/index.js';
+import { DEFAULT_MAX_NESTING_DEPTH, encodeSocketPacket, type DecoderOptions } from '../protocol/index.js';
 import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapter.js';
 import { MemoryAdapter } from './adapters/memory.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
@@ -94,6 +94,12 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * `{ signals: ['SIGTERM', 'SIGINT'], timeout: 10000, exit: true }`.
    */
   gracefulShutdown: boolean | GracefulShutdownOptions;
+  /**
+   * The deepest JSON payload a client may send, the array of event arguments being level 1 (default 64,
+   * as System.Text.Json and ASP.NET SignalR). A deeper packet is a decode error: the connection is closed
+   * with `parse error`. `Infinity` lifts the limit. Not applied to a custom `parser`.
+   */
+  maxNestingDepth: number;
 }
 
 /** A parser with the `socket.io-parser` shape. */
@@ -132,6 +138,8 @@ export class Server<
   readonly encoder: PacketEncoder;
   /** The custom parser, if any. @internal */
   readonly _parser: CustomParser | undefined;
+  /** The options of the decoder of each connection. @internal */
+  readonly _decoderOptions: DecoderOptions;
   /** The namespaces, by name. @internal */
   _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   private parentNsps: Map<ParentNspNameMatchFn, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
@@ -167,6 +175,11 @@ export class Server<
     this.connectTimeout(opts.connectTimeout || 45000);
     this.serveClient(false !== opts.serveClient);
     this._parser = opts.parser;
+    const depth = opts.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH;
+    if (!(depth >= 1) || (depth !== Infinity && !Number.isInteger(depth))) {
+      throw new TypeError(`maxNestingDepth must be a positive integer or Infinity, got ${String(opts.maxNestingDepth)}`);
+    }
+    this._decoderOptions = { maxNestingDepth: depth };
     this.encoder = opts.parser ? new opts.parser.Encoder() : { encode: encodeSocketPacket };
     this.opts = opts;
     if (opts.connectionStateRecovery) {

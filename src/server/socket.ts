@@ -430,8 +430,9 @@ export class Socket<
     let sent = false;
     return (...args: any[]) => {
       if (sent) return;
-      sent = true;
+      // marked sent once encoded, as the reference: an ack whose arguments cannot be encoded can be called again
       this.packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+      sent = true;
     };
   }
 
