@@ -72,6 +72,15 @@ export type NamespaceMiddleware<ListenEvents extends EventsMap, EmitEvents exten
 ) => void;
 
 /**
+ * Whether a connection middleware also runs for sockets restored by connection state recovery when
+ * `skipMiddlewares` is on: a middleware whose `runOnRecovery` property is `true` (e.g. a credentials check,
+ * which must pass before the missed packets are sent).
+ */
+function runsOnRecovery(fn: unknown): boolean {
+  return (fn as { runOnRecovery?: unknown }).runOnRecovery === true;
+}
+
+/**
  * A namespace. `emit` broadcasts to its sockets; `on('connection')` receives each new socket.
  */
 export class Namespace<
@@ -136,9 +145,13 @@ export class Namespace<
    * Runs the middlewares in turn. One that throws, or whose promise rejects, before calling `next` is
    * treated as `next(err)`; after calling it, the error is only reported.
    */
-  private run(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, fn: (err?: ExtendedError) => void): void {
-    if (!this._fns.length) return fn();
-    const fns = this._fns.slice(0);
+  private run(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    fn: (err?: ExtendedError) => void,
+    list = this._fns,
+  ): void {
+    if (!list.length) return fn();
+    const fns = list.slice(0);
     const step = (i: number): void => {
       let called = false;
       const fail = (err: unknown, escape: Escape): void => {
@@ -240,8 +253,11 @@ export class Namespace<
       return;
     }
     this._preConnectSockets.set(socket.id, socket);
+    let fns = this._fns;
     if (this.server._opts.connectionStateRecovery?.skipMiddlewares && socket.recovered && client.conn.readyState === 'open') {
-      return this._doConnect(socket, fn);
+      // only the middlewares marked `runOnRecovery` run; the missed packets wait for the CONNECT reply
+      fns = fns.filter(runsOnRecovery);
+      if (fns.length === 0) return this._doConnect(socket, fn);
     }
     this.run(socket, (err) => {
       process.nextTick(() => {
@@ -258,7 +274,7 @@ export class Namespace<
         }
         this._doConnect(socket, fn);
       });
-    });
+    }, fns);
   }
 
   private async _createSocket(

@@ -121,6 +121,8 @@ export class Socket<
   private flags: SocketFlags = EMPTY_FLAGS;
   private _anyListeners: Array<(...args: any[]) => void> | undefined;
   private _anyOutgoingListeners: Array<(...args: any[]) => void> | undefined;
+  /** Events missed before a recovered reconnection, sent once the socket is accepted. */
+  private _missed: unknown[][] | undefined;
 
   /**
    * @param nsp the namespace
@@ -148,10 +150,8 @@ export class Socket<
       this.pid = previousSession.pid;
       for (const room of previousSession.rooms) this.joinReported(room);
       this._data = previousSession.data as SocketData;
-      // missed events go out before the CONNECT reply
-      for (const data of previousSession.missedPackets) {
-        this.packet({ type: PacketType.EVENT, nsp: nsp.name, data });
-      }
+      // missed events go out just before the CONNECT reply, once the middlewares accepted the socket
+      if (previousSession.missedPackets.length > 0) this._missed = previousSession.missedPackets;
       this.recovered = true;
     } else {
       if (client.conn.protocol === 3) {
@@ -387,6 +387,11 @@ export class Socket<
   _onconnect(): void {
     this.connected = true;
     this.joinReported(this.id);
+    const missed = this._missed;
+    if (missed !== undefined) {
+      this._missed = undefined;
+      for (const data of missed) this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data });
+    }
     if (this.client.conn.protocol === 3) {
       this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
     } else {

@@ -189,3 +189,57 @@ test('refused sockets are not counted, credentials refreshes are exempt, recover
     http.closeAllConnections();
   }
 });
+
+test('exempt events take no token: 50 of them, then an ordinary event is accepted', async () => {
+  const h = await start({ points: 3, duration: 60000, tolerance: Infinity, exempt: (ev) => ev.startsWith('$credentials:') || ev === 'typing' });
+  try {
+    const client = h.client();
+    await waitFor(client, 'connect');
+    for (let i = 0; i < 25; i++) client.emit('$credentials:whatever', i);
+    for (let i = 0; i < 25; i++) client.emit('typing', i);
+    assert.deepEqual(await client.timeout(2000).emitWithAck('work', 1), { ok: 1 });
+    assert.equal(h.limiter.stats().limited, 0);
+    assert.deepEqual([...h.errors.values()], []);
+  } finally {
+    await h.close();
+  }
+});
+
+test('by default, refreshes of clients that announced the extension are exempt; the same event from other clients counts', async () => {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 500, pingTimeout: 1000 });
+  const limiter = rateLimit({ points: 3, duration: 60000, tolerance: Infinity });
+  io.use(limiter);
+  const verified: string[] = [];
+  authenticate(io, {
+    verify: ({ token }) => {
+      verified.push(String(token));
+      return { data: { userId: 'u' }, expiresAt: Date.now() + 60000 };
+    },
+  });
+  io.on('connection', (socket) => socket.on('work', (n: number, ack: (r: unknown) => void) => ack({ ok: n })));
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const announced = enableCredentialsRefresh(socketeerClient(url, { forceNew: true, reconnection: false, autoConnect: false, auth: { token: 'a' } }));
+  const plain = officialClient(url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token: 'b' } });
+  try {
+    announced.connect();
+    await Promise.all([waitFor(announced, 'connect'), waitFor(plain, 'connect')]);
+    // 50 refreshes (most refused by the authenticator's own limits), then ordinary events still have their tokens
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => announced.timeout(3000).emitWithAck('$credentials:refresh' as never, { auth: { token: 'a' } } as never)),
+    );
+    assert.ok(answers.every((a) => a !== null && typeof a === 'object' && !('retryAfter' in (a as object))), JSON.stringify(answers.slice(0, 3)));
+    assert.ok(verified.length <= 1 + 6);
+    for (let n = 1; n <= 3; n++) assert.deepEqual(await announced.timeout(2000).emitWithAck('work' as never, n as never), { ok: n });
+    // from a client that did not announce it, $credentials:refresh is an ordinary event: it takes a token
+    for (let i = 0; i < 3; i++) plain.emit('$credentials:refresh', { auth: { token: 'x' } });
+    assert.equal(((await plain.timeout(2000).emitWithAck('work', 1)) as { error: string }).error, 'rate limited');
+  } finally {
+    announced.disconnect();
+    plain.disconnect();
+    await io.close();
+    http.closeAllConnections();
+  }
+});

@@ -32,11 +32,15 @@ import type { Namespace } from '../namespace.js';
 import type { Server } from '../server.js';
 import type { Socket } from '../socket.js';
 import type { SocketId } from '../adapter.js';
+import { TokenBucket } from '../../engine/limits.js';
 import { disconnectWithReason } from './close.js';
 import { LongTimer, toExpiry } from './expiry.js';
 import {
   ANNOUNCE_KEY,
   ERROR_EVENT,
+  PRINCIPAL_CHANGED,
+  REFRESH_IN_PROGRESS,
+  REFRESH_RATE_LIMITED,
   REASON_EXPIRED,
   REASON_REFUSED,
   REFRESH_EVENT,
@@ -58,7 +62,21 @@ export interface VerifyResult<Data = unknown> {
   data?: Data;
   /** when the credentials expire: a Date, ms since the epoch, or seconds since the epoch (a JWT `exp`); none if absent */
   expiresAt?: Date | number | null;
+  /**
+   * who the credentials identify (compared at each refresh, see `samePrincipal`); when absent, the principal is
+   * `data.sub ?? data.id ?? data.userId` (undefined if `data` has none of them)
+   */
+  principal?: unknown;
 }
+
+/**
+ * Decides whether a refresh may change the principal of a socket.
+ * @param before the principal of the credentials accepted so far
+ * @param after the principal of the new credentials
+ * @param socket the socket
+ * @returns true to accept the new credentials
+ */
+export type SamePrincipal = (before: unknown, after: unknown, socket: AnySocket) => boolean;
 
 /**
  * Checks credentials. Throw (or reject with) an Error to refuse; its `message` and `data` reach the client.
@@ -75,6 +93,19 @@ export interface AuthenticateOptions<Data = unknown> {
   refreshBefore?: number;
   /** ms a client has to answer a refresh request (default 10000; never past the expiry) */
   refreshTimeout?: number;
+  /**
+   * refreshes a socket may send on its own (not answering a refresh request) per minute, in bursts of as many
+   * (default 6; `0`: none; `Infinity`: no limit). Each refresh request of the server may be answered once
+   * whatever this limit. Extra refreshes are refused with the ack error `too many refreshes`, without `verify`.
+   */
+  maxRefreshesPerMinute?: number;
+  /**
+   * whether a refresh must keep the principal of the socket (default `true`: the principals must be identical,
+   * `===`; see {@link VerifyResult.principal}). `false` allows switching; a function decides. A refresh with
+   * another principal is refused with the ack error `principal changed`: the socket stays connected with its
+   * current identity, data and credentials.
+   */
+  samePrincipal?: boolean | SamePrincipal;
 }
 
 /** What the server knows about the credentials of a socket. */
@@ -89,6 +120,8 @@ export interface Credentials {
   refreshes: number;
   /** whether the client announced support for refresh in place */
   refreshable: boolean;
+  /** who the credentials identify (see {@link VerifyResult.principal}) */
+  principal: unknown;
 }
 
 /** Counters of an {@link Authenticator}, for a dashboard. */
@@ -101,6 +134,10 @@ export interface AuthStats {
   refreshed: number;
   /** sockets cut because a refresh or re-verification was refused */
   refreshRefused: number;
+  /** refreshes refused without calling `verify` (one already in progress, or over `maxRefreshesPerMinute`) */
+  refreshThrottled: number;
+  /** refreshes refused because the principal changed (the socket keeps its identity) */
+  principalChanged: number;
   /** sockets cut at expiry */
   expired: number;
   /** refresh requests sent to clients */
@@ -130,12 +167,20 @@ interface Entry {
   refreshable: boolean;
   /** the credentials last accepted, for re-verification of clients that cannot refresh */
   auth: Record<string, any>;
+  /** who they identify */
+  principal: unknown;
   /** expiry or refresh timer */
   timer: LongTimer;
   /** deadline of the pending refresh request */
   deadline: LongTimer;
   /** a refresh request is waiting for an answer */
   requested: boolean;
+  /** the pending refresh request was answered (later refreshes count as unsolicited) */
+  answered: boolean;
+  /** a refresh sent by the client is being verified */
+  refreshing: boolean;
+  /** unsolicited refreshes (created at the first one; undefined: no limit, null: none allowed) */
+  budget: TokenBucket | null | undefined;
   /** number of verifications in progress */
   verifying: number;
   /** called with true when a refresh succeeds, false when the socket leaves */
@@ -155,6 +200,16 @@ function announced(auth: Record<string, unknown>): boolean {
   const v = auth[ANNOUNCE_KEY];
   return v !== undefined && v !== null && v !== false && v !== 0;
 }
+
+/** The principal of accepted credentials: `principal`, else `data.sub`, `data.id` or `data.userId`. */
+function principalOf(result: VerifyResult<unknown>): unknown {
+  if (result.principal !== undefined) return result.principal;
+  const data = result.data as Record<string, unknown> | null | undefined;
+  if (data === null || typeof data !== 'object') return undefined;
+  return data.sub ?? data.id ?? data.userId;
+}
+
+const strictlySame: SamePrincipal = (before, after) => before === after;
 
 function toError(err: unknown): ExtendedError {
   if (err instanceof Error) return err;
@@ -181,7 +236,21 @@ export class Authenticator<Data = unknown> {
   private readonly verify: Verify<Data>;
   private readonly refreshBefore: number;
   private readonly refreshTimeout: number;
-  private readonly counters = { accepted: 0, refused: 0, refreshed: 0, refreshRefused: 0, expired: 0, refreshRequests: 0, reverified: 0 };
+  /** unsolicited refreshes per minute (Infinity: no limit) */
+  private readonly maxRefreshesPerMinute: number;
+  /** the principal rule (undefined: any change allowed) */
+  private readonly samePrincipal: SamePrincipal | undefined;
+  private readonly counters = {
+    accepted: 0,
+    refused: 0,
+    refreshed: 0,
+    refreshRefused: 0,
+    refreshThrottled: 0,
+    principalChanged: 0,
+    expired: 0,
+    refreshRequests: 0,
+    reverified: 0,
+  };
   private tracked = 0;
 
   /**
@@ -194,9 +263,18 @@ export class Authenticator<Data = unknown> {
     this.verify = opts.verify;
     this.refreshBefore = opts.refreshBefore ?? 30000;
     this.refreshTimeout = opts.refreshTimeout ?? 10000;
-    nsp.use((socket, next) => {
+    const max = opts.maxRefreshesPerMinute ?? 6;
+    if (!(max >= 0)) throw new RangeError('authenticate: maxRefreshesPerMinute must be a number >= 0');
+    this.maxRefreshesPerMinute = max;
+    const same = opts.samePrincipal ?? true;
+    if (typeof same !== 'boolean' && typeof same !== 'function') throw new TypeError('authenticate: samePrincipal must be a boolean or a function');
+    this.samePrincipal = same === true ? strictlySame : same === false ? undefined : same;
+    // also runs for sockets restored by connection state recovery: the credentials are checked before the
+    // missed packets are sent and before any event is handled
+    const middleware = (socket: AnySocket, next: (err?: Error) => void): void => {
       this.onConnect(socket).then(() => next(), (err: unknown) => next(toError(err)));
-    });
+    };
+    nsp.use(Object.assign(middleware, { runOnRecovery: true }));
     nsp.on('connection', (socket: AnySocket) => this.onConnection(socket));
     (nsp as unknown as { on(ev: string, fn: (...args: any[]) => void): void }).on(REVERIFY_EVENT, (ids: unknown, ack?: unknown) => {
       const list = Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
@@ -236,9 +314,13 @@ export class Authenticator<Data = unknown> {
       refreshes: 0,
       refreshable,
       auth,
+      principal: principalOf(result),
       timer: new LongTimer(),
       deadline: new LongTimer(),
       requested: false,
+      answered: false,
+      refreshing: false,
+      budget: undefined,
       verifying: 0,
       waiters: [],
     });
@@ -272,9 +354,12 @@ export class Authenticator<Data = unknown> {
 
   private track(socket: AnySocket, entry: Entry): void {
     this.tracked++;
-    socket.on(REFRESH_EVENT as any, ((payload: unknown, ack: unknown) => {
-      void this.onRefresh(socket, payload, typeof ack === 'function' ? (ack as (res: RefreshAck) => void) : undefined);
-    }) as any);
+    // only from clients that announced the extension; for the others it is an ordinary event of the application
+    if (entry.refreshable) {
+      socket.on(REFRESH_EVENT as any, ((payload: unknown, ack: unknown) => {
+        void this.onRefresh(socket, payload, typeof ack === 'function' ? (ack as (res: RefreshAck) => void) : undefined);
+      }) as any);
+    }
     socket.once('disconnect', () => {
       this.tracked--;
       entry.timer.stop();
@@ -304,6 +389,7 @@ export class Authenticator<Data = unknown> {
   private requestRefresh(socket: AnySocket, entry: Entry, reason: RefreshRequest['reason']): void {
     if (!socket.connected || entry.requested) return;
     entry.requested = true;
+    entry.answered = false;
     const now = Date.now();
     const deadline = Math.min(entry.expiresAt ?? Infinity, now + this.refreshTimeout);
     this.counters.refreshRequests++;
@@ -318,11 +404,39 @@ export class Authenticator<Data = unknown> {
     });
   }
 
+  /**
+   * Whether a refresh sent by the client may be verified now: at most one in flight; each refresh request of the
+   * server may be answered once; other refreshes within `maxRefreshesPerMinute`.
+   * @returns the refusal, or undefined
+   */
+  private admitRefresh(entry: Entry): RefreshAck | undefined {
+    if (entry.refreshing) return { error: { message: REFRESH_IN_PROGRESS } };
+    if (entry.requested && !entry.answered) {
+      entry.answered = true;
+      return undefined;
+    }
+    const max = this.maxRefreshesPerMinute;
+    if (max === Infinity) return undefined;
+    if (entry.budget === undefined) entry.budget = max > 0 ? new TokenBucket(max, 60000) : null;
+    const now = Date.now();
+    if (entry.budget !== null && entry.budget.take(now)) return undefined;
+    const retryAfter = entry.budget === null ? null : Math.ceil(entry.budget.retryAfter(now));
+    return { error: { message: REFRESH_RATE_LIMITED, data: { retryAfter } } };
+  }
+
   /** Handles credentials sent by the client. */
   private async onRefresh(socket: AnySocket, payload: unknown, ack: ((res: RefreshAck) => void) | undefined): Promise<void> {
     const entry = entries.get(socket);
     if (entry === undefined || !socket.connected) return;
+    const refusal = this.admitRefresh(entry);
+    if (refusal !== undefined) {
+      this.counters.refreshThrottled++;
+      if (debug.enabled) debug('refresh of socket %s refused without verification: %s', socket.id, (refusal as { error: { message: string } }).error.message);
+      ack?.(refusal);
+      return;
+    }
     const auth = payload !== null && typeof payload === 'object' ? (payload as { auth?: unknown }).auth : undefined;
+    entry.refreshing = true;
     entry.verifying++;
     let result: VerifyResult<Data> | undefined;
     let error: ExtendedError | undefined;
@@ -335,6 +449,7 @@ export class Authenticator<Data = unknown> {
       error = toError(err);
     } finally {
       entry.verifying--;
+      entry.refreshing = false;
     }
     if (!socket.connected) return;
     if (error !== undefined) {
@@ -344,10 +459,19 @@ export class Authenticator<Data = unknown> {
       this.cut(socket, REASON_REFUSED, error.message, error.data, entry.refreshable);
       return;
     }
+    const principal = principalOf(result!);
+    if (!this.keepsPrincipal(entry, principal, socket)) {
+      // refused, but the socket keeps its identity, data, credentials and timers
+      if (debug.enabled) debug('refresh of socket %s refused: principal changed', socket.id);
+      this.counters.principalChanged++;
+      ack?.({ error: { message: PRINCIPAL_CHANGED } });
+      return;
+    }
     applyData(socket, result!.data);
     const now = Date.now();
     entry.expiresAt = toExpiry(result!.expiresAt);
     entry.auth = auth as Record<string, any>;
+    entry.principal = principal;
     entry.verifiedAt = now;
     entry.refreshedAt = now;
     entry.refreshes++;
@@ -360,6 +484,18 @@ export class Authenticator<Data = unknown> {
     const waiters = entry.waiters;
     entry.waiters = [];
     for (const w of waiters) w(true);
+  }
+
+  /** Whether new credentials keep the principal of a socket (per `samePrincipal`; a throwing rule refuses). */
+  private keepsPrincipal(entry: Entry, principal: unknown, socket: AnySocket): boolean {
+    const rule = this.samePrincipal;
+    if (rule === undefined) return true;
+    try {
+      return rule(entry.principal, principal, socket) === true;
+    } catch (err) {
+      if (debug.enabled) debug('samePrincipal threw: %s', (err as Error)?.message);
+      return false;
+    }
   }
 
   /** The deadline passed without valid credentials. */
@@ -476,7 +612,16 @@ export class Authenticator<Data = unknown> {
     }
     entry.verifying--;
     if (!socket.connected) return false;
+    const principal = principalOf(result);
+    if (!this.keepsPrincipal(entry, principal, socket)) {
+      // the same credentials now identify someone else: not kept
+      this.counters.principalChanged++;
+      this.counters.refreshRefused++;
+      this.cut(socket, REASON_REFUSED, PRINCIPAL_CHANGED, undefined, entry.refreshable);
+      return false;
+    }
     applyData(socket, result.data);
+    entry.principal = principal;
     entry.expiresAt = toExpiry(result.expiresAt);
     entry.verifiedAt = Date.now();
     this.schedule(socket, entry);
@@ -522,6 +667,7 @@ export function credentialsOf(socket: AnySocket): Credentials | undefined {
     refreshedAt: e.refreshedAt === null ? null : new Date(e.refreshedAt),
     refreshes: e.refreshes,
     refreshable: e.refreshable,
+    principal: e.principal,
   };
 }
 

@@ -16,10 +16,17 @@
  *   `points + tolerance` per `duration`), the socket is disconnected from the namespace with the reason
  *   `rate limited` (the client sees `io server disconnect`).
  * Catch-all listeners (`onAny`) run before packet middlewares and still see dropped events.
+ *
+ * Exempt events (by default: the credentials refreshes of sockets that announced the credentials extension,
+ * which the authenticator bounds itself with `maxRefreshesPerMinute` and one refresh in flight) neither take a
+ * token nor count as dropped. The same `$credentials:refresh` event from a client that did not announce the
+ * extension is an ordinary event and counts.
  */
 import { TokenBucket } from '../../engine/limits.js';
 import type { Socket } from '../socket.js';
+import { credentialsOf } from './authenticate.js';
 import { disconnectWithReason } from './close.js';
+import { REFRESH_EVENT } from './wire.js';
 
 type AnySocket = Socket<any, any, any, any>;
 
@@ -34,8 +41,11 @@ export interface RateLimitOptions {
   duration?: number;
   /** dropped events tolerated per `duration` before the socket is disconnected (default `points`; `Infinity`: never) */
   tolerance?: number;
-  /** events not counted (default: the credentials extension's `$credentials:*` events) */
-  exempt?: (event: string) => boolean;
+  /**
+   * events not counted: they take no token (default: `$credentials:refresh` from sockets that announced the
+   * credentials extension, bounded by the authenticator's own limits)
+   */
+  exempt?: (event: string, socket: AnySocket) => boolean;
 }
 
 /** Counters of a {@link RateLimiter}, for a dashboard. */
@@ -62,8 +72,8 @@ export interface RateLimiter {
   stats(): RateLimitStats;
 }
 
-function defaultExempt(event: string): boolean {
-  return typeof event === 'string' && event.startsWith('$credentials:');
+function defaultExempt(event: string, socket: AnySocket): boolean {
+  return event === REFRESH_EVENT && credentialsOf(socket)?.refreshable === true;
 }
 
 /**
@@ -88,8 +98,9 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     const bucket = new TokenBucket(points, duration);
     const abuse = tolerance === Infinity ? undefined : tolerance > 0 ? new TokenBucket(tolerance, duration) : null;
     socket.use((event, nextPacket) => {
+      if (exempt(event[0], socket)) return nextPacket();
       const now = Date.now();
-      if (bucket.take(now) || exempt(event[0])) return nextPacket();
+      if (bucket.take(now)) return nextPacket();
       if (!socket.connected) return; // already cut: events still queued are dropped
       stats.limited++;
       const retryAfter = bucket.retryAfter(now);

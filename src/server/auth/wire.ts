@@ -32,6 +32,15 @@ export const REASON_EXPIRED = 'credentials expired';
 /** Disconnect reason when the server refused the credentials presented in a refresh or a re-verification. */
 export const REASON_REFUSED = 'credentials refused';
 
+/** Refresh ack error: a refresh of this socket is already being verified (the client should wait for it). */
+export const REFRESH_IN_PROGRESS = 'refresh in progress';
+
+/** Refresh ack error: over `maxRefreshesPerMinute` (`data: { retryAfter: <ms> | null }`, null: never allowed). */
+export const REFRESH_RATE_LIMITED = 'too many refreshes';
+
+/** Refresh ack error: the new credentials identify another principal; the socket keeps its identity. */
+export const PRINCIPAL_CHANGED = 'principal changed';
+
 /** The reasons a socket may be cut by the credentials extension. */
 export type CredentialsDisconnectReason = typeof REASON_EXPIRED | typeof REASON_REFUSED;
 
