@@ -92,8 +92,8 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   static readonly protocol = ENGINE_PROTOCOL;
   /** Session id, set by the handshake. */
   id: string | null = null;
-  /** The current transport. */
-  transport: Transport | null = null;
+  /** The current transport, set when the session opens (typed as socket.io-client's: not nullable). */
+  transport!: Transport;
   readyState: ReadyState = 'opening';
   /** True between a successful probe and the switch. */
   upgrading = false;
