@@ -2,6 +2,7 @@
 // Builds the browser bundles of the client with esbuild:
 //   dist/client-bundle/socketeer.min.js      minified IIFE exposing the global `io`
 //   dist/client-bundle/socketeer.esm.min.js  minified ES module (`import { io } from …`)
+//   dist/client-bundle/socketeer.msgpack.min.js  the IIFE with the MessagePack parser as default
 // each with its source map. Node-only modules are swapped for their browser versions:
 // src/client/env/node.ts -> env/browser.ts (fetch, global WebSocket, no cookie jar) and
 // src/client/debug.ts -> debug-browser.ts (no `debug` package).
@@ -82,6 +83,12 @@ export async function buildClientBundles(opts = {}) {
       entryPoints: [join(root, 'src/client/index.ts')],
       format: 'esm',
       outfile: join(bundleDir, 'socketeer.esm.min.js'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [join(root, 'src/client/browser-global-msgpack.ts')],
+      format: 'iife',
+      outfile: join(bundleDir, 'socketeer.msgpack.min.js'),
     }),
   ]);
   const files = {};

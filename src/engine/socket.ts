@@ -358,7 +358,7 @@ export class EngineSocket extends EventEmitter {
   }
 
   private flush(): void {
-    if (this.readyState === 'closed' || !this.transport.writable || this.writeBuffer.length === 0) return;
+    if (this.readyState === 'closed' || !this.transport.canSend || this.writeBuffer.length === 0) return;
     const server = this.server;
     if (hasListeners(this, 'flush')) this.emit('flush', this.writeBuffer);
     if (hasListeners(server, 'flush')) server.emit('flush', this, this.writeBuffer);

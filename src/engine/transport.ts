@@ -52,7 +52,7 @@ export interface EngineRequest extends IncomingMessage {
 export const PARSE_ERROR_PACKET: IncomingPacket = Object.freeze({ type: 'error', data: 'parser error' }) as IncomingPacket;
 
 /**
- * Base class of the transports. Events: `packet`, `error`, `close`, `ready` (writable again),
+ * Base class of the transports. Events: `packet`, `error`, `close`, `ready` (`canSend` again),
  * `headers` (polling replies).
  */
 export abstract class Transport extends EventEmitter {
@@ -60,7 +60,11 @@ export abstract class Transport extends EventEmitter {
   abstract readonly name: TransportName;
   /** whether WebSocket upgrades are handled by this transport */
   readonly handlesUpgrades: boolean = false;
-  /** whether a batch of packets can be written now */
+  /**
+   * Whether nothing is being written to the client, as socket.io's `transport.writable`: a volatile packet
+   * is dropped while false. Polling: a GET is pending. WebSocket: no frame waits for this tick's write and
+   * every write handed to the connection has completed.
+   */
   writable = false;
   /** transport state */
   readyState: 'open' | 'closing' | 'closed' = 'open';
@@ -80,6 +84,15 @@ export abstract class Transport extends EventEmitter {
     super();
     this.protocol = req._query.EIO === '4' ? 4 : 3;
     this.supportsBinary = !req._query.b64;
+  }
+
+  /**
+   * Whether the session may hand packets to {@link send} now (otherwise it keeps them until `ready`).
+   * Polling: same as {@link writable}. WebSocket: true unless the connection's buffer is full, so that the
+   * packets of one tick are written together even while an earlier write is in flight.
+   */
+  get canSend(): boolean {
+    return this.writable;
   }
 
   /** Marks the transport as discarded (being replaced by an upgrade). */
@@ -105,7 +118,8 @@ export abstract class Transport extends EventEmitter {
   }
 
   /**
-   * Writes a batch of packets; `writable` is false until it may write again.
+   * Writes a batch of packets; `writable` is false until the write has completed, `canSend` until
+   * the transport accepts another batch (`ready` is emitted then).
    * @param packets the batch (may be appended to)
    * @param onSent called once the batch is handed to the OS
    */

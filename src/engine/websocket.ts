@@ -5,6 +5,11 @@
  * written at the end of the tick (broadcast frames joined into one buffer): one system call per
  * connection per tick. With permessage-deflate, frames go through `ws` and the connection is
  * corked until the end of the tick instead.
+ *
+ * `writable` has socket.io's meaning, which decides whether a volatile packet is dropped: false from the
+ * first packet of a tick until the connection has completed the write of that tick's frames (the write
+ * callback has run), as socket.io's transport is between a `send` and the `ws` send callback. The session
+ * still hands packets over meanwhile (`canSend`), so the frames of a tick keep leaving in one write.
  */
 import type { Socket as NetSocket } from 'node:net';
 import * as wsModule from 'ws';
@@ -49,6 +54,10 @@ export class WebSocketTransport extends Transport implements Corkable {
   private frameCallbacks: Array<() => void> | null = null;
   /** true while a `drain` listener waits for the connection's buffer to empty */
   private awaitingDrain = false;
+  /** true while the connection's buffer is full: the session keeps its packets until `ready` */
+  private blocked = false;
+  /** writes handed to the connection (or to `ws`) whose callback has not run yet */
+  private writesInFlight = 0;
 
   private readonly socket: WsSocket;
   private readonly raw: NetSocket | undefined;
@@ -63,8 +72,15 @@ export class WebSocketTransport extends Transport implements Corkable {
   private readonly onRawDrain = (): void => {
     this.awaitingDrain = false;
     if (this.readyState !== 'open') return;
-    this.writable = true;
+    this.blocked = false;
+    if (this.writesInFlight === 0 && this.frames.length === 0) this.writable = true;
     this.emit('ready');
+  };
+  /** the callback of every write: the transport is writable again once the last one has completed */
+  private readonly onWritten = (): void => {
+    if (--this.writesInFlight === 0 && this.frames.length === 0 && !this.blocked && this.readyState === 'open') {
+      this.writable = true;
+    }
   };
 
   /**
@@ -87,6 +103,10 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.writable = true;
   }
 
+  override get canSend(): boolean {
+    return !this.blocked;
+  }
+
   /** Writes the frames collected in this tick, or releases the tick's cork (called by the tick batcher). */
   uncork(): void {
     if (this.canShareFrames) this.writeFrames();
@@ -107,7 +127,16 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.frameCallbacks = null;
     const raw = this.raw!;
     if (this.socket.readyState !== WsSocket.OPEN || raw.destroyed) return;
-    const done = callbacks === null ? undefined : () => runAll(callbacks);
+    this.writesInFlight++;
+    const onWritten = this.onWritten;
+    // like socket.io's, send callbacks run before the transport is writable again
+    const done =
+      callbacks === null
+        ? onWritten
+        : () => {
+            runAll(callbacks);
+            onWritten();
+          };
     if (n === 1 || join) {
       // broadcast frames (header and payload buffers shared by every recipient) are copied into one
       // buffer: one stream write per connection instead of two per frame (measured: fan-out
@@ -121,14 +150,23 @@ export class WebSocketTransport extends Transport implements Corkable {
       raw.uncork();
     }
     if (raw.writableNeedDrain) {
-      this.writable = false;
-      if (!this.awaitingDrain) {
-        this.awaitingDrain = true;
-        raw.once('drain', this.onRawDrain);
-      }
-    } else if (!this.writable && !this.awaitingDrain && this.readyState === 'open') {
-      this.writable = true;
+      this.blockUntilDrain(raw);
+    } else if (this.blocked && !this.awaitingDrain && this.readyState === 'open') {
+      // blocked by the estimate of pushFrame(), but the connection took it all
+      this.blocked = false;
       this.emit('ready');
+    }
+  }
+
+  /**
+   * Keeps the session's packets until the connection's buffer has drained.
+   * @param raw the connection
+   */
+  private blockUntilDrain(raw: NetSocket): void {
+    this.blocked = true;
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      raw.once('drain', this.onRawDrain);
     }
   }
 
@@ -147,8 +185,8 @@ export class WebSocketTransport extends Transport implements Corkable {
     }
     if (!shared) this.framesShared = false;
     if (cb !== undefined) (this.frameCallbacks ??= []).push(cb);
-    // as if written now: a full buffer makes the transport unwritable at once (later sends queue)
-    if (this.writable && this.framesLength + this.raw!.writableLength >= this.raw!.writableHighWaterMark) this.writable = false;
+    // as if written now: a full buffer blocks the transport at once (later sends queue in the session)
+    if (!this.blocked && this.framesLength + this.raw!.writableLength >= this.raw!.writableHighWaterMark) this.blocked = true;
   }
 
   /**
@@ -158,7 +196,8 @@ export class WebSocketTransport extends Transport implements Corkable {
    */
   send(packets: OutgoingPacket[], onSent?: () => void): void {
     const socket = this.socket;
-    if (socket.readyState !== WsSocket.OPEN) return;
+    if (socket.readyState !== WsSocket.OPEN || packets.length === 0) return;
+    this.writable = false;
     if (this.canShareFrames) {
       this.sendDirect(packets, onSent);
       return;
@@ -169,17 +208,22 @@ export class WebSocketTransport extends Transport implements Corkable {
       uncorkAtEndOfTick(this);
     }
     const last = packets.length - 1;
+    this.writesInFlight++;
+    const onWritten = this.onWritten;
+    const done =
+      onSent === undefined
+        ? onWritten
+        : () => {
+            onSent();
+            onWritten();
+          };
     for (let i = 0; i <= last; i++) {
       const packet = packets[i]!;
-      const cb = i === last ? onSent : undefined;
       const options = packet.options;
       const data = this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
-      socket.send(data, options && options.compress === false ? NO_COMPRESS : COMPRESS, cb);
+      socket.send(data, options && options.compress === false ? NO_COMPRESS : COMPRESS, i === last ? done : undefined);
     }
-    if (raw && raw.writableNeedDrain) {
-      this.writable = false;
-      raw.once('drain', this.onRawDrain);
-    }
+    if (raw && raw.writableNeedDrain) this.blockUntilDrain(raw);
   }
 
   /**

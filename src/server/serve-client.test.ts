@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { serveClientRequest } from './serve-client.js';
 
 const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -63,6 +63,20 @@ describe('serveClientRequest', () => {
     assert.ok(esm.body.toString().includes('export{'), 'is an ES module');
   });
 
+  it('serves the MessagePack script under its drop-in name', async () => {
+    const r = await get(port, '/socket.io/socket.io.msgpack.min.js');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/javascript; charset=utf-8');
+    const text = r.body.toString();
+    assert.ok(text.includes('globalThis.io='), 'exposes the global io');
+    assert.ok(text.trimEnd().endsWith('//# sourceMappingURL=socketeer.msgpack.min.js.map'), 'links its source map');
+    const plain = await get(port, '/socket.io/socket.io.min.js');
+    assert.notDeepEqual(r.body, plain.body);
+    const map = await get(port, '/socket.io/socket.io.msgpack.min.js.map');
+    assert.equal(map.status, 200);
+    assert.ok(JSON.parse(map.body.toString()).sources.some((s: string) => s.includes('src/client/msgpack-parser.ts')));
+  });
+
   it('serves the source maps as JSON', async () => {
     for (const name of ['socketeer.min.js.map', 'socket.io.min.js.map', 'socket.io.esm.min.js.map']) {
       const r = await get(port, `/socket.io/${name}`);
@@ -86,7 +100,7 @@ describe('serveClientRequest', () => {
 
   it('compresses with brotli or gzip as accepted', async () => {
     const plain = await get(port, '/socket.io/socketeer.min.js');
-    const br = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': 'gzip, deflate, br' });
+    const br = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': 'br, gzip, deflate' });
     assert.equal(br.headers['content-encoding'], 'br');
     assert.equal(br.headers['vary'], 'Accept-Encoding');
     assert.deepEqual(brotliDecompressSync(br.body), plain.body);
@@ -96,6 +110,17 @@ describe('serveClientRequest', () => {
     assert.deepEqual(gunzipSync(gz.body), plain.body);
     const none = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': 'identity' });
     assert.equal(none.headers['content-encoding'], undefined);
+    // the order of the header decides between equal qualities, as the reference does (what browsers send
+    // gets gzip)
+    for (const header of ['gzip, br', 'gzip, deflate, br, zstd']) {
+      const first = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': header });
+      assert.equal(first.headers['content-encoding'], 'gzip', header);
+    }
+    const deflate = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': 'deflate' });
+    assert.equal(deflate.headers['content-encoding'], 'deflate');
+    assert.deepEqual(inflateSync(deflate.body), plain.body);
+    const again = await get(port, '/socket.io/socketeer.min.js', { 'Accept-Encoding': 'deflate' });
+    assert.deepEqual(again.body, deflate.body);
   });
 
   it('answers HEAD without a body', async () => {
@@ -106,7 +131,7 @@ describe('serveClientRequest', () => {
   });
 
   it('answers 400 for unknown client files and leaves other requests alone', async () => {
-    for (const name of ['socket.io.msgpack.min.js', 'nope.js', 'x.map']) {
+    for (const name of ['socket.io.slim.js', 'nope.js', 'x.map']) {
       const r = await get(port, `/socket.io/${name}`);
       assert.equal(r.status, 400, name);
       assert.deepEqual(JSON.parse(r.body.toString()), { code: 0, message: 'Transport unknown' });
@@ -116,8 +141,12 @@ describe('serveClientRequest', () => {
       assert.equal(r.status, 404, path);
       assert.equal(r.body.toString(), 'not handled');
     }
+    // the reference serves its client files whatever the method
     const post = await get(port, '/socket.io/socket.io.js', {}, 'POST');
-    assert.equal(post.status, 404);
+    assert.equal(post.status, 200);
+    assert.ok(post.body.toString().includes('globalThis.io='));
+    const postUnknown = await get(port, '/socket.io/nope.js', {}, 'POST');
+    assert.equal(postUnknown.status, 404);
   });
 
   it('applies CORS options', async () => {

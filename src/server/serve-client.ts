@@ -1,7 +1,10 @@
 /**
  * Serves the browser client under the Socket.IO path, as the reference server does with its
  * `serveClient` option: `<path>/socketeer.min.js`, the drop-in names `socket.io.js`,
- * `socket.io.min.js`, `socket.io.esm.min.js`, and their `.map` files.
+ * `socket.io.min.js`, `socket.io.esm.min.js`, `socket.io.msgpack.min.js` (the client with a MessagePack
+ * parser as default, for servers using one), and their `.map` files. The response encoding (br, gzip,
+ * deflate or none) is negotiated from `Accept-Encoding` as the reference does; `If-None-Match` with the
+ * ETag (strong or weak) gets a 304.
  *
  * ```ts
  * http.on('request', (req, res) => {
@@ -10,7 +13,8 @@
  * });
  * ```
  *
- * The bundle is produced once per process and kept in memory with its gzip and brotli forms:
+ * The bundle is produced once per process and kept in memory with its gzip and brotli forms (deflate is
+ * made at its first request):
  * in a source checkout (`src/client/` present and `esbuild` installed) it is built from the
  * sources at the first request, so it always matches the code; in an installed package it is
  * read from `dist/client-bundle/` (written by `scripts/build-client.mjs`).
@@ -20,9 +24,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 import cors from 'cors';
 import createDebug from 'debug';
+import { negotiateEncoding } from '../engine/accept-encoding.js';
 
 const debug = createDebug('socketeer:serve-client');
 
@@ -41,7 +46,11 @@ interface Encoded {
   identity: Buffer;
   gzip: Buffer;
   br: Buffer;
+  deflate?: Buffer;
 }
+
+/** Encodings offered, in the reference's order of preference. */
+const ENCODINGS = ['br', 'gzip', 'deflate'] as const;
 
 /** Served name -> bundle file. */
 const FILES: Record<string, string> = {
@@ -55,9 +64,13 @@ const FILES: Record<string, string> = {
   'socket.io.min.js.map': 'socketeer.min.js.map',
   'socket.io.esm.min.js': 'socketeer.esm.min.js',
   'socket.io.esm.min.js.map': 'socketeer.esm.min.js.map',
+  'socketeer.msgpack.min.js': 'socketeer.msgpack.min.js',
+  'socketeer.msgpack.min.js.map': 'socketeer.msgpack.min.js.map',
+  'socket.io.msgpack.min.js': 'socketeer.msgpack.min.js',
+  'socket.io.msgpack.min.js.map': 'socketeer.msgpack.min.js.map',
 };
 
-/** Names that are client file requests, served or not (e.g. `socket.io.msgpack.min.js`). */
+/** Names that are client file requests, served or not (e.g. `socket.io.slim.js`). */
 const CLIENT_FILE_RE = /\.(?:js|map)$/;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -106,19 +119,14 @@ function loadBundle(): Promise<Map<string, Encoded>> {
   return bundle;
 }
 
-/** Picks br, then gzip, from an Accept-Encoding header (q=0 excludes). */
-function pickEncoding(header: string | string[] | undefined): 'br' | 'gzip' | 'identity' {
-  if (!header) return 'identity';
-  const accepted = new Set<string>();
-  for (const part of String(header).split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (q && Number(q.slice(2)) === 0) continue;
-    accepted.add(name!.trim());
-  }
-  if (accepted.has('br')) return 'br';
-  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
-  return 'identity';
+/**
+ * The body of a file in an encoding (deflate is made once, at its first request).
+ * @param encoded the file's forms
+ * @param encoding the negotiated encoding
+ */
+function bodyOf(encoded: Encoded, encoding: (typeof ENCODINGS)[number] | 'identity'): Buffer {
+  if (encoding === 'deflate') return (encoded.deflate ??= deflateSync(encoded.identity, { level: 9 }));
+  return encoded[encoding];
 }
 
 function send(req: IncomingMessage, res: ServerResponse, name: string, file: string): void {
@@ -132,8 +140,10 @@ function send(req: IncomingMessage, res: ServerResponse, name: string, file: str
   loadBundle().then(
     (files) => {
       const encoded = files.get(file)!;
-      const encoding = pickEncoding(req.headers['accept-encoding']);
-      const body = encoded[encoding];
+      const encoding = (negotiateEncoding(req.headers['accept-encoding'], ENCODINGS) ?? 'identity') as
+        | (typeof ENCODINGS)[number]
+        | 'identity';
+      const body = bodyOf(encoded, encoding);
       const headers: Record<string, string | number> = {
         'Cache-Control': 'public, max-age=0',
         'Content-Type': `application/${isMap ? 'json' : 'javascript'}; charset=utf-8`,
@@ -158,19 +168,19 @@ function send(req: IncomingMessage, res: ServerResponse, name: string, file: str
  * @param req the request
  * @param res the response
  * @param opts the Socket.IO path and optional CORS options
- * @returns true when the request was handled (served, 304, or 400 for an unknown client
- *   file such as `socket.io.msgpack.min.js`); false for any other request
+ * @returns true when the request was handled (served, whatever the method, as the reference does; 304;
+ *   or 400 for a GET of an unknown client file such as `socket.io.slim.js`); false for any other request
  */
 export function serveClientRequest(req: IncomingMessage, res: ServerResponse, opts: ServeClientOptions): boolean {
   const url = req.url;
-  if (!url || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  if (!url) return false;
   const base = opts.path.replace(/\/$/, '') + '/';
   if (!url.startsWith(base)) return false;
   const q = url.indexOf('?');
   const name = url.slice(base.length, q === -1 ? undefined : q);
   const file = Object.prototype.hasOwnProperty.call(FILES, name) ? FILES[name] : undefined;
   if (file === undefined) {
-    if (!CLIENT_FILE_RE.test(name) || name.includes('/')) return false;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !CLIENT_FILE_RE.test(name) || name.includes('/')) return false;
     // what the reference answers for a file that is not one of its client files
     res.writeHead(400, { 'Content-Type': 'application/json' });
     res.end('{"code":0,"message":"Transport unknown"}');

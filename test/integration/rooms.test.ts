@@ -127,6 +127,8 @@ describe('rooms', () => {
       sockets[1]!.compress(false).emit('f');
       await until(() => options.length === 3);
       assert.deepEqual(options, [false, true, false]);
+      // a volatile packet goes only to clients with no write in flight (the `f` above may still be)
+      await until(() => sockets.every((s) => s.conn.transport.writable));
       assert.deepEqual(await whoGets(clients, 'e', () => h.io.volatile.emit('e'), [0, 1]), [0, 1]);
       assert.deepEqual(seen.pop(), { volatile: true });
     } finally {
