@@ -101,6 +101,11 @@ export class Namespace<
   /**
    * @param server the server
    * @param name the namespace name
+   * @example
+   * ```ts
+   * // created by io.of(name)
+   * const admin = io.of('/admin');
+   * ```
    */
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string) {
     super();
@@ -123,6 +128,14 @@ export class Namespace<
    * Registers a connection middleware.
    * @param fn `(socket, next)`; `next(err)` refuses the connection with CONNECT_ERROR
    * @returns this
+   * @example
+   * ```ts
+   * const admin = io.of('/admin');
+   * admin.use((socket, next) => {
+   *   if (socket.handshake.auth.role === 'admin') return next();
+   *   next(Object.assign(new Error('not authorized'), { data: { code: 'NOT_ADMIN' } }));   // connect_error on the client
+   * });
+   * ```
    */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this._fns.push(fn);
@@ -145,6 +158,12 @@ export class Namespace<
   /**
    * Targets a room.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const chat = io.of('/chat');
+   * chat.to('room-101').emit('hello', 'world');
+   * chat.to(['room-101', 'room-102']).emit('hello');   // in either room (each client once)
+   * ```
    */
   to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).to(room);
@@ -153,6 +172,10 @@ export class Namespace<
   /**
    * Targets a room. Alias of {@link to}.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const sockets = await io.of('/chat').in('room-101').fetchSockets();   // an alias of to()
+   * ```
    */
   in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.to(room);
@@ -161,6 +184,10 @@ export class Namespace<
   /**
    * Excludes a room.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').except('room-101').emit('hello');   // every client of /chat but those in room-101
+   * ```
    */
   except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).except(
@@ -251,6 +278,12 @@ export class Namespace<
    * @param ev the event name
    * @param args the arguments
    * @returns true
+   * @example
+   * ```ts
+   * const chat = io.of('/chat');
+   * chat.emit('hello', 'world');                          // to every client of /chat
+   * chat.emit('with-binary', 1, '2', { 3: new Uint8Array([4]) });
+   * ```
    */
   override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit(ev, ...args);
@@ -260,6 +293,10 @@ export class Namespace<
    * Sends a `message` event to every socket.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.of('/chat').send('hello');   // a `message` event to every client of /chat
+   * ```
    */
   send(...args: EventParams<EmitEvents, 'message'>): this {
     new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
@@ -270,6 +307,10 @@ export class Namespace<
    * Sends a `message` event to every socket. Alias of {@link send}.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.of('/chat').write('hello');   // same as send()
+   * ```
    */
   write(...args: EventParams<EmitEvents, 'message'>): this {
     new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
@@ -283,6 +324,12 @@ export class Namespace<
    * @param args the arguments
    * @returns true
    * @throws Error if the event name is reserved
+   * @example
+   * ```ts
+   * io.of('/chat').serverSideEmit('hello', 'world');   // to the other servers of the cluster
+   *
+   * io.of('/chat').on('hello', (arg) => console.log(arg));   // on the other servers: 'world'
+   * ```
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
@@ -299,6 +346,10 @@ export class Namespace<
    * @param ev the event name
    * @param args the arguments
    * @returns one response per other server
+   * @example
+   * ```ts
+   * const responses = await io.of('/chat').serverSideEmitWithAck('ping');   // one per other server
+   * ```
    */
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
@@ -335,6 +386,10 @@ export class Namespace<
   /**
    * Gets the ids of the sockets.
    * @deprecated use {@link fetchSockets}
+   * @example
+   * ```ts
+   * const ids = await io.of('/chat').allSockets();
+   * ```
    */
   allSockets(): Promise<Set<SocketId>> {
     return new BroadcastOperator(this.adapter).allSockets();
@@ -343,6 +398,10 @@ export class Namespace<
   /**
    * Sets the compress flag.
    * @param compress whether the transport may compress
+   * @example
+   * ```ts
+   * io.of('/chat').compress(false).emit('hello', largeText);
+   * ```
    */
   compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).compress(
@@ -363,6 +422,16 @@ export class Namespace<
   /**
    * Sets the acknowledgement timeout of the next emit.
    * @param timeout in ms
+   * @example
+   * ```ts
+   * io.of('/chat').timeout(5000).emit('are-you-there', (err, responses) => {
+   *   if (err) {
+   *     // some clients did not acknowledge within 5 s
+   *   } else {
+   *     console.log(responses);   // one response per client
+   *   }
+   * });
+   * ```
    */
   timeout(
     timeout: number,
@@ -372,7 +441,14 @@ export class Namespace<
     );
   }
 
-  /** @returns the sockets (across servers with a distributed adapter) */
+  /**
+   * @returns the sockets (across servers with a distributed adapter)
+   * @example
+   * ```ts
+   * const sockets = await io.of('/chat').in('room-101').fetchSockets();
+   * for (const socket of sockets) console.log(socket.id, socket.data);
+   * ```
+   */
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
   }
@@ -380,6 +456,10 @@ export class Namespace<
   /**
    * Makes the sockets join rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').in('room-101').socketsJoin('room-102');   // everyone in room-101 also joins room-102
+   * ```
    */
   socketsJoin(room: Room | Room[]): void {
     return new BroadcastOperator(this.adapter).socketsJoin(room);
@@ -388,6 +468,10 @@ export class Namespace<
   /**
    * Makes the sockets leave rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').socketsLeave('room-101');
+   * ```
    */
   socketsLeave(room: Room | Room[]): void {
     return new BroadcastOperator(this.adapter).socketsLeave(room);
@@ -396,6 +480,10 @@ export class Namespace<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @example
+   * ```ts
+   * io.of('/chat').in('room-101').disconnectSockets();
+   * ```
    */
   disconnectSockets(close = false): void {
     return new BroadcastOperator(this.adapter).disconnectSockets(close);
