@@ -24,16 +24,36 @@ const cache: Record<string, Manager> = {};
 /**
  * Returns a socket for the namespace of `uri` (its path), sharing the Manager of the same
  * origin and path unless `forceNew`, `multiplex: false`, or that namespace already has a socket.
- * @param uri server URL, with the namespace as its path (defaults to the page's origin)
+ * Without `uri`, the page's origin and the main namespace.
  * @param opts Manager and socket options
+ * @example
+ * ```ts
+ * import { io } from 'socketeer/client';
+ *
+ * const socket = io();                                   // the page's origin, namespace '/'
+ * const admin = io('https://example.com/admin', {        // namespace '/admin'
+ *   auth: (cb) => cb({ token: sessionStorage.token }),
+ *   transports: ['websocket'],
+ * });
+ * socket.on('connect', () => console.log(socket.id));
+ * socket.on('chat', (msg) => console.log(msg));
+ * ```
  */
 function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
   opts?: Partial<ManagerOptions & SocketOptions>,
 ): Socket<ListenEvents, EmitEvents>;
+/**
+ * @param uri server URL, with the namespace as its path (defaults to the page's origin)
+ * @param opts Manager and socket options
+ */
 function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
   uri?: string,
   opts?: Partial<ManagerOptions & SocketOptions>,
 ): Socket<ListenEvents, EmitEvents>;
+/**
+ * @param uri server URL (with the namespace as its path), or the options
+ * @param opts Manager and socket options
+ */
 function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
   uri?: string | Partial<ManagerOptions & SocketOptions>,
   opts?: Partial<ManagerOptions & SocketOptions>,

@@ -124,6 +124,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   /**
    * @param uri server URL (or the options when omitted)
    * @param opts see {@link ManagerOptions}
+   * @example
+   * ```ts
+   * import { Manager } from 'socketeer/client';
+   *
+   * const manager = new Manager('https://example.com', { reconnectionDelayMax: 10000 });
+   * const socket = manager.socket('/');          // the main namespace
+   * const admin = manager.socket('/admin');      // same connection, another namespace
+   * ```
    */
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
@@ -154,7 +162,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     if (this._autoConnect) this.open();
   }
 
-  /** Gets or sets whether to reconnect automatically. */
+  /**
+   * Gets or sets whether to reconnect automatically.
+   * @example
+   * ```ts
+   * socket.io.reconnection(false);              // stop reconnecting automatically
+   * console.log(socket.io.reconnection());      // false
+   * ```
+   */
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): this | boolean {
@@ -164,7 +179,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Gets or sets the number of reconnection attempts before `reconnect_failed`. */
+  /**
+   * Gets or sets the number of reconnection attempts before `reconnect_failed`.
+   * @example
+   * ```ts
+   * socket.io.reconnectionAttempts(5);
+   * socket.io.on('reconnect_failed', () => console.log('gave up after 5 attempts'));
+   * ```
+   */
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): this | number {
@@ -173,7 +195,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Gets or sets the first reconnection delay in ms. */
+  /**
+   * Gets or sets the first reconnection delay in ms.
+   * @example
+   * ```ts
+   * socket.io.reconnectionDelay(500);           // first retry after about 500 ms
+   * ```
+   */
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): this | number {
@@ -183,7 +211,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Gets or sets the jitter factor (0..1). */
+  /**
+   * Gets or sets the jitter factor (0..1).
+   * @example
+   * ```ts
+   * socket.io.randomizationFactor(0);           // no jitter: 1 s, 2 s, 4 s…
+   * ```
+   */
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): this | number {
@@ -193,7 +227,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Gets or sets the maximum reconnection delay in ms. */
+  /**
+   * Gets or sets the maximum reconnection delay in ms.
+   * @example
+   * ```ts
+   * socket.io.reconnectionDelayMax(30000);      // never wait more than 30 s between attempts
+   * ```
+   */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): this | number {
@@ -203,7 +243,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Gets or sets the Engine.IO open timeout in ms (false: none). */
+  /**
+   * Gets or sets the Engine.IO open timeout in ms (false: none).
+   * @example
+   * ```ts
+   * socket.io.timeout(5000);                    // an Engine.IO open taking longer fails with "timeout"
+   * ```
+   */
   timeout(): number | false;
   timeout(v: number | false): this;
   timeout(v?: number | false): this | number | false {
@@ -219,6 +265,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   /**
    * Opens the Engine.IO session (no-op when opening or open).
    * @param fn called with no argument on success, or the error
+   * @example
+   * ```ts
+   * const manager = new Manager('https://example.com', { autoConnect: false });
+   * manager.open((err) => {
+   *   if (err) console.log('could not connect', err.message);
+   *   else console.log('connected');
+   * });
+   * ```
    */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState.indexOf('open') !== -1) return this;
@@ -254,7 +308,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     return this;
   }
 
-  /** Alias of {@link open}. */
+  /**
+   * Alias of {@link open}.
+   * @example
+   * ```ts
+   * manager.connect((err) => console.log(err ? 'failed' : 'open'));   // an alias of open()
+   * ```
+   */
   connect(fn?: (err?: Error) => void): this {
     return this.open(fn);
   }
@@ -298,6 +358,12 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
    * Returns the socket of a namespace, creating it if needed.
    * @param nsp namespace (`/`, `/admin`…)
    * @param opts socket options (`auth`, `retries`, `ackTimeout`)
+   * @example
+   * ```ts
+   * const manager = new Manager('https://example.com');
+   * const chat = manager.socket('/chat', { auth: { token: 'abc' } });
+   * chat.on('connect', () => console.log(chat.id));
+   * ```
    */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
     let socket = this.nsps[nsp];
@@ -365,7 +431,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.onclose('forced close');
   }
 
-  /** Closes the session without reconnecting. */
+  /**
+   * Closes the session without reconnecting.
+   * @example
+   * ```ts
+   * socket.io.disconnect();   // closes the connection of every namespace; no reconnection
+   * ```
+   */
   disconnect(): void {
     this._close();
   }

@@ -109,6 +109,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param io the Manager
    * @param nsp namespace
    * @param opts see {@link SocketOptions}
+   * @example
+   * ```ts
+   * import { Manager } from 'socketeer/client';
+   *
+   * // usually created by io(url) or manager.socket(nsp)
+   * const socket = new Manager('https://example.com').socket('/chat');
+   * ```
    */
   constructor(io: Manager<any, any>, nsp: string, opts?: Partial<SocketOptions>) {
     super();
@@ -142,7 +149,21 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     ];
   }
 
-  /** Connects (or reconnects after a manual disconnect). */
+  /**
+   * Connects (or reconnects after a manual disconnect).
+   * @example
+   * ```ts
+   * const socket = io({ autoConnect: false });
+   * socket.auth = { token: await getToken() };
+   * socket.connect();
+   *
+   * // after a refused connection (connect_error), with fresh credentials:
+   * socket.on('connect_error', async () => {
+   *   socket.auth = { token: await getToken() };
+   *   socket.connect();
+   * });
+   * ```
+   */
   connect(): this {
     if (this.connected) return this;
     this.subEvents();
@@ -151,7 +172,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return this;
   }
 
-  /** Alias of {@link connect}. */
+  /**
+   * Alias of {@link connect}.
+   * @example
+   * ```ts
+   * socket.open();   // same as socket.connect()
+   * ```
+   */
   open(): this {
     return this.connect();
   }
@@ -159,6 +186,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Emits a `message` event.
    * @param args the arguments (a last function argument is an ack)
+   * @example
+   * ```ts
+   * socket.send('hello');                 // received by socket.on('message') on the server
+   * socket.send({ a: 1 }, (ack) => console.log(ack));
+   * ```
    */
   send(...args: any[]): this {
     (this.emit as (ev: string, ...args: any[]) => this)('message', ...args);
@@ -170,6 +202,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * @param ev event name (not a reserved one)
    * @param args the arguments
    * @throws Error for a reserved event name
+   * @example
+   * ```ts
+   * socket.emit('hello', 'world');
+   * socket.emit('with-binary', 1, '2', { 3: '4', 5: new Uint8Array([6]) });
+   * socket.emit('with-ack', 'question', (answer) => {
+   *   console.log(answer);   // what the server passed to its callback
+   * });
+   * ```
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this;
   override emit(ev: string, ...rest: any[]): this {
@@ -228,6 +268,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * Emits an event and resolves with the ack's argument (rejects on timeout or disconnection).
    * @param ev event name
    * @param args the arguments, without the ack
+   * @example
+   * ```ts
+   * const answer = await socket.emitWithAck('hello', 'world');
+   *
+   * // with a timeout: rejects when the server does not answer in time
+   * try {
+   *   const answer = await socket.timeout(5000).emitWithAck('hello', 'world');
+   * } catch (err) {
+   *   // the server did not acknowledge the event within 5 s
+   * }
+   * ```
    */
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     ev: Ev,
@@ -423,7 +474,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.io._destroy(this);
   }
 
-  /** Disconnects from the namespace (the session closes when no namespace is left). */
+  /**
+   * Disconnects from the namespace (the session closes when no namespace is left).
+   * @example
+   * ```ts
+   * socket.disconnect();   // no automatic reconnection after this; socket.connect() reconnects
+   * ```
+   */
   disconnect(): this {
     if (this.connected) this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
     this.destroy();
@@ -431,7 +488,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return this;
   }
 
-  /** Alias of {@link disconnect}. */
+  /**
+   * Alias of {@link disconnect}.
+   * @example
+   * ```ts
+   * socket.close();   // same as socket.disconnect()
+   * ```
+   */
   close(): this {
     return this.disconnect();
   }
@@ -439,6 +502,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Sets the compress flag of the next emit.
    * @param compress whether to compress
+   * @example
+   * ```ts
+   * socket.compress(false).emit('hello', largeText);   // this packet is not compressed
+   * ```
    */
   compress(compress: boolean): this {
     this.flags.compress = compress;
@@ -454,6 +521,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * The ack of the next emit fails with an error after `timeout` ms.
    * @param timeout delay in ms
+   * @example
+   * ```ts
+   * socket.timeout(5000).emit('my-event', (err, answer) => {
+   *   if (err) {
+   *     // the server did not acknowledge the event within 5 s
+   *   } else {
+   *     console.log(answer);
+   *   }
+   * });
+   * ```
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     this.flags.timeout = timeout;
@@ -463,6 +540,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Adds a listener called for every incoming event with the event name first.
    * @param listener the catch-all listener
+   * @example
+   * ```ts
+   * socket.onAny((event, ...args) => {
+   *   console.log(`got ${event}`, args);
+   * });
+   * ```
    */
   onAny(listener: (...args: any[]) => void): this {
     this._anyListeners.push(listener);
@@ -472,6 +555,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Adds a catch-all listener at the beginning of the list.
    * @param listener the catch-all listener
+   * @example
+   * ```ts
+   * socket.prependAny((event, ...args) => {
+   *   console.log(`got ${event} (before the other catch-all listeners)`);
+   * });
+   * ```
    */
   prependAny(listener: (...args: any[]) => void): this {
     this._anyListeners.unshift(listener);
@@ -481,13 +570,26 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Removes a catch-all listener, or all of them.
    * @param listener the listener (all when omitted)
+   * @example
+   * ```ts
+   * const listener = (event, ...args) => console.log(event, args);
+   * socket.onAny(listener);
+   * socket.offAny(listener);   // that one
+   * socket.offAny();           // all of them
+   * ```
    */
   offAny(listener?: (...args: any[]) => void): this {
     this._anyListeners = removeListener(this._anyListeners, listener);
     return this;
   }
 
-  /** @returns the catch-all listeners */
+  /**
+   * @returns the catch-all listeners
+   * @example
+   * ```ts
+   * console.log(socket.listenersAny().length);
+   * ```
+   */
   listenersAny(): Array<(...args: any[]) => void> {
     return this._anyListeners;
   }
@@ -495,6 +597,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Adds a listener called for every outgoing event with the event name first.
    * @param listener the catch-all listener
+   * @example
+   * ```ts
+   * socket.onAnyOutgoing((event, ...args) => {
+   *   console.log(`sent ${event}`, args);
+   * });
+   * ```
    */
   onAnyOutgoing(listener: (...args: any[]) => void): this {
     this._anyOutgoingListeners.push(listener);
@@ -504,6 +612,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Adds an outgoing catch-all listener at the beginning of the list.
    * @param listener the catch-all listener
+   * @example
+   * ```ts
+   * socket.prependAnyOutgoing((event, ...args) => {
+   *   console.log(`sent ${event} (seen first)`);
+   * });
+   * ```
    */
   prependAnyOutgoing(listener: (...args: any[]) => void): this {
     this._anyOutgoingListeners.unshift(listener);
@@ -513,13 +627,26 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Removes an outgoing catch-all listener, or all of them.
    * @param listener the listener (all when omitted)
+   * @example
+   * ```ts
+   * const listener = (event, ...args) => console.log(event, args);
+   * socket.onAnyOutgoing(listener);
+   * socket.offAnyOutgoing(listener);   // that one
+   * socket.offAnyOutgoing();           // all of them
+   * ```
    */
   offAnyOutgoing(listener?: (...args: any[]) => void): this {
     this._anyOutgoingListeners = removeListener(this._anyOutgoingListeners, listener);
     return this;
   }
 
-  /** @returns the outgoing catch-all listeners */
+  /**
+   * @returns the outgoing catch-all listeners
+   * @example
+   * ```ts
+   * console.log(socket.listenersAnyOutgoing().length);
+   * ```
+   */
   listenersAnyOutgoing(): Array<(...args: any[]) => void> {
     return this._anyOutgoingListeners;
   }

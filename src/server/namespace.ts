@@ -112,6 +112,11 @@ export class Namespace<
   /**
    * @param server the server
    * @param name the namespace name
+   * @example
+   * ```ts
+   * // created by io.of(name)
+   * const admin = io.of('/admin');
+   * ```
    */
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string) {
     // a listener returning a rejected promise (an async `connection` handler) is reported, not left unhandled
@@ -135,6 +140,14 @@ export class Namespace<
    * Registers a connection middleware.
    * @param fn `(socket, next)`; `next(err)` refuses the connection with CONNECT_ERROR
    * @returns this
+   * @example
+   * ```ts
+   * const admin = io.of('/admin');
+   * admin.use((socket, next) => {
+   *   if (socket.handshake.auth.role === 'admin') return next();
+   *   next(Object.assign(new Error('not authorized'), { data: { code: 'NOT_ADMIN' } }));   // connect_error on the client
+   * });
+   * ```
    */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this._fns.push(fn);
@@ -209,6 +222,12 @@ export class Namespace<
   /**
    * Targets a room.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const chat = io.of('/chat');
+   * chat.to('room-101').emit('hello', 'world');
+   * chat.to(['room-101', 'room-102']).emit('hello');   // in either room (each client once)
+   * ```
    */
   to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).to(room);
@@ -217,6 +236,10 @@ export class Namespace<
   /**
    * Targets a room. Alias of {@link to}.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const sockets = await io.of('/chat').in('room-101').fetchSockets();   // an alias of to()
+   * ```
    */
   in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.to(room);
@@ -225,6 +248,10 @@ export class Namespace<
   /**
    * Excludes a room.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').except('room-101').emit('hello');   // every client of /chat but those in room-101
+   * ```
    */
   except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).except(
@@ -324,6 +351,12 @@ export class Namespace<
    * @param ev the event name
    * @param args the arguments
    * @returns true
+   * @example
+   * ```ts
+   * const chat = io.of('/chat');
+   * chat.emit('hello', 'world');                          // to every client of /chat
+   * chat.emit('with-binary', 1, '2', { 3: new Uint8Array([4]) });
+   * ```
    */
   override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit(ev, ...args);
@@ -333,6 +366,10 @@ export class Namespace<
    * Sends a `message` event to every socket.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.of('/chat').send('hello');   // a `message` event to every client of /chat
+   * ```
    */
   send(...args: EventParams<EmitEvents, 'message'>): this {
     new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
@@ -343,6 +380,10 @@ export class Namespace<
    * Sends a `message` event to every socket. Alias of {@link send}.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.of('/chat').write('hello');   // same as send()
+   * ```
    */
   write(...args: EventParams<EmitEvents, 'message'>): this {
     new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
@@ -356,6 +397,12 @@ export class Namespace<
    * @param args the arguments
    * @returns true
    * @throws Error if the event name is reserved
+   * @example
+   * ```ts
+   * io.of('/chat').serverSideEmit('hello', 'world');   // to the other servers of the cluster
+   *
+   * io.of('/chat').on('hello', (arg) => console.log(arg));   // on the other servers: 'world'
+   * ```
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
@@ -385,6 +432,10 @@ export class Namespace<
    * @param ev the event name
    * @param args the arguments
    * @returns one response per other server
+   * @example
+   * ```ts
+   * const responses = await io.of('/chat').serverSideEmitWithAck('ping');   // one per other server
+   * ```
    */
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
@@ -429,6 +480,10 @@ export class Namespace<
   /**
    * Gets the ids of the sockets.
    * @deprecated use {@link fetchSockets}
+   * @example
+   * ```ts
+   * const ids = await io.of('/chat').allSockets();
+   * ```
    */
   allSockets(): Promise<Set<SocketId>> {
     return new BroadcastOperator(this.adapter).allSockets();
@@ -437,6 +492,10 @@ export class Namespace<
   /**
    * Sets the compress flag.
    * @param compress whether the transport may compress
+   * @example
+   * ```ts
+   * io.of('/chat').compress(false).emit('hello', largeText);
+   * ```
    */
   compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).compress(
@@ -457,6 +516,16 @@ export class Namespace<
   /**
    * Sets the acknowledgement timeout of the next emit.
    * @param timeout in ms
+   * @example
+   * ```ts
+   * io.of('/chat').timeout(5000).emit('are-you-there', (err, responses) => {
+   *   if (err) {
+   *     // some clients did not acknowledge within 5 s
+   *   } else {
+   *     console.log(responses);   // one response per client
+   *   }
+   * });
+   * ```
    */
   timeout(
     timeout: number,
@@ -466,7 +535,14 @@ export class Namespace<
     );
   }
 
-  /** @returns the sockets (across servers with a distributed adapter) */
+  /**
+   * @returns the sockets (across servers with a distributed adapter)
+   * @example
+   * ```ts
+   * const sockets = await io.of('/chat').in('room-101').fetchSockets();
+   * for (const socket of sockets) console.log(socket.id, socket.data);
+   * ```
+   */
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
   }
@@ -474,6 +550,10 @@ export class Namespace<
   /**
    * Makes the sockets join rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').in('room-101').socketsJoin('room-102');   // everyone in room-101 also joins room-102
+   * ```
    */
   socketsJoin(room: Room | Room[]): void {
     return new BroadcastOperator(this.adapter).socketsJoin(room);
@@ -482,6 +562,10 @@ export class Namespace<
   /**
    * Makes the sockets leave rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.of('/chat').socketsLeave('room-101');
+   * ```
    */
   socketsLeave(room: Room | Room[]): void {
     return new BroadcastOperator(this.adapter).socketsLeave(room);
@@ -490,6 +574,10 @@ export class Namespace<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @example
+   * ```ts
+   * io.of('/chat').in('room-101').disconnectSockets();
+   * ```
    */
   disconnectSockets(close = false): void {
     return new BroadcastOperator(this.adapter).disconnectSockets(close);

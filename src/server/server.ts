@@ -110,6 +110,14 @@ export interface CustomParser {
 
 /** A decoder with the `socket.io-parser` shape: fires `decoded` with each complete packet. */
 export interface CustomDecoder {
+  /**
+   * @example
+   * ```ts
+   * import * as parser from 'socket.io-msgpack-parser';   // any parser with this shape
+   *
+   * const io = new Server(httpServer, { parser });
+   * ```
+   */
   add(data: unknown): void;
   destroy(): void;
   on(event: 'decoded', listener: (packet: any) => void): unknown;
@@ -159,11 +167,34 @@ export class Server<
   readonly _errors: HandlerErrors;
 
   /**
+   * Creates a server; attached to an HTTP server, or listening on a port, when one is given first.
+   * @param opts the options
+   * @example
+   * ```ts
+   * import { createServer } from 'node:http';
+   * import { Server } from 'socketeer';
+   *
+   * const httpServer = createServer();
+   * const io = new Server(httpServer, { cors: { origin: 'https://example.com' } });
+   * io.on('connection', (socket) => {
+   *   socket.emit('hello', 'world');
+   * });
+   * httpServer.listen(3000);
+   *
+   * // or, on a port of its own
+   * const io2 = new Server(3001, { pingInterval: 10_000 });
+   * ```
+   */
+  constructor(opts?: Partial<ServerOptions>);
+  /**
+   * @param srv an HTTP server, or a port to listen on
+   * @param opts the options
+   */
+  constructor(srv?: TServerInstance | number, opts?: Partial<ServerOptions>);
+  /**
    * @param srv an HTTP server or a port to listen on (optional), or the options
    * @param opts the options
    */
-  constructor(opts?: Partial<ServerOptions>);
-  constructor(srv?: TServerInstance | number, opts?: Partial<ServerOptions>);
   constructor(srv: undefined | Partial<ServerOptions> | TServerInstance | number, opts?: Partial<ServerOptions>);
   constructor(srv?: undefined | Partial<ServerOptions> | TServerInstance | number, opts: Partial<ServerOptions> = {}) {
     super();
@@ -237,6 +268,11 @@ export class Server<
   /**
    * Sets or gets whether the client bundle is served.
    * @param v the value
+   * @example
+   * ```ts
+   * const io = new Server(httpServer, { serveClient: false });   // or:
+   * io.serveClient(false);   // no /socket.io/socket.io.js (serve the bundle from a CDN instead)
+   * ```
    */
   serveClient(v: boolean): this;
   serveClient(): boolean;
@@ -310,6 +346,11 @@ export class Server<
   /**
    * Sets or gets the path (`/socket.io`).
    * @param v the path
+   * @example
+   * ```ts
+   * const io = new Server(httpServer, { path: '/ws' });   // the clients use io(url, { path: '/ws' })
+   * console.log(io.path());   // '/ws'
+   * ```
    */
   path(v: string): this;
   path(): string;
@@ -322,6 +363,10 @@ export class Server<
   /**
    * Sets or gets the delay after which a connection that joined no namespace is closed.
    * @param v in ms
+   * @example
+   * ```ts
+   * io.connectTimeout(10_000);   // a connection that joins no namespace within 10 s is closed
+   * ```
    */
   connectTimeout(v: number): this;
   connectTimeout(): number;
@@ -333,9 +378,18 @@ export class Server<
 
   /**
    * Sets or gets the adapter (re-created for every existing namespace).
-   * @param v an adapter class or factory
+   * @example
+   * ```ts
+   * import { createAdapter } from 'socketeer/redis';
+   *
+   * io.adapter(createAdapter(pubClient, subClient));
+   * ```
    */
   adapter(): AdapterConstructor | undefined;
+  /**
+   * Sets the adapter (re-created for every existing namespace).
+   * @param v an adapter class or factory
+   */
   adapter(v: AdapterConstructor): this;
   adapter(v?: AdapterConstructor): this | AdapterConstructor | undefined {
     if (v === undefined) return this._adapter;
@@ -349,6 +403,11 @@ export class Server<
    * @param srv the server or port
    * @param opts options, passed to the engine too
    * @returns this
+   * @example
+   * ```ts
+   * const io = new Server();
+   * io.listen(3000);   // creates an HTTP server listening on port 3000
+   * ```
    */
   listen(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
     return this.attach(srv, opts);
@@ -359,6 +418,15 @@ export class Server<
    * @param srv the server or port
    * @param opts options, passed to the engine too
    * @returns this
+   * @example
+   * ```ts
+   * import { createServer } from 'node:http';
+   *
+   * const httpServer = createServer();
+   * const io = new Server();
+   * io.attach(httpServer);
+   * httpServer.listen(3000);
+   * ```
    */
   attach(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
     if (typeof srv === 'function') {
@@ -407,6 +475,13 @@ export class Server<
    * Binds to an Engine.IO server: each of its connections becomes a client.
    * @param engine the engine
    * @returns this
+   * @example
+   * ```ts
+   * import { EngineServer } from './my-engine.js';   // an Engine.IO-compatible server
+   *
+   * const io = new Server();
+   * io.bind(new EngineServer());
+   * ```
    */
   bind(engine: EngineLike): this {
     this.engine = engine as EngineServer;
@@ -418,6 +493,11 @@ export class Server<
    * Called with each new Engine.IO connection.
    * @param conn the connection
    * @returns this
+   * @example
+   * ```ts
+   * // an Engine.IO connection accepted elsewhere, handed to this server
+   * engine.on('connection', (conn) => io.onconnection(conn));
+   * ```
    */
   onconnection(conn: EngineConnection): this {
     if (debug.enabled) debug('incoming connection with id %s', conn.id);
@@ -432,6 +512,16 @@ export class Server<
    * @param name the name, a RegExp, or `(name, auth, next) => next(null, accepted)`
    * @param fn optional `connection` listener
    * @returns the namespace
+   * @example
+   * ```ts
+   * const admin = io.of('/admin');
+   * admin.on('connection', (socket) => console.log(socket.id));
+   *
+   * // dynamic namespaces
+   * io.of(/^\/team-\d+$/).on('connection', (socket) => {
+   *   console.log(socket.nsp.name);   // '/team-42'
+   * });
+   * ```
    */
   of(
     name: string | RegExp | ParentNspNameMatchFn,
@@ -475,6 +565,12 @@ export class Server<
    * Closes the server: every socket leaves with `server shutting down`, then the adapters, the engine and the
    * HTTP server are closed.
    * @param fn called once closed (with an error if the HTTP server was not running)
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => {
+   *   io.close(() => process.exit(0));   // disconnects every client and closes the HTTP server
+   * });
+   * ```
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
     this._unhandleSignals?.();
@@ -501,6 +597,13 @@ export class Server<
    * Registers a connection middleware of the main namespace.
    * @param fn `(socket, next)`
    * @returns this
+   * @example
+   * ```ts
+   * io.use((socket, next) => {
+   *   if (isValid(socket.handshake.auth.token)) return next();
+   *   next(new Error('not authorized'));   // the client receives connect_error
+   * });
+   * ```
    */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this.sockets.use(fn);
@@ -510,6 +613,12 @@ export class Server<
   /**
    * Targets a room of the main namespace.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.to('room-101').emit('hello', 'world');             // to every client in room-101
+   * io.to(['room-101', 'room-102']).emit('hello');        // in either room (each client once)
+   * io.to('room-101').to('room-102').emit('hello');       // same
+   * ```
    */
   to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.to(room);
@@ -518,6 +627,10 @@ export class Server<
   /**
    * Targets a room of the main namespace. Alias of {@link to}.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // an alias of to()
+   * ```
    */
   in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.in(room);
@@ -526,6 +639,11 @@ export class Server<
   /**
    * Excludes a room of the main namespace.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.except('room-101').emit('hello');                  // every client but those in room-101
+   * io.to('room-101').except('room-102').emit('hello');
+   * ```
    */
   except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.except(room);
@@ -535,6 +653,10 @@ export class Server<
    * Sends a `message` event to every client of the main namespace.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.send('hello');   // a `message` event to every client of the main namespace
+   * ```
    */
   send(...args: EventParams<EmitEvents, 'message'>): this {
     this.sockets.send(...args);
@@ -545,6 +667,10 @@ export class Server<
    * Sends a `message` event. Alias of {@link send}.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.write('hello');   // same as io.send()
+   * ```
    */
   write(...args: EventParams<EmitEvents, 'message'>): this {
     this.sockets.write(...args);
@@ -555,6 +681,12 @@ export class Server<
    * Sends an event to the other servers of the cluster.
    * @param ev the event name
    * @param args the arguments, possibly ending with `(err, responses) => {}`
+   * @example
+   * ```ts
+   * io.serverSideEmit('hello', 'world');   // to the other servers of the cluster, not to clients
+   *
+   * io.on('hello', (arg) => console.log(arg));   // on the other servers: 'world'
+   * ```
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
@@ -568,6 +700,12 @@ export class Server<
    * @param ev the event name
    * @param args the arguments
    * @returns one response per other server
+   * @example
+   * ```ts
+   * const responses = await io.serverSideEmitWithAck('ping');   // one response per other server
+   *
+   * io.on('ping', (cb) => cb('pong'));   // on each other server
+   * ```
    */
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
@@ -579,6 +717,11 @@ export class Server<
   /**
    * Gets the ids of the sockets of the main namespace.
    * @deprecated use {@link fetchSockets}
+   * @example
+   * ```ts
+   * const ids = await io.allSockets();              // the ids of every socket of the main namespace
+   * const inRoom = await io.in('room-101').allSockets();
+   * ```
    */
   allSockets(): Promise<Set<SocketId>> {
     return this.sockets.allSockets();
@@ -587,6 +730,10 @@ export class Server<
   /**
    * Sets the compress flag.
    * @param compress whether the transport may compress
+   * @example
+   * ```ts
+   * io.compress(false).emit('hello', largeText);   // not compressed (permessage-deflate / HTTP compression)
+   * ```
    */
   compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.compress(compress);
@@ -605,6 +752,16 @@ export class Server<
   /**
    * Sets the acknowledgement timeout of the next emit.
    * @param timeout in ms
+   * @example
+   * ```ts
+   * io.timeout(5000).emit('are-you-there', (err, responses) => {
+   *   if (err) {
+   *     // some clients did not acknowledge within 5 s
+   *   } else {
+   *     console.log(responses);   // one response per client
+   *   }
+   * });
+   * ```
    */
   timeout(
     timeout: number,
@@ -612,7 +769,17 @@ export class Server<
     return this.sockets.timeout(timeout);
   }
 
-  /** @returns the sockets of the main namespace (across servers with a distributed adapter) */
+  /**
+   * @returns the sockets of the main namespace (across servers with a distributed adapter)
+   * @example
+   * ```ts
+   * const sockets = await io.fetchSockets();   // on every server of the cluster
+   * for (const socket of sockets) {
+   *   console.log(socket.id, socket.handshake, socket.rooms, socket.data);
+   *   socket.emit('hello');
+   * }
+   * ```
+   */
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
   }
@@ -620,6 +787,12 @@ export class Server<
   /**
    * Makes the sockets join rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.socketsJoin('room1');                      // every socket joins room1
+   * io.in('room1').socketsJoin(['room2', 'room3']);
+   * io.in(theSocketId).socketsJoin('room1');      // one socket, on whichever server
+   * ```
    */
   socketsJoin(room: Room | Room[]): void {
     return this.sockets.socketsJoin(room);
@@ -628,6 +801,11 @@ export class Server<
   /**
    * Makes the sockets leave rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.socketsLeave('room1');
+   * io.in('room1').socketsLeave(['room2', 'room3']);
+   * ```
    */
   socketsLeave(room: Room | Room[]): void {
     return this.sockets.socketsLeave(room);
@@ -636,6 +814,11 @@ export class Server<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @example
+   * ```ts
+   * io.disconnectSockets();                       // every socket of the main namespace
+   * io.in('room1').disconnectSockets(true);       // and close their underlying connections
+   * ```
    */
   disconnectSockets(close = false): void {
     return this.sockets.disconnectSockets(close);

@@ -129,6 +129,13 @@ export class Socket<
    * @param client the connection
    * @param auth the CONNECT payload
    * @param previousSession a restored session, if any
+   * @example
+   * ```ts
+   * // created by the server for each connection
+   * io.on('connection', (socket) => {
+   *   console.log(socket.id, socket.handshake.auth);
+   * });
+   * ```
    */
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -238,6 +245,16 @@ export class Socket<
    * @param args the arguments
    * @returns true
    * @throws Error if the event name is reserved
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.emit('hello', 'world');
+   *   socket.emit('with-binary', 1, '2', { 3: '4', 5: Buffer.from([6]) });
+   *   socket.emit('with-ack', 'question', (answer) => {
+   *     console.log(answer);   // what the client passed to its callback
+   *   });
+   * });
+   * ```
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
@@ -268,6 +285,17 @@ export class Socket<
    * @param ev the event name
    * @param args the arguments (without callback)
    * @returns the first argument of the acknowledgement; rejects on timeout (with `timeout(ms)`)
+   * @example
+   * ```ts
+   * io.on('connection', async (socket) => {
+   *   // with a timeout: rejects when the client does not answer in time
+   *   try {
+   *     const answer = await socket.timeout(5000).emitWithAck('hello', 'world');
+   *   } catch (err) {
+   *     // the client did not acknowledge the event within 5 s
+   *   }
+   * });
+   * ```
    */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
@@ -307,6 +335,12 @@ export class Socket<
   /**
    * Targets a room: the event reaches the sockets in it, except this one.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.to('room-101').emit('hello', 'world');   // to everyone in room-101 but this socket
+   * });
+   * ```
    */
   to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.newBroadcastOperator().to(room);
@@ -315,6 +349,12 @@ export class Socket<
   /**
    * Targets a room. Alias of {@link to}.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.in('room-101').emit('hello');   // an alias of to()
+   * });
+   * ```
    */
   in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.newBroadcastOperator().in(room);
@@ -323,6 +363,12 @@ export class Socket<
   /**
    * Excludes a room from a broadcast (this socket is excluded too).
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.broadcast.except('room-101').emit('hello');   // everyone but this socket and room-101
+   * });
+   * ```
    */
   except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.newBroadcastOperator().except(room);
@@ -332,6 +378,12 @@ export class Socket<
    * Sends a `message` event.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.send('hello');   // received by socket.on('message') on the client
+   * });
+   * ```
    */
   send(...args: EventParams<EmitEvents, 'message'>): this {
     (this.emit as (ev: string, ...args: any[]) => boolean)('message', ...args);
@@ -342,6 +394,12 @@ export class Socket<
    * Sends a `message` event. Alias of {@link send}.
    * @param args the arguments
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.write('hello');   // same as socket.send()
+   * });
+   * ```
    */
   write(...args: EventParams<EmitEvents, 'message'>): this {
     (this.emit as (ev: string, ...args: any[]) => boolean)('message', ...args);
@@ -352,6 +410,10 @@ export class Socket<
    * Writes a packet of this namespace to the client.
    * @param packet the packet
    * @param opts write options
+   * @example
+   * ```ts
+   * socket.packet({ type: 2, nsp: socket.nsp.name, data: ['hello'] });   // a raw EVENT packet, as socket.emit('hello') sends
+   * ```
    */
   packet(packet: Packet, opts: WriteOptions = WRITE_DEFAULT): void {
     packet.nsp = this.nsp.name;
@@ -362,6 +424,14 @@ export class Socket<
    * Joins a room (or rooms).
    * @param rooms a room or an array of rooms
    * @returns a Promise with a distributed adapter
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.join('room-101');
+   *   socket.join(['room-101', 'room-102']);
+   *   console.log(socket.rooms);   // Set { <socket.id>, 'room-101', 'room-102' }
+   * });
+   * ```
    */
   join(rooms: Room | Room[]): Promise<void> | void {
     if (debug.enabled) debug('join room %s', rooms);
@@ -372,13 +442,25 @@ export class Socket<
    * Leaves a room.
    * @param room the room
    * @returns a Promise with a distributed adapter
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.on('leave', (room) => socket.leave(room));
+   * });
+   * ```
    */
   leave(room: Room): Promise<void> | void {
     if (debug.enabled) debug('leave room %s', room);
     return this.adapter.del(this.id, room);
   }
 
-  /** Leaves all the rooms. */
+  /**
+   * Leaves all the rooms.
+   * @example
+   * ```ts
+   * socket.leaveAll();   // rooms are left at disconnection anyway
+   * ```
+   */
   leaveAll(): void {
     this.adapter.delAll(this.id);
   }
@@ -527,6 +609,13 @@ export class Socket<
    * Disconnects this socket from its namespace.
    * @param close whether to close the whole connection (all namespaces) too
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   setTimeout(() => socket.disconnect(), 5000);   // the client gets "io server disconnect" and does not reconnect
+   *   // socket.disconnect(true) also closes the underlying connection (every namespace of that client)
+   * });
+   * ```
    */
   disconnect(close = false): this {
     if (!this.connected) return this;
@@ -548,6 +637,12 @@ export class Socket<
    * Sets the compress flag of the next emit.
    * @param compress whether the transport may compress
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.compress(false).emit('hello', largeText);
+   * });
+   * ```
    */
   compress(compress: boolean): this {
     this.setFlag('compress', compress);
@@ -573,6 +668,18 @@ export class Socket<
   /**
    * Sets the acknowledgement timeout of the next emit: the callback then gets an error first.
    * @param timeout in ms
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.timeout(5000).emit('my-event', (err, answer) => {
+   *     if (err) {
+   *       // the client did not acknowledge the event within 5 s
+   *     } else {
+   *       console.log(answer);
+   *     }
+   *   });
+   * });
+   * ```
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     this.setFlag('timeout', timeout);
@@ -613,6 +720,16 @@ export class Socket<
    * Registers a packet middleware, run for every incoming event; `next(err)` drops the event and fires `error`.
    * @param fn the middleware
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.use(([event, ...args], next) => {
+   *     if (isAllowed(socket, event)) return next();
+   *     next(new Error('not allowed'));   // the socket emits 'error'; the event is not delivered
+   *   });
+   *   socket.on('error', (err) => socket.emit('refused', err.message));
+   * });
+   * ```
    */
   use(fn: (event: Event, next: (err?: Error) => void) => void): this {
     (this.fns ??= []).push(fn);
@@ -663,6 +780,14 @@ export class Socket<
   /**
    * Adds a listener fired for every incoming event, with the event name first.
    * @param listener the listener
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.onAny((event, ...args) => {
+   *     console.log(`got ${event}`, args);
+   *   });
+   * });
+   * ```
    */
   onAny(listener: (event: string, ...args: any[]) => void): this {
     (this._anyListeners ||= []).push(listener);
@@ -672,6 +797,12 @@ export class Socket<
   /**
    * Adds a catch-all listener first in the list.
    * @param listener the listener
+   * @example
+   * ```ts
+   * socket.prependAny((event, ...args) => {
+   *   console.log(`got ${event} (before the other catch-all listeners)`);
+   * });
+   * ```
    */
   prependAny(listener: (event: string, ...args: any[]) => void): this {
     (this._anyListeners ||= []).unshift(listener);
@@ -681,13 +812,26 @@ export class Socket<
   /**
    * Removes a catch-all listener, or all of them.
    * @param listener the listener
+   * @example
+   * ```ts
+   * const listener = (event, ...args) => console.log(event, args);
+   * socket.onAny(listener);
+   * socket.offAny(listener);   // that one
+   * socket.offAny();           // all of them
+   * ```
    */
   offAny(listener?: (event: string, ...args: any[]) => void): this {
     this._anyListeners = removeListener(this._anyListeners, listener);
     return this;
   }
 
-  /** @returns the catch-all listeners */
+  /**
+   * @returns the catch-all listeners
+   * @example
+   * ```ts
+   * console.log(socket.listenersAny().length);
+   * ```
+   */
   listenersAny(): Array<(...args: any[]) => void> {
     return this._anyListeners || [];
   }
@@ -695,6 +839,14 @@ export class Socket<
   /**
    * Adds a listener fired for every outgoing event, with the event name first.
    * @param listener the listener
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   socket.onAnyOutgoing((event, ...args) => {
+   *     console.log(`sent ${event}`, args);
+   *   });
+   * });
+   * ```
    */
   onAnyOutgoing(listener: (event: string, ...args: any[]) => void): this {
     (this._anyOutgoingListeners ||= []).push(listener);
@@ -704,6 +856,12 @@ export class Socket<
   /**
    * Adds an outgoing catch-all listener first in the list.
    * @param listener the listener
+   * @example
+   * ```ts
+   * socket.prependAnyOutgoing((event, ...args) => {
+   *   console.log(`sent ${event} (seen first)`);
+   * });
+   * ```
    */
   prependAnyOutgoing(listener: (event: string, ...args: any[]) => void): this {
     (this._anyOutgoingListeners ||= []).unshift(listener);
@@ -713,13 +871,26 @@ export class Socket<
   /**
    * Removes an outgoing catch-all listener, or all of them.
    * @param listener the listener
+   * @example
+   * ```ts
+   * const listener = (event, ...args) => console.log(event, args);
+   * socket.onAnyOutgoing(listener);
+   * socket.offAnyOutgoing(listener);   // that one
+   * socket.offAnyOutgoing();           // all of them
+   * ```
    */
   offAnyOutgoing(listener?: (event: string, ...args: any[]) => void): this {
     this._anyOutgoingListeners = removeListener(this._anyOutgoingListeners, listener);
     return this;
   }
 
-  /** @returns the outgoing catch-all listeners */
+  /**
+   * @returns the outgoing catch-all listeners
+   * @example
+   * ```ts
+   * console.log(socket.listenersAnyOutgoing().length);
+   * ```
+   */
   listenersAnyOutgoing(): Array<(...args: any[]) => void> {
     return this._anyOutgoingListeners || [];
   }

@@ -46,15 +46,32 @@ export interface CredentialsRefreshMethods {
   /**
    * Calls the `auth` option and sends the result to the server now.
    * @returns the new expiry; rejects with the server's error (message and data) or a timeout
+   * @example
+   * ```ts
+   * const { expiresAt } = await socket.refreshCredentials();   // e.g. right after the user's role changed
+   * ```
    */
   refreshCredentials(): Promise<RefreshedCredentials>;
   /** expiry of the current credentials as last told by the server (null: unknown or never) */
   readonly credentialsExpiresAt: Date | null;
-  /** Fired after each refresh the server accepted. */
+  /**
+   * Fired after each refresh the server accepted.
+   * @example
+   * ```ts
+   * socket.on('credentials_refresh', ({ expiresAt }) => console.log('valid until', expiresAt));
+   * socket.on('credentials_error', (err) => showSignIn(err.message, err.data));
+   * ```
+   */
   on(ev: 'credentials_refresh', listener: (info: RefreshedCredentials) => void): this;
   /** Fired when the server refused a refresh or the credentials expired, just before `disconnect`. */
   on(ev: 'credentials_error', listener: (err: CredentialsError) => void): this;
-  /** Fired once after the next refresh the server accepts. */
+  /**
+   * Fired once after the next refresh the server accepts.
+   * @example
+   * ```ts
+   * await new Promise((resolve) => socket.once('credentials_refresh', resolve));
+   * ```
+   */
   once(ev: 'credentials_refresh', listener: (info: RefreshedCredentials) => void): this;
   /** Fired once when the server refuses a refresh or the credentials expire. */
   once(ev: 'credentials_error', listener: (err: CredentialsError) => void): this;
@@ -87,6 +104,11 @@ function emitLocal(socket: Socket<any, any>, ev: string, arg: unknown): void {
  * reconnection), with `reason` given to `disconnect` listeners.
  * @param socket the socket
  * @param reason e.g. `credentials expired`
+ * @example
+ * ```ts
+ * socket.on('session:expired', () => closeWithServerReason(socket, 'credentials expired'));
+ * socket.on('disconnect', (reason) => console.log(reason));   // 'credentials expired', no reconnection
+ * ```
  */
 export function closeWithServerReason(socket: Socket<any, any>, reason: string): void {
   if (!socket.connected) return;
@@ -120,6 +142,18 @@ function evaluateAuth(auth: AuthOption): Promise<Record<string, unknown>> {
  * @param socket a socket that has not sent its CONNECT yet
  * @param opts options
  * @returns the same socket, typed with the added methods
+ * @example
+ * ```ts
+ * import { io } from 'socketeer/client';
+ * import { enableCredentialsRefresh } from 'socketeer/client/auth';
+ *
+ * const socket = enableCredentialsRefresh(
+ *   io('https://example.com', { autoConnect: false, auth: (cb) => getToken().then((token) => cb({ token })) }),
+ * );
+ * socket.on('credentials_refresh', ({ expiresAt }) => console.log('refreshed until', expiresAt));
+ * socket.on('credentials_error', (err) => showSignIn(err.message));
+ * socket.connect();
+ * ```
  */
 export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, opts: CredentialsRefreshOptions = {}): RefreshableSocket<S> {
   const target = socket as RefreshableSocket<S>;

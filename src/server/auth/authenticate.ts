@@ -256,6 +256,11 @@ export class Authenticator<Data = unknown> {
   /**
    * @param nsp the namespace
    * @param opts see {@link AuthenticateOptions}
+   * @example
+   * ```ts
+   * // created by authenticate(), which refuses a second authenticator on the same namespace
+   * const auth = authenticate(io, { verify });
+   * ```
    */
   constructor(nsp: AnyNamespace, opts: AuthenticateOptions<Data>) {
     if (typeof opts.verify !== 'function') throw new TypeError('authenticate: a verify function is required');
@@ -520,6 +525,13 @@ export class Authenticator<Data = unknown> {
    * What the server knows about the credentials of a socket of this namespace.
    * @param socket the socket
    * @returns the details, or undefined if the socket was not authenticated here
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   const creds = auth.credentialsOf(socket);
+   *   console.log(creds?.expiresAt, creds?.refreshes);
+   * });
+   * ```
    */
   credentialsOf(socket: AnySocket): Credentials | undefined {
     return credentialsOf(socket);
@@ -532,6 +544,12 @@ export class Authenticator<Data = unknown> {
    * @param target a socket, or a selection: `io.in('user:42')`, a namespace, the server (across servers with a
    *   cluster adapter: remote sockets are re-verified by their own server)
    * @returns how many sockets kept their connection and how many were disconnected, once all are settled
+   * @example
+   * ```ts
+   * // a user's permissions changed: refreshing clients are asked for new credentials, the others re-checked
+   * const { kept, disconnected } = await auth.reverify(io.in('user:42'));
+   * await auth.reverify(socket);   // one socket
+   * ```
    */
   async reverify(target: AnySocket | { fetchSockets(): Promise<Array<{ id: SocketId }>> }): Promise<ReverifyResult> {
     if (isSocket(target)) return this.reverifySockets([target]);
@@ -628,7 +646,13 @@ export class Authenticator<Data = unknown> {
     return true;
   }
 
-  /** @returns the counters */
+  /**
+   * @returns the counters
+   * @example
+   * ```ts
+   * setInterval(() => console.log(auth.stats()), 60_000);   // refreshes, refusals, expiries…
+   * ```
+   */
   stats(): AuthStats {
     return { ...this.counters, sockets: this.tracked };
   }
@@ -644,6 +668,22 @@ function isSocket(target: unknown): target is AnySocket {
  * @param opts `verify`, `refreshBefore`, `refreshTimeout`
  * @returns the authenticator (credentials, re-verification, counters)
  * @throws Error if the namespace already has one
+ * @example
+ * ```ts
+ * import { Server } from 'socketeer';
+ * import { authenticate } from 'socketeer/auth';
+ * import { jwtVerify } from 'jose';
+ *
+ * const io = new Server(httpServer);
+ * const auth = authenticate(io, {
+ *   verify: async ({ token }) => {
+ *     const { payload } = await jwtVerify(String(token), key);   // throws: the connection is refused
+ *     return { data: { userId: payload.sub }, expiresAt: payload.exp };
+ *   },
+ *   refreshBefore: 30_000,
+ * });
+ * io.on('connection', (socket) => console.log(socket.data.userId));
+ * ```
  */
 export function authenticate<Data = unknown>(target: Server<any, any, any, any> | AnyNamespace, opts: AuthenticateOptions<Data>): Authenticator<Data> {
   const nsp = ('sockets' in target && !(target.sockets instanceof Map) ? target.sockets : target) as AnyNamespace;
@@ -657,6 +697,14 @@ export function authenticate<Data = unknown>(target: Server<any, any, any, any> 
  * What the server knows about the credentials of a socket.
  * @param socket a socket authenticated by {@link authenticate}
  * @returns the details, or undefined
+ * @example
+ * ```ts
+ * import { credentialsOf } from 'socketeer/auth';
+ *
+ * io.on('connection', (socket) => {
+ *   console.log(credentialsOf(socket)?.expiresAt);
+ * });
+ * ```
  */
 export function credentialsOf(socket: AnySocket): Credentials | undefined {
   const e = entries.get(socket);
@@ -676,6 +724,12 @@ export function credentialsOf(socket: AnySocket): Credentials | undefined {
  * @param socket the socket
  * @returns `{ kept, disconnected }`
  * @throws Error if its namespace has no authenticator
+ * @example
+ * ```ts
+ * import { reverify } from 'socketeer/auth';
+ *
+ * const { kept, disconnected } = await reverify(socket);   // the authenticator of the socket's namespace
+ * ```
  */
 export function reverify(socket: AnySocket): Promise<ReverifyResult> {
   const auth = entries.get(socket)?.owner ?? authenticators.get(socket.nsp);

@@ -11,6 +11,13 @@ import type { Socket } from '../socket.js';
  * @param socket the socket
  * @param reason the reason given to server-side listeners (e.g. `credentials expired`)
  * @returns true if the socket was connected
+ * @example
+ * ```ts
+ * io.on('connection', (socket) => {
+ *   socket.on('disconnect', (reason) => console.log(reason));   // 'account closed'
+ *   disconnectWithReason(socket, 'account closed');
+ * });
+ * ```
  */
 export function disconnectWithReason(socket: Socket, reason: string): boolean {
   if (!socket.connected) return false;

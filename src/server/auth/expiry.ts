@@ -14,6 +14,12 @@ const SECONDS_LIMIT = 1e11;
  *   null/undefined for credentials that do not expire
  * @returns ms since the epoch, or null
  * @throws TypeError for an invalid date
+ * @example
+ * ```ts
+ * toExpiry(new Date('2030-01-01'));   // 1893456000000
+ * toExpiry(1893456000);               // a JWT exp, in seconds: 1893456000000
+ * toExpiry(undefined);                // null: never expires
+ * ```
  */
 export function toExpiry(value: Date | number | null | undefined): number | null {
   if (value === null || value === undefined) return null;
@@ -26,6 +32,11 @@ export function toExpiry(value: Date | number | null | undefined): number | null
  * Reads the `exp` claim of a JWT without verifying it (verify the token first, e.g. with `jose`).
  * @param token a compact JWT
  * @returns ms since the epoch, or null when the token has no `exp`
+ * @example
+ * ```ts
+ * const { payload } = await jwtVerify(token, key);   // verify first
+ * const expiresAt = jwtExpiry(token);                 // ms since the epoch, or null
+ * ```
  */
 export function jwtExpiry(token: string): number | null {
   const part = token.split('.')[1];

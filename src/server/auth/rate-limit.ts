@@ -68,7 +68,15 @@ export interface RateLimitedAck {
 /** A connection middleware installing the limit on each socket, with its counters. */
 export interface RateLimiter {
   (socket: AnySocket, next: (err?: Error) => void): void;
-  /** @returns the counters */
+  /**
+   * @returns the counters
+   * @example
+   * ```ts
+   * const limiter = rateLimit({ points: 20, duration: 1000 });
+   * io.use(limiter);
+   * setInterval(() => console.log(limiter.stats()), 60_000);   // { limited, disconnected, sockets }
+   * ```
+   */
   stats(): RateLimitStats;
 }
 
@@ -80,6 +88,14 @@ function defaultExempt(event: string, socket: AnySocket): boolean {
  * Creates a per-socket event rate limit.
  * @param opts points per duration, tolerance before disconnection, exempt events
  * @returns a connection middleware for `io.use()` / `nsp.use()`, with `stats()`
+ * @example
+ * ```ts
+ * import { rateLimit } from 'socketeer/auth';
+ *
+ * // 20 events per second and socket; over it, an event is dropped and its ack gets { error: 'rate limited', retryAfter }
+ * io.use(rateLimit({ points: 20, duration: 1000 }));
+ * io.of('/admin').use(rateLimit({ points: 5, duration: 1000, tolerance: 10 }));
+ * ```
  */
 export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const points = opts.points;

@@ -66,6 +66,19 @@ export function toDetails(socket: any): SocketDetails {
  * @param subClient - a Redis client used only to subscribe (e.g. `pubClient.duplicate()`)
  * @param opts - key, timeouts
  * @returns a function creating the adapter of a namespace
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { Redis } from 'ioredis';
+ * import { Server } from 'socketeer';
+ * import { createAdapter } from 'socketeer/redis';
+ *
+ * const pubClient = new Redis('redis://localhost:6379');
+ * const subClient = pubClient.duplicate();
+ * const io = new Server(createServer(), { adapter: createAdapter(pubClient, subClient) });
+ *
+ * io.emit('hello');   // reaches the clients of every server sharing this Redis
+ * ```
  */
 export function createAdapter(pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}): (nsp: any) => RedisAdapter {
   const pub = wrapClient(pubClient);

@@ -84,6 +84,14 @@ function sessionOf(url: string | undefined): { sid: string | null; transport: st
  * @param subClient - Redis client used to subscribe (may be the adapter's)
  * @param opts - key and timeouts
  * @returns the forwarder (call `close()` to stop)
+ * @example
+ * ```ts
+ * import { createAdapter, forwardPolling } from 'socketeer/redis';
+ *
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * // behind a load balancer without sticky sessions: polling requests reaching this server for another's session
+ * const forwarder = forwardPolling(io, pubClient, subClient);
+ * ```
  */
 export function forwardPolling(io: { engine: unknown; httpServer: unknown }, pubClient: unknown, subClient: unknown,
   opts: PollingForwardOptions = {}): PollingForwarder {
@@ -148,7 +156,16 @@ export class PollingForwarder {
     });
   }
 
-  /** Stops forwarding (restores the engine's previous `unknownSid` handler). */
+  /**
+   * Stops forwarding (restores the engine's previous `unknownSid` handler).
+   * @example
+   * ```ts
+   * const forwarder = forwardPolling(io, pubClient, subClient);
+   * // on shutdown
+   * forwarder.close();
+   * await io.close();
+   * ```
+   */
   close(): void {
     this.unlisten();
     if (this.engine.opts.unknownSid === this.onUnknownSid) this.engine.opts.unknownSid = this.previousUnknownSid;

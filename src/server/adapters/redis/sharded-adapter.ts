@@ -60,6 +60,17 @@ function looksLikeASocketId(room: unknown): boolean {
  * @param subClient - a Redis client (cluster) used only to subscribe
  * @param opts - prefix, subscription mode, timeouts
  * @returns a function creating the adapter of a namespace
+ * @example
+ * ```ts
+ * import { createCluster } from 'redis';
+ * import { Server } from 'socketeer';
+ * import { createShardedAdapter } from 'socketeer/redis';
+ *
+ * const pubClient = createCluster({ rootNodes: [{ url: 'redis://localhost:7000' }] });
+ * const subClient = pubClient.duplicate();
+ * await Promise.all([pubClient.connect(), subClient.connect()]);
+ * const io = new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient, { subscriptionMode: 'dynamic' }) });
+ * ```
  */
 export function createShardedAdapter(pubClient: unknown, subClient: unknown, opts: ShardedRedisAdapterOptions = {}):
   (nsp: any) => ShardedRedisAdapter {
