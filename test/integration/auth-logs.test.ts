@@ -41,10 +41,11 @@ test('no credential reaches the debug output: query, CONNECT auth, headers, refr
   authenticate(io, {
     verify: ({ token }) => {
       if (!String(token).startsWith(SECRET)) throw new Error('invalid');
-      return { data: {}, expiresAt: Date.now() + 800 };
+      // refreshed after ~1 s, with a second of slack on a busy machine
+      return { data: {}, expiresAt: Date.now() + 2000 };
     },
-    refreshBefore: 400,
-    refreshTimeout: 400,
+    refreshBefore: 1500,
+    refreshTimeout: 1500,
   });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
