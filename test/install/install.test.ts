@@ -167,4 +167,21 @@ describe('install: the packed package in scratch projects', { timeout: 300_000 }
   it('types: a typical socket.io app compiles against the package with skipLibCheck off (nodenext and commonjs)', async () => {
     await Promise.all([run(process.execPath, [tsc, '-p', '.'], esm), run(process.execPath, [tsc, '-p', '.'], cjs)]);
   });
+
+  it(
+    'from git: npm install git+file://<checkout> builds dist/ in its clone (prepare) and installs a working package',
+    { skip: !process.env.SOCKETEER_TEST_GIT_INSTALL && 'slow (installs every devDependency in a clone): SOCKETEER_TEST_GIT_INSTALL=1 runs it' },
+    async () => {
+      const dir = join(tmp, 'git');
+      mkdirSync(dir);
+      writeJson(join(dir, 'package.json'), { name: 'scratch-git', version: '1.0.0', private: true });
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', 'git+file://' + root], dir);
+      const out = await run(
+        process.execPath,
+        ['-e', "const io = require('socketeer'); import('socketeer').then((m) => console.log(typeof io, m.Server === io.Server, typeof require('socketeer/client')))"],
+        dir,
+      );
+      assert.equal(out.trim(), 'function true function');
+    },
+  );
 });
