@@ -33,9 +33,9 @@ function npmEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(cmd: string, args: string[], cwd: string, env = npmEnv()): Promise<string> {
+function run(cmd: string, args: string[], cwd: string, timeout = 240_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, env: npmEnv(), maxBuffer: 64 * 1024 * 1024, timeout }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${stdout}\n${stderr}`));
       else resolve(stdout);
     });
@@ -179,7 +179,7 @@ describe('install: the packed package in scratch projects', { timeout: 900_000 }
       const dir = join(tmp, 'git');
       mkdirSync(dir);
       writeJson(join(dir, 'package.json'), { name: 'scratch-git', version: '1.0.0', private: true });
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', 'git+file://' + root], dir);
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', 'git+file://' + root.replace(/\/$/, '')], dir, 570_000);
       const out = await run(
         process.execPath,
         ['-e', "const io = require('socketeer'); import('socketeer').then((m) => console.log(typeof io, m.Server === io.Server, typeof require('socketeer/client')))"],
