@@ -33,9 +33,9 @@ function npmEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(cmd: string, args: string[], cwd: string, env = npmEnv()): Promise<string> {
+function run(cmd: string, args: string[], cwd: string, timeout = 240_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, env: npmEnv(), maxBuffer: 64 * 1024 * 1024, timeout }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${stdout}\n${stderr}`));
       else resolve(stdout);
     });
@@ -68,7 +68,8 @@ function checkScenario(result: ScenarioResult): void {
   assert.ok(result.bundle.bytes > 10_000, `bundle of ${result.bundle.bytes} bytes`);
 }
 
-describe('install: the packed package in scratch projects', { timeout: 300_000 }, () => {
+// generous bounds: packing type-checks the sources, and the type test checks every declaration it sees
+describe('install: the packed package in scratch projects', { timeout: 900_000 }, () => {
   let tmp: string;
   let packed: Packed;
   let esm: string;
@@ -99,7 +100,7 @@ describe('install: the packed package in scratch projects', { timeout: 300_000 }
     const common = { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] };
     writeJson(join(esm, 'tsconfig.json'), { compilerOptions: { ...common, module: 'nodenext' }, include: ['src'] });
     writeJson(join(cjs, 'tsconfig.json'), { compilerOptions: { ...common, module: 'commonjs', esModuleInterop: true, lib: ['ES2022'] }, include: ['src'] });
-  });
+  }, { timeout: 300_000 });
 
   after(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -164,7 +165,27 @@ describe('install: the packed package in scratch projects', { timeout: 300_000 }
     assert.deepEqual(viaRequire.filter((p) => /env\/node\.js|client\/debug\.js|\/ws\/|\/debug\//.test(p)), [], 'no Node.js-only module');
   });
 
-  it('types: a typical socket.io app compiles against the package with skipLibCheck off (nodenext and commonjs)', async () => {
+  it('types: a typical socket.io app compiles against the package with skipLibCheck off (nodenext and commonjs)', { timeout: 300_000 }, async () => {
     await Promise.all([run(process.execPath, [tsc, '-p', '.'], esm), run(process.execPath, [tsc, '-p', '.'], cjs)]);
   });
+
+  it(
+    'from git: npm install git+file://<checkout> builds dist/ in its clone (prepare) and installs a working package',
+    {
+      timeout: 600_000,
+      skip: !process.env.SOCKETEER_TEST_GIT_INSTALL && 'slow (installs every devDependency in a clone): SOCKETEER_TEST_GIT_INSTALL=1 runs it',
+    },
+    async () => {
+      const dir = join(tmp, 'git');
+      mkdirSync(dir);
+      writeJson(join(dir, 'package.json'), { name: 'scratch-git', version: '1.0.0', private: true });
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', 'git+file://' + root.replace(/\/$/, '')], dir, 570_000);
+      const out = await run(
+        process.execPath,
+        ['-e', "const io = require('socketeer'); import('socketeer').then((m) => console.log(typeof io, m.Server === io.Server, typeof require('socketeer/client')))"],
+        dir,
+      );
+      assert.equal(out.trim(), 'function true function');
+    },
+  );
 });
