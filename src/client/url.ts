@@ -30,6 +30,13 @@ export interface LocationLike {
  * @param path the Engine.IO path, part of the cache key
  * @param loc stand-in for `window.location`
  * @returns the parsed URL
+ * @example
+ * ```ts
+ * import { url } from 'socketeer/client';
+ *
+ * const u = url('https://example.com/admin', '/socket.io');
+ * console.log(u.host, u.path, u.id);   // 'example.com' '/admin' 'https://example.com:443/socket.io'
+ * ```
  */
 export function url(uri?: string | ParsedUri, path = '', loc?: LocationLike): Url {
   let obj = uri as Url;

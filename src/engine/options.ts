@@ -20,7 +20,7 @@ export interface HttpCompressionOptions {
   [zlibOption: string]: unknown;
 }
 
-/** Options of {@link EngineServer}. */
+/** Options of the engine (`EngineServer`, `io.engine`), passed through by the `Server` constructor. */
 export interface EngineOptions {
   /** ms between server pings (default 25000) */
   pingInterval?: number;

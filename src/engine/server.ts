@@ -53,7 +53,7 @@ export interface EngineConnectionError {
   context: EngineErrorContext | undefined;
 }
 
-/** Options of {@link EngineServer.attach}. */
+/** Options of `EngineServer.attach` (`io.attach(httpServer, opts)` passes them on). */
 export interface AttachOptions {
   /** path to serve (default `/engine.io`) */
   path?: string;

@@ -136,6 +136,12 @@ const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
  * Creates the write options of a broadcast: one shared frame per encoded part.
  * @param count number of encoded parts
  * @param flags the broadcast flags
+ * @example
+ * ```ts
+ * const encoded = nsp.server.encoder.encode(packet);
+ * const writeOptions = broadcastWriteOptions(encoded.length, opts.flags ?? {});   // once per broadcast
+ * for (const socket of recipients) socket.client.writeToEngine(encoded, writeOptions);
+ * ```
  */
 export function broadcastWriteOptions(count: number, flags: BroadcastFlags): WriteOptions {
   const compress = flags.compress !== false;
@@ -158,20 +164,59 @@ export class Adapter extends EventEmitter {
   /** The packet encoder of the server. */
   protected readonly encoder: PacketEncoder;
 
-  /** @param nsp the namespace this adapter serves */
+  /**
+   * @param nsp the namespace this adapter serves
+   * @example
+   * ```ts
+   * import { Adapter } from 'socketeer';
+   *
+   * class MyAdapter extends Adapter {
+   *   constructor(nsp) {
+   *     super(nsp);   // rooms and sids of this process
+   *   }
+   * }
+   * const io = new Server(httpServer, { adapter: MyAdapter });
+   * ```
+   */
   constructor(nsp: any) {
     super();
     this.nsp = nsp;
     this.encoder = (nsp as AdapterNamespace).server.encoder;
   }
 
-  /** Called once the adapter is created (connect to the bus here). */
+  /**
+   * Called once the adapter is created (connect to the bus here).
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override async init() {
+   *     await bus.subscribe(`ns:${this.nsp.name}`, (msg) => this.onMessage(msg));
+   *   }
+   * }
+   * ```
+   */
   init(): Promise<void> | void {}
 
-  /** Called when the namespace or server closes. */
+  /**
+   * Called when the namespace or server closes.
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override async close() {
+   *     await bus.unsubscribe(`ns:${this.nsp.name}`);
+   *   }
+   * }
+   * ```
+   */
   close(): Promise<void> | void {}
 
-  /** @returns the number of servers sharing the rooms (1: this one) */
+  /**
+   * @returns the number of servers sharing the rooms (1: this one)
+   * @example
+   * ```ts
+   * const count = await io.of('/').adapter.serverCount();   // 1 with the in-memory adapter
+   * ```
+   */
   serverCount(): Promise<number> {
     return Promise.resolve(1);
   }
@@ -180,6 +225,11 @@ export class Adapter extends EventEmitter {
    * Adds a socket to rooms.
    * @param id the socket id
    * @param rooms the rooms
+   * @example
+   * ```ts
+   * io.of('/').adapter.on('join-room', (room, id) => console.log(`${id} joined ${room}`));
+   * socket.join('room-101');   // calls adapter.addAll(socket.id, new Set(['room-101']))
+   * ```
    */
   addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
     let socketRooms = this.sids.get(id);
@@ -206,6 +256,11 @@ export class Adapter extends EventEmitter {
    * Removes a socket from a room.
    * @param id the socket id
    * @param room the room
+   * @example
+   * ```ts
+   * io.of('/').adapter.on('leave-room', (room, id) => console.log(`${id} left ${room}`));
+   * socket.leave('room-101');   // calls adapter.del(socket.id, 'room-101')
+   * ```
    */
   del(id: SocketId, room: Room): Promise<void> | void {
     this.sids.get(id)?.delete(room);
@@ -222,6 +277,10 @@ export class Adapter extends EventEmitter {
   /**
    * Removes a socket from all its rooms.
    * @param id the socket id
+   * @example
+   * ```ts
+   * io.of('/').adapter.on('delete-room', (room) => console.log(`${room} is empty`));
+   * ```
    */
   delAll(id: SocketId): void {
     const socketRooms = this.sids.get(id);
@@ -235,6 +294,15 @@ export class Adapter extends EventEmitter {
    * shared frame so that the websocket transport frames it once for all recipients.
    * @param packet the packet (its `nsp` is set here)
    * @param opts rooms, except and flags
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override broadcast(packet, opts) {
+   *     if (!opts.flags?.local) bus.publish({ packet, rooms: [...opts.rooms], except: [...(opts.except ?? [])] });
+   *     super.broadcast(packet, opts);   // the sockets of this process
+   *   }
+   * }
+   * ```
    */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags || EMPTY_FLAGS;
@@ -287,6 +355,15 @@ export class Adapter extends EventEmitter {
    * @param opts rooms, except and flags
    * @param clientCountCallback called once per server with the number of clients reached
    * @param ack called with each client response
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override broadcastWithAck(packet, opts, clientCountCallback, ack) {
+   *     // ask the other servers too: each answers with its client count, then with each client's response
+   *     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+   *   }
+   * }
+   * ```
    */
   broadcastWithAck(
     packet: Packet,
@@ -314,6 +391,10 @@ export class Adapter extends EventEmitter {
   /**
    * @param rooms the rooms (all sockets when empty)
    * @returns the ids of the matching sockets
+   * @example
+   * ```ts
+   * const ids = await io.of('/').adapter.sockets(new Set(['room-101']));   // this process only
+   * ```
    */
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const sids = new Set<SocketId>();
@@ -326,6 +407,10 @@ export class Adapter extends EventEmitter {
   /**
    * @param id a socket id
    * @returns the rooms of the socket, if it is known
+   * @example
+   * ```ts
+   * console.log(io.of('/').adapter.socketRooms(socket.id));   // Set { <id>, 'room-101' }
+   * ```
    */
   socketRooms(id: SocketId): Set<Room> | undefined {
     return this.sids.get(id);
@@ -334,6 +419,10 @@ export class Adapter extends EventEmitter {
   /**
    * @param opts rooms, except and flags
    * @returns the matching sockets (local `Socket`s, or `SocketDetails` from other servers)
+   * @example
+   * ```ts
+   * const sockets = await io.of('/').adapter.fetchSockets({ rooms: new Set(['room-101']) });
+   * ```
    */
   fetchSockets(opts: BroadcastOptions): Promise<any[]> {
     const sockets: AdapterSocket[] = [];
@@ -347,6 +436,10 @@ export class Adapter extends EventEmitter {
    * Makes the matching sockets join rooms.
    * @param opts rooms, except and flags
    * @param rooms the rooms to join
+   * @example
+   * ```ts
+   * io.of('/').adapter.addSockets({ rooms: new Set(['room-101']) }, ['room-102']);   // what io.in('room-101').socketsJoin('room-102') does
+   * ```
    */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     this.apply(opts, (socket) => {
@@ -358,6 +451,10 @@ export class Adapter extends EventEmitter {
    * Makes the matching sockets leave rooms.
    * @param opts rooms, except and flags
    * @param rooms the rooms to leave
+   * @example
+   * ```ts
+   * io.of('/').adapter.delSockets({ rooms: new Set(['room-101']) }, ['room-102']);   // io.in('room-101').socketsLeave('room-102')
+   * ```
    */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     this.apply(opts, (socket) => {
@@ -369,6 +466,10 @@ export class Adapter extends EventEmitter {
    * Disconnects the matching sockets.
    * @param opts rooms, except and flags
    * @param close whether to close the underlying connections too
+   * @example
+   * ```ts
+   * io.of('/').adapter.disconnectSockets({ rooms: new Set(['room-101']) }, false);   // io.in('room-101').disconnectSockets()
+   * ```
    */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     this.apply(opts, (socket) => {
@@ -380,6 +481,14 @@ export class Adapter extends EventEmitter {
    * Calls `callback` for each matching local socket, at most once per socket.
    * @param opts rooms (all sockets when empty) and except
    * @param callback called with each socket
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override addSockets(opts, rooms) {
+   *     this.apply(opts, (socket) => socket.join(rooms));   // each matching local socket, once
+   *   }
+   * }
+   * ```
    */
   protected apply(opts: BroadcastOptions, callback: (socket: AdapterSocket) => void): void {
     const rooms = opts.rooms;
@@ -411,6 +520,15 @@ export class Adapter extends EventEmitter {
   /**
    * @param exceptRooms rooms to exclude
    * @returns the ids of the local sockets in any of them
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override broadcast(packet, opts) {
+   *     const excluded = this.computeExceptSids(opts.except);   // ids of the sockets in the excluded rooms
+   *     super.broadcast(packet, opts);
+   *   }
+   * }
+   * ```
    */
   protected computeExceptSids(exceptRooms: Set<Room> | undefined): ReadonlySet<SocketId> {
     if (exceptRooms === undefined || exceptRooms.size === 0) return EMPTY_SET;
@@ -426,6 +544,14 @@ export class Adapter extends EventEmitter {
    * Sends an event to the other servers. This process is alone: an ack callback (last element) is called with
    * no responses.
    * @param packet `[event, ...args]`, possibly ending with an ack callback `(err, responses)`
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override serverSideEmit(packet) {
+   *     bus.publish({ type: 'server-side-emit', packet });   // the others call nsp._onServerSideEmit(packet)
+   *   }
+   * }
+   * ```
    */
   serverSideEmit(packet: any[]): void {
     const ack = packet[packet.length - 1];
@@ -435,6 +561,14 @@ export class Adapter extends EventEmitter {
   /**
    * Stores a session for connection state recovery (no-op here).
    * @param session the session
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override async persistSession(session) {
+   *     await store.set(`session:${session.pid}`, session, { ttl: 120_000 });
+   *   }
+   * }
+   * ```
    */
   persistSession(session: SessionToPersist): void | Promise<void> {}
 
@@ -443,6 +577,15 @@ export class Adapter extends EventEmitter {
    * @param pid the private session id
    * @param offset the offset of the last packet the client received
    * @returns the session and the packets it missed, or null
+   * @example
+   * ```ts
+   * class MyAdapter extends Adapter {
+   *   override async restoreSession(pid, offset) {
+   *     const session = await store.take(`session:${pid}`);
+   *     return session && { ...session, missedPackets: await store.packetsAfter(offset) };
+   *   }
+   * }
+   * ```
    */
   restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | Session | null {
     return null;

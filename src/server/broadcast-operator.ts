@@ -36,6 +36,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * @param rooms the targeted rooms (all sockets when empty)
    * @param exceptRooms the excluded rooms
    * @param flags the modifiers
+   * @example
+   * ```ts
+   * // obtained from io.to(), io.except(), socket.broadcast, io.local, io.volatile…
+   * const operator = io.to('room-101');
+   * ```
    */
   constructor(
     private readonly adapter: Adapter,
@@ -48,6 +53,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * Targets a room (or rooms); a socket in several of them is reached once.
    * @param room a room or an array of rooms
    * @returns a new operator
+   * @example
+   * ```ts
+   * io.to('room-101').to('room-102').emit('hello');        // in either room (each client once)
+   * io.to(['room-101', 'room-102']).emit('hello');          // same
+   * ```
    */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const rooms = new Set(this.rooms);
@@ -60,6 +70,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * Targets a room (or rooms). Alias of {@link to}.
    * @param room a room or an array of rooms
    * @returns a new operator
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').in('room-102').fetchSockets();   // an alias of to()
+   * ```
    */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
@@ -69,6 +83,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * Excludes the sockets in a room (or rooms).
    * @param room a room or an array of rooms
    * @returns a new operator
+   * @example
+   * ```ts
+   * io.to('room-101').except('room-102').emit('hello');     // in room-101 and not in room-102
+   * ```
    */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const exceptRooms = new Set(this.exceptRooms);
@@ -81,6 +99,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * Sets the compress flag.
    * @param compress whether the transport may compress the packet
    * @returns a new operator
+   * @example
+   * ```ts
+   * io.to('room-101').compress(false).emit('hello', largeText);
+   * ```
    */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, compress });
@@ -100,6 +122,16 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * Sets the acknowledgement timeout: the callback then gets `(err, responses)`.
    * @param timeout in ms
    * @returns a new operator
+   * @example
+   * ```ts
+   * io.to('room-101').timeout(5000).emit('are-you-there', (err, responses) => {
+   *   if (err) {
+   *     // some clients did not acknowledge within 5 s (responses holds those that did)
+   *   } else {
+   *     console.log(responses);   // one response per client
+   *   }
+   * });
+   * ```
    */
   timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, timeout });
@@ -112,6 +144,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * @param args the arguments, possibly ending with the acknowledgement callback
    * @returns true
    * @throws Error if the event name is reserved
+   * @example
+   * ```ts
+   * io.to('room-101').emit('hello', 'world');
+   * io.volatile.to('room-101').emit('position', x, y);     // dropped for clients that are not ready
+   * io.local.emit('hello');                                 // to the clients of this server only
+   * ```
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
@@ -169,6 +207,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * @param ev the event name
    * @param args the arguments
    * @returns the responses; rejects with an Error carrying `responses` on timeout
+   * @example
+   * ```ts
+   * try {
+   *   const responses = await io.to('room-101').timeout(5000).emitWithAck('are-you-there');
+   *   console.log(responses);   // one response per client
+   * } catch (err) {
+   *   // some clients did not acknowledge within 5 s
+   * }
+   * ```
    */
   emitWithAck<Ev extends EventNamesWithError<EmitEvents>>(
     ev: Ev,
@@ -189,6 +236,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   /**
    * Gets the ids of the selected sockets.
    * @deprecated use {@link fetchSockets}
+   * @example
+   * ```ts
+   * const ids = await io.in('room-101').allSockets();   // a Set of socket ids
+   * ```
    */
   allSockets(): Promise<Set<SocketId>> {
     if (!this.adapter) {
@@ -199,6 +250,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
 
   /**
    * @returns the selected sockets: local `Socket` instances and `RemoteSocket`s of other servers
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // on every server of the cluster
+   * for (const socket of sockets) {
+   *   console.log(socket.id, socket.handshake, socket.rooms, socket.data);
+   *   socket.emit('hello');
+   *   socket.join('room-102');
+   * }
+   * ```
    */
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.adapter
@@ -211,6 +271,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   /**
    * Makes the selected sockets join rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.in('room-101').socketsJoin(['room-102', 'room-103']);   // everyone in room-101 joins both
+   * ```
    */
   socketsJoin(room: Room | Room[]): void {
     this.adapter.addSockets(
@@ -222,6 +286,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   /**
    * Makes the selected sockets leave rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * io.in('room-101').socketsLeave('room-102');
+   * ```
    */
   socketsLeave(room: Room | Room[]): void {
     this.adapter.delSockets(
@@ -233,6 +301,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   /**
    * Disconnects the selected sockets.
    * @param close whether to close the underlying connections too
+   * @example
+   * ```ts
+   * io.in('room-101').disconnectSockets();       // they get "io server disconnect"
+   * io.in('room-101').disconnectSockets(true);   // and their underlying connections are closed
+   * ```
    */
   disconnectSockets(close = false): void {
     this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close);
@@ -252,6 +325,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * @param adapter the adapter of the namespace
    * @param details what the other server sent about the socket
+   * @example
+   * ```ts
+   * // returned by fetchSockets(), for sockets of this server and of the others
+   * const [socket] = await io.in(theSocketId).fetchSockets();
+   * ```
    */
   constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
     this.id = details.id;
@@ -266,6 +344,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Sets the acknowledgement timeout of the next emit.
    * @param timeout in ms
+   * @example
+   * ```ts
+   * const [socket] = await io.in(theSocketId).fetchSockets();
+   * socket.timeout(5000).emit('are-you-there', (err, [answer]) => console.log(err ?? answer));
+   * ```
    */
   timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
     return this.operator.timeout(timeout);
@@ -275,6 +358,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
    * Emits an event to this socket.
    * @param ev the event name
    * @param args the arguments
+   * @example
+   * ```ts
+   * const sockets = await io.fetchSockets();
+   * for (const socket of sockets) socket.emit('hello', socket.data.name);
+   * ```
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return this.operator.emit(ev, ...args);
@@ -283,6 +371,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Joins rooms.
    * @param room a room or an array of rooms
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();
+   * sockets.filter((s) => s.data.admin).forEach((s) => s.join('admins'));
+   * ```
    */
   join(room: Room | Room[]): void {
     return this.operator.socketsJoin(room);
@@ -291,6 +384,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Leaves a room.
    * @param room the room
+   * @example
+   * ```ts
+   * const [socket] = await io.in(theSocketId).fetchSockets();
+   * socket.leave('room-101');
+   * ```
    */
   leave(room: Room): void {
     return this.operator.socketsLeave(room);
@@ -299,6 +397,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Disconnects this socket.
    * @param close whether to close the underlying connection too
+   * @example
+   * ```ts
+   * const sockets = await io.fetchSockets();
+   * for (const socket of sockets) if (socket.data.banned) socket.disconnect(true);
+   * ```
    */
   disconnect(close = false): this {
     this.operator.disconnectSockets(close);

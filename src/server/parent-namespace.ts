@@ -32,7 +32,14 @@ export class ParentNamespace<
   /** The child namespaces. */
   readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Set();
 
-  /** @param server the server */
+  /**
+   * @param server the server
+   * @example
+   * ```ts
+   * // created by io.of() with a RegExp or a function
+   * const parent = io.of(/^\/team-\d+$/);
+   * ```
+   */
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) {
     super(server, '/_' + ParentNamespace.count++);
   }
@@ -47,6 +54,10 @@ export class ParentNamespace<
    * @param ev the event name
    * @param args the arguments
    * @returns true
+   * @example
+   * ```ts
+   * io.of(/^\/team-\d+$/).emit('hello');   // to every client of every matching namespace
+   * ```
    */
   override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     for (const nsp of this.children) nsp.emit(ev, ...args);
@@ -57,6 +68,11 @@ export class ParentNamespace<
    * Creates a child namespace.
    * @param name the namespace name
    * @returns the child
+   * @example
+   * ```ts
+   * const parent = io.of(/^\/team-\d+$/);
+   * parent.on('connection', (socket) => console.log(socket.nsp.name));   // children created on demand, e.g. '/team-42'
+   * ```
    */
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     debug('creating child namespace %s', name);
@@ -82,7 +98,14 @@ export class ParentNamespace<
     return namespace;
   }
 
-  /** Not supported: a child may exist on one server of a cluster and not on another. */
+  /**
+   * Not supported: a child may exist on one server of a cluster and not on another.
+   * @example
+   * ```ts
+   * // not supported here: fetch from a child namespace instead
+   * const sockets = await io.of('/team-42').fetchSockets();
+   * ```
+   */
   override fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     throw new Error('fetchSockets() is not supported on parent namespaces');
   }

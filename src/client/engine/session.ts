@@ -366,13 +366,23 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * @param msg text or binary data
    * @param options `compress`
    * @param fn called once the message is flushed
+   * @example
+   * ```ts
+   * socket.io.engine.write('raw message');   // an Engine.IO message, below the Socket.IO layer
+   * ```
    */
   write(msg: string | Uint8Array | ArrayBuffer, options?: { compress?: boolean } | (() => void), fn?: () => void): this {
     this.sendPacket('message', msg, options, fn);
     return this;
   }
 
-  /** Alias of {@link write}. */
+  /**
+   * Alias of {@link write}.
+   * @example
+   * ```ts
+   * socket.io.engine.send('raw message');   // same as write()
+   * ```
+   */
   send(msg: string | Uint8Array | ArrayBuffer, options?: { compress?: boolean } | (() => void), fn?: () => void): this {
     return this.write(msg, options, fn);
   }
@@ -396,7 +406,13 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
     this.flush();
   }
 
-  /** Closes the session once buffered packets and any upgrade in progress are done. */
+  /**
+   * Closes the session once buffered packets and any upgrade in progress are done.
+   * @example
+   * ```ts
+   * socket.io.engine.close();   // the Manager sees the transport close and reconnects (unless disabled)
+   * ```
+   */
   close(): this {
     const close = () => {
       this.onCloseInternal('forced close');

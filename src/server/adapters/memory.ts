@@ -36,7 +36,15 @@ export class MemoryAdapter extends Adapter {
   private packets: StoredPacket[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  /** @param nsp the namespace this adapter serves */
+  /**
+   * @param nsp the namespace this adapter serves
+   * @example
+   * ```ts
+   * import { MemoryAdapter } from 'socketeer';
+   *
+   * const io = new Server(httpServer, { adapter: MemoryAdapter });   // the default
+   * ```
+   */
   constructor(nsp: any) {
     super(nsp);
     const recovery = nsp.server.opts.connectionStateRecovery;
@@ -62,7 +70,13 @@ export class MemoryAdapter extends Adapter {
     }
   }
 
-  /** Stops the sweep timer and forgets sessions. */
+  /**
+   * Stops the sweep timer and forgets sessions.
+   * @example
+   * ```ts
+   * await io.close();   // closes every namespace's adapter
+   * ```
+   */
   override close(): void {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
@@ -71,6 +85,11 @@ export class MemoryAdapter extends Adapter {
   /**
    * Stores a session.
    * @param session the session
+   * @example
+   * ```ts
+   * const io = new Server(httpServer, { connectionStateRecovery: { maxDisconnectionDuration: 120_000 } });
+   * // sessions of sockets that lost their connection are kept this long in memory
+   * ```
    */
   override persistSession(session: SessionToPersist): void {
     if (!this.recovery) return;
@@ -84,6 +103,12 @@ export class MemoryAdapter extends Adapter {
    * @param pid the private session id
    * @param offset the offset of the last event the client received
    * @returns the session with the missed events, or null
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   console.log(socket.recovered);   // true when the session was restored, with its rooms, data and missed events
+   * });
+   * ```
    */
   override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null {
     const session = this.sessions.get(pid);
@@ -112,6 +137,10 @@ export class MemoryAdapter extends Adapter {
    * Broadcasts a packet; with recovery on, stores it with a fresh offset appended to its arguments.
    * @param packet the packet
    * @param opts rooms, except and flags
+   * @example
+   * ```ts
+   * io.to('room-101').emit('hello');   // adapter.broadcast(packet, { rooms: Set { 'room-101' }, … })
+   * ```
    */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (
