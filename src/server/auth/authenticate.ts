@@ -22,7 +22,10 @@
  * ```
  *
  * Clients that announced the extension (the Socketeer client with `enableCredentialsRefresh`) are asked for new
- * credentials before expiry and keep their connection, rooms and pending acks. Other clients (the official
+ * credentials before expiry and keep their connection, rooms and pending acks. Their refreshes are verified one at
+ * a time, those they send on their own at most `maxRefreshesPerMinute`, and must keep the principal of the socket
+ * (`samePrincipal`); refreshes from other clients are ordinary events. A socket restored by connection state
+ * recovery is verified before its session (missed packets, events) resumes. Other clients (the official
  * `socket.io-client`, mobile clients) are disconnected at expiry (server reason `credentials expired`; the client
  * sees `io server disconnect` and reconnects with `socket.connect()`, which calls its `auth` function again).
  */

@@ -41,3 +41,24 @@ export {
   type RefreshPayload,
   type RefreshRequest,
 } from './wire.js';
+// the engine's safety helpers, for custom setups (the server applies them by itself through its options:
+// `allowedOrigins`, `trustProxy`, `maxConnectionsPerAddress`; log redaction is always on)
+export {
+  checkOrigin,
+  originAllowRequest,
+  originMiddleware,
+  type AllowedOrigins,
+  type OriginCheckOptions,
+  type OriginRefusal,
+} from '../../engine/origin.js';
+export { ConnectionLimiter, type ConnectionLimitOptions, type ConnectionLimitStats } from '../../engine/limits.js';
+export {
+  REDACTED,
+  installLogRedaction,
+  isCredentialName,
+  redact,
+  redactHeaders,
+  redactPacket,
+  redactText,
+  redactUrl,
+} from '../redact.js';
