@@ -87,3 +87,5 @@ process.on('message', (msg: { type: string; url: string; count: number }) => {
   }
 });
 process.send!({ type: 'ready' });
+// the run ended (or was interrupted): nothing outlives it
+process.on('disconnect', () => process.exit(0));

@@ -95,3 +95,5 @@ main().catch((err: Error) => {
   send({ type: 'error', message: err.stack ?? String(err) });
   process.exit(1);
 });
+// the run ended (or was interrupted): nothing outlives it
+process.on('disconnect', () => process.exit(0));

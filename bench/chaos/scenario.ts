@@ -196,9 +196,21 @@ export async function runChaos(stack: Stack, mode: Mode, opts: ChaosOptions): Pr
     await sleep(4000);
     publisher.child.send({ type: 'stop' });
     const { last } = await publisher.child.wait<{ last: number }>('published');
-    await sleep(2000);
-    clients.send({ type: 'report' });
-    const { clients: reports } = await clients.wait<{ clients: ClientReport[] }>('report');
+    // the report is taken once the clients have caught up: every tick received or nothing new for 3 s (at most 30 s)
+    let reports: ClientReport[] = [];
+    let previous = -1;
+    let unchangedSince = Date.now();
+    const settleEnd = Date.now() + 30000;
+    for (;;) {
+      await sleep(1000);
+      clients.send({ type: 'report' });
+      reports = (await clients.wait<{ clients: ClientReport[] }>('report')).clients;
+      const received = reports.reduce((sum, r) => sum + r.ticks.length, 0);
+      if (received !== previous) unchangedSince = Date.now();
+      previous = received;
+      const complete = reports.every((r) => r.connected && r.ticks.length > 0 && r.ticks[r.ticks.length - 1] === last);
+      if (complete || Date.now() - unchangedSince >= 3000 || Date.now() > settleEnd) break;
+    }
     return summarize(stack, mode, reports, last, (Date.now() - t0) / 1000);
   } finally {
     await Promise.all(children.map((c) => c.kill()));
