@@ -5,7 +5,9 @@
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
  * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--budget SECONDS] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
- * Scenarios: echo, fan-out, handshakes, memory, polling, cross-node, bundle (all by default).
+ * Scenarios: echo, fan-out, handshakes, memory, polling, cross-node, bundle (all by default), and `chaos`
+ * (only when named: `npm run bench -- chaos [--clients N]`; see chaos/scenario.ts): random connection drops and a
+ * rolling restart of a 3-node Redis cluster, for Socketeer and socket.io with its two Redis adapters.
  * `cross-node` runs 3 server processes per target (Socketeer and socket.io, each with its Redis adapter)
  * on a private redis-server the run starts on a free port.
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
@@ -27,6 +29,7 @@ import { machineInfo } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results, type TargetOutcome } from './lib/report.js';
 import { median } from './lib/stats.js';
 import { CLUSTER_SCENARIOS, LOAD_SCENARIOS, SCENARIO_SIZES, type Scenario } from './load/scenarios.js';
+import { MODES, renderChaos, runChaos, STACKS, type ChaosResult } from './chaos/scenario.js';
 
 const ALL_SCENARIOS = [...LOAD_SCENARIOS, ...CLUSTER_SCENARIOS, 'bundle'] as const;
 
@@ -40,10 +43,12 @@ interface Options {
   allocationProfile: boolean;
   heapSnapshots: boolean;
   budgetSec: number;
+  chaos: boolean;
+  chaosClients: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270 };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
@@ -52,12 +57,14 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--heap-snapshots') opts.heapSnapshots = true;
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
+    else if (arg === 'chaos') opts.chaos = true;
+    else if (arg === '--clients') opts.chaosClients = Math.max(1, Number(argv[++i]) || 300);
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
     else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as Scenario | 'bundle');
     else throw new Error(`unknown argument ${arg}; scenarios: ${ALL_SCENARIOS.join(', ')}`);
   }
   for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
-  if (opts.scenarios.length === 0) opts.scenarios = [...ALL_SCENARIOS];
+  if (opts.scenarios.length === 0 && !opts.chaos) opts.scenarios = [...ALL_SCENARIOS];
   return opts;
 }
 
@@ -210,6 +217,7 @@ async function main(): Promise<void> {
     }
   }
   if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();
+  if (opts.chaos) results.chaos = await chaos(opts);
 
   results.goals = evaluateGoals(results);
   results.durationSec = (Date.now() - started) / 1000;
@@ -218,12 +226,38 @@ async function main(): Promise<void> {
   writeFileSync(`${dir}latest.json`, JSON.stringify(results, null, 2) + '\n');
 
   console.log(`\nSocketeer benchmark — ${results.date.slice(0, 10)}; ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}\n`);
-  console.log(renderTables(results, opts.targets));
+  if (loadScenarios.length > 0 || results.bundle) console.log(renderTables(results, opts.targets));
+  if (results.chaos) console.log(`#### chaos (${opts.chaosClients} clients, 20 broadcasts/s)\n\n${renderChaos(results.chaos)}\n`);
   console.log(`finished in ${results.durationSec.toFixed(0)} s; results in bench/results/latest.json`);
   if (referenceFailed) {
     console.error('a reference target failed: the comparison is incomplete');
     process.exitCode = 1;
   }
+}
+
+/** The chaos scenario: every stack under random drops, then under a rolling restart (one run each). */
+async function chaos(opts: Options): Promise<ChaosResult[]> {
+  const redis = await startRedis();
+  log(`chaos: redis-server at ${redis.url}`);
+  const results: ChaosResult[] = [];
+  try {
+    for (const mode of MODES) {
+      for (const stack of STACKS) {
+        try {
+          const r = await runChaos(stack, mode, { redisUrl: redis.url, clients: opts.chaosClients, log });
+          log(`chaos ${stack} ${mode}: delivered ${r.deliveredPct.toFixed(2)} %, duplicates ${r.duplicates}, stranded ${r.stranded}, ` +
+            `recovery p50 ${Math.round(r.recoveryP50Ms)} ms p99 ${Math.round(r.recoveryP99Ms)} ms (${r.durationSec.toFixed(0)} s)`);
+          results.push(r);
+        } catch (err) {
+          log(`chaos ${stack} ${mode}: FAILED: ${(err as Error).message}`);
+          if (stack !== 'socketeer') process.exitCode = 1;
+        }
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  return results;
 }
 
 function summary(metrics: Record<string, number>): string {

@@ -39,6 +39,8 @@ export interface Results {
   sizes: unknown;
   scenarios: Record<string, Record<string, TargetOutcome>>;
   bundle?: { socketeer: BundleSize; 'socket.io': BundleSize };
+  /** chaos scenario (`npm run bench -- chaos`), one run per stack and kind of chaos */
+  chaos?: import('../chaos/scenario.js').ChaosResult[];
   goals: Goal[];
 }
 

@@ -7,7 +7,7 @@ import {
   Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SessionToPersist,
 } from '../../adapter.js';
 import type { RedisConnection } from './client.js';
-import { RedisSessionStore } from './session-store.js';
+import { reaches, RedisSessionStore } from './session-store.js';
 
 /** Logger of the Redis adapters (`DEBUG=socketeer:redis`). */
 export const log = createDebug('socketeer:redis');
@@ -47,6 +47,21 @@ interface StoredRequest extends PendingRequest {
   timer: NodeJS.Timeout;
   /** Socketeer servers alive when the request was sent that have not answered yet. */
   missing: Set<string>;
+}
+
+/** How long after a restore the live copies of the broadcasts it delivered are skipped, in ms. */
+const RESTORED_WINDOW_MS = 10000;
+/** A history offset (Redis Stream entry id). */
+const OFFSET = /^\d+-\d+$/;
+
+/** Compares two history offsets (`<ms>-<seq>`): negative, zero or positive. */
+function compareOffsets(a: string, b: string): number {
+  const da = a.indexOf('-');
+  const db = b.indexOf('-');
+  const ma = Number(a.slice(0, da));
+  const mb = Number(b.slice(0, db));
+  if (ma !== mb) return ma - mb;
+  return Number(a.slice(da + 1)) - Number(b.slice(db + 1));
 }
 
 /** A promise resolved (with null) when the Redis connection drops. */
@@ -90,6 +105,12 @@ export abstract class RedisAdapterBase extends Adapter {
   private outage = outageSignal();
   private readonly dirty = new Set<string>();
   private readonly persisted = new Set<string>();
+  /** Restores in progress. */
+  private restoring = 0;
+  /** While restores are in progress: the broadcasts delivered (with their offset, rooms and except). */
+  private delivering: Array<{ offset: string; data: unknown[]; rooms: Room[]; except: Room[] }> | null = null;
+  /** Sockets restored a moment ago → the offset of the last missed packet delivered, and until when to check. */
+  private readonly restored = new Map<string, { upTo: string; until: number }>();
   /** Sessions being written by `persistSession` (awaited by `close()`). */
   private readonly saving = new Set<Promise<void>>();
   private flushScheduled = false;
@@ -264,7 +285,30 @@ export abstract class RedisAdapterBase extends Adapter {
 
   /** Delivers to the local sockets only. */
   protected localBroadcast(packet: Packet, opts: BroadcastOptions): void {
-    super.broadcast(packet, opts);
+    super.broadcast(packet, this.restored.size === 0 && this.delivering === null ? opts : this.skipRestored(packet, opts));
+  }
+
+  /**
+   * A broadcast may reach a socket twice around its recovery: in the missed packets read from the history, and
+   * live (it was added to the history before the restore read it, and published or delivered after the socket
+   * joined its rooms). For a few seconds after a restore, the live copies of the broadcasts the restore already
+   * delivered (offset up to the last missed packet) skip the restored socket.
+   */
+  private skipRestored(packet: Packet, opts: BroadcastOptions): BroadcastOptions {
+    const data = packet.data as unknown[] | undefined;
+    const offset = packet.type === PacketType.EVENT && packet.id === undefined && opts.flags?.volatile === undefined &&
+      Array.isArray(data) ? data[data.length - 1] : undefined;
+    if (typeof offset !== 'string' || !OFFSET.test(offset)) return opts;
+    if (this.delivering !== null) {
+      this.delivering.push({ offset, data: [...data!], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] });
+    }
+    const now = Date.now();
+    let except: Set<Room> | undefined;
+    for (const [sid, mark] of this.restored) {
+      if (mark.until < now) this.restored.delete(sid);
+      else if (compareOffsets(offset, mark.upTo) <= 0) (except ??= new Set(opts.except)).add(sid);
+    }
+    return except === undefined ? opts : { ...opts, except };
   }
 
   /** Delivers to the local sockets only, expecting acks. */
@@ -332,7 +376,7 @@ export abstract class RedisAdapterBase extends Adapter {
         }
       }
       this.publishBroadcast(packet, opts);
-      super.broadcast(packet, opts);
+      super.broadcast(packet, this.restored.size === 0 && this.delivering === null ? opts : this.skipRestored(packet, opts));
     }).catch((err: Error) => log('[%s] broadcast failed: %s', this.uid, err.message));
   }
 
@@ -499,7 +543,31 @@ export abstract class RedisAdapterBase extends Adapter {
    */
   override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null {
     if (!this.store) return null;
-    return this.store.restore(pid, offset).then((s) => s as Session | null, (err: Error) => {
+    // broadcasts delivered while the history is read may be missing from it (added after the read) and still not
+    // reach the socket (not in its rooms yet): they are kept meanwhile and added to the missed packets
+    const seen = this.delivering ??= [];
+    this.restoring++;
+    const done = (): void => {
+      if (--this.restoring === 0) this.delivering = null;
+    };
+    // one turn of the event loop first: a broadcast whose offset came in the same read as the history is delivered
+    // (or kept in `seen`) by then
+    return this.store.restore(pid, offset).then((s) => new Promise<typeof s>((resolve) => setImmediate(resolve, s)))
+      .then((s) => {
+      done();
+      if (!s) return null;
+      const lastMissed = s.missedPackets[s.missedPackets.length - 1];
+      let upTo = lastMissed === undefined ? offset : lastMissed[lastMissed.length - 1] as string;
+      for (const live of seen) {
+        if (compareOffsets(live.offset, upTo) > 0 && reaches(s.rooms, live.rooms, live.except)) {
+          s.missedPackets.push(live.data);
+          upTo = live.offset;
+        }
+      }
+      if (s.missedPackets.length > 0) this.restored.set(s.sid, { upTo, until: Date.now() + RESTORED_WINDOW_MS });
+      return s as Session | null;
+    }, (err: Error) => {
+      done();
       log('[%s] could not restore session %s: %s', this.uid, pid, err.message);
       return null;
     });

@@ -46,7 +46,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Whether a stored broadcast (rooms/except) reaches a socket in `sessionRooms` (as the reference in-memory store). */
-function reaches(sessionRooms: ReadonlyArray<string | number>, rooms: ReadonlyArray<string | number>,
+export function reaches(sessionRooms: ReadonlyArray<string | number>, rooms: ReadonlyArray<string | number>,
   except: ReadonlyArray<string | number>): boolean {
   const included = rooms.length === 0 || sessionRooms.some((r) => rooms.includes(r));
   return included && sessionRooms.every((r) => !except.includes(r));
