@@ -99,7 +99,7 @@ describe('served client: socket.io and Socketeer answer the same requests the sa
   it('negotiates the same Content-Encoding for every Accept-Encoding', async () => {
     const chosen: Record<string, unknown> = {};
     for (const header of ACCEPT_ENCODINGS) {
-      const headers = header === undefined ? {} : { 'Accept-Encoding': header };
+      const headers: Record<string, string> = header === undefined ? {} : { 'Accept-Encoding': header };
       const [a, b] = await both('/socket.io/socket.io.min.js', headers);
       assert.equal(a.status, 200);
       assert.equal(b.status, 200);
