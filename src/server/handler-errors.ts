@@ -24,7 +24,7 @@ export type HandlerErrorKind =
   | 'listener'
   /** a connection middleware (`io.use`, `nsp.use`): the client gets `connect_error` as with `next(err)` */
   | 'middleware'
-  /** a packet middleware (`socket.use`), or an unhandled `next(err)` of one (no `error` listener) */
+  /** a packet middleware (`socket.use`) that throws or rejects: the event is dropped */
   | 'socket-middleware'
   /** a `connection` / `connect` listener of a namespace */
   | 'connection'

@@ -177,7 +177,7 @@ export class Socket<
    * @param event the event name, if any
    * @param escape how socket.io would have let it escape
    */
-  private fail(err: unknown, kind: HandlerErrorKind, event?: string, escape: Escape = 'throw'): void {
+  private _reportError(err: unknown, kind: HandlerErrorKind, event?: string, escape: Escape = 'throw'): void {
     this.server._errors.report(err, kind, this.nsp.name, this, event, escape);
   }
 
@@ -187,16 +187,16 @@ export class Socket<
    * @param ev the event
    */
   override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol): void {
-    this.fail(err, 'listener', String(ev), 'reject');
+    this._reportError(err, 'listener', String(ev), 'reject');
   }
 
   /** Joins rooms on behalf of the server (own room, restored rooms): an adapter failure is reported. */
   private joinReported(rooms: Room | Room[]): void {
     try {
       const result = this.join(rooms);
-      if (isThenable(result)) result.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+      if (isThenable(result)) result.then(undefined, (err) => this._reportError(err, 'adapter', undefined, 'reject'));
     } catch (err) {
-      this.fail(err, 'adapter');
+      this._reportError(err, 'adapter');
     }
   }
 
@@ -534,22 +534,20 @@ export class Socket<
   }
 
   /**
-   * Fires an `error` event. Without a listener, the error of a packet middleware (`next(err)`) is reported
-   * (socket.io would throw it); a decode or transport error is only logged.
+   * Fires an `error` event: a packet middleware's `next(err)`, a decode or a transport error. Without a
+   * listener it is only logged (socket.io would throw it): a refusal such as a rate limit's is not a failure.
    * @param err the error
-   * @param fromMiddleware whether a packet middleware refused an event with it
    * @internal
    */
-  _onerror(err: Error, fromMiddleware = false): void {
+  _onerror(err: Error): void {
     if (this.listenerCount('error') === 0) {
-      if (fromMiddleware) this.fail(err, 'socket-middleware');
-      else if (debug.enabled) debug('error without listener: %s', err?.message);
+      if (debug.enabled) debug('error without listener: %s', err?.message);
       return;
     }
     try {
       this.emitReserved('error', err);
     } catch (e) {
-      this.fail(e, 'listener', 'error');
+      this._reportError(e, 'listener', 'error');
     }
   }
 
@@ -558,7 +556,7 @@ export class Socket<
     try {
       this.emitReserved(ev, reason, description);
     } catch (err) {
-      this.fail(err, 'listener', ev);
+      this._reportError(err, 'listener', ev);
     }
   }
 
@@ -576,9 +574,9 @@ export class Socket<
     if (this.server._recovery && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       try {
         const saved = this.adapter.persistSession({ sid: this.id, pid: this.pid!, rooms: [...this.rooms], data: this.data });
-        if (isThenable(saved)) saved.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+        if (isThenable(saved)) saved.then(undefined, (err) => this._reportError(err, 'adapter', undefined, 'reject'));
       } catch (err) {
-        this.fail(err, 'adapter');
+        this._reportError(err, 'adapter');
       }
     }
     this._cleanup();
@@ -592,9 +590,9 @@ export class Socket<
   _cleanup(): void {
     try {
       const left: unknown = this.adapter.delAll(this.id);
-      if (isThenable(left)) left.then(undefined, (err) => this.fail(err, 'adapter', undefined, 'reject'));
+      if (isThenable(left)) left.then(undefined, (err) => this._reportError(err, 'adapter', undefined, 'reject'));
     } catch (err) {
-      this.fail(err, 'adapter');
+      this._reportError(err, 'adapter');
     }
     this.nsp._remove(this);
     this.join = noop;
@@ -702,7 +700,7 @@ export class Socket<
 
   /** Fires an event to its listeners, unless a middleware refused it or the socket left meanwhile. @internal */
   _dispatchChecked(event: any[], err: Error | undefined | null): void {
-    if (err) return this._onerror(err, true);
+    if (err) return this._onerror(err);
     if (!this.connected) {
       if (debug.enabled) debug('ignore packet received after disconnection');
       return;
@@ -712,7 +710,7 @@ export class Socket<
     try {
       eventEmitterEmit.apply(this, event);
     } catch (err) {
-      this.fail(err, 'listener', event[0]);
+      this._reportError(err, 'listener', event[0]);
     }
   }
 
@@ -749,9 +747,9 @@ export class Socket<
           if (!fns[i + 1]) return fn();
           step(i + 1);
         });
-        if (isThenable(result)) result.then(undefined, (err) => this.fail(err, 'socket-middleware', event[0], 'reject'));
+        if (isThenable(result)) result.then(undefined, (err) => this._reportError(err, 'socket-middleware', event[0], 'reject'));
       } catch (err) {
-        this.fail(err, 'socket-middleware', event[0]);
+        this._reportError(err, 'socket-middleware', event[0]);
       }
     };
     step(0);

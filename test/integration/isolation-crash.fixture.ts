@@ -53,7 +53,7 @@ if (mode === 'middleware') {
 }
 await new Promise<void>((r) => client.once('connect', () => r()));
 client.emit('boom');
-const answer = await client.timeout(5000).emitWithAck('echo', 'served after the failure');
+const answer = await client.timeout(60000).emitWithAck('echo', 'served after the failure');
 console.log(answer);
 client.disconnect();
 await io.close();
