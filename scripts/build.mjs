@@ -13,7 +13,8 @@
 //   dist/client-bundle/       the browser bundles served by the server (scripts/build-client.mjs)
 //
 // Usage: node scripts/build.mjs
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -54,6 +55,34 @@ function sources() {
   for (const entry of Object.values(ENTRIES)) visit(join(src, entry + '.ts'));
   for (const [from, to] of Object.entries(BROWSER_ALTERNATES)) if (seen.has(join(src, from + '.ts'))) visit(join(src, to + '.ts'));
   return [...seen].sort();
+}
+
+/** Where a successful build records the hash of its inputs (see {@link isBuilt}). */
+const STAMP = join(root, 'node_modules', '.cache', 'socketeer-build', 'dist.json');
+
+/** A hash of everything the build reads: src/, the build scripts, package.json and the tsconfig files. */
+export function inputsHash() {
+  const hash = createHash('sha256');
+  const add = (file) => hash.update(relative(root, file) + '\0').update(readFileSync(file)).update('\0');
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else add(p);
+    }
+  };
+  walk(src);
+  for (const name of ['scripts/build.mjs', 'scripts/build-client.mjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) add(join(root, name));
+  return hash.digest('hex');
+}
+
+/** True when dist/ was built from the current inputs (so `npm pack --ignore-scripts` packs the same files). */
+export function isBuilt() {
+  try {
+    return existsSync(join(dist, 'server', 'main.js')) && JSON.parse(readFileSync(STAMP, 'utf8')).hash === inputsHash();
+  } catch {
+    return false;
+  }
 }
 
 function write(file, text) {
@@ -160,7 +189,9 @@ async function main() {
     throw new Error('building needs the devDependencies (esbuild, typescript): run npm install');
   }
   const started = Date.now();
+  rmSync(STAMP, { force: true });
   rmSync(dist, { recursive: true, force: true });
+  const hash = inputsHash();
   const all = sources();
   const esm = all.filter((f) => ESM_DIRS.some((d) => f.startsWith(join(src, d) + '/')));
   const types = declarations();
@@ -191,6 +222,7 @@ async function main() {
     'const socketeer = entry.io;',
   ]);
   for (const entry of Object.values(ENTRIES)) wrapper(entry, !entry.startsWith('client/'));
+  write(STAMP, JSON.stringify({ hash }) + '\n');
   console.error(`socketeer: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
