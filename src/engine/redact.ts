@@ -209,7 +209,7 @@ export function redactHeaders<H extends Record<string, unknown>>(headers: H): H 
 }
 
 /** A Socket.IO packet as logged: only `data` is looked into. */
-interface PacketLike {
+export interface PacketLike {
   type: number;
   nsp?: string;
   data?: unknown;

@@ -48,13 +48,24 @@ export {
   originAllowRequest,
   originMiddleware,
   type AllowedOrigins,
+  type CorsOrigin,
   type OriginCheckOptions,
+  type OriginMatcher,
   type OriginRefusal,
 } from '../../engine/origin.js';
-export { ConnectionLimiter, type ConnectionLimitOptions, type ConnectionLimitStats } from '../../engine/limits.js';
+export {
+  ConnectionLimiter,
+  type AllowRequest,
+  type ConnectionLimitOptions,
+  type ConnectionLimitStats,
+  type LimitedEngine,
+  type LimitedSession,
+} from '../../engine/limits.js';
 export {
   REDACTED,
   installLogRedaction,
+  type DebugModuleLike,
+  type PacketLike,
   isCredentialName,
   redact,
   redactHeaders,
