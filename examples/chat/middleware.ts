@@ -58,7 +58,8 @@ export function tokenVerifier(
       count('NOT_ADMIN');
       throw refusal('Admin role required', 'NOT_ADMIN');
     }
-    return { data: { user }, expiresAt: user.expiresAt };
+    // a refresh must present a token of the same user (the default rule of authenticate would find no `sub`)
+    return { data: { user }, expiresAt: user.expiresAt, principal: user.name };
   };
 }
 

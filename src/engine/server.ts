@@ -594,7 +594,12 @@ export class EngineServer extends EventEmitter {
     socket.once('close', () => {
       if (this.clients.get(id) === socket) this.clients.delete(id);
     });
-    this.emit('connection', socket);
+    try {
+      this.emit('connection', socket);
+    } catch (err) {
+      // an application listener of the engine's `connection` event threw: the session goes on
+      if (log.enabled) log('a connection listener threw: %s', err instanceof Error ? err.stack || err.message : String(err));
+    }
   }
 
   /**

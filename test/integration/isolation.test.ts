@@ -531,6 +531,25 @@ describe('error isolation', () => {
     }
   });
 
+  it("a throwing listener of the engine's connection event: the session goes on, the socket connects", async () => {
+    const { h } = await serve();
+    try {
+      let calls = 0;
+      h.io.engine.on('connection', () => {
+        calls++;
+        throw new Error('engine listener failed');
+      });
+      h.io.on('connection', echo);
+      const c = h.client();
+      await waitFor(c, 'connect');
+      assert.equal(calls, 1);
+      assert.equal(await c.emitWithAck('echo', 'through'), 'through');
+      await settle();
+    } finally {
+      await h.close();
+    }
+  });
+
   it('onError: several listeners, a throwing one is contained, the returned function removes a listener', async () => {
     const h = await startServer();
     try {
