@@ -12,16 +12,7 @@ import { Server } from '../../src/server/index.js';
 import { io as socketeerClient } from '../../src/client/index.js';
 import { authenticate, rateLimit, type RateLimitOptions } from '../../src/server/auth/index.js';
 import { enableCredentialsRefresh } from '../../src/client/auth/index.js';
-
-function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
-    emitter.once(ev, (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    });
-  });
-}
+import { waitFor } from './helpers.js';
 
 async function start(opts: RateLimitOptions) {
   const http = createServer();

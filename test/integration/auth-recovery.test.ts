@@ -15,6 +15,7 @@ import { createAdapter } from '../../src/server/adapters/redis/index.js';
 import { authenticate, credentialsOf } from '../../src/server/auth/index.js';
 import { RedisServer } from '../cluster/redis.js';
 import { openRaw, type RawPeer } from './raw.js';
+import { waitFor } from './helpers.js';
 
 interface Backend {
   name: string;
@@ -90,16 +91,6 @@ type Harness = Awaited<ReturnType<typeof start>>;
 /** Drops the client's WebSocket as a network failure would. */
 function dropTransport(client: { io: { engine: unknown } }): void {
   (client.io.engine as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
-}
-
-function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
-    emitter.once(ev, (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    });
-  });
 }
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {

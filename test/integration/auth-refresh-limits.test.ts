@@ -14,16 +14,7 @@ import { io as socketeerClient, type Socket as ClientSocket } from '../../src/cl
 import { authenticate, credentialsOf, rateLimit, type AuthenticateOptions } from '../../src/server/auth/index.js';
 import { enableCredentialsRefresh, type CredentialsError, type RefreshableSocket } from '../../src/client/auth/index.js';
 import { openRaw } from './raw.js';
-
-function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
-    emitter.once(ev, (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    });
-  });
-}
+import { waitFor } from './helpers.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -13,6 +13,7 @@ import { Server, type ServerOptions } from '../../src/server/index.js';
 import { io as socketeerClient, type Socket as ClientSocket } from '../../src/client/index.js';
 import { authenticate, credentialsOf, type AuthenticateOptions, type Authenticator } from '../../src/server/auth/index.js';
 import { enableCredentialsRefresh, type CredentialsError, type RefreshableSocket } from '../../src/client/auth/index.js';
+import { waitFor } from './helpers.js';
 
 /** An in-memory token issuer: random tokens valid for a given time, revocable. */
 class Tokens {
@@ -80,16 +81,6 @@ async function start(authOpts: Partial<AuthenticateOptions> = {}, serverOpts: Pa
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
-    emitter.once(ev, (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    });
-  });
 }
 
 test('a token expiring in 2 s is refreshed in place: same session and id, rooms kept, in-flight ack delivered, no disconnect', async () => {

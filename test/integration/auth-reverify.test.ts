@@ -15,6 +15,7 @@ import { io as socketeerClient, type Socket as ClientSocket } from '../../src/cl
 import { authenticate, credentialsOf, reverify, type Authenticator } from '../../src/server/auth/index.js';
 import { enableCredentialsRefresh, type CredentialsError, type RefreshableSocket } from '../../src/client/auth/index.js';
 import { RedisServer } from '../cluster/redis.js';
+import { waitFor } from './helpers.js';
 
 /** Users, their role, and whether they may connect at all; tokens are `<user>` (no expiry here). */
 class Directory {
@@ -59,16 +60,6 @@ function socketeer(url: string, token: string): RefreshableSocket<ClientSocket> 
 
 function official(url: string, token: string): OfficialSocket {
   return officialClient(url, { forceNew: true, reconnection: false, auth: { token } });
-}
-
-function waitFor<T extends unknown[] = any[]>(emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${ev}"`)), ms);
-    emitter.once(ev, (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    });
-  });
 }
 
 test('reverify(socket): a refresh-capable client is asked for new credentials, socket.data follows the new role', async () => {

@@ -68,7 +68,7 @@ export async function startServer(opts: Partial<ServerOptions> = {}): Promise<Ha
 export function waitFor<T extends any[] = any[]>(
   emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
   event: string,
-  ms = 3000,
+  ms = 5000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
