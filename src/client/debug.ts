@@ -1,8 +1,8 @@
 /**
- * Logging through the `debug` package (`socketeer:client…` namespaces). The browser bundle
- * replaces this module with `debug-browser.ts`, which logs nothing; logging calls are marked
- * `/* @__PURE__ *\/` so that the minifier drops them, messages included.
+ * Logging through the `debug` package (`socketeer:client…` namespaces), with credentials masked (see
+ * `util/logger.ts`). The browser bundle replaces this module with `debug-browser.ts`, which logs nothing;
+ * logging calls are marked `/* @__PURE__ *\/` so that the minifier drops them, messages included.
  */
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 
-export default createDebug;
+export default createLogger;

@@ -1,6 +1,6 @@
 /**
- * Per-connection limits: a token bucket for incoming events per socket, and a cap on the sessions opened from
- * one remote address. Both keep counters for a dashboard.
+ * Per-connection limits: a cap on the sessions opened from
+ * one remote address. It keeps counters for a dashboard.
  *
  * ```ts
  * // at most 10 sessions per address, composed with an existing allowRequest
@@ -8,71 +8,10 @@
  * const io = new Server(httpServer, { allowRequest: limiter.allowRequest });
  * limiter.attach(io.engine);             // counts sessions until they close
  * limiter.stats();                       // { sessions, addresses, refused, maxPerAddress }
- *
- * const bucket = new TokenBucket(20, 1000); // 20 events per second, bursts of 20
- * if (!bucket.take()) drop();
+
  * ```
  */
 import type { IncomingMessage } from 'node:http';
-
-/**
- * A token bucket: `points` tokens, refilled continuously at `points` per `duration` ms. One object per socket,
- * no allocation per call.
- */
-export class TokenBucket {
-  /** tokens left (fractional while refilling) */
-  private tokens: number;
-  /** time of the last refill, in ms */
-  private last: number;
-  private readonly rate: number;
-
-  /**
-   * @param points tokens in a full bucket (the burst), and tokens added per `duration`
-   * @param duration refill period in ms
-   * @param now the current time in ms (default `Date.now()`)
-   */
-  constructor(
-    readonly points: number,
-    readonly duration: number,
-    now: number = Date.now(),
-  ) {
-    if (!(points > 0) || !(duration > 0)) throw new RangeError('points and duration must be positive');
-    this.tokens = points;
-    this.last = now;
-    this.rate = points / duration;
-  }
-
-  private refill(now: number): void {
-    const elapsed = now - this.last;
-    if (elapsed > 0) {
-      this.tokens = Math.min(this.points, this.tokens + elapsed * this.rate);
-      this.last = now;
-    }
-  }
-
-  /**
-   * Takes a token if one is left.
-   * @param now the current time in ms
-   * @returns true if taken (the event may pass)
-   */
-  take(now: number = Date.now()): boolean {
-    this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * @param now the current time in ms
-   * @returns ms until a token is available (0 if one is)
-   */
-  retryAfter(now: number = Date.now()): number {
-    this.refill(now);
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.rate);
-  }
-}
 
 /** `allowRequest` of the engine options. */
 export type AllowRequest = (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void;

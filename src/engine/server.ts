@@ -16,13 +16,12 @@
 import { EventEmitter } from 'node:events';
 import { checkOrigin, type OriginCheckOptions } from './origin.js';
 import { ConnectionLimiter } from './limits.js';
-import { installLogRedaction, type DebugModuleLike } from './redact.js';
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import cors from 'cors';
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 import { serializeCookie } from './cookie.js';
 import {
   abortRequest,
@@ -42,8 +41,7 @@ import type { EngineRequest, Transport } from './transport.js';
 import { WebSocketTransport } from './websocket.js';
 
 // Debug output never shows credentials (auth payloads, token-like query parameters, cookies).
-installLogRedaction(createDebug as unknown as DebugModuleLike);
-const log = createDebug('socketeer:engine');
+const log = createLogger('socketeer:engine');
 
 /** Payload of the `connection_error` event. */
 export interface EngineConnectionError {

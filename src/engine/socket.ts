@@ -10,14 +10,14 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
 import type { EngineServer } from './server.js';
 import type { IncomingPacket, OutgoingPacket, SendOptions, Transport, EngineRequest } from './transport.js';
 
 export type { SendOptions, SharedFrame } from './transport.js';
 
-const log = createDebug('socketeer:engine:socket');
+const log = createLogger('socketeer:engine:socket');
 
 /** The session listening to a transport, stored on the transport. */
 const kSession = Symbol('socketeer.session');

@@ -5,13 +5,13 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 import { DecodeError } from '../protocol/errors.js';
 import { decodeEnginePacket, type EnginePacket, type EnginePacketType } from '../protocol/engine-packet.js';
 import { decodePacketV3 } from '../protocol/engine-v3.js';
 import type { TransportName } from './options.js';
 
-const log = createDebug('socketeer:engine:transport');
+const log = createLogger('socketeer:engine:transport');
 
 /** A frame stored once and written to every recipient of one broadcast packet. */
 export interface SharedFrame {

@@ -14,13 +14,13 @@
 import type { Socket as NetSocket } from 'node:net';
 import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 import { encodeEnginePacket } from '../protocol/engine-packet.js';
 import { encodePacketV3 } from '../protocol/engine-v3.js';
 import { uncorkAtEndOfTick, type Corkable } from './cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
-const log = createDebug('socketeer:engine:ws');
+const log = createLogger('socketeer:engine:ws');
 
 /** `ws`'s frame builder (`Sender.frame`), looked up at call time so it stays patchable. */
 const Sender = (wsModule as unknown as { Sender: { frame(data: string | Buffer, opts: object): Buffer[] } }).Sender;

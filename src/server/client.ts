@@ -6,7 +6,7 @@
  * `socket._onpacket()`. Bytes out: `socket.packet()` → {@link Client._packet} → `encodeSocketPacket` → `conn.send()`.
  */
 import type { IncomingMessage } from 'node:http';
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
 import type { WriteOptions } from './adapter.js';
 import { redactPacket } from './redact.js';
@@ -18,7 +18,7 @@ import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
-const debug = debugModule('socketeer:client');
+const debug = createLogger('socketeer:client');
 
 function deliver(socket: Socket, packet: Packet): void {
   socket._onpacket(packet);

@@ -13,10 +13,10 @@
  * rethrown asynchronously, as an uncaught exception or an unhandled rejection depending on how socket.io would
  * have let it escape.
  */
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import type { Socket } from './socket.js';
 
-const debug = debugModule('socketeer:server');
+const debug = createLogger('socketeer:server');
 
 /** Where an application error was caught. */
 export type HandlerErrorKind =

@@ -10,7 +10,7 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import type { Adapter, Room, SocketId } from './adapter.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
@@ -34,7 +34,7 @@ import {
   type RemoveAcknowledgements,
 } from './typed-events.js';
 
-const debug = debugModule('socketeer:namespace');
+const debug = createLogger('socketeer:namespace');
 
 /** An error passed to a middleware's `next`: `message` and `data` reach the client in CONNECT_ERROR. */
 export interface ExtendedError extends Error {

@@ -8,7 +8,7 @@
  * parent.emit('hello'); // reaches the sockets of every child
  * ```
  */
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import type { Packet } from '../protocol/index.js';
 import { Adapter, type BroadcastOptions } from './adapter.js';
 import type { RemoteSocket } from './broadcast-operator.js';
@@ -17,7 +17,7 @@ import type { Server } from './server.js';
 import type { Socket } from './socket.js';
 import type { DefaultEventsMap, EventNamesWithoutAck, EventParams, EventsMap } from './typed-events.js';
 
-const debug = debugModule('socketeer:parent-namespace');
+const debug = createLogger('socketeer:parent-namespace');
 
 /**
  * A namespace holding the child namespaces created from a regular expression or a function.

@@ -1,2 +1,2 @@
-/** Credential masking for logs; lives with the engine, which logs request URLs and raw frames. */
-export * from '../engine/redact.js';
+/** Credential masking for logs; kept in the shared toolbox (src/util/redact.ts). */
+export * from '../util/redact.js';

@@ -26,10 +26,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 import cors from 'cors';
-import createDebug from 'debug';
+import { createLogger } from '../util/logger.js';
 import { negotiateEncoding } from '../engine/accept-encoding.js';
 
-const debug = createDebug('socketeer:serve-client');
+const debug = createLogger('socketeer:serve-client');
 
 /** Options of {@link serveClientRequest}. */
 export interface ServeClientOptions {

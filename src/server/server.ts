@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import { DEFAULT_MAX_NESTING_DEPTH, encodeSocketPacket, type DecoderOptions } from '../protocol/index.js';
 import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapter.js';
 import { MemoryAdapter } from './adapters/memory.js';
@@ -46,7 +46,7 @@ import {
   type RemoveAcknowledgements,
 } from './typed-events.js';
 
-const debug = debugModule('socketeer:server');
+const debug = createLogger('socketeer:server');
 
 /** Decides whether a dynamic namespace accepts a name: `next(null, true)` accepts. */
 export type ParentNspNameMatchFn = (

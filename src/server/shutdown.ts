@@ -27,12 +27,12 @@
  * ```
  */
 import type { Server as HttpServer } from 'node:http';
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import type { EngineServer } from '../engine/server.js';
 import type { EngineSocket } from '../engine/socket.js';
 import type { WebSocketTransport } from '../engine/websocket.js';
 
-const debug = debugModule('socketeer:shutdown');
+const debug = createLogger('socketeer:shutdown');
 
 /** Options of `io.shutdown()`. */
 export interface ShutdownOptions {

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import debugModule from 'debug';
+import { createLogger } from '../util/logger.js';
 import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, BroadcastFlags, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
 import { BroadcastOperator } from './broadcast-operator.js';
@@ -37,7 +37,7 @@ import {
   type Last,
 } from './typed-events.js';
 
-const debug = debugModule('socketeer:socket');
+const debug = createLogger('socketeer:socket');
 
 /** Reasons after which a session is kept for connection state recovery. */
 export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<string> = new Set([

@@ -29,13 +29,13 @@
  * `socket.io-client`, mobile clients) are disconnected at expiry (server reason `credentials expired`; the client
  * sees `io server disconnect` and reconnects with `socket.connect()`, which calls its `auth` function again).
  */
-import debugModule from 'debug';
+import { createLogger } from '../../util/logger.js';
 import { PacketType } from '../../protocol/index.js';
 import type { Namespace } from '../namespace.js';
 import type { Server } from '../server.js';
 import type { Socket } from '../socket.js';
 import type { SocketId } from '../adapter.js';
-import { TokenBucket } from '../../engine/limits.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import { disconnectWithReason } from './close.js';
 import { LongTimer, toExpiry } from './expiry.js';
 import {
@@ -54,7 +54,7 @@ import {
   type RefreshRequest,
 } from './wire.js';
 
-const debug = debugModule('socketeer:auth');
+const debug = createLogger('socketeer:auth');
 
 type AnySocket = Socket<any, any, any, any>;
 type AnyNamespace = Namespace<any, any, any, any>;

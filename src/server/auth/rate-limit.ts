@@ -22,7 +22,7 @@
  * token nor count as dropped. The same `$credentials:refresh` event from a client that did not announce the
  * extension is an ordinary event and counts.
  */
-import { TokenBucket } from '../../engine/limits.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import type { Socket } from '../socket.js';
 import { credentialsOf } from './authenticate.js';
 import { disconnectWithReason } from './close.js';

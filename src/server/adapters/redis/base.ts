@@ -1,7 +1,7 @@
 // What the classic and the sharded Redis adapters share: Redis connection state (publish gating, outage logging,
 // resubscription), requests waiting on other servers (timeouts, departure of servers), the server count, and
 // connection state recovery across servers (offsets, saved and live sessions in Redis).
-import createDebug from 'debug';
+import { createLogger } from '../../../util/logger.js';
 import { PacketType, type Packet } from '../../../protocol/index.js';
 import {
   Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SessionToPersist,
@@ -10,7 +10,7 @@ import type { RedisConnection } from './client.js';
 import { reaches, RedisSessionStore } from './session-store.js';
 
 /** Logger of the Redis adapters (`DEBUG=socketeer:redis`). */
-export const log = createDebug('socketeer:redis');
+export const log = createLogger('socketeer:redis');
 
 /** Options shared by both Redis adapters. */
 export interface BaseAdapterOptions {

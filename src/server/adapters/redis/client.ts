@@ -1,8 +1,8 @@
 // One small interface over the Redis clients users bring: `ioredis` (standalone or Cluster) and `redis` v4
 // (standalone or cluster). The adapters only speak to a RedisConnection, never to a client library directly.
-import createDebug from 'debug';
+import { createLogger } from '../../../util/logger.js';
 
-const log = createDebug('socketeer:redis');
+const log = createLogger('socketeer:redis');
 
 /** Called for every message on a subscribed channel (or a channel matching a subscribed pattern). */
 export type MessageHandler = (channel: string, message: Buffer) => void;

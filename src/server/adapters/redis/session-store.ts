@@ -1,11 +1,11 @@
 // Connection state recovery across nodes: disconnected sessions and the recent broadcast history live in Redis,
 // so a client may reconnect to any node. Sessions are plain keys with an expiry of `maxDisconnectionDuration`; the
 // history is one Redis Stream per namespace whose entry ids are the offsets handed to clients.
-import createDebug from 'debug';
+import { createLogger } from '../../../util/logger.js';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { RedisConnection } from './client.js';
 
-const log = createDebug('socketeer:redis');
+const log = createLogger('socketeer:redis');
 
 /** A disconnected session as saved by the server layer. */
 export interface StoredSession {
