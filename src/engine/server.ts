@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { checkOrigin, type OriginCheckOptions } from './origin.js';
-import { ConnectionLimiter } from './limits.js';
+import { ConnectionLimiter, type AllowRequest } from './limits.js';
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -33,7 +33,13 @@ import {
   type EngineErrorCode,
   type EngineErrorContext,
 } from './errors.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions, type TransportName } from './options.js';
+import {
+  resolveEngineOptions,
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  type TransportName,
+  type UnknownSidHandler,
+} from './options.js';
 import { Polling } from './polling.js';
 import { JsonpPolling } from './polling-jsonp.js';
 import { EngineSocket } from './socket.js';
@@ -140,6 +146,21 @@ function parseQuery(url: string): Record<string, string> {
 const ID_POOL = Buffer.allocUnsafe(15 * 128);
 let idPoolOffset = ID_POOL.length;
 
+/**
+ * Appends an item to a list.
+ * @returns a function removing that item (once)
+ */
+function addRemovable<T>(list: T[], item: T): () => void {
+  list.push(item);
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    const i = list.indexOf(item);
+    if (i !== -1) list.splice(i, 1);
+  };
+}
+
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
 
@@ -201,6 +222,10 @@ export class EngineServer extends EventEmitter {
   draining = false;
 
   private readonly middlewares: EngineMiddleware[] = [];
+  /** handlers of polling requests for unknown sessions, after the `unknownSid` option */
+  private readonly unknownSidHandlers: UnknownSidHandler[] = [];
+  /** handshake checks, after the `allowRequest` option */
+  private readonly admissionChecks: AllowRequest[] = [];
   private ws: WebSocketServer | null = null;
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, HeaderBag>();
 
@@ -217,11 +242,9 @@ export class EngineServer extends EventEmitter {
         ? null
         : { allowedOrigins, cors: this.opts.cors, trustProxy: this.opts.trustProxy };
     if (this.opts.maxConnectionsPerAddress !== undefined) {
-      this.connectionLimiter = new ConnectionLimiter({
-        maxPerAddress: this.opts.maxConnectionsPerAddress,
-        allowRequest: this.opts.allowRequest,
-      });
-      this.opts.allowRequest = this.connectionLimiter.allowRequest;
+      this.connectionLimiter = new ConnectionLimiter({ maxPerAddress: this.opts.maxConnectionsPerAddress });
+      // after the `allowRequest` option, before checks added later
+      this.addAdmissionCheck(this.connectionLimiter.allowRequest);
       this.connectionLimiter.attach(this);
     }
     this.init();
@@ -243,6 +266,88 @@ export class EngineServer extends EventEmitter {
    */
   use(fn: EngineMiddleware): void {
     this.middlewares.push(fn);
+  }
+
+  /**
+   * Adds a handler of polling requests whose `sid` is not a session of this engine. Handlers are tried after
+   * the `unknownSid` option, in registration order, before anything else is done with the request (body,
+   * CORS, middlewares, checks); the first that returns `true` took the request over. When none does, the
+   * engine answers as usual (`Session ID unknown`, code 1).
+   * @param handler the handler
+   * @returns a function removing the handler
+   * @example
+   * ```ts
+   * const remove = engine.addUnknownSidHandler((req, res, sid) => {
+   *   if (!owners.has(sid)) return false;
+   *   forward(owners.get(sid), req, res);
+   *   return true;
+   * });
+   * // later
+   * remove();
+   * ```
+   */
+  addUnknownSidHandler(handler: UnknownSidHandler): () => void {
+    return addRemovable(this.unknownSidHandlers, handler);
+  }
+
+  /**
+   * Adds a handshake check. Every check must accept a handshake: the `allowRequest` option runs first, then
+   * the per-address limit (`maxConnectionsPerAddress`), then the checks added here in order; the first
+   * refusal answers 403 with its message.
+   * @param check an `allowRequest`-style check
+   * @returns a function removing the check
+   * @example
+   * ```ts
+   * const remove = engine.addAdmissionCheck((req, fn) => {
+   *   if (req.headers['x-api-key'] === key) fn(null, true);
+   *   else fn('bad key', false);
+   * });
+   * ```
+   */
+  addAdmissionCheck(check: AllowRequest): () => void {
+    return addRemovable(this.admissionChecks, check);
+  }
+
+  /**
+   * Offers a polling request of an unknown session to the `unknownSid` option, then to the added handlers.
+   * @returns true when one took it over
+   */
+  private offerUnknownSid(req: EngineRequest, res: ServerResponse, sid: string): boolean {
+    const first = this.opts.unknownSid;
+    if (first !== undefined && first(req, res, sid)) return true;
+    const handlers = this.unknownSidHandlers;
+    if (handlers.length === 0) return false;
+    for (const handler of handlers.slice(0)) if (handler(req, res, sid)) return true;
+    return false;
+  }
+
+  /**
+   * Runs the `allowRequest` option then the added checks in turn; calls back once, with a 403 on the first
+   * refusal (or throw).
+   */
+  private admit(req: EngineRequest, fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void): void {
+    const first = this.opts.allowRequest;
+    const checks = first === undefined ? this.admissionChecks.slice(0) : [first, ...this.admissionChecks];
+    const n = checks.length;
+    if (n === 0) return fn();
+    const step = (i: number): void => {
+      let called = false;
+      try {
+        checks[i]!(req, (message, success) => {
+          if (called) return;
+          called = true;
+          if (!success) fn(EngineErrors.FORBIDDEN, { message });
+          else if (i + 1 === n) fn();
+          else step(i + 1);
+        });
+      } catch (err) {
+        if (!called) {
+          called = true;
+          fn(EngineErrors.FORBIDDEN, { message: null, error: err });
+        }
+      }
+    };
+    step(0);
   }
 
   /** (Re)creates the WebSocket server. */
@@ -347,22 +452,7 @@ export class EngineServer extends EventEmitter {
     }
     if (req.method !== 'GET') return fn(EngineErrors.BAD_HANDSHAKE_METHOD, { method: req.method });
     if (transport === 'websocket' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
-    const allowRequest = this.opts.allowRequest;
-    if (!allowRequest) return fn();
-    let called = false;
-    try {
-      allowRequest(req, (message, success) => {
-        if (called) return;
-        called = true;
-        if (!success) fn(EngineErrors.FORBIDDEN, { message });
-        else fn();
-      });
-    } catch (err) {
-      if (!called) {
-        called = true;
-        fn(EngineErrors.FORBIDDEN, { message: null, error: err });
-      }
-    }
+    this.admit(req, fn);
   }
 
   private connectionError(req: IncomingMessage, code: EngineErrorCode, context?: EngineErrorContext): void {
@@ -383,10 +473,9 @@ export class EngineServer extends EventEmitter {
         refuseDraining(res);
         return;
       }
-      const unknownSid = this.opts.unknownSid;
-      if (unknownSid !== undefined) {
+      if (this.opts.unknownSid !== undefined || this.unknownSidHandlers.length > 0) {
         const sid = ereq._query.sid;
-        if (sid && ereq._query.transport === 'polling' && !this.clients.has(sid) && unknownSid(ereq, res, sid)) return;
+        if (sid && ereq._query.transport === 'polling' && !this.clients.has(sid) && this.offerUnknownSid(ereq, res, sid)) return;
       }
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
         try {
