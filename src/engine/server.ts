@@ -40,11 +40,8 @@ import {
   type TransportName,
   type UnknownSidHandler,
 } from './options.js';
-import { Polling } from './polling.js';
-import { JsonpPolling } from './polling-jsonp.js';
 import { EngineSocket } from './socket.js';
-import type { EngineRequest, Transport } from './transport.js';
-import { WebSocketTransport } from './websocket.js';
+import { transportEntry, type EngineRequest, type Transport } from './transports/index.js';
 
 // Debug output never shows credentials (auth payloads, token-like query parameters, cookies).
 const log = createLogger('socketeer:engine');
@@ -350,9 +347,14 @@ export class EngineServer extends EventEmitter {
     step(0);
   }
 
+  /** Whether an enabled transport is created from HTTP upgrades (the WebSocket server is needed). */
+  private get servesUpgrades(): boolean {
+    return this.opts.transports.some((name) => transportEntry(name)?.via === 'upgrade');
+  }
+
   /** (Re)creates the WebSocket server. */
   private init(): void {
-    if (!this.opts.transports.includes('websocket')) return;
+    if (!this.servesUpgrades) return;
     if (this.ws) this.ws.close();
     const Engine = (this.opts.wsEngine ?? WebSocketServer) as typeof WebSocketServer;
     this.ws = new Engine({
@@ -425,8 +427,10 @@ export class EngineServer extends EventEmitter {
     fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void,
   ): void {
     const transport = req._query.transport;
-    if (transport !== 'polling' && transport !== 'websocket') return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
-    if (!this.opts.transports.includes(transport)) return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    const entry = transportEntry(transport);
+    if (entry === undefined || !this.opts.transports.includes(transport as TransportName)) {
+      return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    }
     const origin = req.headers.origin;
     if (hasInvalidHeaderChar(origin)) {
       delete req.headers.origin;
@@ -451,7 +455,7 @@ export class EngineServer extends EventEmitter {
       return fn();
     }
     if (req.method !== 'GET') return fn(EngineErrors.BAD_HANDSHAKE_METHOD, { method: req.method });
-    if (transport === 'websocket' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
+    if (entry.via === 'upgrade' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
     this.admit(req, fn);
   }
 
@@ -475,7 +479,14 @@ export class EngineServer extends EventEmitter {
       }
       if (this.opts.unknownSid !== undefined || this.unknownSidHandlers.length > 0) {
         const sid = ereq._query.sid;
-        if (sid && ereq._query.transport === 'polling' && !this.clients.has(sid) && this.offerUnknownSid(ereq, res, sid)) return;
+        if (
+          sid &&
+          transportEntry(ereq._query.transport)?.via === 'request' &&
+          !this.clients.has(sid) &&
+          this.offerUnknownSid(ereq, res, sid)
+        ) {
+          return;
+        }
       }
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
         try {
@@ -570,8 +581,9 @@ export class EngineServer extends EventEmitter {
 
   private onWebSocket(req: EngineRequest, socket: Duplex, websocket: WebSocket): void {
     websocket.on('error', onUpgradeError);
-    if (req._query.transport !== 'websocket') {
-      // polling does not handle upgraded requests
+    const name = req._query.transport as TransportName;
+    if (transportEntry(name)?.via !== 'upgrade') {
+      // request transports (polling) do not handle upgraded requests
       websocket.close();
       return;
     }
@@ -586,20 +598,16 @@ export class EngineServer extends EventEmitter {
         return;
       }
       websocket.removeListener('error', onUpgradeError);
-      const transport = this.createTransport('websocket', req);
+      const transport = this.createTransport(name, req);
       delete req.websocket;
       client.maybeUpgrade(transport);
     } else {
-      this.handshake('websocket', req, undefined, (c, ctx) => abortUpgrade(socket, c, ctx));
+      this.handshake(name, req, undefined, (c, ctx) => abortUpgrade(socket, c, ctx));
     }
   }
 
   private createTransport(name: TransportName, req: EngineRequest): Transport {
-    if (name === 'websocket') return new WebSocketTransport(req);
-    const transport = typeof req._query.j === 'string' ? new JsonpPolling(req) : new Polling(req);
-    transport.maxHttpBufferSize = this.opts.maxHttpBufferSize;
-    transport.httpCompression = this.opts.httpCompression;
-    return transport;
+    return transportEntry(name)!.create(req, this.opts);
   }
 
   /**
@@ -713,7 +721,7 @@ export class EngineServer extends EventEmitter {
         for (const l of listeners) l.call(server, req, res);
       }
     });
-    if (this.opts.transports.includes('websocket')) {
+    if (this.servesUpgrades) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);

@@ -13,9 +13,17 @@ import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
 import type { EngineServer } from './server.js';
-import type { IncomingPacket, OutgoingPacket, SendOptions, Transport, EngineRequest } from './transport.js';
+import {
+  availableUpgrades,
+  transportEntry,
+  type IncomingPacket,
+  type OutgoingPacket,
+  type SendOptions,
+  type Transport,
+  type EngineRequest,
+} from './transports/index.js';
 
-export type { SendOptions, SharedFrame } from './transport.js';
+export type { SendOptions, SharedFrame } from './transports/index.js';
 
 const log = createLogger('socketeer:engine:socket');
 
@@ -241,9 +249,10 @@ export class EngineSocket extends EventEmitter {
       cleanup();
       if (transport.readyState === 'open') transport.close();
     }, this.server.opts.upgradeTimeout);
-    // force a polling cycle so the client can complete the upgrade quickly
+    // force a polling cycle (a request transport writes only on a pending request) so the client can complete
+    // the upgrade quickly
     const check = (): void => {
-      if (this.transport.name === 'polling' && this.transport.writable) {
+      if (this.transport.writable && transportEntry(this.transport.name)?.via === 'request') {
         this.transport.send([{ type: 'noop' }]);
       }
     };
@@ -379,8 +388,8 @@ export class EngineSocket extends EventEmitter {
 
   private getAvailableUpgrades(): string[] {
     const opts = this.server.opts;
-    if (!opts.allowUpgrades || this.transport.name !== 'polling') return [];
-    return opts.transports.includes('websocket') ? ['websocket'] : [];
+    if (!opts.allowUpgrades) return [];
+    return availableUpgrades(this.transport.name, opts.transports);
   }
 
   /**

@@ -3,12 +3,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import { createDeflate, createGzip } from 'node:zlib';
-import { createLogger } from '../util/logger.js';
-import { encodeEnginePacket, SEPARATOR } from '../protocol/engine-packet.js';
-import { decodePayloadV3, encodePayloadV3 } from '../protocol/engine-v3.js';
-import type { EnginePacket } from '../protocol/engine-packet.js';
-import { negotiateEncoding } from './accept-encoding.js';
-import type { HttpCompressionOptions } from './options.js';
+import { createLogger } from '../../util/logger.js';
+import { encodeEnginePacket, SEPARATOR } from '../../protocol/engine-packet.js';
+import { decodePayloadV3, encodePayloadV3 } from '../../protocol/engine-v3.js';
+import type { EnginePacket } from '../../protocol/engine-packet.js';
+import { negotiateEncoding } from '../accept-encoding.js';
+import type { HttpCompressionOptions } from '../options.js';
 import { PARSE_ERROR_PACKET, Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:polling');

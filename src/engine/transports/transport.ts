@@ -5,11 +5,11 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import { createLogger } from '../util/logger.js';
-import { DecodeError } from '../protocol/errors.js';
-import { decodeEnginePacket, type EnginePacket, type EnginePacketType } from '../protocol/engine-packet.js';
-import { decodePacketV3 } from '../protocol/engine-v3.js';
-import type { TransportName } from './options.js';
+import { createLogger } from '../../util/logger.js';
+import { DecodeError } from '../../protocol/errors.js';
+import { decodeEnginePacket, type EnginePacket, type EnginePacketType } from '../../protocol/engine-packet.js';
+import { decodePacketV3 } from '../../protocol/engine-v3.js';
+import type { TransportName } from './index.js';
 
 const log = createLogger('socketeer:engine:transport');
 

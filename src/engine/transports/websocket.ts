@@ -14,10 +14,10 @@
 import type { Socket as NetSocket } from 'node:net';
 import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
-import { createLogger } from '../util/logger.js';
-import { encodeEnginePacket } from '../protocol/engine-packet.js';
-import { encodePacketV3 } from '../protocol/engine-v3.js';
-import { uncorkAtEndOfTick, type Corkable } from './cork.js';
+import { createLogger } from '../../util/logger.js';
+import { encodeEnginePacket } from '../../protocol/engine-packet.js';
+import { encodePacketV3 } from '../../protocol/engine-v3.js';
+import { uncorkAtEndOfTick, type Corkable } from '../cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:ws');
