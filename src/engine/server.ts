@@ -22,6 +22,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import cors from 'cors';
 import { createLogger } from '../util/logger.js';
+import { EngineCodecs, engineCodecFor, type EngineCodec } from '../protocol/engine-codec.js';
 import { serializeCookie } from './cookie.js';
 import {
   abortRequest,
@@ -448,9 +449,13 @@ export class EngineServer extends EventEmitter {
       if (!upgrade && previousTransport !== transport) {
         return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport, previousTransport });
       }
-      const protocol = req._query.EIO === '4' ? 4 : 3;
-      if (client.protocol !== protocol) {
-        return fn(EngineErrors.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH', protocol, previousProtocol: client.protocol });
+      const codec = engineCodecFor(req._query.EIO);
+      if (client.codec !== codec) {
+        return fn(EngineErrors.BAD_REQUEST, {
+          name: 'PROTOCOL_MISMATCH',
+          protocol: codec.protocol,
+          previousProtocol: client.protocol,
+        });
       }
       return fn();
     }
@@ -623,9 +628,9 @@ export class EngineServer extends EventEmitter {
     res: ServerResponse | undefined,
     closeConnection: (code: EngineErrorCode, context?: EngineErrorContext) => void,
   ): void {
-    const protocol = req._query.EIO === '4' ? 4 : 3;
-    if (protocol === 3 && !this.opts.allowEIO3) {
-      this.connectionError(req, EngineErrors.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+    const codec = engineCodecFor(req._query.EIO);
+    if (codec === EngineCodecs.v3 && !this.opts.allowEIO3) {
+      this.connectionError(req, EngineErrors.UNSUPPORTED_PROTOCOL_VERSION, { protocol: codec.protocol });
       closeConnection(EngineErrors.UNSUPPORTED_PROTOCOL_VERSION);
       return;
     }
@@ -641,13 +646,13 @@ export class EngineServer extends EventEmitter {
       return;
     }
     if (typeof id === 'string') {
-      this.openSession(id, protocol, transportName, req, res, closeConnection);
+      this.openSession(id, codec, transportName, req, res, closeConnection);
       return;
     }
     Promise.resolve(id).then(
       (value) => {
         try {
-          this.openSession(value, protocol, transportName, req, res, closeConnection);
+          this.openSession(value, codec, transportName, req, res, closeConnection);
         } catch (err) {
           if (log.enabled) log('error while opening a session: %s', (err as Error)?.message);
           closeConnection(EngineErrors.BAD_REQUEST);
@@ -659,7 +664,7 @@ export class EngineServer extends EventEmitter {
 
   private openSession(
     id: string,
-    protocol: 3 | 4,
+    codec: EngineCodec,
     transportName: TransportName,
     req: EngineRequest,
     res: ServerResponse | undefined,
@@ -675,7 +680,7 @@ export class EngineServer extends EventEmitter {
       return;
     }
     delete req.websocket;
-    const socket = new EngineSocket(id, this, transport, req, protocol);
+    const socket = new EngineSocket(id, this, transport, req, codec);
     const cookie = this.opts.cookie;
     transport.on('headers', (headers: HeaderBag, r: EngineRequest) => {
       if (!r._query.sid) {

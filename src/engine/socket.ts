@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
+import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
 import {
   availableUpgrades,
@@ -69,8 +70,10 @@ export class EngineSocket extends EventEmitter {
   readonly request: EngineRequest;
   /** client address */
   readonly remoteAddress: string;
-  /** Engine.IO protocol revision of the client */
+  /** Engine.IO protocol revision of the client (`codec.protocol`) */
   readonly protocol: 3 | 4;
+  /** the wire rules of the client's revision, picked once at the handshake */
+  readonly codec: EngineCodec;
   /** session state */
   readyState: EngineSocketState = 'opening';
   /** current transport */
@@ -112,14 +115,15 @@ export class EngineSocket extends EventEmitter {
    * @param server owning server
    * @param transport the transport of the handshake
    * @param req the handshake request
-   * @param protocol Engine.IO protocol revision
+   * @param codec the wire rules of the client's Engine.IO revision
    */
-  constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, protocol: 3 | 4) {
+  constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, codec: EngineCodec) {
     super();
     this.id = id;
     this.server = server;
     this.request = req;
-    this.protocol = protocol;
+    this.codec = codec;
+    this.protocol = codec.protocol;
     this.remoteAddress = req.socket?.remoteAddress ?? '';
     this.setTransport(transport);
     this.onOpen();
@@ -141,7 +145,7 @@ export class EngineSocket extends EventEmitter {
     );
     if (opts.initialPacket !== undefined) this.sendPacket('message', opts.initialPacket);
     this.emit('open');
-    if (this.protocol === 3) {
+    if (this.codec.pingFrom === 'client') {
       // v3: the client pings, the server answers and expects the next ping in time
       this.awaitingPong = true;
       this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, opts.pingInterval + opts.pingTimeout);
@@ -173,14 +177,15 @@ export class EngineSocket extends EventEmitter {
       return;
     }
     if (hasListeners(this, 'packet')) this.emit('packet', packet);
-    if (this.protocol === 4 && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
+    const pingFrom = this.codec.pingFrom;
+    if (pingFrom === 'server' && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
       // the pong may be queued behind this packet: give it a full timeout once
       this.pingTimeoutTimer!.refresh();
       this.hasRefreshedPingTimeout = true;
     }
     switch (packet.type) {
       case 'ping':
-        if (this.protocol !== 3) {
+        if (pingFrom !== 'client') {
           this.onError(new Error('invalid heartbeat direction'));
           return;
         }
@@ -189,7 +194,7 @@ export class EngineSocket extends EventEmitter {
         this.emit('heartbeat');
         break;
       case 'pong':
-        if (this.protocol === 3) {
+        if (pingFrom !== 'server') {
           this.onError(new Error('invalid heartbeat direction'));
           return;
         }
@@ -306,7 +311,7 @@ export class EngineSocket extends EventEmitter {
     if (this.readyState === 'closed') this.transport.discard();
     this.transport.close();
     // like the reference, an outstanding v4 ping no longer times out (the next pong resumes pinging)
-    if (this.protocol === 4) this.awaitingPong = false;
+    if (this.codec.pingFrom === 'server') this.awaitingPong = false;
   }
 
   /**

@@ -15,8 +15,6 @@ import type { Socket as NetSocket } from 'node:net';
 import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
 import { createLogger } from '../../util/logger.js';
-import { encodeEnginePacket } from '../../protocol/engine-packet.js';
-import { encodePacketV3 } from '../../protocol/engine-v3.js';
 import { uncorkAtEndOfTick, type Corkable } from '../cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
@@ -236,8 +234,8 @@ export class WebSocketTransport extends Transport implements Corkable {
         if (frame === undefined) {
           frame = this.frameShared(packet);
           if (frame !== undefined) shared.ws = frame;
-        } else if (typeof packet.data !== 'string' && !(this.protocol === 4 && this.supportsBinary)) {
-          frame = undefined; // the shared binary frame is the raw v4 form, not this client's
+        } else if (typeof packet.data !== 'string' && !(this.codec.rawBinaryFrames && this.supportsBinary)) {
+          frame = undefined; // the shared binary frame is the raw bytes, not this client's form
         }
         if (frame !== undefined) {
           this.pushFrame(frame, cb, true);
@@ -273,7 +271,7 @@ export class WebSocketTransport extends Transport implements Corkable {
    * @param packet the packet
    */
   private encode(packet: OutgoingPacket): string | Uint8Array {
-    return this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
+    return this.codec.encodePacket(packet, this.supportsBinary);
   }
   /**
    * Builds the frame of a broadcast message, shared by its recipients.
@@ -284,7 +282,7 @@ export class WebSocketTransport extends Transport implements Corkable {
     const data = packet.data;
     if (typeof data === 'string') return Sender.frame('4' + data, TEXT_FRAME);
     if (data === undefined) return Sender.frame('4', TEXT_FRAME);
-    if (this.protocol !== 4 || !this.supportsBinary) return undefined;
+    if (!this.codec.rawBinaryFrames || !this.supportsBinary) return undefined;
     return Sender.frame(toBuffer(data), BINARY_FRAME);
   }
 
