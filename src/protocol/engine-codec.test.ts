@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineCodecs, engineCodecFor } from './engine-codec.js';
+import { EngineCodecs, engineCodecFor, type EngineCodec } from './engine-codec.js';
 import type { EnginePacket } from './engine-packet.js';
 import { DecodeError } from './errors.js';
 
@@ -33,10 +33,11 @@ test('the differences between the revisions', () => {
 });
 
 test('decodePayloadEach: packets in order, stops when asked, throws at a malformed packet', () => {
-  for (const [codec, payload] of [
+  const cases: Array<[EngineCodec, string]> = [
     [EngineCodecs.v4, '4a\x1e4b\x1e4c'],
     [EngineCodecs.v3, '2:4a2:4b2:4c'],
-  ] as const) {
+  ];
+  for (const [codec, payload] of cases) {
     const seen: unknown[] = [];
     codec.decodePayloadEach(payload, (p) => (seen.push(p.data), true));
     assert.deepEqual(seen, ['a', 'b', 'c']);
