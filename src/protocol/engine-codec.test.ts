@@ -41,9 +41,9 @@ test('decodePayloadEach: packets in order, stops when asked, throws at a malform
     const seen: unknown[] = [];
     codec.decodePayloadEach(payload, (p) => (seen.push(p.data), true));
     assert.deepEqual(seen, ['a', 'b', 'c']);
-    seen.length = 0;
-    codec.decodePayloadEach(payload, (p) => (seen.push(p.data), p.data !== 'b'));
-    assert.deepEqual(seen, ['a', 'b']);
+    const stopped: unknown[] = [];
+    codec.decodePayloadEach(payload, (p) => (stopped.push(p.data), p.data !== 'b'));
+    assert.deepEqual(stopped, ['a', 'b']);
   }
   const seen: unknown[] = [];
   assert.throws(() => EngineCodecs.v4.decodePayloadEach('4a\x1eX', (p) => (seen.push(p.data), true)), DecodeError);
