@@ -12,29 +12,18 @@
  * still hands packets over meanwhile (`canSend`), so the frames of a tick keep leaving in one write.
  */
 import type { Socket as NetSocket } from 'node:net';
-import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
+import { buildFrame, canWriteFrames, rawSocketOf } from '../../util/ws-internals.js';
 import { createLogger } from '../../util/logger.js';
 import { uncorkAtEndOfTick, type Corkable } from '../cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:ws');
 
-/** `ws`'s frame builder (`Sender.frame`), looked up at call time so it stays patchable. */
-const Sender = (wsModule as unknown as { Sender: { frame(data: string | Buffer, opts: object): Buffer[] } }).Sender;
-
-const TEXT_FRAME = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false };
-const BINARY_FRAME = { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: false };
 /** Up to this many bytes, the broadcast frames of a tick are joined into one buffer before writing. */
 const MAX_JOINED_BYTES = 64 * 1024;
 const COMPRESS = { compress: true };
 const NO_COMPRESS = { compress: false };
-
-interface WsInternals {
-  _socket?: NetSocket;
-  _sender?: { sendFrame(list: Buffer[], cb?: (err?: Error) => void): void };
-  _extensions?: Record<string, unknown>;
-}
 
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport implements Corkable {
@@ -90,12 +79,8 @@ export class WebSocketTransport extends Transport implements Corkable {
     super(req);
     const socket = req.websocket!;
     this.socket = socket;
-    const internals = socket as unknown as WsInternals;
-    this.raw = internals._socket;
-    this.framesHere =
-      !(internals._extensions && internals._extensions['permessage-deflate']) &&
-      internals._socket !== undefined &&
-      typeof internals._sender?.sendFrame === 'function';
+    this.raw = rawSocketOf(socket);
+    this.framesHere = canWriteFrames(socket);
     socket.on('message', this.onMessage);
     // `on` rather than `once` (no wrapper per connection): `ws` emits `close` once
     socket.on('close', this.onSocketClose);
@@ -243,7 +228,8 @@ export class WebSocketTransport extends Transport implements Corkable {
         }
       }
       const data = this.encode(packet);
-      this.pushFrame(typeof data === 'string' ? Sender.frame(data, TEXT_FRAME) : Sender.frame(toBuffer(data), BINARY_FRAME), cb, false);
+      const socket = this.socket;
+      this.pushFrame(typeof data === 'string' ? buildFrame(socket, data, false) : buildFrame(socket, toBuffer(data), true), cb, false);
       return;
     }
     const compress = options && options.compress === false ? NO_COMPRESS : COMPRESS;
@@ -280,10 +266,10 @@ export class WebSocketTransport extends Transport implements Corkable {
    */
   private frameShared(packet: OutgoingPacket): Buffer[] | undefined {
     const data = packet.data;
-    if (typeof data === 'string') return Sender.frame('4' + data, TEXT_FRAME);
-    if (data === undefined) return Sender.frame('4', TEXT_FRAME);
+    if (typeof data === 'string') return buildFrame(this.socket, '4' + data, false);
+    if (data === undefined) return buildFrame(this.socket, '4', false);
     if (!this.codec.rawBinaryFrames || !this.supportsBinary) return undefined;
-    return Sender.frame(toBuffer(data), BINARY_FRAME);
+    return buildFrame(this.socket, toBuffer(data), true);
   }
 
   /** Ends the connection at once, without waiting for the closing handshake (the bound of a graceful shutdown). */
