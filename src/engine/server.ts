@@ -22,6 +22,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import cors from 'cors';
 import { createLogger } from '../util/logger.js';
+import { runChain } from '../util/middleware.js';
 import { EngineCodecs, engineCodecFor, type EngineCodec } from '../protocol/engine-codec.js';
 import { serializeCookie } from './cookie.js';
 import {
@@ -161,27 +162,6 @@ function addRemovable<T>(list: T[], item: T): () => void {
 
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
-
-/**
- * Runs one middleware.
- * @returns a promise settled by its `next`
- */
-function runMiddleware(mw: EngineMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const next = (err?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (err) reject(err);
-      else resolve();
-    };
-    try {
-      Promise.resolve(mw(req, res, next)).catch(next);
-    } catch (e) {
-      next(e);
-    }
-  });
-}
 
 /** Listener signatures of {@link EngineServer} events. */
 export interface EngineServerEvents {
@@ -406,14 +386,12 @@ export class EngineServer extends EventEmitter {
     return r;
   }
 
+  /**
+   * Runs the middlewares in turn (the shared chain runner: a second `next()` is ignored, a throw or rejection
+   * before `next` fails the chain).
+   */
   private applyMiddlewares(req: IncomingMessage, res: ServerResponse, callback: (err?: unknown) => void): void {
-    if (this.middlewares.length === 0) {
-      callback();
-      return;
-    }
-    let chain = Promise.resolve();
-    for (const mw of this.middlewares) chain = chain.then(() => runMiddleware(mw, req, res));
-    chain.then(() => callback(), callback);
+    runChain(this.middlewares, [req, res], callback);
   }
 
   /**
