@@ -52,7 +52,7 @@ import {
   type CredentialsErrorPayload,
   type RefreshAck,
   type RefreshRequest,
-} from './wire.js';
+} from '../../protocol/credentials.js';
 
 const debug = createLogger('socketeer:auth');
 

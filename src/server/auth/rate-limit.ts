@@ -26,7 +26,7 @@ import { TokenBucket } from '../../util/token-bucket.js';
 import type { Socket } from '../socket.js';
 import { credentialsOf } from './authenticate.js';
 import { disconnectWithReason } from './close.js';
-import { REFRESH_EVENT } from './wire.js';
+import { REFRESH_EVENT } from '../../protocol/credentials.js';
 
 type AnySocket = Socket<any, any, any, any>;
 
