@@ -2,7 +2,7 @@
 export { EngineServer } from './server.js';
 export type { AttachOptions, EngineConnectionError, EngineMiddleware } from './server.js';
 export { EngineSocket } from './socket.js';
-export type { EngineSocketState } from './socket.js';
+export type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './socket.js';
 export type { SendOptions, SharedFrame, EngineRequest, OutgoingPacket, IncomingPacket } from './transports/index.js';
 export type { TransportEntry, TransportCreateOptions } from './transports/index.js';
 export { Transport, Polling, JsonpPolling, WebSocketTransport, transportEntry, availableUpgrades } from './transports/index.js';

@@ -35,10 +35,18 @@ type OwnedTransport = Transport & { [kSession]?: EngineSocket | null };
 /** Session state. */
 export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
 
+/**
+ * Why a session closed (the first argument of its `close` event): `'transport close'` — the connection was
+ * lost or the client closed it; `'ping timeout'` — no heartbeat in time; `'parse error'` — undecodable input;
+ * `'transport error'` — the transport failed (its error is the second argument); `'forced close'` — closed
+ * by the server (`close()`).
+ */
+export type EngineCloseReason = 'transport close' | 'ping timeout' | 'parse error' | 'transport error' | 'forced close';
+
 /** Listener signatures of {@link EngineSocket} events. */
 export interface EngineSocketEvents {
   message: (data: string | Buffer | undefined) => void;
-  close: (reason: string, description?: unknown) => void;
+  close: (reason: EngineCloseReason, description?: unknown) => void;
   packet: (packet: IncomingPacket) => void;
   packetCreate: (packet: OutgoingPacket) => void;
   heartbeat: () => void;
@@ -319,7 +327,7 @@ export class EngineSocket extends EventEmitter {
    * @param reason close reason
    * @param description error or detail
    */
-  private onClose(reason: string, description?: unknown): void {
+  private onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
     if (this.pingIntervalTimer) clearTimeout(this.pingIntervalTimer);
