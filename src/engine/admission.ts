@@ -47,7 +47,14 @@ function addRemovable<T>(list: T[], item: T): () => void {
   };
 }
 
-/** The request checks and admission hooks of one engine. */
+/**
+ * The request checks and admission hooks of one engine.
+ * @example
+ * ```ts
+ * const admission = new Admission(engine);
+ * admission.verify(req, false, (code) => (code === undefined ? serve() : refuse(code)));
+ * ```
+ */
 export class Admission {
   /** handlers of polling requests for unknown sessions, after the `unknownSid` option */
   private readonly unknownSidHandlers: UnknownSidHandler[] = [];

@@ -36,28 +36,64 @@ export class UpgradeResponse extends EventEmitter {
     // middlewares may watch the response's 'close'
     socket.once('close', () => this.emit('close'));
   }
-  /** Stores a header for the 101 response. */
+  /**
+   * Stores a header for the 101 response.
+   * @example
+   * ```ts
+   * res.setHeader('x-served-by', 'node-1'); // sent with the 101
+   * ```
+   */
   setHeader(name: string, value: string | number | string[]): this {
     this.headers[name] = value;
     return this;
   }
-  /** Reads a stored header. */
+  /**
+   * Reads a stored header.
+   * @example
+   * ```ts
+   * res.getHeader('x-served-by'); // 'node-1'
+   * ```
+   */
   getHeader(name: string): string | number | string[] | undefined {
     return this.headers[name];
   }
-  /** Drops a stored header. */
+  /**
+   * Drops a stored header.
+   * @example
+   * ```ts
+   * res.removeHeader('x-served-by');
+   * ```
+   */
   removeHeader(name: string): void {
     delete this.headers[name];
   }
-  /** Bodies are not sent on an upgrade. */
+  /**
+   * Bodies are not sent on an upgrade.
+   * @example
+   * ```ts
+   * res.write(); // true: ignored
+   * ```
+   */
   write(): boolean {
     return true;
   }
-  /** The status line is written by `ws`. */
+  /**
+   * The status line is written by `ws`.
+   * @example
+   * ```ts
+   * res.writeHead(); // ignored: ws writes the 101
+   * ```
+   */
   writeHead(): this {
     return this;
   }
-  /** A middleware that ends the response refuses the upgrade: the connection is destroyed. */
+  /**
+   * A middleware that ends the response refuses the upgrade: the connection is destroyed.
+   * @example
+   * ```ts
+   * res.end(); // a middleware refusing the upgrade: the connection is destroyed
+   * ```
+   */
   end(): this {
     this.writableEnded = true;
     this.emit('finish');

@@ -1,4 +1,14 @@
-/** The Engine.IO server transport layer. */
+/**
+ * The Engine.IO server transport layer: its public classes and types, re-exported from their modules.
+ *
+ * Must never import anything of the Socket.IO layer (`src/server/`) or the client.
+ *
+ * @example
+ * ```ts
+ * import { EngineServer } from './engine/index.js';
+ * const engine = new EngineServer({ transports: ['websocket'] });
+ * ```
+ */
 export { EngineServer } from './server.js';
 export type { AttachOptions, EngineConnectionError, EngineMiddleware } from './server.js';
 export { EngineSocket } from './socket.js';

@@ -2,16 +2,10 @@
  * The Engine.IO server: routes HTTP requests and upgrades under a path, checks them, opens
  * sessions and hands later requests to their transport.
  *
- * ```ts
- * import { createServer } from 'node:http';
- * import { EngineServer } from './server.js';
+ * (Example: {@link EngineServer}.)
  *
- * const http = createServer();
- * const engine = new EngineServer({ pingInterval: 10000 });
- * engine.attach(http, { path: '/engine.io' });
- * engine.on('connection', (socket) => socket.send('hello'));
- * http.listen(3000);
- * ```
+ * Must never import a transport class directly (the registry creates them) nor anything of the Socket.IO layer
+ * (`src/server/`).
  */
 import { EventEmitter } from 'node:events';
 import { ConnectionLimiter, type AllowRequest } from './limits.js';
@@ -51,28 +45,11 @@ import { transportEntry, type EngineRequest, type Transport } from './transports
 const log = createLogger('socketeer:engine');
 
 export type { AttachOptions };
-
-/** Payload of the `connection_error` event. */
-export interface EngineConnectionError {
-  req: IncomingMessage;
-  code: EngineErrorCode;
-  message: string;
-  context: EngineErrorContext | undefined;
-}
-
-/** An Express-style middleware run before the checks of every request. */
-export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+export type { EngineConnectionError, EngineMiddleware, EngineServerEvents } from './events.js';
+import type { EngineConnectionError, EngineMiddleware, EngineServerEvents } from './events.js';
 
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
-
-/** Listener signatures of {@link EngineServer} events. */
-export interface EngineServerEvents {
-  connection: (socket: EngineSocket) => void;
-  connection_error: (err: EngineConnectionError) => void;
-  initial_headers: (headers: HeaderBag, req: IncomingMessage) => void;
-  headers: (headers: HeaderBag, req: IncomingMessage) => void;
-}
 
 // typed overloads for the known events
 export interface EngineServer {
@@ -85,6 +62,12 @@ export interface EngineServer {
 /**
  * The Engine.IO server. Events: `connection`(socket), `connection_error`(error),
  * `initial_headers`(headers, req), `headers`(headers, req), `flush`, `drain`.
+ * @example
+ * ```ts
+ * const engine = new EngineServer({ pingInterval: 10000, maxConnectionsPerAddress: 20 });
+ * engine.attach(httpServer, { path: '/engine.io' });
+ * engine.on('connection', (socket) => socket.send('hello'));
+ * ```
  */
 export class EngineServer extends EventEmitter {
   /** resolved options */
@@ -128,7 +111,13 @@ export class EngineServer extends EventEmitter {
   /** The per-address session cap, when `maxConnectionsPerAddress` is set (its counters feed dashboards). */
   readonly connectionLimiter: ConnectionLimiter | undefined;
 
-  /** Number of open sessions. */
+  /**
+   * Number of open sessions.
+   * @example
+   * ```ts
+   * metrics.gauge('sessions', engine.clientsCount);
+   * ```
+   */
   get clientsCount(): number {
     return this.clients.size;
   }
@@ -136,6 +125,10 @@ export class EngineServer extends EventEmitter {
   /**
    * Adds a middleware, run before the checks of every request (HTTP and upgrade).
    * @param fn the middleware
+   * @example
+   * ```ts
+   * engine.use((req, res, next) => (req.headers['x-blocked'] ? next(new Error('blocked')) : next()));
+   * ```
    */
   use(fn: EngineMiddleware): void {
     this.middlewares.push(fn);
@@ -212,6 +205,10 @@ export class EngineServer extends EventEmitter {
    * Generates a session id: 15 random bytes as base64url (20 characters). Overridable; may
    * return a promise.
    * @param _req the handshake request
+   * @example
+   * ```ts
+   * engine.generateId = () => crypto.randomUUID();
+   * ```
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
     return generateSessionId();
@@ -220,6 +217,10 @@ export class EngineServer extends EventEmitter {
   /**
    * Closes every session and the WebSocket server.
    * @returns this
+   * @example
+   * ```ts
+   * engine.close(); // every session closes, then the WebSocket server
+   * ```
    */
   close(): this {
     for (const socket of [...this.clients.values()]) socket.close(true);
@@ -244,6 +245,10 @@ export class EngineServer extends EventEmitter {
    * Handles an HTTP request under the engine's path.
    * @param req the request
    * @param res its response
+   * @example
+   * ```ts
+   * http.on('request', (req, res) => (req.url!.startsWith('/rt/') ? engine.handleRequest(req, res) : app(req, res)));
+   * ```
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
@@ -300,6 +305,10 @@ export class EngineServer extends EventEmitter {
    * @param req the request
    * @param socket the raw connection
    * @param head the first bytes after the headers
+   * @example
+   * ```ts
+   * http.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
+   * ```
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
@@ -469,6 +478,10 @@ export class EngineServer extends EventEmitter {
    * `destroyUpgradeTimeout` unless `destroyUpgrade` is false.
    * @param server the HTTP server
    * @param options path and upgrade handling
+   * @example
+   * ```ts
+   * engine.attach(httpServer, { path: '/socket.io', destroyUpgrade: false });
+   * ```
    */
   attach(server: HttpServer, options: AttachOptions = {}): void {
     attachToHttpServer(server, options, {

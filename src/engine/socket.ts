@@ -8,6 +8,9 @@
  *   socket.on('close', (reason) => console.log(reason));
  * });
  * ```
+ *
+ * Must never import the server class at run time (only its type) nor a transport class: transports come from the
+ * registry (`./transports/index.js`) and are seen through the base `Transport`.
  */
 import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
@@ -25,37 +28,14 @@ import {
 } from './transports/index.js';
 
 export type { SendOptions, SharedFrame } from './transports/index.js';
+export type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './events.js';
+import type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './events.js';
 
 const log = createLogger('socketeer:engine:socket');
 
 /** The session listening to a transport, stored on the transport. */
 const kSession = Symbol('socketeer.session');
 type OwnedTransport = Transport & { [kSession]?: EngineSocket | null };
-
-/** Session state. */
-export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
-
-/**
- * Why a session closed (the first argument of its `close` event): `'transport close'` — the connection was
- * lost or the client closed it; `'ping timeout'` — no heartbeat in time; `'parse error'` — undecodable input;
- * `'transport error'` — the transport failed (its error is the second argument); `'forced close'` — closed
- * by the server (`close()`).
- */
-export type EngineCloseReason = 'transport close' | 'ping timeout' | 'parse error' | 'transport error' | 'forced close';
-
-/** Listener signatures of {@link EngineSocket} events. */
-export interface EngineSocketEvents {
-  message: (data: string | Buffer | undefined) => void;
-  close: (reason: EngineCloseReason, description?: unknown) => void;
-  packet: (packet: IncomingPacket) => void;
-  packetCreate: (packet: OutgoingPacket) => void;
-  heartbeat: () => void;
-  drain: () => void;
-  flush: (buffer: OutgoingPacket[]) => void;
-  upgrading: (transport: Transport) => void;
-  upgrade: (transport: Transport) => void;
-  error: (err: Error) => void;
-}
 
 // typed overloads for the known events
 export interface EngineSocket {
@@ -68,6 +48,13 @@ export interface EngineSocket {
 /**
  * One Engine.IO session. Events: `message`(data), `close`(reason, description), `packet`,
  * `packetCreate`, `heartbeat`, `drain`, `flush`, `upgrading`, `upgrade`, `error`.
+ * @example
+ * ```ts
+ * engine.on('connection', (socket: EngineSocket) => {
+ *   socket.on('message', (data) => socket.send(data));
+ *   socket.on('close', (reason) => console.log(socket.id, reason));
+ * });
+ * ```
  */
 export class EngineSocket extends EventEmitter {
   /** session id */
@@ -252,6 +239,10 @@ export class EngineSocket extends EventEmitter {
   /**
    * Starts probing a WebSocket for an upgrade (server use).
    * @param transport the new WebSocket transport
+   * @example
+   * ```ts
+   * session.maybeUpgrade(transportEntry('websocket')!.create(req, engine.opts));
+   * ```
    */
   maybeUpgrade(transport: Transport): void {
     this.upgrading = true;
@@ -348,13 +339,23 @@ export class EngineSocket extends EventEmitter {
    * @param options `compress`, `shared` (a {@link SharedFrame} common to all recipients)
    * @param callback called once written to the transport
    * @returns this
+   * @example
+   * ```ts
+   * socket.send('hello', { compress: false }, () => console.log('written'));
+   * ```
    */
   send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
   }
 
-  /** Alias of {@link send}. */
+  /**
+   * Alias of {@link send}.
+   * @example
+   * ```ts
+   * socket.write(Buffer.from([1, 2, 3]));
+   * ```
+   */
   write(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
@@ -409,6 +410,10 @@ export class EngineSocket extends EventEmitter {
    * Closes the session gracefully: buffered packets are flushed first.
    * @param discard close the transport without a close packet
    * @returns this
+   * @example
+   * ```ts
+   * socket.close(); // buffered packets go first, then the close
+   * ```
    */
   close(discard?: boolean): this {
     if (discard && (this.readyState === 'open' || this.readyState === 'closing')) {
