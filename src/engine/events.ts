@@ -33,6 +33,10 @@ export interface EngineServerEvents {
   connection_error: (err: EngineConnectionError) => void;
   initial_headers: (headers: HeaderBag, req: IncomingMessage) => void;
   headers: (headers: HeaderBag, req: IncomingMessage) => void;
+  /** a session is about to hand its buffered packets to its transport (emitted only if listened to) */
+  flush: (socket: EngineSocket, buffer: OutgoingPacket[]) => void;
+  /** a session handed its buffered packets to its transport (emitted only if listened to) */
+  drain: (socket: EngineSocket) => void;
 }
 
 /** Session state. */
@@ -48,7 +52,10 @@ export type EngineCloseReason = 'transport close' | 'ping timeout' | 'parse erro
 
 /** Listener signatures of `EngineSocket` events. */
 export interface EngineSocketEvents {
+  open: () => void;
   message: (data: string | Buffer | undefined) => void;
+  /** alias of `message` (emitted only if listened to) */
+  data: (data: string | Buffer | undefined) => void;
   close: (reason: EngineCloseReason, description?: unknown) => void;
   packet: (packet: IncomingPacket) => void;
   packetCreate: (packet: OutgoingPacket) => void;

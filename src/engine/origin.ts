@@ -48,7 +48,7 @@ export interface OriginCheckOptions {
   /** extra allowed origins; `'*'` restores the permissive behaviour of socket.io (default: own origin only) */
   allowedOrigins?: AllowedOrigins;
   /** the server's `cors` option: origins it allows are allowed here too */
-  cors?: { origin?: CorsOrigin } | ((...args: any[]) => void) | false;
+  cors?: { origin?: CorsOrigin } | ((...args: never[]) => void) | false;
   /** read `X-Forwarded-Host` / `X-Forwarded-Proto` (set by a trusted proxy) for the server's own origin (default false) */
   trustProxy?: boolean;
 }

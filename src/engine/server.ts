@@ -54,9 +54,9 @@ function onUpgradeError(): void {}
 // typed overloads for the known events
 export interface EngineServer {
   on<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
   once<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
 
 /**

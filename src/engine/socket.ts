@@ -40,9 +40,9 @@ type OwnedTransport = Transport & { [kSession]?: EngineSocket | null };
 // typed overloads for the known events
 export interface EngineSocket {
   on<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
   once<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
 
 /**

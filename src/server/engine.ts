@@ -54,12 +54,26 @@ export interface EngineConnection extends EventEmitter {
   readonly upgraded: boolean;
   send(data: string | Uint8Array, options?: EngineSendOptions, callback?: () => void): unknown;
   close(discard?: boolean): unknown;
-  on(event: 'message', listener: (data: string | Buffer | undefined) => void): this;
-  on(event: 'close', listener: (reason: EngineCloseReason, description?: unknown) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'close', listener: (reason: EngineCloseReason, description?: unknown) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  on<E extends keyof EngineConnectionEvents>(event: E, listener: EngineConnectionEvents[E]): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
+  once<E extends keyof EngineConnectionEvents>(event: E, listener: EngineConnectionEvents[E]): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
+}
+
+/** The events of an {@link EngineConnection} and their listeners. */
+export interface EngineConnectionEvents {
+  message: (data: string | Buffer | undefined) => void;
+  close: (reason: EngineCloseReason, description?: unknown) => void;
+  error: (err: Error) => void;
+  /** a probing transport answered the probe */
+  upgrading: (transport: EngineTransport) => void;
+  /** the session now runs on this transport */
+  upgrade: (transport: EngineTransport) => void;
+  packet: (packet: { type: string; data?: string | Uint8Array | ArrayBuffer }) => void;
+  packetCreate: (packet: { type: string; data?: string | Uint8Array | ArrayBuffer }) => void;
+  heartbeat: () => void;
+  drain: () => void;
+  flush: (buffer: Array<{ type: string; data?: string | Uint8Array | ArrayBuffer }>) => void;
 }
 
 /**
@@ -84,7 +98,7 @@ export interface EngineLike extends EventEmitter {
   /** the per-address session cap (`maxConnectionsPerAddress`) */
   readonly connectionLimiter?: ConnectionLimiter | undefined;
   on(event: 'connection', listener: (conn: EngineConnection) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
   close(): unknown;
 }
 
