@@ -20,3 +20,4 @@ export type { EngineOptions, ResolvedEngineOptions, TransportName, HttpCompressi
 export type { CookieOptions } from './cookie.js';
 export { EngineErrors, EngineErrorMessages } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
+export type { AllowRequest } from './limits.js';
