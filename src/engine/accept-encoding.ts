@@ -7,6 +7,13 @@
  * - encodings of quality 0 (or an unreadable one) are not acceptable;
  * - the best is the one of highest quality, then the more specific, then the one listed first in the header,
  *   then the one first in `supported`. So `gzip, br` gets gzip; `*` gets the first supported encoding.
+ *
+ * Imports nothing; must never import the rest of the engine.
+ *
+ * @example
+ * ```ts
+ * negotiateEncoding('gzip;q=0.5, deflate', ['gzip', 'deflate']); // 'deflate'
+ * ```
  */
 
 const ENTRY = /^\s*([^\s;]+)\s*(?:;(.*))?$/;
@@ -24,6 +31,10 @@ interface Rank {
  * @param header the `Accept-Encoding` request header
  * @param supported candidate encodings in server preference order
  * @returns the chosen encoding, or null when none is acceptable (identity only)
+ * @example
+ * ```ts
+ * negotiateEncoding(req.headers['accept-encoding'], ['gzip', 'deflate']); // 'gzip', 'deflate' or null
+ * ```
  */
 export function negotiateEncoding(header: string | undefined, supported: readonly string[]): string | null {
   if (!header) return null;

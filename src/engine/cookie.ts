@@ -1,6 +1,13 @@
 /**
  * Serialises the session cookie (`io=<sid>; Path=/; HttpOnly; SameSite=Lax`), attribute order
  * and spelling as the `cookie` package.
+ *
+ * Imports nothing; must never import the rest of the engine.
+ *
+ * @example
+ * ```ts
+ * serializeCookie('io', sid, { path: '/', httpOnly: true, sameSite: 'lax' }); // 'io=…; Path=/; HttpOnly; SameSite=Lax'
+ * ```
  */
 
 /** Options of the session cookie. */
@@ -30,6 +37,10 @@ const PRIORITY: Record<string, string> = { low: 'Low', medium: 'Medium', high: '
  * @param value raw value (encoded with `opts.encode` or `encodeURIComponent`)
  * @param opts attributes
  * @returns the header value
+ * @example
+ * ```ts
+ * res.setHeader('Set-Cookie', serializeCookie('io', sid, { path: '/', httpOnly: true }));
+ * ```
  */
 export function serializeCookie(name: string, value: string, opts: CookieOptions): string {
   let str = name + '=' + (opts.encode ?? encodeURIComponent)(value);

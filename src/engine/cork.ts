@@ -2,6 +2,13 @@
  * Tick batching for WebSocket writes: the first write of a tick corks the connection and one
  * shared `process.nextTick` uncorks every connection corked in that tick, so all frames a
  * connection produces in one tick leave in a single `writev`.
+ *
+ * Imports nothing; must never import the transports (they import it).
+ *
+ * @example
+ * ```ts
+ * if (!transport.corked) uncorkAtEndOfTick(transport); // transport.uncork() runs at the end of the tick
+ * ```
  */
 
 /** Something that can be corked for the rest of the tick. */
@@ -34,6 +41,11 @@ function uncorkAll(): void {
 /**
  * Registers a target that has just been corked; it is uncorked at the end of the tick.
  * @param target the corked target (its `corked` flag is set here)
+ * @example
+ * ```ts
+ * raw.cork();
+ * uncorkAtEndOfTick(transport); // transport.uncork() at the end of the tick
+ * ```
  */
 export function uncorkAtEndOfTick(target: Corkable): void {
   target.corked = true;

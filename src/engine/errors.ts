@@ -1,6 +1,13 @@
 /**
  * Engine.IO error codes and the two ways a refused request is answered: a JSON body for
  * plain HTTP, a raw `HTTP/1.1 400` for an upgrade request.
+ *
+ * Imports node types only; must never import the server, the session or the transports.
+ *
+ * @example
+ * ```ts
+ * abortRequest(res, EngineErrors.UNKNOWN_SID, { sid }); // 400 {"code":1,"message":"Session ID unknown"}
+ * ```
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,6 +42,10 @@ export type EngineErrorContext = Record<string, unknown> & { message?: string | 
  * @param res the response
  * @param code the error code
  * @param context optional context; a string `message` replaces the default message
+ * @example
+ * ```ts
+ * abortRequest(res, EngineErrors.FORBIDDEN, { message: 'Too many connections' }); // 403
+ * ```
  */
 export function abortRequest(res: ServerResponse, code: EngineErrorCode, context?: EngineErrorContext): void {
   const message = context && context.message ? String(context.message) : EngineErrorMessages[code];
@@ -53,6 +64,10 @@ function ignoreError(): void {}
  * @param socket the raw connection
  * @param code the error code
  * @param context optional context; a string `message` replaces the default message
+ * @example
+ * ```ts
+ * abortUpgrade(socket, EngineErrors.BAD_REQUEST); // 'HTTP/1.1 400 Bad Request', then destroyed
+ * ```
  */
 export function abortUpgrade(socket: Duplex, code: EngineErrorCode, context?: EngineErrorContext): void {
   socket.on('error', ignoreError);
@@ -80,6 +95,10 @@ export const DRAINING_MESSAGE = 'Server is shutting down';
  * `{"message":"Server is shutting down"}` and `Connection: close`, so a load balancer's health check and the
  * client both see that this server takes no new sessions (the client retries, reaching another server).
  * @param res the response
+ * @example
+ * ```ts
+ * if (engine.draining) return refuseDraining(res); // 503
+ * ```
  */
 export function refuseDraining(res: ServerResponse): void {
   if (res.headersSent) {
@@ -94,6 +113,10 @@ export function refuseDraining(res: ServerResponse): void {
 /**
  * Answers an upgrade handshake refused while the server drains: a raw `HTTP/1.1 503` and the socket destroyed.
  * @param socket the raw connection
+ * @example
+ * ```ts
+ * if (engine.draining) return refuseDrainingUpgrade(socket); // 503, then destroyed
+ * ```
  */
 export function refuseDrainingUpgrade(socket: Duplex): void {
   socket.on('error', ignoreError);

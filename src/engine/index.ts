@@ -1,8 +1,18 @@
-/** The Engine.IO server transport layer. */
+/**
+ * The Engine.IO server transport layer: its public classes and types, re-exported from their modules.
+ *
+ * Must never import anything of the Socket.IO layer (`src/server/`) or the client.
+ *
+ * @example
+ * ```ts
+ * import { EngineServer } from './engine/index.js';
+ * const engine = new EngineServer({ transports: ['websocket'] });
+ * ```
+ */
 export { EngineServer } from './server.js';
 export type { AttachOptions, EngineConnectionError, EngineMiddleware } from './server.js';
 export { EngineSocket } from './socket.js';
-export type { EngineSocketState } from './socket.js';
+export type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './socket.js';
 export type { SendOptions, SharedFrame, EngineRequest, OutgoingPacket, IncomingPacket } from './transports/index.js';
 export type { TransportEntry, TransportCreateOptions } from './transports/index.js';
 export { Transport, Polling, JsonpPolling, WebSocketTransport, transportEntry, availableUpgrades } from './transports/index.js';
@@ -10,3 +20,4 @@ export type { EngineOptions, ResolvedEngineOptions, TransportName, HttpCompressi
 export type { CookieOptions } from './cookie.js';
 export { EngineErrors, EngineErrorMessages } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
+export type { AllowRequest } from './limits.js';

@@ -10,6 +10,8 @@
  * limiter.stats();                       // { sessions, addresses, refused, maxPerAddress }
 
  * ```
+ *
+ * Must never import the server or the session (it sees them through `LimitedEngine`/`LimitedSession`).
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -70,6 +72,12 @@ function remoteAddressOf(req: IncomingMessage): string {
 /**
  * Caps the sessions opened from one remote address. A handshake is admitted by {@link allowRequest} (reserving
  * a place for a short while), then counted from the engine's `connection` event until the session closes.
+ * @example
+ * ```ts
+ * const limiter = new ConnectionLimiter({ maxPerAddress: 10 });
+ * engine.addAdmissionCheck(limiter.allowRequest);
+ * limiter.attach(engine);
+ * ```
  */
 export class ConnectionLimiter {
   /** the options, defaults applied */
@@ -98,6 +106,10 @@ export class ConnectionLimiter {
   /**
    * The number of sessions and admitted handshakes of an address.
    * @param address the remote address
+   * @example
+   * ```ts
+   * limiter.countOf('203.0.113.7'); // 2
+   * ```
    */
   countOf(address: string): number {
     this.expireReservations(Date.now());
@@ -108,6 +120,10 @@ export class ConnectionLimiter {
    * Admits a handshake if its address is under the cap, reserving a place until the session opens.
    * @param req the handshake request
    * @returns true if admitted
+   * @example
+   * ```ts
+   * if (!limiter.admit(req)) return refuse(403);
+   * ```
    */
   admit(req: IncomingMessage): boolean {
     const now = Date.now();
@@ -139,6 +155,10 @@ export class ConnectionLimiter {
   /**
    * Gives back the place reserved by {@link admit} for a handshake that will not open.
    * @param req the handshake request
+   * @example
+   * ```ts
+   * limiter.cancel(req); // the handshake was refused later
+   * ```
    */
   cancel(req: IncomingMessage): void {
     const r = this.reservations.get(req);
@@ -150,6 +170,10 @@ export class ConnectionLimiter {
   /**
    * Counts an open session until it closes (its reservation, if any, becomes the session).
    * @param session an engine session
+   * @example
+   * ```ts
+   * engine.on('connection', (session) => limiter.track(session));
+   * ```
    */
   track(session: LimitedSession): void {
     const req = session.request;
@@ -173,6 +197,10 @@ export class ConnectionLimiter {
    * Tracks every session of an engine.
    * @param engine the engine (`io.engine`)
    * @returns this
+   * @example
+   * ```ts
+   * new ConnectionLimiter({ maxPerAddress: 5 }).attach(io.engine);
+   * ```
    */
   attach(engine: LimitedEngine): this {
     engine.on('connection', (session: LimitedSession) => this.track(session));
@@ -181,7 +209,13 @@ export class ConnectionLimiter {
     return this;
   }
 
-  /** @returns the counters */
+  /**
+   * @returns the counters
+   * @example
+   * ```ts
+   * const { sessions, refused } = limiter.stats();
+   * ```
+   */
   stats(): ConnectionLimitStats {
     this.expireReservations(Date.now());
     return {

@@ -1,5 +1,12 @@
 /**
  * Engine server options and their defaults (those of the reference server).
+ *
+ * Must never import the server or the session; imports the transport registry for the default `transports`.
+ *
+ * @example
+ * ```ts
+ * resolveEngineOptions({ pingInterval: 10000 }).pingTimeout; // 20000
+ * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOptions, CorsOptionsDelegate } from 'cors';
@@ -103,6 +110,10 @@ export interface ResolvedEngineOptions {
  * Applies the defaults.
  * @param opts user options
  * @returns a fully resolved copy
+ * @example
+ * ```ts
+ * const opts = resolveEngineOptions({ cookie: true }); // opts.cookie.name === 'io'
+ * ```
  */
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
   const pmd = opts.perMessageDeflate;

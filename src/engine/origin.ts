@@ -18,6 +18,8 @@
  * 4. listed by `allowedOrigins` or by the CORS `origin` option (`'*'`, `true`, a string, RegExp, array, or a
  *    function answering synchronously) → allowed; a `cors` option without `origin` allows nothing here;
  * 5. anything else (including the opaque origin `null`) → refused.
+ *
+ * Must never import the server, the session or the transports.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -46,7 +48,7 @@ export interface OriginCheckOptions {
   /** extra allowed origins; `'*'` restores the permissive behaviour of socket.io (default: own origin only) */
   allowedOrigins?: AllowedOrigins;
   /** the server's `cors` option: origins it allows are allowed here too */
-  cors?: { origin?: CorsOrigin } | ((...args: any[]) => void) | false;
+  cors?: { origin?: CorsOrigin } | ((...args: never[]) => void) | false;
   /** read `X-Forwarded-Host` / `X-Forwarded-Proto` (set by a trusted proxy) for the server's own origin (default false) */
   trustProxy?: boolean;
 }
@@ -153,6 +155,11 @@ function allowedByCors(cors: OriginCheckOptions['cors'], origin: string): boolea
  * @param req the HTTP request (handshake, polling or WebSocket upgrade)
  * @param opts allowed origins, CORS option, proxy trust
  * @returns true when allowed, else the reason of the refusal (answer 403)
+ * @example
+ * ```ts
+ * const verdict = checkOrigin(req, { allowedOrigins: ['https://app.example'] });
+ * if (verdict !== true) refuse(verdict);
+ * ```
  */
 export function checkOrigin(req: IncomingMessage, opts: OriginCheckOptions = {}): true | OriginRefusal {
   const origin = req.headers.origin;
@@ -179,6 +186,10 @@ export function checkOrigin(req: IncomingMessage, opts: OriginCheckOptions = {})
  * @param opts see {@link OriginCheckOptions}
  * @param next an `allowRequest` run when the origin is allowed
  * @returns an `allowRequest` function refusing with 403 `{"code":4,"message":"origin not allowed"}`
+ * @example
+ * ```ts
+ * new Server(http, { allowedOrigins: '*', allowRequest: originAllowRequest({ allowedOrigins: ['https://app.example'] }) });
+ * ```
  */
 export function originAllowRequest(
   opts: OriginCheckOptions = {},
@@ -198,6 +209,10 @@ export function originAllowRequest(
  * `403 {"code":4,"message":"origin not allowed"}`; a refused upgrade gets a raw `HTTP/1.1 403` and is closed.
  * @param opts see {@link OriginCheckOptions}
  * @returns the middleware
+ * @example
+ * ```ts
+ * io.engine.use(originMiddleware({ allowedOrigins: ['https://app.example'] }));
+ * ```
  */
 export function originMiddleware(
   opts: OriginCheckOptions = {},

@@ -2,21 +2,13 @@
  * The Engine.IO server: routes HTTP requests and upgrades under a path, checks them, opens
  * sessions and hands later requests to their transport.
  *
- * ```ts
- * import { createServer } from 'node:http';
- * import { EngineServer } from './server.js';
+ * (Example: {@link EngineServer}.)
  *
- * const http = createServer();
- * const engine = new EngineServer({ pingInterval: 10000 });
- * engine.attach(http, { path: '/engine.io' });
- * engine.on('connection', (socket) => socket.send('hello'));
- * http.listen(3000);
- * ```
+ * Must never import a transport class directly (the registry creates them) nor anything of the Socket.IO layer
+ * (`src/server/`).
  */
 import { EventEmitter } from 'node:events';
-import { checkOrigin, type OriginCheckOptions } from './origin.js';
 import { ConnectionLimiter, type AllowRequest } from './limits.js';
-import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,6 +16,10 @@ import cors from 'cors';
 import { createLogger } from '../util/logger.js';
 import { runChain } from '../util/middleware.js';
 import { EngineCodecs, engineCodecFor, type EngineCodec } from '../protocol/engine-codec.js';
+import { Admission } from './admission.js';
+import { attachToHttpServer, type AttachOptions } from './attach.js';
+import { prepareRequest, UpgradeResponse, type HeaderBag } from './http.js';
+import { generateSessionId } from './session-id.js';
 import { serializeCookie } from './cookie.js';
 import {
   abortRequest,
@@ -48,140 +44,30 @@ import { transportEntry, type EngineRequest, type Transport } from './transports
 // Debug output never shows credentials (auth payloads, token-like query parameters, cookies).
 const log = createLogger('socketeer:engine');
 
-/** Payload of the `connection_error` event. */
-export interface EngineConnectionError {
-  req: IncomingMessage;
-  code: EngineErrorCode;
-  message: string;
-  context: EngineErrorContext | undefined;
-}
-
-/** Options of `EngineServer.attach` (`io.attach(httpServer, opts)` passes them on). */
-export interface AttachOptions {
-  /** path to serve (default `/engine.io`) */
-  path?: string;
-  /** destroy upgrade requests outside `path` (default true) */
-  destroyUpgrade?: boolean;
-  /** ms before such an upgrade is destroyed (default 1000) */
-  destroyUpgradeTimeout?: number;
-  /** serve `path + '/'` (default: the server option, true) */
-  addTrailingSlash?: boolean;
-}
-
-/** An Express-style middleware run before the checks of every request. */
-export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-
-/** Headers a `headers` listener may change on an upgrade response. */
-type HeaderBag = Record<string, string | number | string[]>;
-
-/** Collects headers set by middlewares on an upgrade request (sent with the 101). */
-class UpgradeResponse extends EventEmitter {
-  readonly headers: HeaderBag = {};
-  headersSent = false;
-  writableEnded = false;
-
-  constructor(private readonly socket: Duplex) {
-    super();
-    // middlewares may watch the response's 'close'
-    socket.once('close', () => this.emit('close'));
-  }
-  /** Stores a header for the 101 response. */
-  setHeader(name: string, value: string | number | string[]): this {
-    this.headers[name] = value;
-    return this;
-  }
-  /** Reads a stored header. */
-  getHeader(name: string): string | number | string[] | undefined {
-    return this.headers[name];
-  }
-  /** Drops a stored header. */
-  removeHeader(name: string): void {
-    delete this.headers[name];
-  }
-  /** Bodies are not sent on an upgrade. */
-  write(): boolean {
-    return true;
-  }
-  /** The status line is written by `ws`. */
-  writeHead(): this {
-    return this;
-  }
-  /** A middleware that ends the response refuses the upgrade: the connection is destroyed. */
-  end(): this {
-    this.writableEnded = true;
-    this.emit('finish');
-    this.socket.destroy();
-    return this;
-  }
-}
-
-/** A character outside HTAB, SP, VCHAR and obs-text. */
-const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-
-/**
- * True if a header value contains a character outside field-vchar/SP/HTAB.
- * @param value the header value
- */
-function hasInvalidHeaderChar(value: string | undefined): boolean {
-  return value !== undefined && INVALID_HEADER_CHAR.test(value);
-}
-
-/**
- * Parses the query string of a request URL into a plain object (last value wins).
- * @param url the request URL
- */
-function parseQuery(url: string): Record<string, string> {
-  const query: Record<string, string> = {};
-  const q = url.indexOf('?');
-  if (q === -1) return query;
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
-    if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
-    else query[key] = value;
-  }
-  return query;
-}
-
-/** Random bytes for session ids, refilled in bulk (15 bytes per id). */
-const ID_POOL = Buffer.allocUnsafe(15 * 128);
-let idPoolOffset = ID_POOL.length;
-
-/**
- * Appends an item to a list.
- * @returns a function removing that item (once)
- */
-function addRemovable<T>(list: T[], item: T): () => void {
-  list.push(item);
-  let removed = false;
-  return () => {
-    if (removed) return;
-    removed = true;
-    const i = list.indexOf(item);
-    if (i !== -1) list.splice(i, 1);
-  };
-}
+export type { AttachOptions };
+export type { EngineConnectionError, EngineMiddleware, EngineServerEvents } from './events.js';
+import type { EngineConnectionError, EngineMiddleware, EngineServerEvents } from './events.js';
 
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
 
-/** Listener signatures of {@link EngineServer} events. */
-export interface EngineServerEvents {
-  connection: (socket: EngineSocket) => void;
-  connection_error: (err: EngineConnectionError) => void;
-  initial_headers: (headers: HeaderBag, req: IncomingMessage) => void;
-  headers: (headers: HeaderBag, req: IncomingMessage) => void;
-}
-
 // typed overloads for the known events
 export interface EngineServer {
   on<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
   once<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
 
 /**
  * The Engine.IO server. Events: `connection`(socket), `connection_error`(error),
  * `initial_headers`(headers, req), `headers`(headers, req), `flush`, `drain`.
+ * @example
+ * ```ts
+ * const engine = new EngineServer({ pingInterval: 10000, maxConnectionsPerAddress: 20 });
+ * engine.attach(httpServer, { path: '/engine.io' });
+ * engine.on('connection', (socket) => socket.send('hello'));
+ * ```
  */
 export class EngineServer extends EventEmitter {
   /** resolved options */
@@ -200,10 +86,8 @@ export class EngineServer extends EventEmitter {
   draining = false;
 
   private readonly middlewares: EngineMiddleware[] = [];
-  /** handlers of polling requests for unknown sessions, after the `unknownSid` option */
-  private readonly unknownSidHandlers: UnknownSidHandler[] = [];
-  /** handshake checks, after the `allowRequest` option */
-  private readonly admissionChecks: AllowRequest[] = [];
+  /** request checks, admission checks and unknown-session handlers */
+  private readonly admission: Admission;
   private ws: WebSocketServer | null = null;
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, HeaderBag>();
 
@@ -214,11 +98,7 @@ export class EngineServer extends EventEmitter {
     super();
     this.opts = resolveEngineOptions(opts);
     if (this.opts.cors) this.use(cors(this.opts.cors) as unknown as EngineMiddleware);
-    const allowedOrigins = this.opts.allowedOrigins;
-    this.originOptions =
-      allowedOrigins === '*' || allowedOrigins === true
-        ? null
-        : { allowedOrigins, cors: this.opts.cors, trustProxy: this.opts.trustProxy };
+    this.admission = new Admission(this);
     if (this.opts.maxConnectionsPerAddress !== undefined) {
       this.connectionLimiter = new ConnectionLimiter({ maxPerAddress: this.opts.maxConnectionsPerAddress });
       // after the `allowRequest` option, before checks added later
@@ -228,12 +108,16 @@ export class EngineServer extends EventEmitter {
     this.init();
   }
 
-  /** Origin check settings; null when every origin is accepted (`allowedOrigins: '*'`). */
-  private readonly originOptions: OriginCheckOptions | null;
   /** The per-address session cap, when `maxConnectionsPerAddress` is set (its counters feed dashboards). */
   readonly connectionLimiter: ConnectionLimiter | undefined;
 
-  /** Number of open sessions. */
+  /**
+   * Number of open sessions.
+   * @example
+   * ```ts
+   * metrics.gauge('sessions', engine.clientsCount);
+   * ```
+   */
   get clientsCount(): number {
     return this.clients.size;
   }
@@ -241,6 +125,10 @@ export class EngineServer extends EventEmitter {
   /**
    * Adds a middleware, run before the checks of every request (HTTP and upgrade).
    * @param fn the middleware
+   * @example
+   * ```ts
+   * engine.use((req, res, next) => (req.headers['x-blocked'] ? next(new Error('blocked')) : next()));
+   * ```
    */
   use(fn: EngineMiddleware): void {
     this.middlewares.push(fn);
@@ -265,7 +153,7 @@ export class EngineServer extends EventEmitter {
    * ```
    */
   addUnknownSidHandler(handler: UnknownSidHandler): () => void {
-    return addRemovable(this.unknownSidHandlers, handler);
+    return this.admission.addUnknownSidHandler(handler);
   }
 
   /**
@@ -283,49 +171,7 @@ export class EngineServer extends EventEmitter {
    * ```
    */
   addAdmissionCheck(check: AllowRequest): () => void {
-    return addRemovable(this.admissionChecks, check);
-  }
-
-  /**
-   * Offers a polling request of an unknown session to the `unknownSid` option, then to the added handlers.
-   * @returns true when one took it over
-   */
-  private offerUnknownSid(req: EngineRequest, res: ServerResponse, sid: string): boolean {
-    const first = this.opts.unknownSid;
-    if (first !== undefined && first(req, res, sid)) return true;
-    const handlers = this.unknownSidHandlers;
-    if (handlers.length === 0) return false;
-    for (const handler of handlers.slice(0)) if (handler(req, res, sid)) return true;
-    return false;
-  }
-
-  /**
-   * Runs the `allowRequest` option then the added checks in turn; calls back once, with a 403 on the first
-   * refusal (or throw).
-   */
-  private admit(req: EngineRequest, fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void): void {
-    const first = this.opts.allowRequest;
-    const checks = first === undefined ? this.admissionChecks.slice(0) : [first, ...this.admissionChecks];
-    const n = checks.length;
-    if (n === 0) return fn();
-    const step = (i: number): void => {
-      let called = false;
-      try {
-        checks[i]!(req, (message, success) => {
-          if (called) return;
-          called = true;
-          if (!success) fn(EngineErrors.FORBIDDEN, { message });
-          else if (i + 1 === n) fn();
-          else step(i + 1);
-        });
-      } catch (err) {
-        if (!called) {
-          called = true;
-          fn(EngineErrors.FORBIDDEN, { message: null, error: err });
-        }
-      }
-    };
-    step(0);
+    return this.admission.addAdmissionCheck(check);
   }
 
   /** Whether an enabled transport is created from HTTP upgrades (the WebSocket server is needed). */
@@ -359,31 +205,27 @@ export class EngineServer extends EventEmitter {
    * Generates a session id: 15 random bytes as base64url (20 characters). Overridable; may
    * return a promise.
    * @param _req the handshake request
+   * @example
+   * ```ts
+   * engine.generateId = () => crypto.randomUUID();
+   * ```
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    if (idPoolOffset === ID_POOL.length) {
-      randomFillSync(ID_POOL);
-      idPoolOffset = 0;
-    }
-    const id = ID_POOL.toString('base64url', idPoolOffset, idPoolOffset + 15);
-    idPoolOffset += 15;
-    return id;
+    return generateSessionId();
   }
 
   /**
    * Closes every session and the WebSocket server.
    * @returns this
+   * @example
+   * ```ts
+   * engine.close(); // every session closes, then the WebSocket server
+   * ```
    */
   close(): this {
     for (const socket of [...this.clients.values()]) socket.close(true);
     if (this.ws) this.ws.close();
     return this;
-  }
-
-  private prepare(req: IncomingMessage): EngineRequest {
-    const r = req as EngineRequest;
-    if (!r._query) r._query = parseQuery(req.url ?? '');
-    return r;
   }
 
   /**
@@ -392,54 +234,6 @@ export class EngineServer extends EventEmitter {
    */
   private applyMiddlewares(req: IncomingMessage, res: ServerResponse, callback: (err?: unknown) => void): void {
     runChain(this.middlewares, [req, res], callback);
-  }
-
-  /**
-   * Checks a request (in the reference server's order) and calls back with an error code or nothing.
-   * @param req the request
-   * @param upgrade whether it is an upgrade request
-   * @param fn callback
-   */
-  private verify(
-    req: EngineRequest,
-    upgrade: boolean,
-    fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void,
-  ): void {
-    const transport = req._query.transport;
-    const entry = transportEntry(transport);
-    if (entry === undefined || !this.opts.transports.includes(transport as TransportName)) {
-      return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
-    }
-    const origin = req.headers.origin;
-    if (hasInvalidHeaderChar(origin)) {
-      delete req.headers.origin;
-      return fn(EngineErrors.BAD_REQUEST, { name: 'INVALID_ORIGIN', origin });
-    }
-    if (origin !== undefined && this.originOptions !== null) {
-      const refusal = checkOrigin(req, this.originOptions);
-      if (refusal !== true) return fn(EngineErrors.FORBIDDEN, { name: 'ORIGIN_NOT_ALLOWED', message: refusal, origin });
-    }
-    const sid = req._query.sid;
-    if (sid) {
-      const client = this.clients.get(sid);
-      if (!client) return fn(EngineErrors.UNKNOWN_SID, { sid });
-      const previousTransport = client.transport.name;
-      if (!upgrade && previousTransport !== transport) {
-        return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport, previousTransport });
-      }
-      const codec = engineCodecFor(req._query.EIO);
-      if (client.codec !== codec) {
-        return fn(EngineErrors.BAD_REQUEST, {
-          name: 'PROTOCOL_MISMATCH',
-          protocol: codec.protocol,
-          previousProtocol: client.protocol,
-        });
-      }
-      return fn();
-    }
-    if (req.method !== 'GET') return fn(EngineErrors.BAD_HANDSHAKE_METHOD, { method: req.method });
-    if (entry.via === 'upgrade' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
-    this.admit(req, fn);
   }
 
   private connectionError(req: IncomingMessage, code: EngineErrorCode, context?: EngineErrorContext): void {
@@ -451,26 +245,20 @@ export class EngineServer extends EventEmitter {
    * Handles an HTTP request under the engine's path.
    * @param req the request
    * @param res its response
+   * @example
+   * ```ts
+   * http.on('request', (req, res) => (req.url!.startsWith('/rt/') ? engine.handleRequest(req, res) : app(req, res)));
+   * ```
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
       if (log.enabled) log('handling %s http request %s', req.method, req.url);
-      const ereq = this.prepare(req);
+      const ereq = prepareRequest(req);
       if (this.draining && !ereq._query.sid) {
         refuseDraining(res);
         return;
       }
-      if (this.opts.unknownSid !== undefined || this.unknownSidHandlers.length > 0) {
-        const sid = ereq._query.sid;
-        if (
-          sid &&
-          transportEntry(ereq._query.transport)?.via === 'request' &&
-          !this.clients.has(sid) &&
-          this.offerUnknownSid(ereq, res, sid)
-        ) {
-          return;
-        }
-      }
+      if (this.admission.takeUnknownSid(ereq, res)) return;
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
         try {
           if (code !== undefined) {
@@ -495,7 +283,7 @@ export class EngineServer extends EventEmitter {
       };
       this.applyMiddlewares(ereq, res, (err) => {
         if (err) callback(EngineErrors.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
-        else this.verify(ereq, false, callback);
+        else this.admission.verify(ereq, false, callback);
       });
     } catch (err) {
       this.internalError(res, err);
@@ -517,10 +305,14 @@ export class EngineServer extends EventEmitter {
    * @param req the request
    * @param socket the raw connection
    * @param head the first bytes after the headers
+   * @example
+   * ```ts
+   * http.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
+   * ```
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
-      const ereq = this.prepare(req);
+      const ereq = prepareRequest(req);
       if (this.draining && !ereq._query.sid) {
         refuseDrainingUpgrade(socket);
         return;
@@ -554,7 +346,7 @@ export class EngineServer extends EventEmitter {
       };
       this.applyMiddlewares(ereq, res as unknown as ServerResponse, (err) => {
         if (err) callback(EngineErrors.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
-        else this.verify(ereq, true, callback);
+        else this.admission.verify(ereq, true, callback);
       });
     } catch (err) {
       if (log.enabled) log('error while handling an upgrade: %s', (err as Error)?.message);
@@ -686,35 +478,19 @@ export class EngineServer extends EventEmitter {
    * `destroyUpgradeTimeout` unless `destroyUpgrade` is false.
    * @param server the HTTP server
    * @param options path and upgrade handling
+   * @example
+   * ```ts
+   * engine.attach(httpServer, { path: '/socket.io', destroyUpgrade: false });
+   * ```
    */
   attach(server: HttpServer, options: AttachOptions = {}): void {
-    let path = (options.path || '/engine.io').replace(/\/$/, '');
-    if ((options.addTrailingSlash ?? this.opts.addTrailingSlash) !== false) path += '/';
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout || 1000;
-    const check = (req: IncomingMessage): boolean => (req.url ?? '').slice(0, path.length) === path;
-
-    const listeners = server.listeners('request').slice(0) as Array<(req: IncomingMessage, res: ServerResponse) => void>;
-    server.removeAllListeners('request');
-    server.on('close', () => this.close());
-    server.on('listening', () => this.init());
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (check(req)) {
-        this.handleRequest(req, res);
-      } else {
-        for (const l of listeners) l.call(server, req, res);
-      }
+    attachToHttpServer(server, options, {
+      addTrailingSlash: this.opts.addTrailingSlash,
+      servesUpgrades: this.servesUpgrades,
+      handleRequest: (req, res) => this.handleRequest(req, res),
+      handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+      onListening: () => this.init(),
+      onClose: () => this.close(),
     });
-    if (this.servesUpgrades) {
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (check(req)) {
-          this.handleUpgrade(req, socket, head);
-        } else if (options.destroyUpgrade !== false) {
-          socket.on('error', () => {});
-          setTimeout(() => {
-            if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten! <= 0) socket.end();
-          }, destroyUpgradeTimeout);
-        }
-      });
-    }
   }
 }

@@ -8,6 +8,9 @@
  *   socket.on('close', (reason) => console.log(reason));
  * });
  * ```
+ *
+ * Must never import the server class at run time (only its type) nor a transport class: transports come from the
+ * registry (`./transports/index.js`) and are seen through the base `Transport`.
  */
 import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
@@ -25,6 +28,8 @@ import {
 } from './transports/index.js';
 
 export type { SendOptions, SharedFrame } from './transports/index.js';
+export type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './events.js';
+import type { EngineSocketState, EngineCloseReason, EngineSocketEvents } from './events.js';
 
 const log = createLogger('socketeer:engine:socket');
 
@@ -32,34 +37,24 @@ const log = createLogger('socketeer:engine:socket');
 const kSession = Symbol('socketeer.session');
 type OwnedTransport = Transport & { [kSession]?: EngineSocket | null };
 
-/** Session state. */
-export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
-
-/** Listener signatures of {@link EngineSocket} events. */
-export interface EngineSocketEvents {
-  message: (data: string | Buffer | undefined) => void;
-  close: (reason: string, description?: unknown) => void;
-  packet: (packet: IncomingPacket) => void;
-  packetCreate: (packet: OutgoingPacket) => void;
-  heartbeat: () => void;
-  drain: () => void;
-  flush: (buffer: OutgoingPacket[]) => void;
-  upgrading: (transport: Transport) => void;
-  upgrade: (transport: Transport) => void;
-  error: (err: Error) => void;
-}
-
 // typed overloads for the known events
 export interface EngineSocket {
   on<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
   once<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
 
 /**
  * One Engine.IO session. Events: `message`(data), `close`(reason, description), `packet`,
  * `packetCreate`, `heartbeat`, `drain`, `flush`, `upgrading`, `upgrade`, `error`.
+ * @example
+ * ```ts
+ * engine.on('connection', (socket: EngineSocket) => {
+ *   socket.on('message', (data) => socket.send(data));
+ *   socket.on('close', (reason) => console.log(socket.id, reason));
+ * });
+ * ```
  */
 export class EngineSocket extends EventEmitter {
   /** session id */
@@ -244,6 +239,10 @@ export class EngineSocket extends EventEmitter {
   /**
    * Starts probing a WebSocket for an upgrade (server use).
    * @param transport the new WebSocket transport
+   * @example
+   * ```ts
+   * session.maybeUpgrade(transportEntry('websocket')!.create(req, engine.opts));
+   * ```
    */
   maybeUpgrade(transport: Transport): void {
     this.upgrading = true;
@@ -319,7 +318,7 @@ export class EngineSocket extends EventEmitter {
    * @param reason close reason
    * @param description error or detail
    */
-  private onClose(reason: string, description?: unknown): void {
+  private onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
     if (this.pingIntervalTimer) clearTimeout(this.pingIntervalTimer);
@@ -340,13 +339,23 @@ export class EngineSocket extends EventEmitter {
    * @param options `compress`, `shared` (a {@link SharedFrame} common to all recipients)
    * @param callback called once written to the transport
    * @returns this
+   * @example
+   * ```ts
+   * socket.send('hello', { compress: false }, () => console.log('written'));
+   * ```
    */
   send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
   }
 
-  /** Alias of {@link send}. */
+  /**
+   * Alias of {@link send}.
+   * @example
+   * ```ts
+   * socket.write(Buffer.from([1, 2, 3]));
+   * ```
+   */
   write(data: string | Uint8Array | ArrayBuffer, options?: SendOptions | (() => void), callback?: () => void): this {
     this.sendPacket('message', data, options, callback);
     return this;
@@ -401,6 +410,10 @@ export class EngineSocket extends EventEmitter {
    * Closes the session gracefully: buffered packets are flushed first.
    * @param discard close the transport without a close packet
    * @returns this
+   * @example
+   * ```ts
+   * socket.close(); // buffered packets go first, then the close
+   * ```
    */
   close(discard?: boolean): this {
     if (discard && (this.readyState === 'open' || this.readyState === 'closing')) {

@@ -6,6 +6,8 @@
  * encodeEnginePacket({ type: 'message', data: 'hello' }, true); // '4hello'
  * decodePayload('4hello\x1e2\x1ebAQIDBA==');                    // message, ping, binary message
  * ```
+ *
+ * Imports only `src/protocol/`; must never import anything else of Socketeer.
  */
 import { DecodeError } from './errors.js';
 import { fromBase64, toBase64 } from './base64.js';
@@ -41,12 +43,24 @@ const TYPES_BY_CODE: readonly EnginePacketType[] = ['open', 'close', 'ping', 'po
 
 const hasNodeBuffer = typeof (globalThis as { Buffer?: unknown }).Buffer === 'function';
 
-/** True for binary payload values (ArrayBuffer, Buffer, any typed array or DataView). */
+/**
+ * True for binary payload values (ArrayBuffer, Buffer, any typed array or DataView).
+ * @example
+ * ```ts
+ * isBinaryData(new Uint8Array(2)); // true
+ * ```
+ */
 export function isBinaryData(value: unknown): value is Uint8Array | ArrayBuffer | ArrayBufferView {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
-/** Views any binary value as a Uint8Array without copying. */
+/**
+ * Views any binary value as a Uint8Array without copying.
+ * @example
+ * ```ts
+ * toUint8Array(new ArrayBuffer(4)).length; // 4
+ * ```
+ */
 export function toUint8Array(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -57,6 +71,10 @@ export function toUint8Array(data: ArrayBuffer | ArrayBufferView): Uint8Array {
  * Hands binary data out in the requested form.
  * @param data received bytes
  * @param binaryType 'nodebuffer' (Buffer) or 'arraybuffer'
+ * @example
+ * ```ts
+ * mapBinary(new Uint8Array([1]), 'arraybuffer'); // ArrayBuffer
+ * ```
  */
 export function mapBinary(data: Uint8Array | ArrayBuffer, binaryType: BinaryType): Uint8Array | ArrayBuffer {
   if (binaryType === 'arraybuffer') {
@@ -78,6 +96,10 @@ export function mapBinary(data: Uint8Array | ArrayBuffer, binaryType: BinaryType
  * @param supportsBinary when true a binary message is returned as raw bytes (WebSocket binary frame);
  *   otherwise as `b<base64>` text (polling)
  * @returns wire text, or the bytes of a binary message
+ * @example
+ * ```ts
+ * encodeEnginePacket({ type: 'message', data: 'hi' }, true); // '4hi'
+ * ```
  */
 export function encodeEnginePacket(packet: EnginePacket, supportsBinary: boolean): string | Uint8Array {
   const data = packet.data;
@@ -94,6 +116,10 @@ export function encodeEnginePacket(packet: EnginePacket, supportsBinary: boolean
  * @param data a text frame / payload piece, or the bytes of a binary frame
  * @param binaryType how binary data is returned (default 'nodebuffer' where Buffer exists)
  * @throws DecodeError on an unknown type or invalid base64
+ * @example
+ * ```ts
+ * decodeEnginePacket('2probe'); // { type: 'ping', data: 'probe' }
+ * ```
  */
 export function decodeEnginePacket(
   data: string | Uint8Array | ArrayBuffer,
@@ -118,6 +144,10 @@ export function decodeEnginePacket(
 /**
  * Encodes packets as one polling payload: joined by `\x1e`, binary as `b<base64>`.
  * @param packets the packets, in order
+ * @example
+ * ```ts
+ * encodePayload([{ type: 'message', data: 'a' }, { type: 'ping' }]); // '4a\x1e2'
+ * ```
  */
 export function encodePayload(packets: readonly EnginePacket[]): string {
   if (packets.length === 1) return encodeEnginePacket(packets[0]!, false) as string;
@@ -134,6 +164,10 @@ export function encodePayload(packets: readonly EnginePacket[]): string {
  * @param payload the body text
  * @param binaryType how binary data is returned
  * @throws DecodeError if any packet is malformed (the whole payload is refused)
+ * @example
+ * ```ts
+ * decodePayload('4a\x1e2'); // [{ type: 'message', data: 'a' }, { type: 'ping' }]
+ * ```
  */
 export function decodePayload(payload: string, binaryType?: BinaryType): EnginePacket[] {
   if (payload.length === 0) throw new DecodeError('empty-payload', 'empty polling payload');

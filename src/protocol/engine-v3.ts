@@ -11,6 +11,8 @@
  * - Binary payload (client supports binary and a packet is binary): per packet a byte
  *   `0` (text) or `1` (binary), the decimal digits of the byte length one byte each, `0xFF`,
  *   then the packet: UTF-8 text, or the type byte followed by the bytes.
+ *
+ * Imports only `src/protocol/`; must never import anything else of Socketeer.
  */
 import { DecodeError } from './errors.js';
 import { fromBase64, toBase64 } from './base64.js';
@@ -37,6 +39,10 @@ const utf8Decoder = new TextDecoder();
  * @param packet the packet (binary data allowed on any type, in practice `message`)
  * @param supportsBinary true: binary as `[type byte, ...bytes]`; false: `b<digit><base64>`
  * @returns text or bytes
+ * @example
+ * ```ts
+ * encodePacketV3({ type: 'message', data: 'hi' }, true); // '4hi'
+ * ```
  */
 export function encodePacketV3(packet: EnginePacket, supportsBinary: boolean): string | Uint8Array {
   const code = ENGINE_PACKET_CODES[packet.type];
@@ -57,6 +63,10 @@ export function encodePacketV3(packet: EnginePacket, supportsBinary: boolean): s
  * @param data text, or bytes whose first byte is the packet type
  * @param binaryType how binary data is returned
  * @throws DecodeError on an unknown type or invalid base64
+ * @example
+ * ```ts
+ * decodePacketV3('b4AQI='); // { type: 'message', data: <Buffer 01 02> }
+ * ```
  */
 export function decodePacketV3(data: string | Uint8Array | ArrayBuffer, binaryType: BinaryType = defaultBinaryType): EnginePacket {
   if (typeof data !== 'string') {
@@ -84,6 +94,10 @@ export function decodePacketV3(data: string | Uint8Array | ArrayBuffer, binaryTy
  * @param packets the packets, in order
  * @param supportsBinary whether the client accepts a binary payload (no `b64` query parameter)
  * @returns text payload, or a binary payload when `supportsBinary` and a packet carries binary data
+ * @example
+ * ```ts
+ * encodePayloadV3([{ type: 'message', data: 'hi' }], false); // '3:4hi'
+ * ```
  */
 export function encodePayloadV3(packets: readonly EnginePacket[], supportsBinary: boolean): string | Uint8Array {
   if (supportsBinary && packets.some((p) => p.data !== undefined && isBinaryData(p.data))) {
@@ -127,6 +141,10 @@ function encodeBinaryPayloadV3(packets: readonly EnginePacket[]): Uint8Array {
  * @param data the request body: a string, or bytes for an `application/octet-stream` body
  * @param binaryType how binary data is returned
  * @throws DecodeError if the payload or any packet is malformed
+ * @example
+ * ```ts
+ * decodePayloadV3('3:4hi1:2'); // message 'hi', ping
+ * ```
  */
 export function decodePayloadV3(data: string | Uint8Array, binaryType: BinaryType = defaultBinaryType): EnginePacket[] {
   if (typeof data !== 'string') return decodeBinaryPayloadV3(data, binaryType);

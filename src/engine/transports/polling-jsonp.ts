@@ -1,6 +1,13 @@
 /**
  * JSONP polling (`j` query parameter): GET replies are `___eio[<j>]("<payload>");`, POST bodies
  * are form-encoded with the payload in the `d` field.
+ *
+ * Must never import the session, the server or the WebSocket transport.
+ *
+ * @example
+ * ```ts
+ * const transport = new JsonpPolling(req); // req._query.j = '0': replies are ___eio[0]("…");
+ * ```
  */
 import type { ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
@@ -10,7 +17,14 @@ import type { EngineRequest } from './transport.js';
 const rDoubleSlashes = /\\\\n/g;
 const rSlashes = /(\\)?\\n/g;
 
-/** The JSONP variant of the polling transport. */
+/**
+ * The JSONP variant of the polling transport.
+ * @example
+ * ```ts
+ * const transport = new JsonpPolling(req);
+ * transport.onRequest(req, res);
+ * ```
+ */
 export class JsonpPolling extends Polling {
   private readonly head: string;
 

@@ -1,5 +1,7 @@
 /**
  * HTTP long-polling transport: a held GET carries server packets, POSTs carry client packets.
+ *
+ * Must never import the session, the server or the WebSocket transport.
  */
 import type { ServerResponse } from 'node:http';
 import { createDeflate, createGzip } from 'node:zlib';
@@ -16,7 +18,14 @@ const ENCODINGS = ['gzip', 'deflate'] as const;
 /** Response headers of a polling reply (mutable by `headers` listeners). */
 export type ResponseHeaders = Record<string, string | number | string[]>;
 
-/** The HTTP long-polling transport. */
+/**
+ * The HTTP long-polling transport.
+ * @example
+ * ```ts
+ * const polling = new Polling(req);
+ * polling.onRequest(req, res); // the pending GET waits for packets
+ * ```
+ */
 export class Polling extends Transport {
   readonly name = 'polling' as const;
   /** largest accepted POST body in bytes */
@@ -165,6 +174,10 @@ export class Polling extends Transport {
    * Answers the pending GET with a batch of packets.
    * @param packets the packets (a close packet is appended when a close is buffered)
    * @param onSent called once the reply is written
+   * @example
+   * ```ts
+   * polling.send([{ type: 'message', data: 'hi' }], () => console.log('replied'));
+   * ```
    */
   send(packets: OutgoingPacket[], onSent?: () => void): void {
     this.writable = false;

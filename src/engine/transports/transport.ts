@@ -1,6 +1,8 @@
 /**
  * The transport contract shared by polling and WebSocket: receives raw data, decodes it
  * into packets for the session, and writes batches of packets.
+ *
+ * Must never import the session, the server or another transport.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -54,6 +56,17 @@ export const PARSE_ERROR_PACKET: IncomingPacket = Object.freeze({ type: 'error',
 /**
  * Base class of the transports. Events: `packet`, `error`, `close`, `ready` (`canSend` again),
  * `headers` (polling replies).
+ * @example
+ * ```ts
+ * class EchoTransport extends Transport {
+ *   readonly name = 'polling' as const;
+ *   send(packets: OutgoingPacket[], onSent?: () => void): void {
+ *     write(packets);
+ *     onSent?.();
+ *   }
+ *   protected doClose(fn: () => void): void { fn(); this.onClose(); }
+ * }
+ * ```
  */
 export abstract class Transport extends EventEmitter {
   /** transport name */
@@ -93,12 +106,22 @@ export abstract class Transport extends EventEmitter {
    * Whether the session may hand packets to {@link send} now (otherwise it keeps them until `ready`).
    * Polling: same as {@link writable}. WebSocket: true unless the connection's buffer is full, so that the
    * packets of one tick are written together even while an earlier write is in flight.
+   * @example
+   * ```ts
+   * if (transport.canSend) transport.send(buffer);
+   * ```
    */
   get canSend(): boolean {
     return this.writable;
   }
 
-  /** Marks the transport as discarded (being replaced by an upgrade). */
+  /**
+   * Marks the transport as discarded (being replaced by an upgrade).
+   * @example
+   * ```ts
+   * oldTransport.discard(); // replaced by an upgrade: closes without a close packet
+   * ```
+   */
   discard(): void {
     this.discarded = true;
   }
@@ -113,6 +136,10 @@ export abstract class Transport extends EventEmitter {
   /**
    * Closes the transport.
    * @param fn called once closed (or once the close is flushed)
+   * @example
+   * ```ts
+   * transport.close(() => console.log('closed'));
+   * ```
    */
   close(fn?: () => void): void {
     if (this.readyState === 'closed' || this.readyState === 'closing') return;
@@ -191,5 +218,11 @@ export abstract class Transport extends EventEmitter {
   }
 }
 
-/** Does nothing. */
+/**
+ * Does nothing.
+ * @example
+ * ```ts
+ * transport.close(noop);
+ * ```
+ */
 export function noop(): void {}

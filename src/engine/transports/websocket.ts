@@ -10,6 +10,9 @@
  * first packet of a tick until the connection has completed the write of that tick's frames (the write
  * callback has run), as socket.io's transport is between a `send` and the `ws` send callback. The session
  * still hands packets over meanwhile (`canSend`), so the frames of a tick keep leaving in one write.
+ *
+ * Must never import the session, the server or the polling transports; `ws` internals only through
+ * `src/util/ws-internals.ts`.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { WebSocket as WsSocket } from 'ws';
@@ -25,7 +28,15 @@ const MAX_JOINED_BYTES = 64 * 1024;
 const COMPRESS = { compress: true };
 const NO_COMPRESS = { compress: false };
 
-/** The WebSocket transport. */
+/**
+ * The WebSocket transport.
+ * @example
+ * ```ts
+ * req.websocket = websocket; // accepted by ws's handleUpgrade
+ * const transport = new WebSocketTransport(req);
+ * transport.send([{ type: 'message', data: 'hi' }]);
+ * ```
+ */
 export class WebSocketTransport extends Transport implements Corkable {
   readonly name = 'websocket' as const;
   override readonly handlesUpgrades = true;
@@ -95,6 +106,10 @@ export class WebSocketTransport extends Transport implements Corkable {
   /**
    * Ends the tick (called by the tick batcher): writes the frames collected in it, then releases the cork of
    * the messages `ws` framed in it.
+   * @example
+   * ```ts
+   * transport.uncork(); // called by the tick batcher, never by hand
+   * ```
    */
   uncork(): void {
     if (this.frames.length !== 0) this.writeFrames();
@@ -186,6 +201,10 @@ export class WebSocketTransport extends Transport implements Corkable {
    * behind the connection's cork for the tick.
    * @param packets the packets
    * @param onSent called once the last frame is handed to the OS
+   * @example
+   * ```ts
+   * transport.send([{ type: 'message', data: '2["news"]', options: { shared } }], () => console.log('written'));
+   * ```
    */
   send(packets: OutgoingPacket[], onSent?: () => void): void {
     if (this.socket.readyState !== WsSocket.OPEN || packets.length === 0) return;
@@ -272,7 +291,13 @@ export class WebSocketTransport extends Transport implements Corkable {
     return buildFrame(this.socket, toBuffer(data), true);
   }
 
-  /** Ends the connection at once, without waiting for the closing handshake (the bound of a graceful shutdown). */
+  /**
+   * Ends the connection at once, without waiting for the closing handshake (the bound of a graceful shutdown).
+   * @example
+   * ```ts
+   * transport.terminate(); // graceful shutdown bound reached
+   * ```
+   */
   terminate(): void {
     this.socket.terminate();
   }
