@@ -37,6 +37,7 @@ const MANGLED = new RegExp(
       'drainQueue', 'registerAckCallback', 'sendConnectPacket', 'notifyOutgoingListeners', 'cleanup',
       'maxAttachments', 'buffers', 'finish', 'createUri', 'doOpen', 'doClose', 'onRequestError', 'upgradeMemory',
       'priorWebsocketSuccess', 'onPacket', 'onData', 'onError', 'onOpen', 'onClose',
+      'anyIncoming', 'anyOutgoing', 'codec', 'onCustomDecoded', 'settle', 'failSent', 'tryCount', 'fromQueue',
     ].join('|') +
     ')$',
 );

@@ -9,6 +9,8 @@
  * b.duration(); // 1000..3000
  * b.reset();
  * ```
+ *
+ * Owns `Backoff`. Imports nothing.
  */
 export interface BackoffOptions {
   /** Initial delay in ms (default 100). */

@@ -2,6 +2,9 @@
  * Blob and File arguments (browser uploads): the codecs need bytes, and a Blob can only be
  * read asynchronously, so packets holding one are converted first; the Manager keeps later
  * packets behind them so that the order on the wire stays the order of the emits.
+ *
+ * Owns the Blob helpers of outgoing packets. Must never import server or server-engine code (`src/server/`,
+ * `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 
 const BlobCtor: typeof Blob | undefined = typeof Blob === 'function' ? Blob : undefined;

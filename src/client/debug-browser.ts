@@ -1,5 +1,7 @@
 /**
  * Silent stand-in for `debug.ts` in the browser bundle: keeps the `debug` package out of it.
+ *
+ * Owns the browser's no-op logger. Imports nothing.
  */
 interface Logger {
   (...args: unknown[]): void;

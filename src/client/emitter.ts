@@ -3,6 +3,9 @@
  * reference client): listeners run in registration order on a snapshot of the list, `once`
  * wrappers can be removed through the original function, and `emitReserved` lets the library
  * fire its own events while `emit` stays available for subclasses to redefine.
+ *
+ * Owns `Emitter` and the `on` helper. Must never import Node.js built-ins (it runs in browsers) nor server
+ * code.
  */
 import type {
   EventNames,

@@ -7,6 +7,10 @@
  * const chat = manager.socket('/chat', { auth: { token: 'abc' } });
  * manager.on('reconnect', (attempt) => console.log('back after', attempt, 'attempts'));
  * ```
+ *
+ * Owns `Manager` (session, reconnection, multiplexing); it implements `SocketHost` for its sockets. Must never
+ * import server or server-engine code (`src/server/`, `src/engine/`): the client pulls only `src/client/`,
+ * `src/protocol/` and `src/util/`.
  */
 import type { Packet } from '../protocol/index.js';
 import { Backoff } from './backoff.js';

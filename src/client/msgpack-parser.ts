@@ -9,6 +9,9 @@
  * import * as msgpackParser from './msgpack-parser.js';
  * const socket = io('https://example.com', { parser: msgpackParser });
  * ```
+ *
+ * Owns the MessagePack `Encoder`/`Decoder`. Must never import server or server-engine code (`src/server/`,
+ * `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import { decode, encode } from 'notepack.io';
 import { Emitter } from './emitter.js';

@@ -8,6 +8,10 @@
  * socket.on('connect', () => console.log(socket.id));
  * const reply = await socket.timeout(1000).emitWithAck('join', 'lobby');
  * ```
+ *
+ * Owns `Socket`; it reaches the Manager only through `SocketHost` (`socket-host.ts`). Must never import server
+ * or server-engine code (`src/server/`, `src/engine/`): the client pulls only `src/client/`, `src/protocol/`
+ * and `src/util/`.
  */
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/index.js';
 import { AckRegistry, type Ack } from './ack-registry.js';

@@ -18,6 +18,10 @@
  *
  * Enable it before the socket connects (`autoConnect: false`, or right after `io()` on a new connection): the
  * announcement is part of the CONNECT payload.
+ *
+ * Owns `enableCredentialsRefresh` and `closeWithServerReason`; the wire names come from
+ * `src/protocol/credentials.ts`. Must never import server or server-engine code (`src/server/`, `src/engine/`):
+ * the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import type { Socket } from '../socket.js';
 import { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REASON_REFUSED, REFRESH_EVENT } from '../../protocol/credentials.js';

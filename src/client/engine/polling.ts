@@ -2,6 +2,9 @@
  * HTTP long-polling transport: one GET in flight at a time that the server holds until it has
  * packets, and POSTs carrying `\x1e`-joined payloads. The HTTP request itself is the runtime
  * adapter's (`env/node.ts` or `env/browser.ts`).
+ *
+ * Owns the polling transport; network access goes through `env/`. Must never import Node.js built-ins directly
+ * (the browser bundle swaps `env/node.ts`), nor server code.
  */
 import { decodePayload, encodePayload, type EnginePacket } from '../../protocol/index.js';
 import { request } from '../env/node.js';

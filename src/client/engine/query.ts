@@ -1,5 +1,7 @@
 /**
  * Query strings and URIs as the reference Engine.IO client reads and writes them.
+ *
+ * Owns query string and URI helpers. Imports nothing.
  */
 
 /**

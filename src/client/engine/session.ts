@@ -9,6 +9,8 @@
  * engine.on('open', () => engine.write('40'));
  * engine.on('data', (data) => console.log(data));
  * ```
+ *
+ * Owns `EngineSocket`. Must never import the Manager or the Socket (the layer above), nor server code.
  */
 import { ENGINE_PROTOCOL, type BinaryType, type EnginePacket, type EnginePacketType } from '../../protocol/index.js';
 import createDebug from '../debug.js';

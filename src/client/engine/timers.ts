@@ -1,6 +1,8 @@
 /**
  * Timer functions, optionally pinned to the ones present at load time (`useNativeTimers`), so
  * fake timers installed later by a test framework do not affect the client.
+ *
+ * Owns the timer helpers. Imports nothing.
  */
 const NATIVE_SET_TIMEOUT = globalThis.setTimeout;
 const NATIVE_CLEAR_TIMEOUT = globalThis.clearTimeout;

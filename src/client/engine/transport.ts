@@ -2,6 +2,9 @@
  * Base of the Engine.IO transports: a small state machine (`opening` → `open` → `closed`, plus
  * `pausing`/`paused` for polling during an upgrade) that turns wire data into packets and
  * reports `open`, `packet`, `drain`, `error` and `close` to the session.
+ *
+ * Owns the `Transport` base class and `TransportError`. Must never import the session, the Manager or server
+ * code.
  */
 import { decodeEnginePacket, type BinaryType, type EnginePacket } from '../../protocol/index.js';
 import { Emitter } from '../emitter.js';

@@ -2,6 +2,9 @@
  * WebSocket transport: one Engine.IO packet per frame, binary messages as binary frames. The
  * socket comes from the runtime adapter (`ws` with headers and cookies in Node.js, the global
  * `WebSocket` in browsers).
+ *
+ * Owns the WebSocket transport; the socket itself comes from `env/`. Must never import `ws` or Node.js
+ * built-ins directly, nor server code.
  */
 import { encodeEnginePacket } from '../../protocol/index.js';
 import { createWebSocket, nextTick, sendFrame, unrefWebSocket } from '../env/node.js';

@@ -2,6 +2,8 @@
  * Browser runtime adapter: polling with `fetch` (credentials included with `withCredentials`,
  * `extraHeaders` sent, which triggers a CORS preflight cross-origin) and the global `WebSocket`
  * (which cannot carry custom headers). Swapped in for `env/node.ts` by the browser bundle.
+ *
+ * Owns the browser runtime adapter. Must never import Node.js built-ins or npm packages, nor server code.
  */
 import type { BinaryType } from '../../protocol/index.js';
 import type { CookieStore, PendingRequest, PollRequestOptions, RequestCallback, WebSocketLike, WebSocketOptions } from './types.js';

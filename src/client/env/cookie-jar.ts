@@ -8,6 +8,8 @@
  * jar.parseCookies(['io=abc; Path=/; HttpOnly']);
  * jar.cookiePairs(); // ['io=abc']
  * ```
+ *
+ * Owns `CookieJar`. Imports only its types (`env/types.ts`); never Node.js built-ins nor server code.
  */
 import type { CookieStore } from './types.js';
 

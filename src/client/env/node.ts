@@ -2,6 +2,9 @@
  * Node.js runtime adapter: polling over `http`/`https` (with `extraHeaders`, TLS options, the
  * cookie jar and `autoUnref`), WebSocket through `ws` (headers and cookies on the upgrade
  * request). The browser bundle swaps this module for `env/browser.ts`.
+ *
+ * Owns the Node.js runtime adapter: the only client module that imports Node.js built-ins and `ws`. Must never
+ * import server code.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';

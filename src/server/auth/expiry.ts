@@ -1,5 +1,7 @@
 /**
  * Expiry dates of credentials and timers that may be far in the future.
+ *
+ * Owns expiry normalisation and `LongTimer`. Imports nothing.
  */
 
 /** The longest delay `setTimeout` accepts (about 24.8 days); longer delays fire at once. */
