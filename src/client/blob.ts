@@ -12,6 +12,11 @@ const BlobCtor: typeof Blob | undefined = typeof Blob === 'function' ? Blob : un
 /**
  * Tells whether a payload holds a Blob at any depth.
  * @param data a packet payload
+ * @example
+ * ```ts
+ * hasBlob(['upload', { file: new Blob(['abc']) }]);   // true
+ * hasBlob(['chat', 'hello']);                        // false
+ * ```
  */
 export function hasBlob(data: unknown): boolean {
   if (BlobCtor === undefined || data === null || typeof data !== 'object') return false;
@@ -27,6 +32,10 @@ export function hasBlob(data: unknown): boolean {
  * Copies a payload with every Blob replaced by its bytes (an ArrayBuffer).
  * @param data a packet payload
  * @returns the converted payload
+ * @example
+ * ```ts
+ * const data = await readBlobs(['upload', new Blob(['abc'])]);   // ['upload', ArrayBuffer(3)]
+ * ```
  */
 export async function readBlobs(data: unknown): Promise<unknown> {
   if (data === null || typeof data !== 'object' || !hasBlob(data)) return data;

@@ -8,7 +8,14 @@ interface Logger {
   enabled: boolean;
 }
 
-/** @returns a logger that never logs */
+/**
+ * @returns a logger that never logs
+ * @example
+ * ```ts
+ * const debug = createDebug('socketeer:client:manager');
+ * debug('opening %s', uri);   // nothing is printed in the browser bundle
+ * ```
+ */
 export default function createDebug(_namespace: string): Logger {
   const log = (() => {}) as Logger;
   log.enabled = false;

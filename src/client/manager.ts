@@ -34,6 +34,14 @@ type ManagerState = 'opening' | 'open' | 'closed';
  * One connection to a server, shared by the namespace sockets created with {@link socket}.
  * @typeParam ListenEvents events received from the server
  * @typeParam EmitEvents events sent to the server
+ * @example
+ * ```ts
+ * import { Manager } from 'socketeer/client';
+ *
+ * const manager = new Manager('https://example.com', { reconnectionDelayMax: 10000 });
+ * const chat = manager.socket('/chat');
+ * manager.on('reconnect', (attempt) => console.log('back after', attempt, 'attempts'));
+ * ```
  */
 export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>
   extends Emitter<{}, {}, ManagerReservedEvents>
@@ -407,7 +415,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.codec.reset();
   }
 
-  /** @internal closes the session for good (no reconnection) */
+  /**
+   * @internal closes the session for good (no reconnection)
+   * @example
+   * ```ts
+   * manager._close();   // same as manager.disconnect()
+   * ```
+   */
   _close(): void {
     this.skipReconnect = true;
     this._reconnecting = false;

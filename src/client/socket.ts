@@ -117,12 +117,26 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (this.host.autoConnect) this.open();
   }
 
-  /** True while not connected. */
+  /**
+   * True while not connected.
+   * @example
+   * ```ts
+   * if (socket.disconnected) showOfflineBanner();
+   * ```
+   */
   get disconnected(): boolean {
     return !this.connected;
   }
 
-  /** True while the socket follows its Manager (connected, or trying to reconnect). */
+  /**
+   * True while the socket follows its Manager (connected, or trying to reconnect).
+   * @example
+   * ```ts
+   * socket.on('disconnect', () => {
+   *   if (!socket.active) socket.connect();   // the server cut us: reconnect by hand
+   * });
+   * ```
+   */
   get active(): boolean {
     return !!this.subs;
   }
@@ -443,7 +457,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return this;
   }
 
-  /** The next emit is dropped if it cannot be sent at once. */
+  /**
+   * The next emit is dropped if it cannot be sent at once.
+   * @example
+   * ```ts
+   * socket.volatile.emit('cursor', x, y);   // dropped rather than buffered when offline
+   * ```
+   */
   get volatile(): this {
     this.flags.volatile = true;
     return this;

@@ -174,6 +174,13 @@ function send(req: IncomingMessage, res: ServerResponse, name: string, file: str
  * @param opts the Socket.IO path and optional CORS options
  * @returns true when the request was handled (served, whatever the method, as the reference does; 304;
  *   or 400 for a GET of an unknown client file such as `socket.io.slim.js`); false for any other request
+ * @example
+ * ```ts
+ * http.on('request', (req, res) => {
+ *   if (serveClientRequest(req, res, { path: '/socket.io' })) return;   // /socket.io/socket.io.min.js…
+ *   engineHandler(req, res);
+ * });
+ * ```
  */
 export function serveClientRequest(req: IncomingMessage, res: ServerResponse, opts: ServeClientOptions): boolean {
   const url = req.url;
@@ -198,7 +205,14 @@ export function serveClientRequest(req: IncomingMessage, res: ServerResponse, op
   return true;
 }
 
-/** Drops the in-memory bundle (the next request loads it again). */
+/**
+ * Drops the in-memory bundle (the next request loads it again).
+ * @example
+ * ```ts
+ * execSync('node scripts/build-client.mjs');   // after a rebuild of dist/client-bundle/
+ * resetClientBundle();
+ * ```
+ */
 export function resetClientBundle(): void {
   bundle = undefined;
 }

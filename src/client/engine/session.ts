@@ -71,7 +71,14 @@ if (hasEventListeners) {
   addEventListener('offline', () => OFFLINE_LISTENERS.slice().forEach((fn) => fn()), false);
 }
 
-/** Size accounting for `maxPayload`: UTF-8 bytes, binary counted as base64 (×1.33). */
+/**
+ * Size accounting for `maxPayload`: UTF-8 bytes, binary counted as base64 (×1.33).
+ * @example
+ * ```ts
+ * byteLength('héllo');                  // 6
+ * byteLength(new Uint8Array(3));         // 4 (as base64)
+ * ```
+ */
 export function byteLength(data: string | Uint8Array | ArrayBuffer): number {
   if (typeof data !== 'string') return Math.ceil(data.byteLength * 1.33);
   let length = 0;
@@ -88,7 +95,14 @@ export function byteLength(data: string | Uint8Array | ArrayBuffer): number {
   return length;
 }
 
-/** An Engine.IO client session. */
+/**
+ * An Engine.IO client session.
+ * @example
+ * ```ts
+ * const engine = new EngineSocket('https://example.com', { transports: ['websocket'] });
+ * engine.on('open', () => engine.write('hello'));
+ * ```
+ */
 export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements TransportHost {
   /** Engine.IO protocol revision. */
   static readonly protocol = ENGINE_PROTOCOL;
@@ -127,6 +141,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * Opens a session.
    * @param uri server URL (or the options when omitted)
    * @param opts see {@link EngineOptions}
+   * @example
+   * ```ts
+   * const engine = new EngineSocket('https://example.com', { path: '/socket.io', upgrade: false });
+   * ```
    */
   constructor(uri?: string | EngineOptions | null, opts: EngineOptions = {}) {
     super();
@@ -197,6 +215,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * Creates a transport for this session.
    * @internal
    * @param name transport name
+   * @example
+   * ```ts
+   * const ws = session.createTransport('websocket');   // for an upgrade probe
+   * ```
    */
   createTransport(name: string): Transport {
     const query: Record<string, any> = { ...(this.opts.query as Record<string, any>), EIO: ENGINE_PROTOCOL, transport: name };
@@ -235,6 +257,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Makes `transport` the current one.
    * @internal
+   * @example
+   * ```ts
+   * session.setTransport(probed);   // after a successful upgrade probe
+   * ```
    */
   setTransport(transport: Transport): void {
     if (this.transport) this.transport.removeAllListeners();
@@ -249,6 +275,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Emits a session event on behalf of a helper module.
    * @internal
+   * @example
+   * ```ts
+   * session.emitInternal('upgrade', transport);
+   * ```
    */
   emitInternal<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): void {
     this.emitReserved(ev, ...args);
@@ -324,6 +354,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Writes buffered packets if the transport can take them.
    * @internal
+   * @example
+   * ```ts
+   * session.flush();   // after a transport drained
+   * ```
    */
   flush(): void {
     if (this.readyState !== 'closed' && this.transport!.writable && !this.upgrading && this.writeBuffer.length) {
@@ -352,6 +386,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * True (and closes with `ping timeout` on the next tick) when no ping came in time, e.g.
    * after the process was suspended and timers fired late.
    * @internal
+   * @example
+   * ```ts
+   * if (!socket.io.engine.hasPingExpired()) socket.io.engine.write(data);
+   * ```
    */
   hasPingExpired(): boolean {
     if (!this.pingTimeoutTime) return true;

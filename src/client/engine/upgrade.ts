@@ -16,6 +16,10 @@ export const upgradeMemory = { priorWebsocketSuccess: false };
  * Probes a transport and upgrades the session to it on success.
  * @param session the open session
  * @param name transport name (`websocket`)
+ * @example
+ * ```ts
+ * session.on('open', () => probe(session, 'websocket'));
+ * ```
  */
 export function probe(session: EngineSocket, name: string): void {
   let transport: Transport | null = session.createTransport(name);

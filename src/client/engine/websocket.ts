@@ -12,9 +12,23 @@ import type { WebSocketLike } from '../env/types.js';
 import { randomString } from './query.js';
 import { Transport, type OutgoingPacket } from './transport.js';
 
-/** The WebSocket transport. */
+/**
+ * The WebSocket transport.
+ * @example
+ * ```ts
+ * import { io, WebSocket } from 'socketeer/client';
+ *
+ * const socket = io('https://example.com', { transports: [WebSocket] });   // WebSocket only
+ * ```
+ */
 export class WebSocketTransport extends Transport {
-  /** Transport name (on the prototype, so that the class can be given in `transports`). */
+  /**
+   * Transport name (on the prototype, so that the class can be given in `transports`).
+   * @example
+   * ```ts
+   * socket.io.engine.transport.name;   // 'websocket'
+   * ```
+   */
   get name(): string {
     return 'websocket';
   }
@@ -67,7 +81,13 @@ export class WebSocketTransport extends Transport {
     }
   }
 
-  /** @returns the ws:// URI (cache buster only with `timestampRequests: true`) */
+  /**
+   * @returns the ws:// URI (cache buster only with `timestampRequests: true`)
+   * @example
+   * ```ts
+   * transport.uri();   // 'wss://example.com/socket.io/?EIO=4&transport=websocket&sid=…'
+   * ```
+   */
   uri(): string {
     const query = this.query;
     if (this.opts.timestampRequests) query[this.opts.timestampParam] = randomString();

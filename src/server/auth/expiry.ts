@@ -54,6 +54,12 @@ export function jwtExpiry(token: string): number | null {
 /**
  * A timer that accepts any delay (chained when longer than {@link MAX_TIMER_DELAY}) and does not keep the
  * process alive.
+ * @example
+ * ```ts
+ * const timer = new LongTimer();
+ * timer.start(Date.now() + 40 * 86400_000, () => expire(socket));   // 40 days: chained timeouts
+ * timer.stop();
+ * ```
  */
 export class LongTimer {
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +68,10 @@ export class LongTimer {
    * Starts (or restarts) the timer.
    * @param at when to fire, ms since the epoch
    * @param fn what to run
+   * @example
+   * ```ts
+   * timer.start(expiresAt, () => socket.disconnect());
+   * ```
    */
   start(at: number, fn: () => void): void {
     this.stop();
@@ -74,7 +84,13 @@ export class LongTimer {
     this.timer.unref();
   }
 
-  /** Stops the timer. */
+  /**
+   * Stops the timer.
+   * @example
+   * ```ts
+   * socket.once('disconnect', () => timer.stop());
+   * ```
+   */
   stop(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
