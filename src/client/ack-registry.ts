@@ -19,7 +19,7 @@ export type Ack = ((...args: any[]) => void) & { withError?: boolean };
 /** The timer functions the registry uses. */
 export interface AckTimers {
   setTimeoutFn(fn: () => void, ms: number): unknown;
-  clearTimeoutFn(timer: any): void;
+  clearTimeoutFn(timer: unknown): void;
 }
 
 /**

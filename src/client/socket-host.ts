@@ -72,7 +72,7 @@ export interface SocketHost {
   release(socket: Socket<any, any>): void;
   /** the host's timer functions (see the `useNativeTimers` option) */
   setTimeoutFn(fn: () => void, ms: number): unknown;
-  clearTimeoutFn(timer: any): void;
+  clearTimeoutFn(timer: unknown): void;
   /** follows the session: opened, a packet decoded, an error, closed */
   on(ev: 'open', listener: SocketHostEvents['open']): unknown;
   on(ev: 'packet', listener: SocketHostEvents['packet']): unknown;

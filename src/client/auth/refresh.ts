@@ -217,18 +217,18 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
   Object.defineProperty(socket, 'credentialsExpiresAt', { configurable: true, get: () => expiresAt });
 
   const s = socket as unknown as Socket;
-  s.on(REFRESH_EVENT as any, ((body: { expiresAt?: unknown } | undefined) => {
+  s.on(REFRESH_EVENT, (body: { expiresAt?: unknown } | undefined) => {
     if (body && typeof body.expiresAt === 'number') expiresAt = new Date(body.expiresAt);
     // failures arrive as credentials_error from the server; a local failure (timeout) is left to the deadline
     refresh().catch(() => {});
-  }) as any);
-  s.on(ERROR_EVENT as any, ((body: { reason?: unknown; message?: unknown; data?: unknown } | undefined) => {
+  });
+  s.on(ERROR_EVENT, (body: { reason?: unknown; message?: unknown; data?: unknown } | undefined) => {
     const reason = typeof body?.reason === 'string' ? body.reason : REASON_REFUSED;
     const err: CredentialsError = new Error(typeof body?.message === 'string' ? body.message : reason);
     if (body?.data !== undefined) err.data = body.data;
     err.reason = reason;
     emitLocal(socket, 'credentials_error', err);
     closeWithServerReason(socket, reason);
-  }) as any);
+  });
   return target;
 }
