@@ -7,8 +7,8 @@
  *
  * @example
  * ```ts
- * const acks = new AckRegistry(socket, host);
- * acks.register(0, (err, answer) => console.log(err, answer), 5000, (id) => dropBuffered(id));
+ * const acks = new AckRegistry(socket, host, (id) => dropBuffered(id));
+ * acks.register(0, (err, answer) => console.log(err, answer), 5000);
  * acks.settle(0, ['pong']);   // the ACK packet of id 0 arrived
  * ```
  */
@@ -26,8 +26,8 @@ export interface AckTimers {
  * Pending acks of one socket.
  * @example
  * ```ts
- * const acks = new AckRegistry(socket, manager);
- * acks.register(id, ack, undefined, () => {});   // no timeout
+ * const acks = new AckRegistry(socket, manager, () => {});
+ * acks.register(id, ack, undefined);   // no timeout
  * ```
  */
 export class AckRegistry {
@@ -36,14 +36,16 @@ export class AckRegistry {
   /**
    * @param self `this` inside the callbacks (the socket)
    * @param timers the host's timer functions
+   * @param onTimeout called when an ack times out, before the ack itself (e.g. to drop the buffered packet)
    * @example
    * ```ts
-   * new AckRegistry(socket, manager);
+   * new AckRegistry(socket, manager, (id) => dropBuffered(id));
    * ```
    */
   constructor(
     private readonly self: unknown,
     private readonly timers: AckTimers,
+    private readonly onTimeout: (id: number) => void,
   ) {}
 
   /**
@@ -51,20 +53,19 @@ export class AckRegistry {
    * @param id the packet id
    * @param ack the callback
    * @param timeout ms, or undefined for none
-   * @param onTimeout called (before the ack) when the timeout fires, e.g. to drop the buffered packet
    * @example
    * ```ts
-   * acks.register(3, (err, res) => {}, 1000, (id) => removeFromSendBuffer(id));
+   * acks.register(3, (err, res) => {}, 1000);
    * ```
    */
-  register(id: number, ack: Ack, timeout: number | undefined, onTimeout: (id: number) => void): void {
+  register(id: number, ack: Ack, timeout: number | undefined): void {
     if (timeout === undefined) {
       this.acks[id] = ack;
       return;
     }
     const timer = this.timers.setTimeoutFn(() => {
       delete this.acks[id];
-      onTimeout(id);
+      this.onTimeout(id);
       ack.call(this.self, new Error('operation has timed out'));
     }, timeout);
     const fn: Ack = (...args: unknown[]) => {

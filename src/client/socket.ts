@@ -87,10 +87,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private ids = 0;
   private flags: EmitFlags = {};
   private subs: Array<() => void> | undefined;
-  private readonly queue = new RetryQueue(
-    () => this._opts.retries!,
-    () => this.drainQueue(),
-  );
+  private readonly queue = new RetryQueue(() => this._opts.retries!, () => this.drainQueue());
   private _pid: string | undefined;
   private _lastOffset: string | undefined;
 
@@ -110,7 +107,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     super();
     this.io = io;
     this.host = io;
-    this.acks = new AckRegistry(this, io);
+    this.acks = new AckRegistry(this, io, (id) => this.dropBuffered(id));
     this.nsp = nsp;
     if (opts && opts.auth) this.auth = opts.auth;
     this._opts = { ...opts };
@@ -249,11 +246,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private registerAckCallback(id: number, ack: Ack): void {
-    this.acks.register(id, ack, this.flags.timeout ?? this._opts.ackTimeout, (timedOut) => {
-      for (let i = 0; i < this.sendBuffer.length; i++) {
-        if (this.sendBuffer[i]!.id === timedOut) this.sendBuffer.splice(i, 1);
-      }
-    });
+    this.acks.register(id, ack, this.flags.timeout ?? this._opts.ackTimeout);
+  }
+
+  /** An ack timed out: its packet, if still buffered, is not sent. */
+  private dropBuffered(id: number): void {
+    for (let i = 0; i < this.sendBuffer.length; i++) {
+      if (this.sendBuffer[i]!.id === id) this.sendBuffer.splice(i, 1);
+    }
   }
 
   /**
@@ -303,11 +303,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private sendConnectPacket(data: object | undefined): void {
-    this.packet({
-      type: PacketType.CONNECT,
-      nsp: this.nsp,
-      data: this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data,
-    });
+    const payload = this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data;
+    this.packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload });
   }
 
   private onerror(err: Error): void {
@@ -326,15 +323,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (packet.nsp !== this.nsp) return;
     switch (packet.type) {
       case PacketType.CONNECT:
-        if (packet.data && packet.data.sid) {
-          this.onconnect(packet.data.sid, packet.data.pid);
-        } else {
-          this.emitReserved(
-            'connect_error',
-            // (a v2 server answers CONNECT without a sid)
-            new Error('incompatible server: Socket.IO v2.x cannot serve v3+ clients'),
-          );
-        }
+        // a v2 server answers CONNECT without a sid
+        if (packet.data && packet.data.sid) this.onconnect(packet.data.sid, packet.data.pid);
+        else this.emitReserved('connect_error', new Error('incompatible server: Socket.IO v2.x cannot serve v3+ clients'));
         break;
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:

@@ -21,6 +21,7 @@ import type { EngineOptions } from './options.js';
 import { Polling } from './polling.js';
 import { decodeQuery, parseUri } from './query.js';
 import { timers, unref, type Timers } from './timers.js';
+import { fitPayload } from './payload-size.js';
 import { Transport, type OutgoingPacket, type TransportCtor, type TransportHost, type TransportOptions } from './transport.js';
 import { probe, upgradeMemory } from './upgrade.js';
 import { WebSocketTransport } from './websocket.js';
@@ -71,29 +72,7 @@ if (hasEventListeners) {
   addEventListener('offline', () => OFFLINE_LISTENERS.slice().forEach((fn) => fn()), false);
 }
 
-/**
- * Size accounting for `maxPayload`: UTF-8 bytes, binary counted as base64 (×1.33).
- * @example
- * ```ts
- * byteLength('héllo');                  // 6
- * byteLength(new Uint8Array(3));         // 4 (as base64)
- * ```
- */
-export function byteLength(data: string | Uint8Array | ArrayBuffer): number {
-  if (typeof data !== 'string') return Math.ceil(data.byteLength * 1.33);
-  let length = 0;
-  for (let i = 0, l = data.length; i < l; i++) {
-    const c = data.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c < 0xd800 || c >= 0xe000) length += 3;
-    else {
-      i++;
-      length += 4;
-    }
-  }
-  return length;
-}
+export { byteLength } from './payload-size.js';
 
 /**
  * An Engine.IO client session.
@@ -371,15 +350,7 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /** The longest prefix of the buffer that fits in `maxPayload` (polling only). */
   private writablePackets(): OutgoingPacket[] {
     const check = this.maxPayload > 0 && this.transport!.name === 'polling' && this.writeBuffer.length > 1;
-    if (!check) return this.writeBuffer;
-    let size = 1;
-    for (let i = 0; i < this.writeBuffer.length; i++) {
-      const data = this.writeBuffer[i]!.data;
-      if (data) size += byteLength(data as string | Uint8Array | ArrayBuffer);
-      if (i > 0 && size > this.maxPayload) return this.writeBuffer.slice(0, i);
-      size += 2;
-    }
-    return this.writeBuffer;
+    return check ? fitPayload(this.writeBuffer, this.maxPayload) : this.writeBuffer;
   }
 
   /**
