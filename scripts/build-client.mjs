@@ -6,14 +6,21 @@
 // each with its source map. Node-only modules are swapped for their browser versions:
 // src/client/env/node.ts -> env/browser.ts (fetch, global WebSocket, no cookie jar) and
 // src/client/debug.ts -> debug-browser.ts (no `debug` package).
+// The server serves these files and never builds them (shipped code does not import this script): the test
+// runner (scripts/test.mjs) and the tests that load the served bundle call ensureClientBundles() first, which
+// rebuilds when any input of the last build (esbuild's list, recorded with their hashes) has changed.
 // Usage: node scripts/build-client.mjs           (writes the files)
 //        import { buildClientBundles } from './scripts/build-client.mjs' (in memory)
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+//        import { ensureClientBundles } from './scripts/build-client.mjs' (writes them if stale)
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleDir = join(root, 'dist', 'client-bundle');
+/** The inputs of the last written build with their hashes (outside dist/: not shipped). */
+const STAMP = join(root, 'node_modules', '.cache', 'socketeer-build', 'client-bundle.json');
 
 /** Internal member names that the minifier may shorten. */
 const MANGLED = new RegExp(
@@ -30,6 +37,7 @@ const MANGLED = new RegExp(
       'drainQueue', 'registerAckCallback', 'sendConnectPacket', 'notifyOutgoingListeners', 'cleanup',
       'maxAttachments', 'buffers', 'finish', 'createUri', 'doOpen', 'doClose', 'onRequestError', 'upgradeMemory',
       'priorWebsocketSuccess', 'onPacket', 'onData', 'onError', 'onOpen', 'onClose',
+      'anyIncoming', 'anyOutgoing', 'codec', 'onCustomDecoded', 'settle', 'failSent', 'tryCount', 'fromQueue',
     ].join('|') +
     ')$',
 );
@@ -64,6 +72,7 @@ export async function buildClientBundles(opts = {}) {
     legalComments: 'none',
     write: false,
     logLevel: 'silent',
+    metafile: true,
     // browsers have no Buffer: the Node.js branches of the codecs become dead code
     define: { 'process.env.NODE_ENV': '"production"', 'globalThis.Buffer': 'undefined', Buffer: 'undefined' },
     // plain assignments in constructors instead of defineProperty helpers for class fields
@@ -92,14 +101,59 @@ export async function buildClientBundles(opts = {}) {
     }),
   ]);
   const files = {};
+  const inputs = new Set([join(root, 'scripts', 'build-client.mjs')]);
   for (const result of builds) {
     for (const file of result.outputFiles) files[basename(file.path)] = file.contents;
+    for (const input of Object.keys(result.metafile.inputs)) inputs.add(join(root, input));
   }
   if (opts.write) {
     mkdirSync(bundleDir, { recursive: true });
-    for (const [name, contents] of Object.entries(files)) writeFileSync(join(bundleDir, name), contents);
+    // each file replaced at once: a server reading the folder meanwhile never sees half a file
+    for (const [name, contents] of Object.entries(files)) writeAtomic(join(bundleDir, name), contents);
+    const hashes = {};
+    for (const input of [...inputs].sort()) hashes[relative(root, input)] = hashOf(input);
+    mkdirSync(dirname(STAMP), { recursive: true });
+    writeAtomic(STAMP, JSON.stringify({ files: Object.keys(files).sort(), inputs: hashes }) + '\n');
   }
   return files;
+}
+
+function writeAtomic(file, contents) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
+function hashOf(file) {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return null; // gone
+  }
+}
+
+/**
+ * True when dist/client-bundle/ holds a build of the current sources: every input of the last written build
+ * (the files esbuild read, and this script) has the same contents, and every bundle file is there.
+ */
+export function isClientBundleFresh() {
+  try {
+    const stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
+    if (!stamp.files.every((name) => existsSync(join(bundleDir, name)))) return false;
+    return Object.entries(stamp.inputs).every(([input, hash]) => hashOf(join(root, input)) === hash);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds dist/client-bundle/ from the current sources unless it is already fresh.
+ * @returns {Promise<boolean>} whether a build was written
+ */
+export async function ensureClientBundles() {
+  if (isClientBundleFresh()) return false;
+  await buildClientBundles({ write: true });
+  return true;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

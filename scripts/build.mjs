@@ -34,7 +34,7 @@ export const ENTRIES = {
   './auth': 'server/auth/index',
 };
 /** The source folders of the client's ES module build (what `src/client` imports). */
-const ESM_DIRS = ['client', 'protocol'];
+const ESM_DIRS = ['client', 'protocol', 'util'];
 
 /** Alternates of client modules swapped in by bundlers (package.json `browser`), shipped beside them. */
 const BROWSER_ALTERNATES = { 'client/env/node': 'client/env/browser', 'client/debug': 'client/debug-browser' };

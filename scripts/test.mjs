@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+import { ensureClientBundles } from './build-client.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['src', 'test', 'examples', 'bench'];
@@ -20,6 +21,9 @@ for (const r of roots) { try { walk(join(root, r)); } catch { /* folder absent *
 const filters = process.argv.slice(2);
 const selected = files.sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (selected.length === 0) { console.error('no test files matched'); process.exit(1); }
+
+// the server serves dist/client-bundle/ and never builds it: build it from the current sources first
+await ensureClientBundles();
 
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...selected];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });

@@ -9,6 +9,8 @@
  * b.duration(); // 1000..3000
  * b.reset();
  * ```
+ *
+ * Owns `Backoff`. Imports nothing.
  */
 export interface BackoffOptions {
   /** Initial delay in ms (default 100). */
@@ -23,7 +25,14 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-/** Reconnection delay generator. */
+/**
+ * Reconnection delay generator.
+ * @example
+ * ```ts
+ * const backoff = new Backoff({ min: 1000, max: 5000, jitter: 0.5 });
+ * setTimeout(reconnect, backoff.duration());   // 500..1500 ms, then about twice as long each time
+ * ```
+ */
 export class Backoff {
   /** Number of durations handed out since the last reset. */
   attempts = 0;
@@ -33,7 +42,13 @@ export class Backoff {
   private jitter: number;
   private readonly random: () => number;
 
-  /** @param opts see {@link BackoffOptions} */
+  /**
+   * @param opts see {@link BackoffOptions}
+   * @example
+   * ```ts
+   * const backoff = new Backoff({ min: 500, max: 10000, jitter: 0 });
+   * ```
+   */
   constructor(opts: BackoffOptions = {}) {
     this.ms = opts.min || 100;
     this.max = opts.max || 10000;
@@ -42,7 +57,14 @@ export class Backoff {
     this.random = opts.random ?? Math.random;
   }
 
-  /** @returns the delay of the next attempt in ms, and counts the attempt */
+  /**
+   * @returns the delay of the next attempt in ms, and counts the attempt
+   * @example
+   * ```ts
+   * const first = backoff.duration();    // 1000 with min 1000 and no jitter
+   * const second = backoff.duration();   // 2000
+   * ```
+   */
   duration(): number {
     let ms = this.ms * Math.pow(this.factor, this.attempts++);
     if (this.jitter) {
@@ -53,22 +75,46 @@ export class Backoff {
     return Math.min(ms, this.max) | 0;
   }
 
-  /** Starts again from the first attempt. */
+  /**
+   * Starts again from the first attempt.
+   * @example
+   * ```ts
+   * socket.io.on('reconnect', () => backoff.reset());   // the next loss starts from the first delay
+   * ```
+   */
   reset(): void {
     this.attempts = 0;
   }
 
-  /** @param min new initial delay in ms */
+  /**
+   * @param min new initial delay in ms
+   * @example
+   * ```ts
+   * backoff.setMin(250);
+   * ```
+   */
   setMin(min: number): void {
     this.ms = min;
   }
 
-  /** @param max new upper bound in ms */
+  /**
+   * @param max new upper bound in ms
+   * @example
+   * ```ts
+   * backoff.setMax(30000);   // never wait more than 30 s
+   * ```
+   */
   setMax(max: number): void {
     this.max = max;
   }
 
-  /** @param jitter new randomization factor */
+  /**
+   * @param jitter new randomization factor
+   * @example
+   * ```ts
+   * backoff.setJitter(0);   // exact delays: 1 s, 2 s, 4 s…
+   * ```
+   */
   setJitter(jitter: number): void {
     this.jitter = validJitter(jitter);
   }

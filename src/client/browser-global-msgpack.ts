@@ -2,6 +2,9 @@
  * Entry of the MessagePack browser script (`socket.io.msgpack.min.js`): the same global `io` as
  * `socketeer.min.js`, whose connections use the MessagePack parser unless a `parser` option is given,
  * as the reference's MessagePack script does (its server must use a MessagePack parser too).
+ *
+ * Owns the entry of the MessagePack browser script. Must never import server or server-engine code
+ * (`src/server/`, `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import { io, protocol, Manager, Socket } from './index.js';
 import type { ManagerOptions } from './manager.js';

@@ -3,6 +3,9 @@
  * reference client): listeners run in registration order on a snapshot of the list, `once`
  * wrappers can be removed through the original function, and `emitReserved` lets the library
  * fire its own events while `emit` stays available for subclasses to redefine.
+ *
+ * Owns `Emitter` and the `on` helper. Must never import Node.js built-ins (it runs in browsers) nor server
+ * code.
  */
 import type {
   EventNames,
@@ -20,6 +23,13 @@ type Listener = ((...args: any[]) => void) & { fn?: (...args: any[]) => void };
  * @typeParam ListenEvents events that can be listened to
  * @typeParam EmitEvents events that can be emitted
  * @typeParam ReservedEvents events only the library emits
+ * @example
+ * ```ts
+ * class Clock extends Emitter<{ tick: (n: number) => void }, {}> {
+ *   start(): void { let n = 0; setInterval(() => this.fire('tick', [n++]), 1000); }
+ * }
+ * new Clock().on('tick', (n) => console.log(n));
+ * ```
  */
 export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMap, ReservedEvents extends EventsMap = {}>
   implements TypedEventTarget<ListenEvents, ReservedEvents>
@@ -30,6 +40,10 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
    * Adds a listener.
    * @param ev event name
    * @param listener called with the event's arguments
+   * @example
+   * ```ts
+   * socket.on('chat', (message) => console.log(message));
+   * ```
    */
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
@@ -41,7 +55,13 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
     return this;
   }
 
-  /** Alias of {@link on}. */
+  /**
+   * Alias of {@link on}.
+   * @example
+   * ```ts
+   * socket.addEventListener('connect', () => console.log('connected'));
+   * ```
+   */
   addEventListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
@@ -53,6 +73,10 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
    * Adds a listener removed after its first call.
    * @param ev event name
    * @param listener called once
+   * @example
+   * ```ts
+   * socket.once('connect', () => console.log('first connection'));
+   * ```
    */
   once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
@@ -71,6 +95,12 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
    * Removes one listener, every listener of an event, or every listener.
    * @param ev event name (all events when omitted)
    * @param listener the listener (all of the event's when omitted)
+   * @example
+   * ```ts
+   * socket.off('chat', onChat);   // that listener
+   * socket.off('chat');           // every listener of 'chat'
+   * socket.off();                 // every listener
+   * ```
    */
   off<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev?: Ev,
@@ -97,7 +127,13 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
     return this;
   }
 
-  /** Alias of {@link off}. */
+  /**
+   * Alias of {@link off}.
+   * @example
+   * ```ts
+   * socket.removeListener('chat', onChat);
+   * ```
+   */
   removeListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
@@ -105,7 +141,13 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
     return this.off(ev, listener);
   }
 
-  /** Alias of {@link off}. */
+  /**
+   * Alias of {@link off}.
+   * @example
+   * ```ts
+   * socket.removeEventListener('chat', onChat);
+   * ```
+   */
   removeEventListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
@@ -116,6 +158,10 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
   /**
    * Removes every listener of an event, or of all events.
    * @param ev event name (all events when omitted)
+   * @example
+   * ```ts
+   * socket.removeAllListeners('chat');
+   * ```
    */
   removeAllListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev?: Ev): this {
     return this.off(ev);
@@ -125,6 +171,11 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
    * Calls the listeners of an event.
    * @param ev event name
    * @param args the event's arguments
+   * @example
+   * ```ts
+   * const emitter = new Emitter<{}, { ready: (at: number) => void }>();
+   * emitter.emit('ready', Date.now());
+   * ```
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this;
   emit(ev: string | symbol, ...args: any[]): this {
@@ -156,6 +207,10 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
   /**
    * Lists the listeners of an event.
    * @param ev event name
+   * @example
+   * ```ts
+   * console.log(socket.listeners('chat').length);
+   * ```
    */
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
@@ -166,6 +221,10 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
   /**
    * Tells whether an event has listeners.
    * @param ev event name
+   * @example
+   * ```ts
+   * if (!socket.hasListeners('chat')) socket.on('chat', render);
+   * ```
    */
   hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
     return !!this._callbacks.get(ev)?.length;
@@ -177,6 +236,11 @@ export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMa
  * @param obj the emitter
  * @param ev event name
  * @param fn the listener
+ * @example
+ * ```ts
+ * const unsubscribe = on(manager, 'open', () => console.log('open'));
+ * unsubscribe();   // the listener is removed
+ * ```
  */
 export function on(obj: { on(ev: any, fn: any): unknown; off(ev: any, fn: any): unknown }, ev: string, fn: (...args: any[]) => void): () => void {
   obj.on(ev, fn);

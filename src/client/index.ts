@@ -12,6 +12,9 @@
  * browsers poll with `fetch` (credentials `include` with `withCredentials`, else `same-origin`,
  * as XMLHttpRequest); closing a session whose handshake is still pending aborts the request
  * instead of waiting for it; the message of the error for a v2 server is shorter.
+ *
+ * Owns the `socketeer/client` entry and the Manager cache of `io()`. Must never import server or server-engine
+ * code (`src/server/`, `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import { SOCKET_PROTOCOL } from '../protocol/index.js';
 import { Manager, type ManagerOptions } from './manager.js';

@@ -7,74 +7,26 @@
  * const chat = manager.socket('/chat', { auth: { token: 'abc' } });
  * manager.on('reconnect', (attempt) => console.log('back after', attempt, 'attempts'));
  * ```
+ *
+ * Owns `Manager` (session, reconnection, multiplexing); it implements `SocketHost` for its sockets. Must never
+ * import server or server-engine code (`src/server/`, `src/engine/`): the client pulls only `src/client/`,
+ * `src/protocol/` and `src/util/`.
  */
-import { encodeSocketPacket, SocketDecoder, type Packet } from '../protocol/index.js';
+import type { Packet } from '../protocol/index.js';
 import { Backoff } from './backoff.js';
-import { hasBlob, readBlobs } from './blob.js';
 import createDebug from './debug.js';
 import { Emitter, on } from './emitter.js';
-import type { EngineOptions } from './engine/options.js';
+import type { ManagerOptions, ManagerReservedEvents } from './manager-options.js';
+import { PacketCodec } from './packet-codec.js';
 import { EngineSocket } from './engine/session.js';
 import { timers, unref, type Timers } from './engine/timers.js';
 import { nextTick } from './env/node.js';
-import { Socket, type DisconnectDescription, type SocketOptions } from './socket.js';
+import { Socket, type DisconnectDescription, type OutgoingPacket, type SocketHost, type SocketOptions } from './socket.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 const debug = /* @__PURE__ */ createDebug('socketeer:client:manager');
 
-/** Manager options (they include the Engine.IO options). */
-export interface ManagerOptions extends EngineOptions {
-  /** Always create a new Manager in `io()` (default false). */
-  forceNew?: boolean;
-  /** Share Managers between `io()` calls for the same origin (default true). */
-  multiplex?: boolean;
-  /** Engine.IO path (default `/socket.io`). */
-  path?: string;
-  /** Reconnect automatically (default true). */
-  reconnection?: boolean;
-  /** Attempts before giving up (default Infinity). */
-  reconnectionAttempts?: number;
-  /** First delay in ms (default 1000). */
-  reconnectionDelay?: number;
-  /** Upper bound of the delay in ms (default 5000). */
-  reconnectionDelayMax?: number;
-  /** Jitter, 0..1 (default 0.5). */
-  randomizationFactor?: number;
-  /** Bound of each Engine.IO open in ms, or false (default 20000). */
-  timeout?: number | false;
-  /** Connect at once (default true). */
-  autoConnect?: boolean;
-  /** Custom Socket.IO parser with `Encoder` and `Decoder` classes, as `socket.io-parser` (e.g. a msgpack parser). */
-  parser?: CustomParser;
-  /**
-   * The deepest JSON payload accepted from the server, the outer array being level 1 (default: unlimited, the
-   * server being trusted); a deeper packet closes the connection with `parse error`. Not applied to a custom `parser`.
-   */
-  maxNestingDepth?: number;
-}
-
-/** Events a Manager emits. */
-export interface ManagerReservedEvents {
-  open: () => void;
-  error: (err: Error) => void;
-  ping: () => void;
-  packet: (packet: Packet) => void;
-  close: (reason: string, description?: DisconnectDescription) => void;
-  reconnect_failed: () => void;
-  reconnect_attempt: (attempt: number) => void;
-  reconnect_error: (err: Error) => void;
-  reconnect: (attempt: number) => void;
-}
-
-/** A Socket.IO parser in the shape of `socket.io-parser`'s exports. */
-export interface CustomParser {
-  Encoder: new () => { encode(packet: Packet): Array<string | Uint8Array | ArrayBuffer> };
-  Decoder: new () => {
-    add(chunk: unknown): void;
-    on(ev: 'decoded', fn: (packet: Packet) => void): unknown;
-    destroy(): void;
-  };
-}
+export type { CustomParser, ManagerOptions, ManagerReservedEvents } from './manager-options.js';
 
 type ManagerState = 'opening' | 'open' | 'closed';
 
@@ -82,12 +34,19 @@ type ManagerState = 'opening' | 'open' | 'closed';
  * One connection to a server, shared by the namespace sockets created with {@link socket}.
  * @typeParam ListenEvents events received from the server
  * @typeParam EmitEvents events sent to the server
+ * @example
+ * ```ts
+ * import { Manager } from 'socketeer/client';
+ *
+ * const manager = new Manager('https://example.com', { reconnectionDelayMax: 10000 });
+ * const chat = manager.socket('/chat');
+ * manager.on('reconnect', (attempt) => console.log('back after', attempt, 'attempts'));
+ * ```
  */
-export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter<
-  {},
-  {},
-  ManagerReservedEvents
-> {
+export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>
+  extends Emitter<{}, {}, ManagerReservedEvents>
+  implements SocketHost
+{
   /** The Engine.IO session (replaced at every (re)connection). */
   engine!: EngineSocket;
   /** Effective options. */
@@ -96,11 +55,11 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   readonly uri: string | undefined;
   /** Namespace sockets by name. */
   nsps: Record<string, Socket<any, any>> = {};
-  /** @internal */
+  /** State of the session. socket.io-client compatibility; Socketeer's own code reads {@link readyState}. */
   _readyState: ManagerState = 'closed';
-  /** @internal */
+  /** Whether a reconnection is planned. socket.io-client compatibility; Socketeer's own code reads {@link reconnecting}. */
   _reconnecting = false;
-  /** @internal */
+  /** The `autoConnect` option. socket.io-client compatibility; Socketeer's own code reads {@link autoConnect}. */
   _autoConnect: boolean;
   /** @internal */
   readonly setTimeoutFn: Timers['setTimeoutFn'];
@@ -115,11 +74,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   private _reconnectionDelayMax = 5000;
   private _randomizationFactor = 0.5;
   private _timeout: number | false = 20000;
-  private readonly decoder: SocketDecoder;
-  /** Conversion of the Blobs of queued packets, while any is in progress. */
-  private blobs: Promise<void> | undefined;
-  private customEncoder: InstanceType<CustomParser['Encoder']> | undefined;
-  private customDecoder: InstanceType<CustomParser['Decoder']> | undefined;
+  /** encoding, decoding, Blob ordering */
+  private readonly codec: PacketCodec;
 
   /**
    * @param uri server URL (or the options when omitted)
@@ -153,11 +109,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.randomizationFactor(opts.randomizationFactor ?? 0.5);
     this.timeout(opts.timeout == null ? 20000 : opts.timeout);
     this.uri = uri;
-    this.decoder = new SocketDecoder({ maxNestingDepth: opts.maxNestingDepth });
-    if (opts.parser) {
-      this.customEncoder = new opts.parser.Encoder();
-      this.customDecoder = new opts.parser.Decoder();
-    }
+    this.codec = new PacketCodec(opts);
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
   }
@@ -330,19 +282,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       on(socket, 'error', (err) => this.emitReserved('error', typeof err === 'string' ? new Error(err) : err)),
       on(socket, 'close', (reason, description) => this.onclose(reason, description)),
     );
-    if (this.customDecoder) {
-      this.subs.push(on(this.customDecoder as never, 'decoded', (packet: Packet) => nextTick(() => this.emitReserved('packet', packet))));
-    }
+    const offDecoded = this.codec.onCustomDecoded((packet) => nextTick(() => this.emitReserved('packet', packet)));
+    if (offDecoded) this.subs.push(offDecoded);
   }
 
   private ondata(data: string | Uint8Array | ArrayBuffer): void {
     let packet: Packet | null;
     try {
-      if (this.customDecoder) {
-        this.customDecoder.add(data);
-        return;
-      }
-      packet = this.decoder.add(data);
+      packet = this.codec.decode(data);
     } catch (e) {
       /* @__PURE__ */ debug('parse error: %O', e);
       this.onclose('parse error', e as Error);
@@ -377,10 +324,49 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   }
 
   /**
-   * A socket is gone: close the session if no socket is active any more.
-   * @internal
+   * The state of the session: `opening`, `open` or `closed`.
+   * @example
+   * ```ts
+   * if (socket.io.readyState === 'open') console.log('connected to the server');
+   * ```
    */
-  _destroy(_socket: Socket<any, any>): void {
+  get readyState(): ManagerState {
+    return this._readyState;
+  }
+
+  /**
+   * Whether a reconnection is planned or in progress.
+   * @example
+   * ```ts
+   * socket.on('disconnect', () => console.log(socket.io.reconnecting ? 'reconnecting…' : 'offline'));
+   * ```
+   */
+  get reconnecting(): boolean {
+    return this._reconnecting;
+  }
+
+  /**
+   * Whether sockets connect as soon as they are created (the `autoConnect` option).
+   * @example
+   * ```ts
+   * const manager = new Manager(url, { autoConnect: false });
+   * manager.autoConnect;   // false: call socket.connect()
+   * ```
+   */
+  get autoConnect(): boolean {
+    return this._autoConnect;
+  }
+
+  /**
+   * A socket is no longer active: closes the session if no socket is active any more.
+   * @param _socket the socket
+   * @example
+   * ```ts
+   * // called by Socket#disconnect(); the session closes with the last active namespace
+   * manager.release(socket);
+   * ```
+   */
+  release(_socket: Socket<any, any>): void {
     for (const nsp of Object.keys(this.nsps)) {
       if (this.nsps[nsp]!.active) return;
     }
@@ -388,43 +374,54 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   }
 
   /**
-   * Encodes and writes a packet.
-   * @internal
+   * socket.io-client compatibility; Socketeer's own code uses {@link release}.
+   * @param socket the socket
+   * @example
+   * ```ts
+   * manager._destroy(socket);   // same as manager.release(socket)
+   * ```
    */
-  _packet(packet: Packet & { options?: { compress?: boolean } }): void {
-    if (this.blobs || hasBlob(packet.data)) {
-      // Blobs are read asynchronously: this packet and every later one wait for them, in order
-      const engine = this.engine;
-      const done: Promise<void> = (this.blobs || Promise.resolve())
-        .then(() => readBlobs(packet.data))
-        .then(
-          (data) => {
-            if (this.engine === engine) this.writePacket({ ...packet, data });
-          },
-          () => {}, // an unreadable Blob: the packet is dropped
-        )
-        .then(() => {
-          if (this.blobs === done) this.blobs = undefined;
-        });
-      this.blobs = done;
-      return;
-    }
-    this.writePacket(packet);
+  _destroy(socket: Socket<any, any>): void {
+    this.release(socket);
   }
 
-  private writePacket(packet: Packet & { options?: { compress?: boolean } }): void {
-    const encoded = this.customEncoder ? this.customEncoder.encode(packet) : encodeSocketPacket(packet);
-    for (let i = 0; i < encoded.length; i++) this.engine.write(encoded[i]!, packet.options);
+  /**
+   * socket.io-client compatibility; Socketeer's own code uses {@link sendPacket}.
+   * @param packet the packet
+   * @example
+   * ```ts
+   * manager._packet({ type: 2, nsp: '/', data: ['hello'] });   // same as manager.sendPacket(…)
+   * ```
+   */
+  _packet(packet: OutgoingPacket): void {
+    this.sendPacket(packet);
+  }
+
+  /**
+   * Encodes and writes a packet (after the Blobs of earlier packets, if any, are read).
+   * @param packet the packet, with its write options
+   * @example
+   * ```ts
+   * manager.sendPacket({ type: PacketType.EVENT, nsp: '/', data: ['hello', 'world'] });
+   * ```
+   */
+  sendPacket(packet: OutgoingPacket): void {
+    this.codec.send(packet, this);
   }
 
   private cleanup(): void {
     for (const sub of this.subs) sub();
     this.subs.length = 0;
-    this.decoder.reset();
-    this.customDecoder?.destroy();
+    this.codec.reset();
   }
 
-  /** @internal closes the session for good (no reconnection) */
+  /**
+   * @internal closes the session for good (no reconnection)
+   * @example
+   * ```ts
+   * manager._close();   // same as manager.disconnect()
+   * ```
+   */
   _close(): void {
     this.skipReconnect = true;
     this._reconnecting = false;

@@ -9,6 +9,9 @@
  * import * as msgpackParser from './msgpack-parser.js';
  * const socket = io('https://example.com', { parser: msgpackParser });
  * ```
+ *
+ * Owns the MessagePack `Encoder`/`Decoder`. Must never import server or server-engine code (`src/server/`,
+ * `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import { decode, encode } from 'notepack.io';
 import { Emitter } from './emitter.js';
@@ -21,11 +24,21 @@ const CONNECT = 0;
 const DISCONNECT = 1;
 const CONNECT_ERROR = 4;
 
-/** Encodes a packet into one MessagePack message. */
+/**
+ * Encodes a packet into one MessagePack message.
+ * @example
+ * ```ts
+ * const [message] = new Encoder().encode({ type: PacketType.EVENT, nsp: '/', data: ['hello'] });
+ * ```
+ */
 export class Encoder {
   /**
    * @param packet the packet
    * @returns one binary message
+   * @example
+   * ```ts
+   * ws.send(new Encoder().encode(packet)[0]);
+   * ```
    */
   encode(packet: Packet): Array<ArrayBuffer | Uint8Array> {
     return [encode(packet) as ArrayBuffer | Uint8Array];
@@ -44,10 +57,22 @@ function validData(type: number, data: unknown): boolean {
   return Array.isArray(data);
 }
 
-/** Decodes MessagePack messages; emits `decoded` with each packet, throws on an invalid one. */
+/**
+ * Decodes MessagePack messages; emits `decoded` with each packet, throws on an invalid one.
+ * @example
+ * ```ts
+ * const decoder = new Decoder();
+ * decoder.on('decoded', (packet) => console.log(packet.data));
+ * decoder.add(message);
+ * ```
+ */
 export class Decoder extends Emitter<{}, { decoded: (packet: Packet) => void }> {
   /**
    * @param data one binary message
+   * @example
+   * ```ts
+   * decoder.add(new Uint8Array(frame));
+   * ```
    */
   add(data: unknown): void {
     if (typeof data === 'string') throw new Error('invalid packet: text in a MessagePack connection');
@@ -61,6 +86,12 @@ export class Decoder extends Emitter<{}, { decoded: (packet: Packet) => void }> 
     this.emit('decoded', packet);
   }
 
-  /** Nothing to release. */
+  /**
+   * Nothing to release.
+   * @example
+   * ```ts
+   * decoder.destroy();
+   * ```
+   */
   destroy(): void {}
 }

@@ -8,11 +8,18 @@
  * socket.on('connect', () => console.log(socket.id));
  * const reply = await socket.timeout(1000).emitWithAck('join', 'lobby');
  * ```
+ *
+ * Owns `Socket`; it reaches the Manager only through `SocketHost` (`socket-host.ts`). Must never import server
+ * or server-engine code (`src/server/`, `src/engine/`): the client pulls only `src/client/`, `src/protocol/`
+ * and `src/util/`.
  */
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/index.js';
-import { AnyListeners } from '../util/any-listeners.js';
-import { Emitter, on } from './emitter.js';
+import { AckRegistry, type Ack } from './ack-registry.js';
+import { CatchAllEmitter } from './catch-all.js';
+import { on } from './emitter.js';
 import type { Manager } from './manager.js';
+import { RetryQueue, type EmitFlags } from './retry-queue.js';
+import type { DisconnectDescription, ExtendedError, OutgoingPacket, SocketHost, SocketOptions } from './socket-host.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -24,23 +31,14 @@ import type {
   Last,
 } from './typed-events.js';
 
-/** Socket options. */
-export interface SocketOptions {
-  /** CONNECT payload, or a function producing it, called at every connection attempt. */
-  auth: { [key: string]: any } | ((cb: (data: object) => void) => void);
-  /** Retries of each emit (turns on the at-least-once queue). */
-  retries: number;
-  /** Default ack timeout in ms. */
-  ackTimeout: number;
-}
-
-/** Why a socket disconnected: the reason's details. */
-export type DisconnectDescription = Error | { description: string; context?: unknown };
-
-/** An error with server-provided data (`connect_error`). */
-export interface ExtendedError extends Error {
-  data?: any;
-}
+export type {
+  DisconnectDescription,
+  ExtendedError,
+  OutgoingPacket,
+  SocketHost,
+  SocketHostEvents,
+  SocketOptions,
+} from './socket-host.js';
 
 /** Events a Socket emits itself. */
 export interface SocketReservedEvents {
@@ -49,31 +47,19 @@ export interface SocketReservedEvents {
   disconnect: (reason: Socket.DisconnectReason, description?: DisconnectDescription) => void;
 }
 
-interface Flags {
-  compress?: boolean;
-  volatile?: boolean;
-  timeout?: number;
-  fromQueue?: boolean;
-}
-
-interface QueuedPacket {
-  id: number;
-  tryCount: number;
-  pending: boolean;
-  args: unknown[];
-  flags: Flags;
-}
-
-type Ack = ((...args: any[]) => void) & { withError?: boolean };
-
-type OutgoingPacket = Packet & { options?: { compress?: boolean } };
-
 /**
  * A connection to one namespace.
  * @typeParam ListenEvents events received from the server
  * @typeParam EmitEvents events sent to the server
+ * @example
+ * ```ts
+ * import { io } from 'socketeer/client';
+ *
+ * const socket = io('https://example.com/chat');
+ * socket.on('connect', () => socket.emit('hello', 'world'));
+ * ```
  */
-export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter<
+export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends CatchAllEmitter<
   ListenEvents,
   EmitEvents,
   SocketReservedEvents
@@ -94,15 +80,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   sendBuffer: OutgoingPacket[] = [];
   /** Namespace name. */
   readonly nsp: string;
+  /** the connection this socket is multiplexed on (the Manager, through its Socket contract) */
+  private readonly host: SocketHost;
   private readonly _opts: Partial<SocketOptions>;
+  private readonly acks: AckRegistry;
   private ids = 0;
-  private acks: Record<number, Ack> = {};
-  private flags: Flags = {};
+  private flags: EmitFlags = {};
   private subs: Array<() => void> | undefined;
-  private readonly anyIncoming = new AnyListeners<(...args: any[]) => void>();
-  private readonly anyOutgoing = new AnyListeners<(...args: any[]) => void>();
-  private _queue: QueuedPacket[] = [];
-  private _queueSeq = 0;
+  private readonly queue = new RetryQueue(() => this._opts.retries!, () => this.drainQueue());
   private _pid: string | undefined;
   private _lastOffset: string | undefined;
 
@@ -121,25 +106,41 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   constructor(io: Manager<any, any>, nsp: string, opts?: Partial<SocketOptions>) {
     super();
     this.io = io;
+    this.host = io;
+    this.acks = new AckRegistry(this, io, (id) => this.dropBuffered(id));
     this.nsp = nsp;
     if (opts && opts.auth) this.auth = opts.auth;
     this._opts = { ...opts };
-    if (this.io._autoConnect) this.open();
+    if (this.host.autoConnect) this.open();
   }
 
-  /** True while not connected. */
+  /**
+   * True while not connected.
+   * @example
+   * ```ts
+   * if (socket.disconnected) showOfflineBanner();
+   * ```
+   */
   get disconnected(): boolean {
     return !this.connected;
   }
 
-  /** True while the socket follows its Manager (connected, or trying to reconnect). */
+  /**
+   * True while the socket follows its Manager (connected, or trying to reconnect).
+   * @example
+   * ```ts
+   * socket.on('disconnect', () => {
+   *   if (!socket.active) socket.connect();   // the server cut us: reconnect by hand
+   * });
+   * ```
+   */
   get active(): boolean {
     return !!this.subs;
   }
 
   private subEvents(): void {
     if (this.subs) return;
-    const io = this.io;
+    const io = this.host;
     this.subs = [
       on(io, 'open', () => this.onopen()),
       on(io, 'packet', (packet: Packet) => this.onpacket(packet)),
@@ -168,8 +169,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   connect(): this {
     if (this.connected) return this;
     this.subEvents();
-    if (!this.io._reconnecting) this.io.open();
-    if (this.io._readyState === 'open') this.onopen();
+    if (!this.host.reconnecting) this.host.open();
+    if (this.host.readyState === 'open') this.onopen();
     return this;
   }
 
@@ -217,7 +218,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (RESERVED_EVENTS.has(ev)) throw new Error('"' + String(ev) + '" is a reserved event name');
     const args: unknown[] = [ev, ...rest];
     if (this._opts.retries && !this.flags.fromQueue && !this.flags.volatile) {
-      this.addToQueue(args);
+      this.queue.add(args, this.flags);
       return this;
     }
     const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data: args };
@@ -228,7 +229,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.registerAckCallback(id, ack);
       packet.id = id;
     }
-    const engine = this.io.engine;
+    const engine = this.host.engine;
     const isTransportWritable = engine?.transport?.writable;
     const isConnected = this.connected && !engine?.hasPingExpired();
     const discard = this.flags.volatile && !isTransportWritable;
@@ -245,24 +246,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private registerAckCallback(id: number, ack: Ack): void {
-    const timeout = this.flags.timeout ?? this._opts.ackTimeout;
-    if (timeout === undefined) {
-      this.acks[id] = ack;
-      return;
+    this.acks.register(id, ack, this.flags.timeout ?? this._opts.ackTimeout);
+  }
+
+  /** An ack timed out: its packet, if still buffered, is not sent. */
+  private dropBuffered(id: number): void {
+    for (let i = 0; i < this.sendBuffer.length; i++) {
+      if (this.sendBuffer[i]!.id === id) this.sendBuffer.splice(i, 1);
     }
-    const timer = this.io.setTimeoutFn(() => {
-      delete this.acks[id];
-      for (let i = 0; i < this.sendBuffer.length; i++) {
-        if (this.sendBuffer[i]!.id === id) this.sendBuffer.splice(i, 1);
-      }
-      ack.call(this, new Error('operation has timed out'));
-    }, timeout);
-    const fn: Ack = (...args: unknown[]) => {
-      this.io.clearTimeoutFn(timer);
-      ack.apply(this, args);
-    };
-    fn.withError = true;
-    this.acks[id] = fn;
   }
 
   /**
@@ -292,47 +283,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     });
   }
 
-  private addToQueue(args: unknown[]): void {
-    let ack: Ack | undefined;
-    if (typeof args[args.length - 1] === 'function') ack = args.pop() as Ack;
-    const packet: QueuedPacket = {
-      id: this._queueSeq++,
-      tryCount: 0,
-      pending: false,
-      args,
-      flags: { fromQueue: true, ...this.flags },
-    };
-    args.push((err: unknown, ...responseArgs: unknown[]) => {
-      if (packet !== this._queue[0]) return; // a late ack of an earlier try
-      if (err !== null) {
-        if (packet.tryCount > this._opts.retries!) {
-          this._queue.shift();
-          if (ack) ack(err);
-        }
-      } else {
-        this._queue.shift();
-        if (ack) ack(null, ...responseArgs);
-      }
-      packet.pending = false;
-      return this.drainQueue();
-    });
-    this._queue.push(packet);
-    this.drainQueue();
-  }
-
+  /** Sends the head of the retry queue while connected (again if `force`, after a reconnection). */
   private drainQueue(force = false): void {
-    if (!this.connected || this._queue.length === 0) return;
-    const packet = this._queue[0]!;
-    if (packet.pending && !force) return;
-    packet.pending = true;
-    packet.tryCount++;
+    if (!this.connected) return;
+    const packet = this.queue.next(force);
+    if (packet === undefined) return;
     this.flags = packet.flags;
     (this.emit as (...args: unknown[]) => this)(...packet.args);
   }
 
   private packet(packet: OutgoingPacket): void {
     packet.nsp = this.nsp;
-    this.io._packet(packet);
+    this.host.sendPacket(packet);
   }
 
   private onopen(): void {
@@ -341,11 +303,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private sendConnectPacket(data: object | undefined): void {
-    this.packet({
-      type: PacketType.CONNECT,
-      nsp: this.nsp,
-      data: this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data,
-    });
+    const payload = this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data;
+    this.packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload });
   }
 
   private onerror(err: Error): void {
@@ -356,33 +315,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.connected = false;
     this.id = undefined;
     this.emitReserved('disconnect', reason, description);
-    this.clearAcks();
-  }
-
-  /** Fails the acks of packets that were sent and will not be answered (buffered ones are kept). */
-  private clearAcks(): void {
-    for (const key of Object.keys(this.acks)) {
-      const id = Number(key);
-      if (this.sendBuffer.some((packet) => packet.id === id)) continue;
-      const ack = this.acks[id]!;
-      delete this.acks[id];
-      if (ack.withError) ack.call(this, new Error('socket has been disconnected'));
-    }
+    // the acks of packets sent and not answered fail; those of buffered packets are kept
+    this.acks.failSent((id) => this.sendBuffer.some((packet) => packet.id === id));
   }
 
   private onpacket(packet: Packet): void {
     if (packet.nsp !== this.nsp) return;
     switch (packet.type) {
       case PacketType.CONNECT:
-        if (packet.data && packet.data.sid) {
-          this.onconnect(packet.data.sid, packet.data.pid);
-        } else {
-          this.emitReserved(
-            'connect_error',
-            // (a v2 server answers CONNECT without a sid)
-            new Error('incompatible server: Socket.IO v2.x cannot serve v3+ clients'),
-          );
-        }
+        // a v2 server answers CONNECT without a sid
+        if (packet.data && packet.data.sid) this.onconnect(packet.data.sid, packet.data.pid);
+        else this.emitReserved('connect_error', new Error('incompatible server: Socket.IO v2.x cannot serve v3+ clients'));
         break;
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
@@ -431,12 +374,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private onack(packet: Packet): void {
-    const ack = this.acks[packet.id!];
-    if (typeof ack !== 'function') return;
-    delete this.acks[packet.id!];
-    const data: unknown[] = Array.isArray(packet.data) ? packet.data : [];
-    if (ack.withError) data.unshift(null);
-    ack.apply(this, data);
+    this.acks.settle(packet.id!, Array.isArray(packet.data) ? packet.data : []);
   }
 
   private onconnect(id: string, pid: string | undefined): void {
@@ -469,7 +407,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       for (const sub of this.subs) sub();
       this.subs = undefined;
     }
-    this.io._destroy(this);
+    this.host.release(this);
   }
 
   /**
@@ -510,7 +448,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return this;
   }
 
-  /** The next emit is dropped if it cannot be sent at once. */
+  /**
+   * The next emit is dropped if it cannot be sent at once.
+   * @example
+   * ```ts
+   * socket.volatile.emit('cursor', x, y);   // dropped rather than buffered when offline
+   * ```
+   */
   get volatile(): this {
     this.flags.volatile = true;
     return this;
@@ -533,120 +477,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     this.flags.timeout = timeout;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
-  }
-
-  /**
-   * Adds a listener called for every incoming event with the event name first.
-   * @param listener the catch-all listener
-   * @example
-   * ```ts
-   * socket.onAny((event, ...args) => {
-   *   console.log(`got ${event}`, args);
-   * });
-   * ```
-   */
-  onAny(listener: (...args: any[]) => void): this {
-    this.anyIncoming.add(listener);
-    return this;
-  }
-
-  /**
-   * Adds a catch-all listener at the beginning of the list.
-   * @param listener the catch-all listener
-   * @example
-   * ```ts
-   * socket.prependAny((event, ...args) => {
-   *   console.log(`got ${event} (before the other catch-all listeners)`);
-   * });
-   * ```
-   */
-  prependAny(listener: (...args: any[]) => void): this {
-    this.anyIncoming.prepend(listener);
-    return this;
-  }
-
-  /**
-   * Removes a catch-all listener, or all of them.
-   * @param listener the listener (all when omitted)
-   * @example
-   * ```ts
-   * const listener = (event, ...args) => console.log(event, args);
-   * socket.onAny(listener);
-   * socket.offAny(listener);   // that one
-   * socket.offAny();           // all of them
-   * ```
-   */
-  offAny(listener?: (...args: any[]) => void): this {
-    this.anyIncoming.remove(listener);
-    return this;
-  }
-
-  /**
-   * @returns a copy of the catch-all listeners
-   * @example
-   * ```ts
-   * console.log(socket.listenersAny().length);
-   * ```
-   */
-  listenersAny(): Array<(...args: any[]) => void> {
-    return this.anyIncoming.list();
-  }
-
-  /**
-   * Adds a listener called for every outgoing event with the event name first.
-   * @param listener the catch-all listener
-   * @example
-   * ```ts
-   * socket.onAnyOutgoing((event, ...args) => {
-   *   console.log(`sent ${event}`, args);
-   * });
-   * ```
-   */
-  onAnyOutgoing(listener: (...args: any[]) => void): this {
-    this.anyOutgoing.add(listener);
-    return this;
-  }
-
-  /**
-   * Adds an outgoing catch-all listener at the beginning of the list.
-   * @param listener the catch-all listener
-   * @example
-   * ```ts
-   * socket.prependAnyOutgoing((event, ...args) => {
-   *   console.log(`sent ${event} (seen first)`);
-   * });
-   * ```
-   */
-  prependAnyOutgoing(listener: (...args: any[]) => void): this {
-    this.anyOutgoing.prepend(listener);
-    return this;
-  }
-
-  /**
-   * Removes an outgoing catch-all listener, or all of them.
-   * @param listener the listener (all when omitted)
-   * @example
-   * ```ts
-   * const listener = (event, ...args) => console.log(event, args);
-   * socket.onAnyOutgoing(listener);
-   * socket.offAnyOutgoing(listener);   // that one
-   * socket.offAnyOutgoing();           // all of them
-   * ```
-   */
-  offAnyOutgoing(listener?: (...args: any[]) => void): this {
-    this.anyOutgoing.remove(listener);
-    return this;
-  }
-
-  /**
-   * @returns a copy of the outgoing catch-all listeners
-   * @example
-   * ```ts
-   * console.log(socket.listenersAnyOutgoing().length);
-   * ```
-   */
-  listenersAnyOutgoing(): Array<(...args: any[]) => void> {
-    return this.anyOutgoing.list();
   }
 
   private notifyOutgoingListeners(packet: OutgoingPacket): void {

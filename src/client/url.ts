@@ -6,6 +6,9 @@
  * url('http://localhost:3000/admin?x=1');
  * // { protocol: 'http', host: 'localhost', port: '3000', path: '/admin', id: 'http://localhost:3000', href: 'http://localhost:3000', … }
  * ```
+ *
+ * Owns `url()`. Must never import server or server-engine code (`src/server/`, `src/engine/`): the client pulls
+ * only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import { parseUri, type ParsedUri } from './engine/query.js';
 

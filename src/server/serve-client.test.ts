@@ -5,6 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { serveClientRequest } from './serve-client.js';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 

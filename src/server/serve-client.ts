@@ -13,17 +13,19 @@
  * });
  * ```
  *
- * The bundle is produced once per process and kept in memory with its gzip and brotli forms (deflate is
- * made at its first request):
- * in a source checkout (`src/client/` present and `esbuild` installed) it is built from the
- * sources at the first request, so it always matches the code; in an installed package it is
- * read from `dist/client-bundle/` (written by `scripts/build-client.mjs`).
+ * The bundle is read once per process from `dist/client-bundle/` (written by `npm run build`, i.e.
+ * `scripts/build-client.mjs`, which the package's `prepare` runs) and kept in memory with its gzip and brotli
+ * forms (deflate is made at its first request). When the folder is missing, the error is logged once on
+ * stderr and client file requests get a 500 (the folder is read again at the next request).
+ *
+ * Owns: the client file routes and their caching. Must never import the build scripts, esbuild or client
+ * sources: it serves what was built.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 import cors from 'cors';
 import { createLogger } from '../util/logger.js';
@@ -80,22 +82,24 @@ const WEAK_ETAG = 'W/' + ETAG;
 
 let bundle: Promise<Map<string, Encoded>> | undefined;
 
+/** Where the build writes the browser bundles. */
+const BUNDLE_DIR = join(root, 'dist', 'client-bundle');
+
+/** Whether the missing bundle was already reported on stderr (once per process). */
+let reported = false;
+
 async function readBundleFiles(): Promise<Record<string, Uint8Array>> {
-  const script = join(root, 'scripts', 'build-client.mjs');
-  if (existsSync(join(root, 'src', 'client', 'index.ts')) && existsSync(script)) {
-    try {
-      const mod = (await import(pathToFileURL(script).href)) as {
-        buildClientBundles(opts?: { write?: boolean }): Promise<Record<string, Uint8Array>>;
-      };
-      debug('building the client bundle from the sources');
-      return await mod.buildClientBundles();
-    } catch (err) {
-      debug('cannot build the client bundle (%s), trying dist/client-bundle', (err as Error).message);
-    }
-  }
-  const dir = join(root, 'dist', 'client-bundle');
   const files: Record<string, Uint8Array> = {};
-  for (const name of new Set(Object.values(FILES))) files[name] = readFileSync(join(dir, name));
+  try {
+    for (const name of new Set(Object.values(FILES))) files[name] = await readFile(join(BUNDLE_DIR, name));
+  } catch (err) {
+    const message = `socketeer: cannot serve the browser client: ${(err as Error).message} (build it with \`npm run build\`)`;
+    if (!reported) {
+      reported = true;
+      console.error(message);
+    }
+    throw new Error(message);
+  }
   return files;
 }
 
@@ -170,6 +174,13 @@ function send(req: IncomingMessage, res: ServerResponse, name: string, file: str
  * @param opts the Socket.IO path and optional CORS options
  * @returns true when the request was handled (served, whatever the method, as the reference does; 304;
  *   or 400 for a GET of an unknown client file such as `socket.io.slim.js`); false for any other request
+ * @example
+ * ```ts
+ * http.on('request', (req, res) => {
+ *   if (serveClientRequest(req, res, { path: '/socket.io' })) return;   // /socket.io/socket.io.min.js…
+ *   engineHandler(req, res);
+ * });
+ * ```
  */
 export function serveClientRequest(req: IncomingMessage, res: ServerResponse, opts: ServeClientOptions): boolean {
   const url = req.url;
@@ -194,7 +205,14 @@ export function serveClientRequest(req: IncomingMessage, res: ServerResponse, op
   return true;
 }
 
-/** Drops the in-memory bundle (the next request loads it again). */
+/**
+ * Drops the in-memory bundle (the next request loads it again).
+ * @example
+ * ```ts
+ * execSync('node scripts/build-client.mjs');   // after a rebuild of dist/client-bundle/
+ * resetClientBundle();
+ * ```
+ */
 export function resetClientBundle(): void {
   bundle = undefined;
 }

@@ -147,6 +147,13 @@ const emitUntypedImpl = EventEmitter.prototype.emit;
 /**
  * An EventEmitter whose `on`/`once`/`emit` are typed by the event maps. `emit` is what the user sends;
  * `emitReserved` fires the library's own events locally.
+ * @example
+ * ```ts
+ * class Room extends StrictEventEmitter<{}, { joined: (user: string) => void }, { closed: () => void }> {
+ *   close(): void { this.emitReserved('closed'); }
+ * }
+ * new Room().emit('joined', 'ann');
+ * ```
  */
 export abstract class StrictEventEmitter<
     ListenEvents extends EventsMap,
@@ -161,6 +168,10 @@ export abstract class StrictEventEmitter<
    * @param ev the event name
    * @param listener the callback
    * @returns this
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => console.log(socket.id));
+   * ```
    */
   override on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
@@ -174,6 +185,10 @@ export abstract class StrictEventEmitter<
    * @param ev the event name
    * @param listener the callback
    * @returns this
+   * @example
+   * ```ts
+   * io.once('connection', (socket) => console.log('first client', socket.id));
+   * ```
    */
   override once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
@@ -187,6 +202,10 @@ export abstract class StrictEventEmitter<
    * @param ev the event name
    * @param args the arguments
    * @returns true
+   * @example
+   * ```ts
+   * io.emit('news', 'hello everyone');
+   * ```
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return super.emit(ev, ...args);
@@ -213,6 +232,10 @@ export abstract class StrictEventEmitter<
   /**
    * Returns the listeners of an event.
    * @param event the event name
+   * @example
+   * ```ts
+   * console.log(io.listeners('connection').length);
+   * ```
    */
   override listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     event: Ev,

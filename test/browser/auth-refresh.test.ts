@@ -18,6 +18,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { Server } from '../../src/server/index.js';
 import type { EngineServer } from '../../src/engine/server.js';
 import { authenticate, credentialsOf } from '../../src/server/auth/index.js';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 let browser: Browser;

@@ -4,6 +4,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 /** Debian's Chromium. */
 export const CHROMIUM = '/usr/bin/chromium';

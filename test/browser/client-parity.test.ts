@@ -14,6 +14,10 @@ import type { Browser } from 'playwright-core';
 import { serveClientRequest } from '../../src/server/serve-client.js';
 import { startOfficialServer, type TestServer } from '../interop/servers.js';
 import { launchChromium, startPageServer, type PageServer } from './client-harness.js';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 declare const io: any;
 

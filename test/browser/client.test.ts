@@ -10,6 +10,10 @@ import type { Browser, Page } from 'playwright-core';
 import { serveClientRequest } from '../../src/server/serve-client.js';
 import { serverFactories, type TestServer } from '../interop/servers.js';
 import { launchChromium, startPageServer, type PageServer } from './client-harness.js';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 declare const io: any; // the global of the bundle, inside the page
 

@@ -15,6 +15,10 @@ import type { Browser } from 'playwright-core';
 import { Server } from '../../src/server/index.js';
 import * as msgpackParser from '../../src/client/msgpack-parser.js';
 import { launchChromium } from './client-harness.js';
+import { ensureClientBundles } from '../../scripts/build-client.mjs';
+
+// the served browser bundle (dist/client-bundle/), built from the current sources if stale
+await ensureClientBundles();
 
 declare const io: any;
 

@@ -5,6 +5,9 @@
  * const socket = enableCredentialsRefresh(io(url, { autoConnect: false, auth: (cb) => cb({ token: getToken() }) }));
  * socket.connect();
  * ```
+ *
+ * Owns the `socketeer/client/auth` entry (re-exports only). Must never import server or server-engine code
+ * (`src/server/`, `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 export {
   enableCredentialsRefresh,

@@ -18,6 +18,10 @@
  *
  * Enable it before the socket connects (`autoConnect: false`, or right after `io()` on a new connection): the
  * announcement is part of the CONNECT payload.
+ *
+ * Owns `enableCredentialsRefresh` and `closeWithServerReason`; the wire names come from
+ * `src/protocol/credentials.ts`. Must never import server or server-engine code (`src/server/`, `src/engine/`):
+ * the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 import type { Socket } from '../socket.js';
 import { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REASON_REFUSED, REFRESH_EVENT } from '../../protocol/credentials.js';
@@ -213,18 +217,18 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
   Object.defineProperty(socket, 'credentialsExpiresAt', { configurable: true, get: () => expiresAt });
 
   const s = socket as unknown as Socket;
-  s.on(REFRESH_EVENT as any, ((body: { expiresAt?: unknown } | undefined) => {
+  s.on(REFRESH_EVENT, (body: { expiresAt?: unknown } | undefined) => {
     if (body && typeof body.expiresAt === 'number') expiresAt = new Date(body.expiresAt);
     // failures arrive as credentials_error from the server; a local failure (timeout) is left to the deadline
     refresh().catch(() => {});
-  }) as any);
-  s.on(ERROR_EVENT as any, ((body: { reason?: unknown; message?: unknown; data?: unknown } | undefined) => {
+  });
+  s.on(ERROR_EVENT, (body: { reason?: unknown; message?: unknown; data?: unknown } | undefined) => {
     const reason = typeof body?.reason === 'string' ? body.reason : REASON_REFUSED;
     const err: CredentialsError = new Error(typeof body?.message === 'string' ? body.message : reason);
     if (body?.data !== undefined) err.data = body.data;
     err.reason = reason;
     emitLocal(socket, 'credentials_error', err);
     closeWithServerReason(socket, reason);
-  }) as any);
+  });
   return target;
 }

@@ -1,5 +1,8 @@
 /**
  * Options of the Engine.IO client (the `socket.io.engine` session), as the reference client.
+ *
+ * Owns `EngineOptions` (types only). Must never import server or server-engine code (`src/server/`,
+ * `src/engine/`): the client pulls only `src/client/`, `src/protocol/` and `src/util/`.
  */
 
 /** Per-transport overrides (`transportOptions.polling.extraHeaders`, …). */

@@ -2,6 +2,9 @@
  * HTTP long-polling transport: one GET in flight at a time that the server holds until it has
  * packets, and POSTs carrying `\x1e`-joined payloads. The HTTP request itself is the runtime
  * adapter's (`env/node.ts` or `env/browser.ts`).
+ *
+ * Owns the polling transport; network access goes through `env/`. Must never import Node.js built-ins directly
+ * (the browser bundle swaps `env/node.ts`), nor server code.
  */
 import { decodePayload, encodePayload, type EnginePacket } from '../../protocol/index.js';
 import { request } from '../env/node.js';
@@ -9,9 +12,23 @@ import type { PendingRequest, RequestFailure } from '../env/types.js';
 import { randomString } from './query.js';
 import { Transport, type OutgoingPacket } from './transport.js';
 
-/** The polling transport. */
+/**
+ * The polling transport.
+ * @example
+ * ```ts
+ * import { io, Fetch } from 'socketeer/client';
+ *
+ * const socket = io('https://example.com', { transports: [Fetch] });   // HTTP long-polling only
+ * ```
+ */
 export class Polling extends Transport {
-  /** Transport name (on the prototype, so that the class can be given in `transports`). */
+  /**
+   * Transport name (on the prototype, so that the class can be given in `transports`).
+   * @example
+   * ```ts
+   * socket.io.engine.transport.name;   // 'polling' until the upgrade
+   * ```
+   */
   get name(): string {
     return 'polling';
   }
@@ -25,6 +42,10 @@ export class Polling extends Transport {
   /**
    * Pauses polling once the GET and POST in flight are done (used before an upgrade).
    * @param onPause called when paused
+   * @example
+   * ```ts
+   * transport.pause(() => console.log('no request in flight: ready to upgrade'));
+   * ```
    */
   override pause(onPause: () => void): void {
     this.readyState = 'pausing';
@@ -110,7 +131,13 @@ export class Polling extends Transport {
     this.onError(reason, failure.description, failure.context);
   }
 
-  /** @returns the URI of the next request (fresh cache buster unless `timestampRequests: false`) */
+  /**
+   * @returns the URI of the next request (fresh cache buster unless `timestampRequests: false`)
+   * @example
+   * ```ts
+   * transport.uri();   // 'https://example.com/socket.io/?EIO=4&transport=polling&t=P8b2xQe&sid=…'
+   * ```
+   */
   uri(): string {
     const query = this.query;
     if (this.opts.timestampRequests !== false) query[this.opts.timestampParam] = randomString();

@@ -1,10 +1,16 @@
 /**
  * Query strings and URIs as the reference Engine.IO client reads and writes them.
+ *
+ * Owns query string and URI helpers. Imports nothing.
  */
 
 /**
  * Encodes an object as a query string (`a=1&b=x%20y`), own enumerable keys in order.
  * @param obj the parameters
+ * @example
+ * ```ts
+ * encodeQuery({ EIO: 4, transport: 'polling' });   // 'EIO=4&transport=polling'
+ * ```
  */
 export function encodeQuery(obj: Record<string, unknown>): string {
   let str = '';
@@ -19,6 +25,10 @@ export function encodeQuery(obj: Record<string, unknown>): string {
 /**
  * Decodes a query string into an object of strings.
  * @param qs the query string without `?`
+ * @example
+ * ```ts
+ * decodeQuery('a=1&b=x%20y');   // { a: '1', b: 'x y' }
+ * ```
  */
 export function decodeQuery(qs: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,6 +62,10 @@ export interface ParsedUri {
  * Parses a URI with the platform's URL parser; a URI without a scheme is read as `http://…`.
  * @param str the URI, at most 8000 characters
  * @throws Error when the URI is too long or invalid
+ * @example
+ * ```ts
+ * parseUri('localhost:3000/chat').port;   // '3000' (read as http://localhost:3000/chat)
+ * ```
  */
 export function parseUri(str: string): ParsedUri {
   if (str.length > 8000) throw new Error('URI too long');
@@ -75,6 +89,10 @@ export function parseUri(str: string): ParsedUri {
 
 /**
  * A short random cache-busting token (timestamp-based, as the reference).
+ * @example
+ * ```ts
+ * const uri = `${base}?EIO=4&transport=polling&t=${randomString()}`;
+ * ```
  */
 export function randomString(): string {
   return Date.now().toString(36).substring(3) + Math.random().toString(36).substring(2, 5);

@@ -9,6 +9,8 @@
  * engine.on('open', () => engine.write('40'));
  * engine.on('data', (data) => console.log(data));
  * ```
+ *
+ * Owns `EngineSocket`. Must never import the Manager or the Socket (the layer above), nor server code.
  */
 import { ENGINE_PROTOCOL, type BinaryType, type EnginePacket, type EnginePacketType } from '../../protocol/index.js';
 import createDebug from '../debug.js';
@@ -19,6 +21,7 @@ import type { EngineOptions } from './options.js';
 import { Polling } from './polling.js';
 import { decodeQuery, parseUri } from './query.js';
 import { timers, unref, type Timers } from './timers.js';
+import { fitPayload } from './payload-size.js';
 import { Transport, type OutgoingPacket, type TransportCtor, type TransportHost, type TransportOptions } from './transport.js';
 import { probe, upgradeMemory } from './upgrade.js';
 import { WebSocketTransport } from './websocket.js';
@@ -69,24 +72,16 @@ if (hasEventListeners) {
   addEventListener('offline', () => OFFLINE_LISTENERS.slice().forEach((fn) => fn()), false);
 }
 
-/** Size accounting for `maxPayload`: UTF-8 bytes, binary counted as base64 (×1.33). */
-export function byteLength(data: string | Uint8Array | ArrayBuffer): number {
-  if (typeof data !== 'string') return Math.ceil(data.byteLength * 1.33);
-  let length = 0;
-  for (let i = 0, l = data.length; i < l; i++) {
-    const c = data.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c < 0xd800 || c >= 0xe000) length += 3;
-    else {
-      i++;
-      length += 4;
-    }
-  }
-  return length;
-}
+export { byteLength } from './payload-size.js';
 
-/** An Engine.IO client session. */
+/**
+ * An Engine.IO client session.
+ * @example
+ * ```ts
+ * const engine = new EngineSocket('https://example.com', { transports: ['websocket'] });
+ * engine.on('open', () => engine.write('hello'));
+ * ```
+ */
 export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements TransportHost {
   /** Engine.IO protocol revision. */
   static readonly protocol = ENGINE_PROTOCOL;
@@ -125,6 +120,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * Opens a session.
    * @param uri server URL (or the options when omitted)
    * @param opts see {@link EngineOptions}
+   * @example
+   * ```ts
+   * const engine = new EngineSocket('https://example.com', { path: '/socket.io', upgrade: false });
+   * ```
    */
   constructor(uri?: string | EngineOptions | null, opts: EngineOptions = {}) {
     super();
@@ -195,6 +194,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
    * Creates a transport for this session.
    * @internal
    * @param name transport name
+   * @example
+   * ```ts
+   * const ws = session.createTransport('websocket');   // for an upgrade probe
+   * ```
    */
   createTransport(name: string): Transport {
     const query: Record<string, any> = { ...(this.opts.query as Record<string, any>), EIO: ENGINE_PROTOCOL, transport: name };
@@ -233,6 +236,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Makes `transport` the current one.
    * @internal
+   * @example
+   * ```ts
+   * session.setTransport(probed);   // after a successful upgrade probe
+   * ```
    */
   setTransport(transport: Transport): void {
     if (this.transport) this.transport.removeAllListeners();
@@ -247,6 +254,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Emits a session event on behalf of a helper module.
    * @internal
+   * @example
+   * ```ts
+   * session.emitInternal('upgrade', transport);
+   * ```
    */
   emitInternal<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): void {
     this.emitReserved(ev, ...args);
@@ -322,6 +333,10 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /**
    * Writes buffered packets if the transport can take them.
    * @internal
+   * @example
+   * ```ts
+   * session.flush();   // after a transport drained
+   * ```
    */
   flush(): void {
     if (this.readyState !== 'closed' && this.transport!.writable && !this.upgrading && this.writeBuffer.length) {
@@ -335,21 +350,17 @@ export class EngineSocket extends Emitter<{}, {}, EngineEvents> implements Trans
   /** The longest prefix of the buffer that fits in `maxPayload` (polling only). */
   private writablePackets(): OutgoingPacket[] {
     const check = this.maxPayload > 0 && this.transport!.name === 'polling' && this.writeBuffer.length > 1;
-    if (!check) return this.writeBuffer;
-    let size = 1;
-    for (let i = 0; i < this.writeBuffer.length; i++) {
-      const data = this.writeBuffer[i]!.data;
-      if (data) size += byteLength(data as string | Uint8Array | ArrayBuffer);
-      if (i > 0 && size > this.maxPayload) return this.writeBuffer.slice(0, i);
-      size += 2;
-    }
-    return this.writeBuffer;
+    return check ? fitPayload(this.writeBuffer, this.maxPayload) : this.writeBuffer;
   }
 
   /**
    * True (and closes with `ping timeout` on the next tick) when no ping came in time, e.g.
    * after the process was suspended and timers fired late.
    * @internal
+   * @example
+   * ```ts
+   * if (!socket.io.engine.hasPingExpired()) socket.io.engine.write(data);
+   * ```
    */
   hasPingExpired(): boolean {
     if (!this.pingTimeoutTime) return true;

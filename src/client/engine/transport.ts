@@ -2,6 +2,9 @@
  * Base of the Engine.IO transports: a small state machine (`opening` → `open` → `closed`, plus
  * `pausing`/`paused` for polling during an upgrade) that turns wire data into packets and
  * reports `open`, `packet`, `drain`, `error` and `close` to the session.
+ *
+ * Owns the `Transport` base class and `TransportError`. Must never import the session, the Manager or server
+ * code.
  */
 import { decodeEnginePacket, type BinaryType, type EnginePacket } from '../../protocol/index.js';
 import { Emitter } from '../emitter.js';
@@ -15,13 +18,25 @@ export interface OutgoingPacket extends EnginePacket {
   options?: { compress?: boolean };
 }
 
-/** Error reported by a transport; `description` is the HTTP status or the underlying error. */
+/**
+ * Error reported by a transport; `description` is the HTTP status or the underlying error.
+ * @example
+ * ```ts
+ * socket.io.on('error', (err) => {
+ *   if (err instanceof TransportError) console.log(err.message, err.description);   // 'xhr poll error', 502
+ * });
+ * ```
+ */
 export class TransportError extends Error {
   readonly type = 'TransportError';
   /**
    * @param reason short reason (`xhr poll error`, `websocket error`, …)
    * @param description HTTP status or underlying error
    * @param context the request or event concerned
+   * @example
+   * ```ts
+   * this.emitReserved('error', new TransportError('xhr poll error', res.status, req));
+   * ```
    */
   constructor(
     reason: string,
@@ -64,9 +79,26 @@ interface TransportEvents {
   pollComplete: () => void;
 }
 
-/** A transport of one Engine.IO session. */
+/**
+ * A transport of one Engine.IO session.
+ * @example
+ * ```ts
+ * class MyTransport extends Transport {
+ *   get name() { return 'polling'; }
+ *   protected doOpen() { connectSomehow(() => this.onOpen()); }
+ *   protected doClose() { closeSomehow(() => this.onClose()); }
+ *   protected write(packets: OutgoingPacket[]) { for (const p of packets) sendSomehow(p); }
+ * }
+ * ```
+ */
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
-  /** `polling` or `websocket`. */
+  /**
+   * `polling` or `websocket`.
+   * @example
+   * ```ts
+   * if (transport.name === 'websocket') console.log('upgraded');
+   * ```
+   */
   abstract get name(): string;
   /** True when a `send` would go out at once. */
   writable = false;
@@ -77,7 +109,13 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
   supportsBinary: boolean;
   protected readonly timers: Timers;
 
-  /** @param opts the session's options merged with the transport overrides */
+  /**
+   * @param opts the session's options merged with the transport overrides
+   * @example
+   * ```ts
+   * const transport = new WebSocketTransport({ ...session.opts, query: { EIO: '4', sid } });
+   * ```
+   */
   constructor(readonly opts: TransportOptions) {
     super();
     this.query = opts.query;
@@ -85,14 +123,26 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
     this.timers = timers(opts.useNativeTimers);
   }
 
-  /** Starts opening. */
+  /**
+   * Starts opening.
+   * @example
+   * ```ts
+   * transport.open();
+   * ```
+   */
   open(): this {
     this.readyState = 'opening';
     this.doOpen();
     return this;
   }
 
-  /** Closes the transport (no-op unless opening or open). */
+  /**
+   * Closes the transport (no-op unless opening or open).
+   * @example
+   * ```ts
+   * transport.close();
+   * ```
+   */
   close(): this {
     if (this.readyState === 'opening' || this.readyState === 'open') {
       this.doClose();
@@ -104,6 +154,10 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
   /**
    * Sends packets (dropped unless open).
    * @param packets the packets, in order
+   * @example
+   * ```ts
+   * transport.send([{ type: 'message', data: '2["hello"]' }]);
+   * ```
    */
   send(packets: OutgoingPacket[]): void {
     if (this.readyState === 'open') this.write(packets);
@@ -112,6 +166,10 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> {
   /**
    * Stops the transport for an upgrade once nothing is in flight.
    * @param onPause called when paused
+   * @example
+   * ```ts
+   * transport.pause(() => session.setTransport(probed));
+   * ```
    */
   pause(onPause: () => void): void {
     onPause();

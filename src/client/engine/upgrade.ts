@@ -2,6 +2,8 @@
  * Upgrade of a polling session: open the new transport with the same sid, send `2probe`,
  * wait for `3probe`, pause polling once its GET and POST are done, then switch and send `5`.
  * Any failure leaves the session on polling and reports `upgradeError`.
+ *
+ * Owns the upgrade probe. Must never import the Manager or server code.
  */
 import type { EnginePacket } from '../../protocol/index.js';
 import type { EngineSocket } from './session.js';
@@ -14,6 +16,10 @@ export const upgradeMemory = { priorWebsocketSuccess: false };
  * Probes a transport and upgrades the session to it on success.
  * @param session the open session
  * @param name transport name (`websocket`)
+ * @example
+ * ```ts
+ * session.on('open', () => probe(session, 'websocket'));
+ * ```
  */
 export function probe(session: EngineSocket, name: string): void {
   let transport: Transport | null = session.createTransport(name);

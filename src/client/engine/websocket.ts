@@ -2,6 +2,9 @@
  * WebSocket transport: one Engine.IO packet per frame, binary messages as binary frames. The
  * socket comes from the runtime adapter (`ws` with headers and cookies in Node.js, the global
  * `WebSocket` in browsers).
+ *
+ * Owns the WebSocket transport; the socket itself comes from `env/`. Must never import `ws` or Node.js
+ * built-ins directly, nor server code.
  */
 import { encodeEnginePacket } from '../../protocol/index.js';
 import { createWebSocket, nextTick, sendFrame, unrefWebSocket } from '../env/node.js';
@@ -9,9 +12,23 @@ import type { WebSocketLike } from '../env/types.js';
 import { randomString } from './query.js';
 import { Transport, type OutgoingPacket } from './transport.js';
 
-/** The WebSocket transport. */
+/**
+ * The WebSocket transport.
+ * @example
+ * ```ts
+ * import { io, WebSocket } from 'socketeer/client';
+ *
+ * const socket = io('https://example.com', { transports: [WebSocket] });   // WebSocket only
+ * ```
+ */
 export class WebSocketTransport extends Transport {
-  /** Transport name (on the prototype, so that the class can be given in `transports`). */
+  /**
+   * Transport name (on the prototype, so that the class can be given in `transports`).
+   * @example
+   * ```ts
+   * socket.io.engine.transport.name;   // 'websocket'
+   * ```
+   */
   get name(): string {
     return 'websocket';
   }
@@ -64,7 +81,13 @@ export class WebSocketTransport extends Transport {
     }
   }
 
-  /** @returns the ws:// URI (cache buster only with `timestampRequests: true`) */
+  /**
+   * @returns the ws:// URI (cache buster only with `timestampRequests: true`)
+   * @example
+   * ```ts
+   * transport.uri();   // 'wss://example.com/socket.io/?EIO=4&transport=websocket&sid=…'
+   * ```
+   */
   uri(): string {
     const query = this.query;
     if (this.opts.timestampRequests) query[this.opts.timestampParam] = randomString();

@@ -2,6 +2,8 @@
  * Browser runtime adapter: polling with `fetch` (credentials included with `withCredentials`,
  * `extraHeaders` sent, which triggers a CORS preflight cross-origin) and the global `WebSocket`
  * (which cannot carry custom headers). Swapped in for `env/node.ts` by the browser bundle.
+ *
+ * Owns the browser runtime adapter. Must never import Node.js built-ins or npm packages, nor server code.
  */
 import type { BinaryType } from '../../protocol/index.js';
 import type { CookieStore, PendingRequest, PollRequestOptions, RequestCallback, WebSocketLike, WebSocketOptions } from './types.js';
@@ -17,7 +19,13 @@ export const nextTick = (fn: () => void): void => {
 /** Browsers cannot add headers to a WebSocket handshake. */
 export const webSocketHeaders = false;
 
-/** @returns undefined: the browser manages cookies itself */
+/**
+ * @returns undefined: the browser manages cookies itself
+ * @example
+ * ```ts
+ * createCookieJar();   // undefined in browsers
+ * ```
+ */
 export function createCookieJar(): CookieStore | undefined {
   return undefined;
 }
@@ -31,6 +39,11 @@ export function createCookieJar(): CookieStore | undefined {
  * @param _cookieJar unused: the browser manages cookies
  * @param cb called once with the body of a 200 reply, or a failure
  * @returns a handle to abort the request
+ * @example
+ * ```ts
+ * const pending = request({ method: 'GET', uri, ...opts }, undefined, (err, body) => console.log(err ?? body));
+ * pending.abort();
+ * ```
  */
 export function request(
   method: 'GET' | 'POST',
@@ -88,6 +101,10 @@ export function request(
  * @param uri ws:// or wss:// URI
  * @param opts only `protocols` is used
  * @param _cookieJar unused: the browser manages cookies
+ * @example
+ * ```ts
+ * const ws = createWebSocket('wss://example.com/socket.io/?EIO=4&transport=websocket', { protocols: [] });
+ * ```
  */
 export function createWebSocket(uri: string, opts: WebSocketOptions, _cookieJar?: CookieStore): WebSocketLike {
   return (opts.protocols ? new WebSocket(uri, opts.protocols) : new WebSocket(uri)) as unknown as WebSocketLike;
@@ -97,10 +114,20 @@ export function createWebSocket(uri: string, opts: WebSocketOptions, _cookieJar?
  * Sends one frame (browsers negotiate compression themselves).
  * @param ws the socket
  * @param data frame data
+ * @example
+ * ```ts
+ * sendFrame(ws, '2probe');
+ * ```
  */
 export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, _compress?: boolean, _opts?: WebSocketOptions): void {
   ws.send(data);
 }
 
-/** No-op: there is no process to keep alive in a browser. */
+/**
+ * No-op: there is no process to keep alive in a browser.
+ * @example
+ * ```ts
+ * unrefWebSocket(ws);   // no effect in browsers
+ * ```
+ */
 export function unrefWebSocket(_ws: WebSocketLike): void {}

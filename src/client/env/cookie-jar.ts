@@ -8,6 +8,8 @@
  * jar.parseCookies(['io=abc; Path=/; HttpOnly']);
  * jar.cookiePairs(); // ['io=abc']
  * ```
+ *
+ * Owns `CookieJar`. Imports only its types (`env/types.ts`); never Node.js built-ins nor server code.
  */
 import type { CookieStore } from './types.js';
 
@@ -23,6 +25,10 @@ export interface Cookie {
  * @param setCookie the header value
  * @param now current time in ms (for `Max-Age`)
  * @returns the cookie, or undefined when the value has no name
+ * @example
+ * ```ts
+ * parseSetCookie('io=abc; Path=/; Max-Age=60');   // { name: 'io', value: 'abc', expires: <now + 60 s> }
+ * ```
  */
 export function parseSetCookie(setCookie: string, now = Date.now()): Cookie | undefined {
   const parts = setCookie.split(';');
@@ -54,13 +60,25 @@ export function parseSetCookie(setCookie: string, now = Date.now()): Cookie | un
   return cookie;
 }
 
-/** Cookies by name; expired ones are dropped when read. */
+/**
+ * Cookies by name; expired ones are dropped when read.
+ * @example
+ * ```ts
+ * const jar = new CookieJar();
+ * jar.parseCookies(res.headers['set-cookie']);
+ * headers.cookie = jar.cookiePairs().join('; ');
+ * ```
+ */
 export class CookieJar implements CookieStore {
   private readonly cookies = new Map<string, Cookie>();
 
   /**
    * Stores the cookies of `Set-Cookie` header values (an expired cookie deletes the stored one).
    * @param values the header values, if any
+   * @example
+   * ```ts
+   * jar.parseCookies(['io=abc; Path=/', 'lb=node-2; HttpOnly']);
+   * ```
    */
   parseCookies(values: string[] | undefined): void {
     if (!values) return;
@@ -70,7 +88,13 @@ export class CookieJar implements CookieStore {
     }
   }
 
-  /** @returns `name=value` for every unexpired cookie */
+  /**
+   * @returns `name=value` for every unexpired cookie
+   * @example
+   * ```ts
+   * jar.cookiePairs();   // ['io=abc', 'lb=node-2']
+   * ```
+   */
   cookiePairs(): string[] {
     const now = Date.now();
     const out: string[] = [];

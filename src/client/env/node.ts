@@ -2,6 +2,9 @@
  * Node.js runtime adapter: polling over `http`/`https` (with `extraHeaders`, TLS options, the
  * cookie jar and `autoUnref`), WebSocket through `ws` (headers and cookies on the upgrade
  * request). The browser bundle swaps this module for `env/browser.ts`.
+ *
+ * Owns the Node.js runtime adapter: the only client module that imports Node.js built-ins and `ws`. Must never
+ * import server code.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -20,7 +23,13 @@ export const nextTick: (fn: () => void) => void = process.nextTick;
 /** True where the platform lets a WebSocket carry custom headers. */
 export const webSocketHeaders = true;
 
-/** @returns a cookie jar (Node.js clients replay cookies themselves) */
+/**
+ * @returns a cookie jar (Node.js clients replay cookies themselves)
+ * @example
+ * ```ts
+ * const jar = opts.withCredentials ? createCookieJar() : undefined;
+ * ```
+ */
 export function createCookieJar(): CookieStore | undefined {
   return new CookieJar();
 }
@@ -36,6 +45,11 @@ const TLS_KEYS = ['agent', 'pfx', 'key', 'passphrase', 'cert', 'ca', 'ciphers', 
  * @param cookieJar cookies to send and to update
  * @param cb called once with the body of a 200 reply, or a failure
  * @returns a handle to abort the request
+ * @example
+ * ```ts
+ * const pending = request({ method: 'GET', uri, ...opts }, jar, (err, body) => console.log(err ?? body));
+ * pending.abort();
+ * ```
  */
 export function request(
   method: 'GET' | 'POST',
@@ -113,6 +127,10 @@ const WS_OPTION_KEYS = [
  * @param uri ws:// or wss:// URI
  * @param opts protocols, extraHeaders and `ws` client options (agent, TLS, perMessageDeflate…)
  * @param cookieJar cookies to send
+ * @example
+ * ```ts
+ * const ws = createWebSocket('ws://localhost:3000/socket.io/?EIO=4&transport=websocket', { extraHeaders: { 'x-app': '1' } }, jar);
+ * ```
  */
 export function createWebSocket(uri: string, opts: WebSocketOptions, cookieJar: CookieStore | undefined): WebSocketLike {
   const wsOpts: Record<string, unknown> = {};
@@ -139,6 +157,10 @@ export function createWebSocket(uri: string, opts: WebSocketOptions, cookieJar: 
  * @param data frame data
  * @param compress the packet's compress flag
  * @param opts the transport options
+ * @example
+ * ```ts
+ * sendFrame(ws, '2probe', true, opts);
+ * ```
  */
 export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, compress: boolean | undefined, opts: WebSocketOptions): void {
   const deflate = opts.perMessageDeflate;
@@ -151,6 +173,10 @@ export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, compress
 /**
  * Lets the process exit while the socket is open.
  * @param ws a socket made by {@link createWebSocket}
+ * @example
+ * ```ts
+ * if (opts.autoUnref) unrefWebSocket(ws);
+ * ```
  */
 export function unrefWebSocket(ws: WebSocketLike): void {
   unrefRawWebSocket(ws);

@@ -28,6 +28,11 @@
  * recovery is verified before its session (missed packets, events) resumes. Other clients (the official
  * `socket.io-client`, mobile clients) are disconnected at expiry (server reason `credentials expired`; the client
  * sees `io server disconnect` and reconnects with `socket.connect()`, which calls its `auth` function again).
+ *
+ * This file owns the `Authenticator` (CONNECT verification, recovery, the public API) and `authenticate`; the
+ * options live in `options.ts`, the per-socket state and verification step in `state.ts`, the timers and cuts
+ * in `lifecycle.ts`, refresh in place in `refresh.ts`, re-verification in `reverify.ts`. It must never import
+ * the engine or the client, and never calls underscore members of server classes.
  */
 import { ANNOUNCE_KEY, REASON_REFUSED, REVERIFY_EVENT } from '../../protocol/credentials.js';
 import type { Server } from '../server.js';

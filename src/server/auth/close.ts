@@ -1,5 +1,7 @@
 /**
  * Disconnecting a socket from its namespace with a reason of its own.
+ *
+ * Owns `disconnectWithReason`. Must never import the engine or the client.
  */
 import { PacketType } from '../../protocol/index.js';
 import type { Socket } from '../socket.js';

@@ -1,5 +1,7 @@
 /**
  * Expiry dates of credentials and timers that may be far in the future.
+ *
+ * Owns expiry normalisation and `LongTimer`. Imports nothing.
  */
 
 /** The longest delay `setTimeout` accepts (about 24.8 days); longer delays fire at once. */
@@ -52,6 +54,12 @@ export function jwtExpiry(token: string): number | null {
 /**
  * A timer that accepts any delay (chained when longer than {@link MAX_TIMER_DELAY}) and does not keep the
  * process alive.
+ * @example
+ * ```ts
+ * const timer = new LongTimer();
+ * timer.start(Date.now() + 40 * 86400_000, () => expire(socket));   // 40 days: chained timeouts
+ * timer.stop();
+ * ```
  */
 export class LongTimer {
   private timer: NodeJS.Timeout | undefined;
@@ -60,6 +68,10 @@ export class LongTimer {
    * Starts (or restarts) the timer.
    * @param at when to fire, ms since the epoch
    * @param fn what to run
+   * @example
+   * ```ts
+   * timer.start(expiresAt, () => socket.disconnect());
+   * ```
    */
   start(at: number, fn: () => void): void {
     this.stop();
@@ -72,7 +84,13 @@ export class LongTimer {
     this.timer.unref();
   }
 
-  /** Stops the timer. */
+  /**
+   * Stops the timer.
+   * @example
+   * ```ts
+   * socket.once('disconnect', () => timer.stop());
+   * ```
+   */
   stop(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);

@@ -7,6 +7,9 @@
  * const auth = authenticate(io, { verify: async ({ token }) => ({ data: { userId: '42' }, expiresAt: exp }) });
  * io.use(rateLimit({ points: 20, duration: 1000 }));
  * ```
+ *
+ * Owns the `socketeer/auth` entry (re-exports only; the engine's origin and connection-limit helpers are
+ * re-exported from their public modules). Must never import the client.
  */
 export {
   authenticate,

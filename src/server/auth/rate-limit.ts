@@ -21,6 +21,8 @@
  * which the authenticator bounds itself with `maxRefreshesPerMinute` and one refresh in flight) neither take a
  * token nor count as dropped. The same `$credentials:refresh` event from a client that did not announce the
  * extension is an ordinary event and counts.
+ *
+ * Owns `rateLimit`. Must never import engine internals (the token bucket comes from `src/util/`) or the client.
  */
 import { TokenBucket } from '../../util/token-bucket.js';
 import type { Socket } from '../socket.js';

@@ -103,13 +103,25 @@ export function settleWaiters(entry: Entry, kept: boolean): void {
   for (const w of waiters) w(kept);
 }
 
-/** Whether a CONNECT payload announces the credentials extension. */
+/**
+ * Whether a CONNECT payload announces the credentials extension.
+ * @example
+ * ```ts
+ * announced({ token: 'abc', $credentials: 1 });   // true
+ * ```
+ */
 export function announced(auth: Record<string, unknown>): boolean {
   const v = auth[ANNOUNCE_KEY];
   return v !== undefined && v !== null && v !== false && v !== 0;
 }
 
-/** The principal of accepted credentials: `principal`, else `data.sub`, `data.id` or `data.userId`. */
+/**
+ * The principal of accepted credentials: `principal`, else `data.sub`, `data.id` or `data.userId`.
+ * @example
+ * ```ts
+ * principalOf({ data: { userId: '42' } });   // '42'
+ * ```
+ */
 export function principalOf(result: VerifyResult<unknown>): unknown {
   if (result.principal !== undefined) return result.principal;
   const data = result.data as Record<string, unknown> | null | undefined;
@@ -117,13 +129,25 @@ export function principalOf(result: VerifyResult<unknown>): unknown {
   return data.sub ?? data.id ?? data.userId;
 }
 
-/** A thrown value as the Error sent to the client. */
+/**
+ * A thrown value as the Error sent to the client.
+ * @example
+ * ```ts
+ * next(toError('expired'));   // an Error with message 'expired'
+ * ```
+ */
 export function toError(err: unknown): ExtendedError {
   if (err instanceof Error) return err;
   return new Error(typeof err === 'string' && err ? err : REASON_REFUSED);
 }
 
-/** `socket.data` updated with what `verify` returned. */
+/**
+ * `socket.data` updated with what `verify` returned.
+ * @example
+ * ```ts
+ * applyData(socket, { userId: '42' });   // socket.data.userId === '42'
+ * ```
+ */
 export function applyData(socket: AnySocket, data: unknown): void {
   if (data === undefined) return;
   if (data !== null && typeof data === 'object' && socket.data !== null && typeof socket.data === 'object' && !Array.isArray(data)) {
