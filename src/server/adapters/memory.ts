@@ -8,7 +8,9 @@
  * ```
  */
 import { PacketType, type Packet } from '../../protocol/index.js';
-import { Adapter, type BroadcastOptions, type PrivateSessionId, type Session, type SessionToPersist } from '../adapter.js';
+import {
+  Adapter, type AdapterNamespace, type BroadcastOptions, type PrivateSessionId, type Session, type SessionToPersist,
+} from '../adapter.js';
 import { generateOffset } from '../ids.js';
 
 interface PersistedSession extends SessionToPersist {
@@ -45,11 +47,11 @@ export class MemoryAdapter extends Adapter {
    * const io = new Server(httpServer, { adapter: MemoryAdapter });   // the default
    * ```
    */
-  constructor(nsp: any) {
+  constructor(nsp: AdapterNamespace) {
     super(nsp);
     const recovery = nsp.server.opts.connectionStateRecovery;
     this.recovery = !!recovery;
-    this.maxDisconnectionDuration = recovery?.maxDisconnectionDuration ?? 2 * 60 * 1000;
+    this.maxDisconnectionDuration = (recovery ? recovery.maxDisconnectionDuration : undefined) ?? 2 * 60 * 1000;
     if (this.recovery) {
       this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL);
       this.sweepTimer.unref();

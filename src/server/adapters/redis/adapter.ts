@@ -18,13 +18,13 @@
  * (see `session-store.ts`), so a client may recover on any server.
  */
 import type { Packet } from '../../../protocol/index.js';
-import type { BroadcastOptions, Room, SocketDetails } from '../../adapter.js';
+import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
 import {
   HEARTBEAT_REQUEST, RequestType, broadcastChannel, classicChannels, decodeBroadcast, decodeMessage, encodeBinary,
-  encodeBroadcast, encodeJson, randomId, roomOfChannel, type ClassicChannels, type WireFlags, type WireOptions,
-  type WirePacket,
+  encodeBroadcast, encodeJson, fromWireOptions, isWirePacket, randomId, roomOfChannel, toDetails, toWireOptions,
+  type ClassicChannels, type WirePacket,
 } from './wire.js';
 
 /** Options of {@link createAdapter}. */
@@ -37,27 +37,15 @@ export interface RedisAdapterOptions extends BaseAdapterOptions {
 
 interface AckRequest {
   clientCountCallback: (clientCount: number) => void;
-  ack: (...args: any[]) => void;
+  ack: (...args: unknown[]) => void;
 }
 
-/** Broadcast options → the arrays sent on the wire. */
-export function toWireOptions(opts: BroadcastOptions): WireOptions {
-  return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
-}
+/** A request or response of the classic protocol, as decoded (every field unchecked). */
+type ClassicMessage = Record<string, unknown>;
 
-/** Wire options → broadcast options. */
-export function fromWireOptions(opts: { rooms?: unknown; except?: unknown; flags?: any } | undefined): BroadcastOptions {
-  return {
-    rooms: new Set(Array.isArray(opts?.rooms) ? opts!.rooms as Room[] : []),
-    except: new Set(Array.isArray(opts?.except) ? opts!.except as Room[] : []),
-    flags: opts?.flags ?? {},
-  };
-}
-
-/** What is sent about a local socket in a fetchSockets answer. */
-export function toDetails(socket: any): SocketDetails {
-  const { sessionStore: _ignored, ...handshake } = socket.handshake ?? {};
-  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data };
+/** The rooms of a decoded message field (an empty list unless an array). */
+function roomList(value: unknown): Room[] {
+  return Array.isArray(value) ? (value as Room[]) : [];
 }
 
 /**
@@ -80,10 +68,11 @@ export function toDetails(socket: any): SocketDetails {
  * io.emit('hello');   // reaches the clients of every server sharing this Redis
  * ```
  */
-export function createAdapter(pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}): (nsp: any) => RedisAdapter {
+export function createAdapter(pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}):
+  (nsp: AdapterNamespace) => RedisAdapter {
   const pub = wrapClient(pubClient);
   const sub = wrapClient(subClient);
-  return function redisAdapter(nsp: any): RedisAdapter {
+  return function redisAdapter(nsp: AdapterNamespace): RedisAdapter {
     return new RedisAdapter(nsp, pub, sub, opts);
   };
 }
@@ -102,7 +91,7 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param sub - subscribing connection
    * @param opts - options
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, opts: RedisAdapterOptions = {}) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: RedisAdapterOptions = {}) {
     const key = opts.key || 'socket.io';
     super(nsp, pub, sub, randomId(6), key, opts);
     this.specificResponses = !!opts.publishOnSpecificResponseChannel;
@@ -181,7 +170,7 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param ack - called with each client response
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const requestId = randomId(6);
@@ -197,8 +186,8 @@ export class RedisAdapter extends RedisAdapterBase {
 
   // ---- requests from other servers ----------------------------------------------------------------------------
 
-  private respond(request: Record<string, any>, response: string | Buffer): void {
-    const channel = this.specificResponses ? `${this.channels.response}${request.uid}#` : this.channels.response;
+  private respond(request: ClassicMessage, response: string | Buffer): void {
+    const channel = this.specificResponses ? `${this.channels.response}${String(request.uid)}#` : this.channels.response;
     this.publish(channel, response);
   }
 
@@ -217,20 +206,22 @@ export class RedisAdapter extends RedisAdapterBase {
     this.handleRequest(request).catch((err: Error) => log('[%s] request failed: %s', this.uid, err.message));
   }
 
-  private async handleRequest(request: Record<string, any>): Promise<void> {
+  private async handleRequest(request: ClassicMessage): Promise<void> {
     const fromSelf = request.uid === this.uid;
     if (!fromSelf) this.notePeer(request.uid, request.type === HEARTBEAT_REQUEST);
+    // a request id of ours: this server asked (the request came back on the shared channel)
+    const ours = typeof request.requestId === 'string' && this.hasRequest(request.requestId);
     switch (request.type) {
       case HEARTBEAT_REQUEST:
         return;
       case RequestType.SOCKETS: {
-        if (fromSelf || this.hasRequest(request.requestId)) return;
-        const sockets = await this.localSockets(new Set(request.rooms ?? []));
+        if (fromSelf || ours) return;
+        const sockets = await this.localSockets(new Set(roomList(request.rooms)));
         this.respond(request, encodeJson({ requestId: request.requestId, sockets: [...sockets], uid: this.uid }));
         return;
       }
       case RequestType.ALL_ROOMS:
-        if (fromSelf || this.hasRequest(request.requestId)) return;
+        if (fromSelf || ours) return;
         this.respond(request, encodeJson({ requestId: request.requestId, rooms: [...this.rooms.keys()], uid: this.uid }));
         return;
       case RequestType.REMOTE_JOIN:
@@ -239,7 +230,7 @@ export class RedisAdapter extends RedisAdapterBase {
         this.applyRemote(request, fromSelf);
         return;
       case RequestType.REMOTE_FETCH: {
-        if (fromSelf || this.hasRequest(request.requestId)) return;
+        if (fromSelf || ours) return;
         const local = await this.localFetchSockets(fromWireOptions(request.opts));
         this.respond(request, encodeJson({ requestId: request.requestId, sockets: local.map(toDetails), uid: this.uid }));
         return;
@@ -247,7 +238,7 @@ export class RedisAdapter extends RedisAdapterBase {
       case RequestType.SERVER_SIDE_EMIT: {
         if (fromSelf || !Array.isArray(request.data)) return;
         if (request.requestId === undefined) {
-          this.nsp._onServerSideEmit(request.data);
+          this.nsp.receiveServerSideEmit(request.data);
           return;
         }
         let called = false;
@@ -259,12 +250,13 @@ export class RedisAdapter extends RedisAdapterBase {
             type: RequestType.SERVER_SIDE_EMIT, requestId: request.requestId, data: arg, uid: this.uid,
           }));
         };
-        this.nsp._onServerSideEmit([...request.data, callback]);
+        this.nsp.receiveServerSideEmit([...request.data, callback]);
         return;
       }
       case RequestType.BROADCAST: {
-        if (this.ackRequests.has(request.requestId) || fromSelf) return;
-        this.localBroadcastWithAck(request.packet, fromWireOptions(request.opts), (clientCount) => {
+        if ((typeof request.requestId === 'string' && this.ackRequests.has(request.requestId)) || fromSelf) return;
+        if (!isWirePacket(request.packet)) return;
+        this.localBroadcastWithAck(request.packet as Packet, fromWireOptions(request.opts), (clientCount) => {
           this.respond(request, encodeJson({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId: request.requestId, clientCount }));
         }, (arg: unknown) => {
           this.respond(request, encodeBinary({ type: RequestType.BROADCAST_ACK, requestId: request.requestId, packet: arg }));
@@ -277,20 +269,21 @@ export class RedisAdapter extends RedisAdapterBase {
   }
 
   /** REMOTE_JOIN / REMOTE_LEAVE / REMOTE_DISCONNECT, in the bulk form (`opts`) or the legacy single-socket form (`sid`). */
-  private applyRemote(request: Record<string, any>, fromSelf: boolean): void {
+  private applyRemote(request: ClassicMessage, fromSelf: boolean): void {
     if (request.opts) {
       // our own bulk requests were already applied locally
       if (fromSelf) return;
       const opts = fromWireOptions(request.opts);
-      if (request.type === RequestType.REMOTE_JOIN) this.localAddSockets(opts, request.rooms ?? []);
-      else if (request.type === RequestType.REMOTE_LEAVE) this.localDelSockets(opts, request.rooms ?? []);
+      if (request.type === RequestType.REMOTE_JOIN) this.localAddSockets(opts, roomList(request.rooms));
+      else if (request.type === RequestType.REMOTE_LEAVE) this.localDelSockets(opts, roomList(request.rooms));
       else this.localDisconnectSockets(opts, !!request.close);
       return;
     }
-    const socket = this.nsp.sockets.get(request.sid);
+    const socket = typeof request.sid === 'string' ? this.nsp.sockets.get(request.sid) : undefined;
     if (!socket) return;
-    if (request.type === RequestType.REMOTE_JOIN) socket.join(request.room);
-    else if (request.type === RequestType.REMOTE_LEAVE) socket.leave(request.room);
+    const room = request.room as Room;
+    if (request.type === RequestType.REMOTE_JOIN) socket.join(room);
+    else if (request.type === RequestType.REMOTE_LEAVE) socket.leave(room);
     else socket.disconnect(!!request.close);
     this.respond(request, encodeJson({ requestId: request.requestId }));
   }
@@ -300,9 +293,9 @@ export class RedisAdapter extends RedisAdapterBase {
     const response = decodeMessage(msg);
     if (response === null) return;
     const requestId = response.requestId;
-    const ackRequest = this.ackRequests.get(requestId);
+    const ackRequest = typeof requestId === 'string' ? this.ackRequests.get(requestId) : undefined;
     if (ackRequest) {
-      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) ackRequest.clientCountCallback(response.clientCount);
+      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) ackRequest.clientCountCallback(Number(response.clientCount));
       else if (response.type === RequestType.BROADCAST_ACK) ackRequest.ack(response.packet);
       return;
     }
@@ -315,13 +308,13 @@ export class RedisAdapter extends RedisAdapterBase {
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const numSub = await this.serverCount();
     if (numSub <= 1) return local;
     const requestId = randomId(6);
-    const sockets: any[] = local;
+    const sockets: FetchedSocket[] = local;
     return new Promise((resolve, reject) => {
       this.sendRequest(requestId, () => this.publish(this.channels.request, encodeJson({
         uid: this.uid, requestId, type: RequestType.REMOTE_FETCH,
@@ -329,7 +322,7 @@ export class RedisAdapter extends RedisAdapterBase {
       })), {
         expected: numSub - 1,
         collect: (response) => {
-          if (Array.isArray(response.sockets)) for (const s of response.sockets) sockets.push(s);
+          if (Array.isArray(response.sockets)) for (const s of response.sockets) sockets.push(s as SocketDetails);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for fetchSockets response'));
@@ -353,7 +346,7 @@ export class RedisAdapter extends RedisAdapterBase {
       this.sendRequest(requestId, () => this.publish(this.channels.request, request), {
         expected: numSub - 1,
         collect: (response) => {
-          if (Array.isArray(response.rooms)) for (const r of response.rooms) rooms.add(r);
+          if (Array.isArray(response.rooms)) for (const r of response.rooms) rooms.add(r as Room);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for allRooms response'));
@@ -404,7 +397,7 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void` called with one response
    *   per other server (err set on timeout, with the responses that arrived)
    */
-  override serverSideEmit(packet: any[]): void {
+  override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;
     if (ack === null) {
       this.publish(this.channels.request, encodeJson({ uid: this.uid, type: RequestType.SERVER_SIDE_EMIT, data: packet }));

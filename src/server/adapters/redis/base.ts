@@ -4,7 +4,8 @@
 import { createLogger } from '../../../util/logger.js';
 import { PacketType, type Packet } from '../../../protocol/index.js';
 import {
-  Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SessionToPersist,
+  Adapter, type AdapterNamespace, type BroadcastOptions, type FetchedSocket, type PrivateSessionId, type Room,
+  type Session, type SessionToPersist,
 } from '../../adapter.js';
 import type { RedisConnection } from './client.js';
 import { reaches, RedisSessionStore } from './session-store.js';
@@ -37,7 +38,7 @@ export interface PendingRequest {
   /** Number of answers expected (other servers). */
   expected: number;
   /** Adds one answer. */
-  collect(response: Record<string, any>): void;
+  collect(response: Record<string, unknown>): void;
   /** Settles the request: `timedOut` when not every server answered. */
   finish(timedOut: boolean): void;
 }
@@ -129,15 +130,15 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param key - prefix of the recovery keys
    * @param opts - options
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
     super(nsp);
     this.pub = pub;
     this.sub = sub;
     this.uid = uid;
     this.requestsTimeout = opts.requestsTimeout || 5000;
     this.membershipInterval = opts.membershipCheckInterval ?? 1000;
-    const recovery = nsp.server?.opts?.connectionStateRecovery;
-    const maxDisconnectionDuration: number = recovery?.maxDisconnectionDuration ?? 120000;
+    const recovery = nsp.server.opts.connectionStateRecovery;
+    const maxDisconnectionDuration = (recovery ? recovery.maxDisconnectionDuration : undefined) ?? 120000;
     this.store = recovery
       ? new RedisSessionStore(pub, { key, nsp: nsp.name, maxDisconnectionDuration, maxLen: opts.maxLen })
       : null;
@@ -313,12 +314,12 @@ export abstract class RedisAdapterBase extends Adapter {
 
   /** Delivers to the local sockets only, expecting acks. */
   protected localBroadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (n: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
 
   /** The matching local sockets. */
-  protected localFetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  protected localFetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     return super.fetchSockets(opts);
   }
 
@@ -404,7 +405,7 @@ export abstract class RedisAdapterBase extends Adapter {
    * Hands an answer to a waiting request.
    * @returns false when no such request waits (answer to another server, or too late)
    */
-  protected collectResponse(requestId: string, response: Record<string, any>, from?: unknown): boolean {
+  protected collectResponse(requestId: string, response: Record<string, unknown>, from?: unknown): boolean {
     const request = this.requests.get(requestId);
     if (!request) return false;
     if (typeof from === 'string') request.missing.delete(from);
@@ -498,8 +499,9 @@ export abstract class RedisAdapterBase extends Adapter {
     for (const id of this.dirty) {
       const socket = this.nsp.sockets.get(id);
       const rooms = this.sids.get(id);
-      if (!socket || typeof socket.pid !== 'string' || !rooms) continue;
-      this.store.persist({ sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data })
+      const pid = socket?.privateSessionId;
+      if (!socket || typeof pid !== 'string' || !rooms) continue;
+      this.store.persist({ sid: id, pid, rooms: [...rooms], data: socket.data })
         .catch((err: Error) => log('[%s] could not save live session of %s: %s', this.uid, id, err.message));
     }
     this.dirty.clear();
@@ -514,7 +516,7 @@ export abstract class RedisAdapterBase extends Adapter {
     if (this.store) {
       this.dirty.delete(id);
       if (!this.persisted.delete(id)) {
-        const pid = this.nsp.sockets.get(id)?.pid;
+        const pid = this.nsp.sockets.get(id)?.privateSessionId;
         if (typeof pid === 'string') this.store.forget(pid).catch(() => {});
       }
     }

@@ -10,8 +10,8 @@ export type MessageHandler = (channel: string, message: Buffer) => void;
 /** Structural view of an `ioredis` client (`Redis` or `Cluster`). */
 interface IoRedisLike {
   status: string;
-  on(event: string, fn: (...args: any[]) => void): unknown;
-  off(event: string, fn: (...args: any[]) => void): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
   publish(channel: string, message: string | Buffer): Promise<number>;
   spublish(channel: string, message: string | Buffer): Promise<number>;
   subscribe(...channels: string[]): Promise<unknown>;
@@ -29,8 +29,8 @@ interface IoRedisLike {
 interface NodeRedisLike {
   isReady?: boolean;
   isOpen?: boolean;
-  on(event: string, fn: (...args: any[]) => void): unknown;
-  off(event: string, fn: (...args: any[]) => void): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
   publish(channel: string, message: string | Buffer): Promise<number>;
   sPublish(channel: string, message: string | Buffer): Promise<number>;
   subscribe(channels: string | string[], listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
@@ -39,7 +39,10 @@ interface NodeRedisLike {
   pUnsubscribe(pattern: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
   sSubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
   sUnsubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
-  sendCommand(...args: any[]): Promise<unknown>;
+  /** Standalone form: the command and its arguments. */
+  sendCommand(args: Array<string | Buffer>, options?: object): Promise<unknown>;
+  /** Cluster form: the key routing the command, whether it is read-only, the command and its arguments. */
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, args: Array<string | Buffer>, options?: object): Promise<unknown>;
   masters?: Array<{ client?: { sendCommand(args: string[]): Promise<unknown> } }>;
 }
 
@@ -145,7 +148,7 @@ class StateTracker {
   up: boolean;
   private readonly listeners = new Set<(up: boolean, err?: Error) => void>();
 
-  constructor(client: { on(event: string, fn: (...args: any[]) => void): unknown }, initiallyUp: boolean,
+  constructor(client: { on(event: string, fn: (...args: never[]) => void): unknown }, initiallyUp: boolean,
     upEvents: string[], downEvents: string[]) {
     this.up = initiallyUp;
     for (const ev of upEvents) client.on(ev, () => this.set(true));

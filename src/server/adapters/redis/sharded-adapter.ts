@@ -19,11 +19,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Packet } from '../../../protocol/index.js';
-import type { BroadcastOptions, Room } from '../../adapter.js';
+import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
-import { fromWireOptions, toDetails, toWireOptions } from './adapter.js';
-import { MessageType, decodeMessage, encodeClusterMessage } from './wire.js';
+import {
+  MessageType, asRecord, decodeMessage, encodeClusterMessage, fromWireOptions, isWirePacket, toDetails, toWireOptions,
+} from './wire.js';
 
 /** Options of {@link createShardedAdapter}. */
 export interface ShardedRedisAdapterOptions extends BaseAdapterOptions {
@@ -39,14 +40,15 @@ export interface ShardedRedisAdapterOptions extends BaseAdapterOptions {
 
 interface AckRequest {
   clientCountCallback: (clientCount: number) => void;
-  ack: (...args: any[]) => void;
+  ack: (...args: unknown[]) => void;
 }
 
+/** A message of the sharded protocol (`data` unchecked when decoded). */
 interface ClusterMessage {
   uid?: string;
   nsp?: string;
   type: number;
-  data?: any;
+  data?: unknown;
 }
 
 /** As the reference: a room name of 20 characters is taken for a socket id (a private room). */
@@ -73,10 +75,10 @@ function looksLikeASocketId(room: unknown): boolean {
  * ```
  */
 export function createShardedAdapter(pubClient: unknown, subClient: unknown, opts: ShardedRedisAdapterOptions = {}):
-  (nsp: any) => ShardedRedisAdapter {
+  (nsp: AdapterNamespace) => ShardedRedisAdapter {
   const pub = wrapClient(pubClient);
   const sub = wrapClient(subClient);
-  return function shardedRedisAdapter(nsp: any): ShardedRedisAdapter {
+  return function shardedRedisAdapter(nsp: AdapterNamespace): ShardedRedisAdapter {
     return new ShardedRedisAdapter(nsp, pub, sub, opts);
   };
 }
@@ -96,7 +98,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param sub - subscribing connection
    * @param opts - options
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, opts: ShardedRedisAdapterOptions = {}) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: ShardedRedisAdapterOptions = {}) {
     const prefix = opts.channelPrefix || 'socket.io';
     super(nsp, pub, sub, randomBytes(8).toString('hex'), prefix, opts);
     this.mode = opts.subscriptionMode ?? 'dynamic';
@@ -203,7 +205,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     if (message.nsp !== this.nsp.name) return;
     const heartbeat = message.type === MessageType.HEARTBEAT || message.type === MessageType.INITIAL_HEARTBEAT;
     this.notePeer(message.uid, heartbeat);
-    const data = message.data ?? {};
+    const data = asRecord(message.data);
     switch (message.type) {
       case MessageType.INITIAL_HEARTBEAT:
         this.publishHeartbeat();
@@ -215,11 +217,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         return;
       case MessageType.BROADCAST: {
         const requestId = data.requestId;
+        if (!isWirePacket(data.packet)) return;
+        const packet = data.packet as Packet;
         if (requestId === undefined) {
-          this.localBroadcast(data.packet, fromWireOptions(data.opts));
+          this.localBroadcast(packet, fromWireOptions(data.opts));
           return;
         }
-        this.localBroadcastWithAck(data.packet, fromWireOptions(data.opts), (clientCount) => {
+        this.localBroadcastWithAck(packet, fromWireOptions(data.opts), (clientCount) => {
           this.publishResponse(message.uid!, { type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId, clientCount } });
         }, (arg: unknown) => {
           this.publishResponse(message.uid!, { type: MessageType.BROADCAST_ACK, data: { requestId, packet: arg } });
@@ -227,10 +231,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         return;
       }
       case MessageType.SOCKETS_JOIN:
-        this.localAddSockets(fromWireOptions(data.opts), data.rooms ?? []);
+        this.localAddSockets(fromWireOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.SOCKETS_LEAVE:
-        this.localDelSockets(fromWireOptions(data.opts), data.rooms ?? []);
+        this.localDelSockets(fromWireOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
         this.localDisconnectSockets(fromWireOptions(data.opts), !!data.close);
@@ -245,7 +249,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
       case MessageType.SERVER_SIDE_EMIT: {
         if (!Array.isArray(data.packet)) return;
         if (data.requestId === undefined) {
-          this.nsp._onServerSideEmit(data.packet);
+          this.nsp.receiveServerSideEmit(data.packet);
           return;
         }
         let called = false;
@@ -254,7 +258,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
           called = true;
           this.publishResponse(message.uid!, { type: MessageType.SERVER_SIDE_EMIT_RESPONSE, data: { requestId: data.requestId, packet: arg } });
         };
-        this.nsp._onServerSideEmit([...data.packet, callback]);
+        this.nsp.receiveServerSideEmit([...data.packet, callback]);
         return;
       }
       case MessageType.BROADCAST_CLIENT_COUNT:
@@ -271,18 +275,19 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
 
   private onResponse(response: ClusterMessage): void {
     this.notePeer(response.uid, false);
-    const requestId = response.data?.requestId;
+    const data = asRecord(response.data);
+    const requestId = data.requestId;
     if (typeof requestId !== 'string') return;
     switch (response.type) {
       case MessageType.BROADCAST_CLIENT_COUNT:
-        this.ackRequests.get(requestId)?.clientCountCallback(response.data.clientCount);
+        this.ackRequests.get(requestId)?.clientCountCallback(Number(data.clientCount));
         return;
       case MessageType.BROADCAST_ACK:
-        this.ackRequests.get(requestId)?.ack(response.data.packet);
+        this.ackRequests.get(requestId)?.ack(data.packet);
         return;
       case MessageType.FETCH_SOCKETS_RESPONSE:
       case MessageType.SERVER_SIDE_EMIT_RESPONSE:
-        this.collectResponse(requestId, response.data, response.uid);
+        this.collectResponse(requestId, data, response.uid);
         return;
       default:
         log('[%s] ignoring response type %s', this.uid, response.type);
@@ -299,7 +304,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param ack - called with each client response
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const requestId = randomBytes(8).toString('hex');
@@ -315,18 +320,18 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const count = await this.serverCount();
     if (count <= 1) return local;
     const requestId = randomBytes(8).toString('hex');
-    const sockets: any[] = local;
+    const sockets: FetchedSocket[] = local;
     return new Promise((resolve, reject) => {
       this.sendRequest(requestId, () => this.publish({ type: MessageType.FETCH_SOCKETS, data: { opts: toWireOptions(opts), requestId } }), {
         expected: count - 1,
         collect: (data) => {
-          if (Array.isArray(data.sockets)) for (const s of data.sockets) sockets.push(s);
+          if (Array.isArray(data.sockets)) for (const s of data.sockets) sockets.push(s as SocketDetails);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for fetchSockets response'));
@@ -370,7 +375,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Emits an event to the other servers.
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void`
    */
-  override serverSideEmit(packet: any[]): void {
+  override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;
     if (ack === null) {
       this.publish({ type: MessageType.SERVER_SIDE_EMIT, data: { packet } });

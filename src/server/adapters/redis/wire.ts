@@ -1,12 +1,14 @@
 // The wire format shared with `@socket.io/redis-adapter` 8.x and `@socket.io/redis-emitter`: channel names,
 // request/response types and payload encodings. The only place in the Redis adapters where bytes are made or read.
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
+import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
+import type { Handshake } from '../../socket-types.js';
 
 /** A Socket.IO packet as carried between nodes (the `socket.io-parser` object shape). */
 export interface WirePacket {
   type: number;
   nsp: string;
-  data?: any;
+  data?: unknown;
   id?: number;
 }
 
@@ -163,10 +165,10 @@ export function encodeBinary(message: object): Buffer {
  * Decodes a request/response: JSON when it starts with `{`, else MessagePack.
  * @returns the message object, or null when malformed
  */
-export function decodeMessage(msg: Buffer): Record<string, any> | null {
+export function decodeMessage(msg: Buffer): Record<string, unknown> | null {
   try {
     const value: unknown = msg[0] === 0x7b ? JSON.parse(msg.toString()) : msgpackDecode(msg);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : null;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -212,4 +214,38 @@ export function randomId(length = 6): string {
   crypto.getRandomValues(bytes);
   for (let i = 0; i < length; i++) out += alphabet[bytes[i]! & 63];
   return out;
+}
+
+/**
+ * A decoded field that should hold an object.
+ * @returns the object, or an empty one when the field holds anything else
+ */
+export function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Whether a decoded value has the shape of a packet (a numeric `type`). */
+export function isWirePacket(value: unknown): value is WirePacket {
+  return value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'number';
+}
+
+/** Broadcast options → the arrays sent on the wire. */
+export function toWireOptions(opts: BroadcastOptions): WireOptions {
+  return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
+}
+
+/** Wire options (as decoded, unchecked) → broadcast options. */
+export function fromWireOptions(opts: unknown): BroadcastOptions {
+  const o = asRecord(opts);
+  return {
+    rooms: new Set(Array.isArray(o.rooms) ? (o.rooms as Room[]) : []),
+    except: new Set(Array.isArray(o.except) ? (o.except as Room[]) : []),
+    flags: (o.flags ?? {}) as BroadcastFlags,
+  };
+}
+
+/** What is sent about a local socket in a fetchSockets answer (plain data: the handshake, rooms as an array). */
+export function toDetails(socket: FetchedSocket): SocketDetails {
+  const { sessionStore: _ignored, ...handshake } = (socket.handshake ?? {}) as Handshake & { sessionStore?: unknown };
+  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data };
 }
