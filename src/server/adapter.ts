@@ -10,34 +10,21 @@
  * ```
  *
  * ## Writing a distributed adapter
- * Extend {@link Adapter} (or `MemoryAdapter`) and keep the local behaviour by calling `super`:
- * - `init()` / `close()`: connect to / disconnect from the bus (may return a Promise).
- * - `serverCount()`: how many servers share the bus (this one included); broadcast acknowledgements wait for
- *   one `clientCountCallback` per server.
- * - `broadcast(packet, opts)`: unless `opts.flags.local`, publish `{ packet, opts }` (rooms and except as arrays),
- *   then `super.broadcast(packet, opts)`; a receiving server calls `super.broadcast()` with the decoded options.
- * - `broadcastWithAck(packet, opts, clientCountCallback, ack)`: publish with a request id; each other server
- *   runs `super.broadcastWithAck()` and sends back its client count, then every client response; call
- *   `clientCountCallback(n)` once per server and `ack(response)` once per client response.
- * - `fetchSockets(opts)`: the local sockets, plus `SocketDetails` (`{ id, handshake, rooms, data }`) from the others;
- *   wait for `serverCount() - 1` replies (or a timeout). Honour `opts.flags.local`.
- * - `addSockets` / `delSockets` / `disconnectSockets`: apply locally and publish (unless `local`).
- * - `serverSideEmit(packet)`: `packet` is `[event, ...args]`, possibly ending with an ack callback
- *   `(err, responses[])`; deliver to the other servers' `nsp.receiveServerSideEmit(args)`.
- * - `persistSession(session)` / `restoreSession(pid, offset)`: store sessions and the broadcast packets (with
- *   their offsets) where every server can read them, to offer connection state recovery across servers.
- * - Room events `create-room`, `delete-room`, `join-room`, `leave-room` fire for local changes.
- * The `rooms` and `sids` maps only ever describe the sockets of this process.
+ * Extend {@link Adapter} (or `MemoryAdapter`) and keep the local behaviour by calling `super`: connect in `init()`,
+ * count servers in `serverCount()`, publish in `broadcast`, `broadcastWithAck`, `addSockets`, `delSockets`,
+ * `disconnectSockets` and `serverSideEmit` (unless `opts.flags.local`), ask the others in `fetchSockets` (they
+ * answer with `SocketDetails`), and share sessions in `persistSession`/`restoreSession`. Each method's example
+ * shows its override; `docs/scaling.md` ("Writing an adapter") has the whole protocol. The `rooms` and `sids`
+ * maps only ever describe the sockets of this process. Local delivery without `super.broadcast()`: see
+ * `adapter-delivery.ts`.
  *
- * Local delivery, for adapters that deliver without `super.broadcast()`: encode once with
- * `nsp.server.encoder.encode(packet)` (after setting `packet.nsp`), build the write options once with
- * {@link broadcastWriteOptions} (one shared frame per encoded part), then call
- * `socket.notifyOutgoingListeners(packet)` and `socket.client.writeToEngine(encoded, writeOptions)` for each
- * recipient. With connection state recovery, a stored event carries its offset as its last argument.
+ * Owns the base `Adapter`: rooms and sids of this process, local delivery, the no-op session hooks. The types of
+ * the boundary live in `adapter-types.ts`. Must never import the server classes (`server.ts`, `namespace.ts`,
+ * `socket.ts`, `client.ts`) nor anything under `adapters/`.
  */
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
-import type { EngineSendOptions } from './engine.js';
+import { broadcastWriteOptions } from './adapter-delivery.js';
 import type {
   AdapterNamespace, AdapterSocket, BroadcastFlags, BroadcastOptions, FetchedSocket, PacketEncoder, PrivateSessionId,
   Room, Session, SessionToPersist, SocketId, WriteOptions,
@@ -49,31 +36,20 @@ export type {
   SocketId, WriteOptions,
 } from './adapter-types.js';
 export { isLocalSocket } from './adapter-types.js';
+export { broadcastWriteOptions } from './adapter-delivery.js';
 
 const EMPTY_SET: ReadonlySet<SocketId> = new Set();
 const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
- * Creates the write options of a broadcast: one shared frame per encoded part.
- * @param count number of encoded parts
- * @param flags the broadcast flags
- * @example
- * ```ts
- * const encoded = nsp.server.encoder.encode(packet);
- * const writeOptions = broadcastWriteOptions(encoded.length, opts.flags ?? {});   // once per broadcast
- * for (const socket of recipients) socket.client.writeToEngine(encoded, writeOptions);
- * ```
- */
-export function broadcastWriteOptions(count: number, flags: BroadcastFlags): WriteOptions {
-  const compress = flags.compress !== false;
-  const parts: EngineSendOptions[] = new Array(count);
-  for (let i = 0; i < count; i++) parts[i] = { compress, shared: {} };
-  return { preEncoded: true, volatile: flags.volatile, compress, parts };
-}
-
-/**
  * The adapter of one namespace for the sockets of this process, with the method names and argument shapes of
  * `socket.io-adapter`'s `Adapter`. Every method a distributed adapter overrides is listed in the module doc.
+ * @example
+ * ```ts
+ * const adapter = io.of('/chat').adapter;
+ * adapter.on('create-room', (room) => console.log(`room ${room} was created`));
+ * console.log(adapter.rooms.get('room-101'));   // the ids of the local sockets in it
+ * ```
  */
 export class Adapter extends EventEmitter {
   /** The namespace. */
