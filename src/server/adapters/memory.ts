@@ -6,6 +6,9 @@
  * const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 120_000 } });
  * // io.of('/').adapter is a MemoryAdapter keeping sessions and the events sent since
  * ```
+ *
+ * Owns the in-memory sessions and broadcast history. Speaks to its namespace only through `AdapterNamespace`:
+ * must never import the server classes (`server.ts`, `namespace.ts`, `socket.ts`, `client.ts`) nor `redis/`.
  */
 import { PacketType, type Packet } from '../../protocol/index.js';
 import {
@@ -30,6 +33,11 @@ const SWEEP_INTERVAL = 60 * 1000;
  * In-memory adapter. With connection state recovery on, every event broadcast without ack and not volatile gets
  * an offset as its last argument and is kept for `maxDisconnectionDuration`; sessions saved on a recoverable
  * disconnection are restored with the events they missed.
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { connectionStateRecovery: {} });   // MemoryAdapter is the default
+ * io.of('/').adapter instanceof MemoryAdapter;   // true
+ * ```
  */
 export class MemoryAdapter extends Adapter {
   private readonly recovery: boolean;

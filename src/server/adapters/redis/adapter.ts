@@ -16,6 +16,9 @@
  * on `<key>-request#<nsp>#`, responses on `<key>-response#<nsp>#` (or `…#<uid>#`). The number of servers is the
  * subscriber count of the request channel. With connection state recovery on, sessions and offsets live in Redis
  * (see `session-store.ts`), so a client may recover on any server.
+ *
+ * Owns the classic protocol (channels, request types, answers). Must never import the server classes nor a Redis
+ * client library (it speaks to a `RedisConnection`), nor the sharded adapter.
  */
 import type { Packet } from '../../../protocol/index.js';
 import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
@@ -77,7 +80,15 @@ export function createAdapter(pubClient: unknown, subClient: unknown, opts: Redi
   };
 }
 
-/** The adapter of one namespace, over Redis pub/sub (the `@socket.io/redis-adapter` protocol). */
+/**
+ * The adapter of one namespace, over Redis pub/sub (the `@socket.io/redis-adapter` protocol).
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * const adapter = io.of('/').adapter as RedisAdapter;
+ * console.log(await adapter.serverCount(), await adapter.allRooms());   // across every server
+ * ```
+ */
 export class RedisAdapter extends RedisAdapterBase {
   private readonly channels: ClassicChannels;
   private readonly specificResponses: boolean;
@@ -90,6 +101,11 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // created per namespace by the factory createAdapter() returns
+   * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { key: 'my-app' }) });
+   * ```
    */
   constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: RedisAdapterOptions = {}) {
     const key = opts.key || 'socket.io';
@@ -168,6 +184,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`timeout` bounds the wait)
    * @param clientCountCallback - called once per server with its number of clients
    * @param ack - called with each client response
+   * @example
+   * ```ts
+   * const responses = await io.timeout(5000).emitWithAck('are-you-there');   // one per client, on every server
+   * ```
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
     ack: (...args: unknown[]) => void): void {
@@ -307,6 +327,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`local` skips the other servers; `timeout` overrides `requestsTimeout`)
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // local Sockets and RemoteSockets of the others
+   * ```
    */
   override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
@@ -335,6 +359,10 @@ export class RedisAdapter extends RedisAdapterBase {
   /**
    * @returns the rooms of every server
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const rooms = await (io.of('/').adapter as RedisAdapter).allRooms();   // every room of every server
+   * ```
    */
   async allRooms(): Promise<Set<Room>> {
     const rooms = new Set<Room>(this.rooms.keys());
@@ -366,6 +394,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server join rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to join
+   * @example
+   * ```ts
+   * io.in('room-101').socketsJoin('room-102');   // on every server
+   * ```
    */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_JOIN, opts, { rooms: [...rooms] });
@@ -376,6 +408,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server leave rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to leave
+   * @example
+   * ```ts
+   * io.in('room-101').socketsLeave('room-102');   // on every server
+   * ```
    */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_LEAVE, opts, { rooms: [...rooms] });
@@ -386,6 +422,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @example
+   * ```ts
+   * io.in('room-101').disconnectSockets(true);   // on every server
+   * ```
    */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_DISCONNECT, opts, { close });
@@ -396,6 +436,11 @@ export class RedisAdapter extends RedisAdapterBase {
    * Emits an event to the other servers (`io.serverSideEmit`).
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void` called with one response
    *   per other server (err set on timeout, with the responses that arrived)
+   * @example
+   * ```ts
+   * io.serverSideEmit('hello', 'world');
+   * const answers = await io.serverSideEmitWithAck('ping');   // one answer per other server
+   * ```
    */
   override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;

@@ -100,6 +100,15 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param uid - this server's id
    * @param key - prefix of the recovery keys
    * @param opts - options
+   * @example
+   * ```ts
+   * class MyRedisAdapter extends RedisAdapterBase {
+   *   constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection) {
+   *     super(nsp, pub, sub, randomId(6), 'my-app', { requestsTimeout: 3000 });
+   *     this.subscribeAll();
+   *   }
+   * }
+   * ```
    */
   constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
     super(nsp);
@@ -284,6 +293,10 @@ export abstract class RedisAdapterBase extends Adapter {
    * With connection state recovery on, the packet first gets its offset from Redis (broadcasts keep their order).
    * @param packet - the packet
    * @param opts - rooms, except and flags
+   * @example
+   * ```ts
+   * io.to('room-101').emit('hello');   // every server's clients in room-101
+   * ```
    */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local) {
@@ -343,6 +356,10 @@ export abstract class RedisAdapterBase extends Adapter {
   /**
    * @returns the number of servers sharing this namespace (this one included). While Redis is unreachable, the
    * last known count, so that requests to the other servers time out rather than complete partially. Never rejects.
+   * @example
+   * ```ts
+   * const count = await io.of('/').adapter.serverCount();   // servers sharing this namespace over Redis
+   * ```
    */
   override async serverCount(): Promise<number> {
     if (!this.pub.up) return this.lastServerCount;
@@ -358,6 +375,10 @@ export abstract class RedisAdapterBase extends Adapter {
    * Removes a socket from all its rooms; with recovery on, forgets its saved session unless the server just
    * saved it for recovery (`persistSession`).
    * @param id - the socket id
+   * @example
+   * ```ts
+   * socket.disconnect();   // leaves its rooms: adapter.delAll(socket.id)
+   * ```
    */
   override delAll(id: string): void {
     this.recovery?.socketLeft(id);
@@ -367,6 +388,11 @@ export abstract class RedisAdapterBase extends Adapter {
   /**
    * Saves a disconnected session in Redis (with recovery on).
    * @param session - the session
+   * @example
+   * ```ts
+   * // with connectionStateRecovery on, a socket whose connection is lost is saved in Redis
+   * const io = new Server(httpServer, { adapter: createAdapter(pub, sub), connectionStateRecovery: {} });
+   * ```
    */
   override persistSession(session: SessionToPersist): Promise<void> | void {
     return this.recovery?.persist(session);
@@ -377,6 +403,12 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param pid - private session id
    * @param offset - last offset the client received
    * @returns the session, or null
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   if (socket.recovered) console.log('restored, maybe saved by another server, with the events it missed');
+   * });
+   * ```
    */
   override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null {
     return this.recovery === null ? null : this.recovery.restore(pid, offset);
@@ -385,6 +417,10 @@ export abstract class RedisAdapterBase extends Adapter {
   /**
    * Stops timers and fails the waiting requests; once the broadcasts waiting for their offset are published and the
    * sessions being saved are written (each bounded by the command timeout), unsubscribes.
+   * @example
+   * ```ts
+   * await io.close();   // broadcasts waiting for their offset go out, sessions are written, then unsubscribes
+   * ```
    */
   override close(): Promise<void> | void {
     if (this.closed) return;

@@ -1,5 +1,15 @@
-// One small interface over the Redis clients users bring: `ioredis` (standalone or Cluster) and `redis` v4
-// (standalone or cluster). The adapters only speak to a RedisConnection, never to a client library directly.
+/**
+ * One small interface over the Redis clients users bring: `ioredis` (standalone or Cluster) and `redis` v4
+ * (standalone or cluster). The adapters only speak to a RedisConnection, never to a client library directly.
+ *
+ * ```ts
+ * const conn = wrapClient(new Redis());
+ * await conn.subscribe(['news'], (channel, message) => console.log(channel, message.toString()));
+ * ```
+ *
+ * Owns the client detection, the connection state and the handler tables. Must never import the client
+ * libraries (they are typed structurally here), the adapters, nor anything of the server.
+ */
 import { createLogger } from '../../../util/logger.js';
 
 const log = createLogger('socketeer:redis');
@@ -46,7 +56,14 @@ interface NodeRedisLike {
   masters?: Array<{ client?: { sendCommand(args: string[]): Promise<unknown> } }>;
 }
 
-/** What the adapters need from Redis, whatever the client library. */
+/**
+ * What the adapters need from Redis, whatever the client library.
+ * @example
+ * ```ts
+ * const conn: RedisConnection = wrapClient(pubClient);
+ * const [subscribers] = await conn.numsub(['socket.io-request#/#']);
+ * ```
+ */
 export interface RedisConnection {
   /** `ioredis` or `redis` (v4). */
   readonly library: 'ioredis' | 'redis';
@@ -178,6 +195,12 @@ const PUBLISH_ROUTING_KEY = 'socketeer';
  * Wraps a user's Redis client (memoised: every adapter sharing a client shares one wrapper and its subscriptions).
  * @param client - an `ioredis` Redis/Cluster, or a connected `redis` v4 client/cluster
  * @returns the connection interface used by the adapters
+ * @example
+ * ```ts
+ * const conn = wrapClient(new Redis());   // or a connected redis v4 client / cluster
+ * conn.onState((up) => console.log(up ? 'Redis up' : 'Redis down'));
+ * await conn.publish('channel', 'message');
+ * ```
  */
 export function wrapClient(client: unknown): RedisConnection {
   if (!client || typeof client !== 'object') throw new TypeError('socketeer/redis: a Redis client is required');

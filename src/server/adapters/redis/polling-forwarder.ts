@@ -12,6 +12,9 @@
  *
  * Channels: requests on `<key>-engine#` (every server receives them; the owner answers), answers on
  * `<key>-engine#<uid>#`. Messages are MessagePack maps `{ t, id, … }`.
+ *
+ * Owns the forwarding of HTTP long-polling requests. Plugs into the engine through its public hook for unknown
+ * sessions only. Must never import the adapters, the server classes, nor the engine's implementation.
  */
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
@@ -98,7 +101,15 @@ export function forwardPolling(io: { engine: unknown; httpServer: unknown }, pub
   return new PollingForwarder(io, wrapClient(pubClient), wrapClient(subClient), opts);
 }
 
-/** Forwards unknown-sid polling requests to their owner, and serves those forwarded to this server. */
+/**
+ * Forwards unknown-sid polling requests to their owner, and serves those forwarded to this server.
+ * @example
+ * ```ts
+ * const forwarder = forwardPolling(io, pubClient, subClient, { ownerTimeout: 500 });
+ * // ... on shutdown
+ * forwarder.close();
+ * ```
+ */
 export class PollingForwarder {
   /** This server's id on the forwarding channels. */
   readonly uid = randomId(8);
@@ -123,6 +134,11 @@ export class PollingForwarder {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // made by forwardPolling(), which wraps the Redis clients
+   * const forwarder = new PollingForwarder(io, wrapClient(pubClient), wrapClient(subClient), { key: 'my-app' });
+   * ```
    */
   constructor(private readonly io: { engine: unknown; httpServer: unknown }, private readonly pub: RedisConnection,
     private readonly sub: RedisConnection, opts: PollingForwardOptions = {}) {

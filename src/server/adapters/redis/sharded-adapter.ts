@@ -16,6 +16,9 @@
  * Channels (per namespace): `<prefix>#<nsp>#` for everything, `<prefix>#<nsp>#<uid>#` for the answers to this
  * server, and in the `dynamic` modes `<prefix>#<nsp>#<room>#` for single-room broadcasts. Messages are the
  * `socket.io-adapter` ClusterAdapter messages `{ uid, nsp, type, data }`, JSON unless they carry binary.
+ *
+ * Owns the sharded protocol (channels, message types, answers). Must never import the server classes nor a Redis
+ * client library (it speaks to a `RedisConnection`), nor the classic adapter.
  */
 import { randomBytes } from 'node:crypto';
 import type { Packet } from '../../../protocol/index.js';
@@ -83,7 +86,14 @@ export function createShardedAdapter(pubClient: unknown, subClient: unknown, opt
   };
 }
 
-/** The adapter of one namespace, over Redis sharded pub/sub. */
+/**
+ * The adapter of one namespace, over Redis sharded pub/sub.
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient) });
+ * io.to('room-101').emit('hello');   // on the room's own channel: only servers with sockets in it receive it
+ * ```
+ */
 export class ShardedRedisAdapter extends RedisAdapterBase {
   private readonly channel: string;
   private readonly responseChannel: string;
@@ -97,6 +107,11 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // created per namespace by the factory createShardedAdapter() returns
+   * const io = new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient, { subscriptionMode: 'static' }) });
+   * ```
    */
   constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: ShardedRedisAdapterOptions = {}) {
     const prefix = opts.channelPrefix || 'socket.io';
@@ -160,7 +175,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     this.publish({ type: MessageType.HEARTBEAT });
   }
 
-  /** Tells the other servers this one leaves, then unsubscribes. */
+  /**
+   * Tells the other servers this one leaves, then unsubscribes.
+   * @example
+   * ```ts
+   * await io.close();   // the other servers stop waiting for this one at once
+   * ```
+   */
   override close(): Promise<void> | void {
     if (!this.closed) this.publish({ type: MessageType.ADAPTER_CLOSE });
     return super.close();
@@ -302,6 +323,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`timeout` bounds the wait)
    * @param clientCountCallback - called once per server with its number of clients
    * @param ack - called with each client response
+   * @example
+   * ```ts
+   * const responses = await io.timeout(5000).emitWithAck('are-you-there');   // one per client, on every server
+   * ```
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
     ack: (...args: unknown[]) => void): void {
@@ -319,6 +344,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`local` skips the other servers; `timeout` overrides `requestsTimeout`)
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // local Sockets and RemoteSockets of the others
+   * ```
    */
   override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
@@ -345,6 +374,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server join rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to join
+   * @example
+   * ```ts
+   * io.in('room-101').socketsJoin('room-102');   // on every server
+   * ```
    */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.SOCKETS_JOIN, data: { opts: toWireOptions(opts), rooms: [...rooms] } });
@@ -355,6 +388,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server leave rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to leave
+   * @example
+   * ```ts
+   * io.in('room-101').socketsLeave('room-102');   // on every server
+   * ```
    */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.SOCKETS_LEAVE, data: { opts: toWireOptions(opts), rooms: [...rooms] } });
@@ -365,6 +402,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @example
+   * ```ts
+   * io.in('room-101').disconnectSockets(true);   // on every server
+   * ```
    */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: toWireOptions(opts), close } });
@@ -374,6 +415,11 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   /**
    * Emits an event to the other servers.
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void`
+   * @example
+   * ```ts
+   * io.serverSideEmit('hello', 'world');
+   * const answers = await io.serverSideEmitWithAck('ping');   // one answer per other server
+   * ```
    */
   override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;
