@@ -36,10 +36,12 @@ export interface PollingForwardOptions {
   responseTimeout?: number;
 }
 
-/** The parts of the engine the forwarder uses. */
+/** The parts of the engine the forwarder uses (its public API). */
 interface EngineLike {
-  clients: Map<string, unknown>;
-  opts: { maxHttpBufferSize?: number; unknownSid?: UnknownSidHandler };
+  readonly clients: ReadonlyMap<string, unknown>;
+  readonly opts: { readonly maxHttpBufferSize?: number };
+  /** The engine's hook for polling requests of sessions it does not know; returns a remover. */
+  addUnknownSidHandler(handler: UnknownSidHandler): () => void;
 }
 
 interface Waiting {
@@ -122,9 +124,7 @@ export class PollingForwarder {
   private readonly waiting = new Map<string, Waiting>();
   private readonly replaying = new Map<string, () => void>();
   private readonly agent = new Agent({ keepAlive: true });
-  private readonly previousUnknownSid: UnknownSidHandler | undefined;
-  private readonly onUnknownSid: UnknownSidHandler = (req, res, sid) =>
-    this.intercept(req, res, sid) || (this.previousUnknownSid?.(req, res, sid) ?? false);
+  private readonly removeUnknownSidHandler: () => void;
   private readonly onMessage = (channel: string, msg: Buffer): void => this.handle(channel, msg);
   private readonly unlisten: () => void;
   private subscribed = false;
@@ -143,7 +143,8 @@ export class PollingForwarder {
   constructor(private readonly io: { engine: unknown; httpServer: unknown }, private readonly pub: RedisConnection,
     private readonly sub: RedisConnection, opts: PollingForwardOptions = {}) {
     const engine = io.engine as EngineLike;
-    if (!engine || !(engine.clients instanceof Map) || !engine.opts || typeof engine.opts !== 'object') {
+    if (!engine || !(engine.clients instanceof Map) || !engine.opts || typeof engine.opts !== 'object' ||
+      typeof engine.addUnknownSidHandler !== 'function') {
       throw new TypeError('socketeer/redis: forwardPolling needs a server attached to an HTTP server');
     }
     this.engine = engine;
@@ -154,8 +155,7 @@ export class PollingForwarder {
     this.responseTimeout = opts.responseTimeout ?? 60000;
     this.maxBody = 2 * (engine.opts.maxHttpBufferSize ?? 1e6) + 1024;
     // the engine's extension point: polling requests for sessions it does not know, before it answers "unknown sid"
-    this.previousUnknownSid = engine.opts.unknownSid;
-    engine.opts.unknownSid = this.onUnknownSid;
+    this.removeUnknownSidHandler = engine.addUnknownSidHandler((req, res, sid) => this.intercept(req, res, sid));
     this.subscribe();
     // a subscription that failed (Redis unreachable for long) is made again once Redis is back
     this.unlisten = this.sub.onState((up) => {
@@ -173,7 +173,7 @@ export class PollingForwarder {
   }
 
   /**
-   * Stops forwarding (restores the engine's previous `unknownSid` handler).
+   * Stops forwarding (removes its handler from the engine).
    * @example
    * ```ts
    * const forwarder = forwardPolling(io, pubClient, subClient);
@@ -184,7 +184,7 @@ export class PollingForwarder {
    */
   close(): void {
     this.unlisten();
-    if (this.engine.opts.unknownSid === this.onUnknownSid) this.engine.opts.unknownSid = this.previousUnknownSid;
+    this.removeUnknownSidHandler();
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
       unknownSid(w.res);
