@@ -156,13 +156,11 @@ export interface AdapterNamespace {
   /**
    * socket.io compatibility (adapters written for `socket.io-adapter` read and increment it); Socketeer's own
    * code uses {@link AdapterNamespace.nextAckId}.
-   * @deprecated use `nextAckId()`
    */
   _ids: number;
   /**
    * socket.io compatibility (adapters written for `socket.io-adapter` call it); Socketeer's own code uses
    * {@link AdapterNamespace.receiveServerSideEmit}.
-   * @deprecated use `receiveServerSideEmit(args)`
    */
   _onServerSideEmit(args: unknown[]): void;
 }

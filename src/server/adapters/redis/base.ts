@@ -25,8 +25,6 @@ import type { RedisConnection } from './client.js';
 import { RedisSessionStore } from './session-store.js';
 import { RedisRecovery } from './recovery.js';
 
-export { settleWithin, type PendingRequest };
-
 /** Logger of the Redis adapters (`DEBUG=socketeer:redis`). */
 export const log = createLogger('socketeer:redis');
 
