@@ -103,9 +103,7 @@ export class MemoryAdapter extends Adapter {
    */
   override persistSession(session: SessionToPersist): void {
     if (!this.recovery) return;
-    const persisted = session as PersistedSession;
-    persisted.disconnectedAt = Date.now();
-    this.sessions.set(session.pid, persisted);
+    this.sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
   }
 
   /**
