@@ -10,153 +10,50 @@
  * ```
  *
  * ## Writing a distributed adapter
- * Extend {@link Adapter} (or `MemoryAdapter`) and keep the local behaviour by calling `super`:
- * - `init()` / `close()`: connect to / disconnect from the bus (may return a Promise).
- * - `serverCount()`: how many servers share the bus (this one included); broadcast acknowledgements wait for
- *   one `clientCountCallback` per server.
- * - `broadcast(packet, opts)`: unless `opts.flags.local`, publish `{ packet, opts }` (rooms and except as arrays),
- *   then `super.broadcast(packet, opts)`; a receiving server calls `super.broadcast()` with the decoded options.
- * - `broadcastWithAck(packet, opts, clientCountCallback, ack)`: publish with a request id; each other server
- *   runs `super.broadcastWithAck()` and sends back its client count, then every client response; call
- *   `clientCountCallback(n)` once per server and `ack(response)` once per client response.
- * - `fetchSockets(opts)`: the local sockets, plus `SocketDetails` (`{ id, handshake, rooms, data }`) from the others;
- *   wait for `serverCount() - 1` replies (or a timeout). Honour `opts.flags.local`.
- * - `addSockets` / `delSockets` / `disconnectSockets`: apply locally and publish (unless `local`).
- * - `serverSideEmit(packet)`: `packet` is `[event, ...args]`, possibly ending with an ack callback
- *   `(err, responses[])`; deliver to the other servers' `nsp._onServerSideEmit(args)`.
- * - `persistSession(session)` / `restoreSession(pid, offset)`: store sessions and the broadcast packets (with
- *   their offsets) where every server can read them, to offer connection state recovery across servers.
- * - Room events `create-room`, `delete-room`, `join-room`, `leave-room` fire for local changes.
- * The `rooms` and `sids` maps only ever describe the sockets of this process.
+ * Extend {@link Adapter} (or `MemoryAdapter`) and keep the local behaviour by calling `super`: connect in `init()`,
+ * count servers in `serverCount()`, publish in `broadcast`, `broadcastWithAck`, `addSockets`, `delSockets`,
+ * `disconnectSockets` and `serverSideEmit` (unless `opts.flags.local`), ask the others in `fetchSockets` (they
+ * answer with `SocketDetails`), and share sessions in `persistSession`/`restoreSession`. Each method's example
+ * shows its override; `docs/scaling.md` ("Writing an adapter") has the whole protocol. The `rooms` and `sids`
+ * maps only ever describe the sockets of this process. Local delivery without `super.broadcast()`: see
+ * `adapter-delivery.ts`.
  *
- * Local delivery, for adapters that deliver without `super.broadcast()`: encode once with
- * `nsp.server.encoder.encode(packet)` (after setting `packet.nsp`), build the write options once with
- * {@link broadcastWriteOptions} (one shared frame per encoded part), then call
- * `socket.notifyOutgoingListeners(packet)` and `socket.client.writeToEngine(encoded, writeOptions)` for each
- * recipient. With connection state recovery, a stored event carries its offset as its last argument.
+ * Owns the base `Adapter`: rooms and sids of this process, local delivery, the no-op session hooks. The types of
+ * the boundary live in `adapter-types.ts`. Must never import the server classes (`server.ts`, `namespace.ts`,
+ * `socket.ts`, `client.ts`) nor anything under `adapters/`.
  */
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
-import type { EngineSendOptions } from './engine.js';
-import type { Handshake } from './socket-types.js';
+import { broadcastWriteOptions } from './adapter-delivery.js';
+import type {
+  AdapterNamespace, AdapterSocket, BroadcastFlags, BroadcastOptions, FetchedSocket, PacketEncoder, PrivateSessionId,
+  Room, Session, SessionToPersist, SocketId, WriteOptions,
+} from './adapter-types.js';
 
-/** A socket id (the Socket.IO id, not the Engine.IO one). */
-export type SocketId = string;
-/** A private session id, used to recover a session. */
-export type PrivateSessionId = string;
-/** A room name. */
-export type Room = string;
-
-/** Modifiers of a broadcast. */
-export interface BroadcastFlags {
-  /** Drop the packet for clients whose transport is not writable. */
-  volatile?: boolean;
-  /** Whether the transport may compress the packet. */
-  compress?: boolean;
-  /** Only reach the sockets of this server. */
-  local?: boolean;
-  broadcast?: boolean;
-  binary?: boolean;
-  /** Acknowledgement timeout, in ms. */
-  timeout?: number;
-}
-
-/** Who a broadcast reaches: sockets in any of `rooms` (all when empty), minus those in any of `except`. */
-export interface BroadcastOptions {
-  rooms: Set<Room>;
-  except?: Set<Room>;
-  flags?: BroadcastFlags;
-}
-
-/** What is kept of a socket when its connection is lost, for connection state recovery. */
-export interface SessionToPersist {
-  sid: SocketId;
-  pid: PrivateSessionId;
-  rooms: Room[];
-  data: unknown;
-}
-
-/** A restored session, with the event arguments (offset last) the client missed. */
-export type Session = SessionToPersist & { missedPackets: unknown[][] };
-
-/** A socket of another server, as returned by a distributed `fetchSockets()`. */
-export interface SocketDetails<SocketData = any> {
-  id: SocketId;
-  handshake: Handshake;
-  rooms: Room[];
-  data: SocketData;
-}
-
-/** Options of a write of already encoded packet parts to one client. */
-export interface WriteOptions extends EngineSendOptions {
-  /** The parts are already encoded. */
-  preEncoded?: boolean;
-  /** Drop the packet if the transport is not writable. */
-  volatile?: boolean;
-  /** One engine send-options object per encoded part, each with its own shared frame (broadcasts). */
-  parts?: EngineSendOptions[];
-}
-
-/** The encoder every adapter uses (`nsp.server.encoder`). */
-export interface PacketEncoder {
-  /**
-   * @param packet the packet
-   * @returns the header text followed by the binary attachments
-   */
-  encode(packet: Packet): Array<string | Uint8Array>;
-}
-
-/** The parts of a local socket an adapter uses. */
-export interface AdapterSocket {
-  readonly id: SocketId;
-  readonly client: { writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void };
-  readonly acks: Map<number, (...args: any[]) => void>;
-  notifyOutgoingListeners(packet: Packet): void;
-  join(rooms: Room | Room[]): unknown;
-  leave(room: Room): unknown;
-  disconnect(close?: boolean): unknown;
-}
-
-/** The parts of a namespace an adapter uses. */
-export interface AdapterNamespace {
-  readonly name: string;
-  readonly sockets: Map<SocketId, any>;
-  _ids: number;
-  readonly server: { readonly encoder: PacketEncoder; readonly opts: Record<string, any> };
-  _onServerSideEmit(args: any[]): void;
-}
-
-/** An adapter class, or a factory called with the namespace. */
-export type AdapterConstructor = (new (nsp: any) => Adapter) | ((nsp: any) => Adapter);
+export type {
+  AdapterConstructor, AdapterNamespace, AdapterServerOptions, AdapterSocket, BroadcastFlags, BroadcastOptions,
+  FetchedSocket, PacketEncoder, PrivateSessionId, RemoteSocketDetails, Room, Session, SessionToPersist, SocketDetails,
+  SocketId, WriteOptions,
+} from './adapter-types.js';
+export { isLocalSocket } from './adapter-types.js';
+export { broadcastWriteOptions } from './adapter-delivery.js';
 
 const EMPTY_SET: ReadonlySet<SocketId> = new Set();
 const EMPTY_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
- * Creates the write options of a broadcast: one shared frame per encoded part.
- * @param count number of encoded parts
- * @param flags the broadcast flags
- * @example
- * ```ts
- * const encoded = nsp.server.encoder.encode(packet);
- * const writeOptions = broadcastWriteOptions(encoded.length, opts.flags ?? {});   // once per broadcast
- * for (const socket of recipients) socket.client.writeToEngine(encoded, writeOptions);
- * ```
- */
-export function broadcastWriteOptions(count: number, flags: BroadcastFlags): WriteOptions {
-  const compress = flags.compress !== false;
-  const parts: EngineSendOptions[] = new Array(count);
-  for (let i = 0; i < count; i++) parts[i] = { compress, shared: {} };
-  return { preEncoded: true, volatile: flags.volatile, compress, parts };
-}
-
-/**
  * The adapter of one namespace for the sockets of this process, with the method names and argument shapes of
  * `socket.io-adapter`'s `Adapter`. Every method a distributed adapter overrides is listed in the module doc.
+ * @example
+ * ```ts
+ * const adapter = io.of('/chat').adapter;
+ * adapter.on('create-room', (room) => console.log(`room ${room} was created`));
+ * console.log(adapter.rooms.get('room-101'));   // the ids of the local sockets in it
+ * ```
  */
 export class Adapter extends EventEmitter {
   /** The namespace. */
-  readonly nsp: any;
+  readonly nsp: AdapterNamespace;
   /** Room name → ids of the local sockets in it. */
   rooms: Map<Room, Set<SocketId>> = new Map();
   /** Socket id → the rooms it is in (local sockets only). */
@@ -178,10 +75,10 @@ export class Adapter extends EventEmitter {
    * const io = new Server(httpServer, { adapter: MyAdapter });
    * ```
    */
-  constructor(nsp: any) {
+  constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
-    this.encoder = (nsp as AdapterNamespace).server.encoder;
+    this.encoder = nsp.server.encoder;
   }
 
   /**
@@ -309,7 +206,7 @@ export class Adapter extends EventEmitter {
     packet.nsp = this.nsp.name;
     const encoded = this.encoder.encode(packet);
     const writeOpts = broadcastWriteOptions(encoded.length, flags);
-    const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
+    const sockets = this.nsp.sockets;
     const except = this.computeExceptSids(opts.except);
     const rooms = opts.rooms;
     if (rooms.size === 0) {
@@ -369,12 +266,12 @@ export class Adapter extends EventEmitter {
     packet: Packet,
     opts: BroadcastOptions,
     clientCountCallback: (clientCount: number) => void,
-    ack: (...args: any[]) => void,
+    ack: (...args: unknown[]) => void,
   ): void {
     const flags = opts.flags || EMPTY_FLAGS;
     packet.nsp = this.nsp.name;
     // one id for every recipient: the counter is shared by the namespace, so it cannot collide
-    packet.id = this.nsp._ids++;
+    packet.id = this.nsp.nextAckId();
     const encoded = this.encoder.encode(packet);
     const writeOpts = broadcastWriteOptions(encoded.length, flags);
     const id = packet.id!;
@@ -424,8 +321,8 @@ export class Adapter extends EventEmitter {
    * const sockets = await io.of('/').adapter.fetchSockets({ rooms: new Set(['room-101']) });
    * ```
    */
-  fetchSockets(opts: BroadcastOptions): Promise<any[]> {
-    const sockets: AdapterSocket[] = [];
+  fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
+    const sockets: FetchedSocket[] = [];
     this.apply(opts, (socket) => {
       sockets.push(socket);
     });
@@ -493,7 +390,7 @@ export class Adapter extends EventEmitter {
   protected apply(opts: BroadcastOptions, callback: (socket: AdapterSocket) => void): void {
     const rooms = opts.rooms;
     const except = this.computeExceptSids(opts.except);
-    const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
+    const sockets = this.nsp.sockets;
     if (rooms.size) {
       const ids = new Set<SocketId>();
       for (const room of rooms) {
@@ -548,12 +445,12 @@ export class Adapter extends EventEmitter {
    * ```ts
    * class MyAdapter extends Adapter {
    *   override serverSideEmit(packet) {
-   *     bus.publish({ type: 'server-side-emit', packet });   // the others call nsp._onServerSideEmit(packet)
+   *     bus.publish({ type: 'server-side-emit', packet });   // the others call nsp.receiveServerSideEmit(packet)
    *   }
    * }
    * ```
    */
-  serverSideEmit(packet: any[]): void {
+  serverSideEmit(packet: unknown[]): void {
     const ack = packet[packet.length - 1];
     if (typeof ack === 'function') process.nextTick(ack, null, []);
   }

@@ -8,7 +8,7 @@
  * ```
  */
 import { PacketType, type Packet } from '../protocol/index.js';
-import type { Adapter, BroadcastFlags, Room, SocketDetails, SocketId } from './adapter.js';
+import { isLocalSocket, type Adapter, type BroadcastFlags, type Room, type SocketDetails, type SocketId } from './adapter.js';
 import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
 import { callReported } from './handler-errors.js';
 import type { Namespace } from './namespace.js';
@@ -264,7 +264,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return this.adapter
       .fetchSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags })
       .then((sockets) =>
-        sockets.map((socket) => (socket.server ? socket : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket))),
+        sockets.map((socket) => (isLocalSocket(socket) ? (socket as unknown as RemoteSocket<EmitEvents, SocketData>) : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket as SocketDetails<SocketData>))),
       );
   }
 

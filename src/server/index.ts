@@ -30,6 +30,7 @@ export type {
   SocketId,
   WriteOptions,
 } from './adapter.js';
+export { isLocalSocket, type AdapterNamespace, type AdapterServerOptions, type AdapterSocket, type FetchedSocket, type PacketEncoder, type RemoteSocketDetails } from './adapter.js';
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
 export type { HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';

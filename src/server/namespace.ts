@@ -466,6 +466,26 @@ export class Namespace<
   }
 
   /**
+   * A fresh acknowledgement id, shared by the sockets of the namespace (socket.io's `nsp._ids++`).
+   * @returns the id
+   * @example
+   * ```ts
+   * packet.id = nsp.nextAckId();   // in an adapter broadcasting with acknowledgements
+   * ```
+   */
+  nextAckId(): number { return this._ids++; }
+
+  /**
+   * Fires the listeners for an event of another server (socket.io's `nsp._onServerSideEmit`).
+   * @param args `[event, ...args]`
+   * @example
+   * ```ts
+   * nsp.receiveServerSideEmit(['hello', 'world']);   // in an adapter, for a message of another server
+   * ```
+   */
+  receiveServerSideEmit(args: unknown[]): void { this._onServerSideEmit(args as [string, ...unknown[]]); }
+
+  /**
    * Called with an event from another server. @internal
    * @param args `[event, ...args]`
    */

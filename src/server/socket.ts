@@ -775,6 +775,9 @@ export class Socket<
     return this.adapter.socketRooms(this.id) || new Set();
   }
 
+  /** The private session id of connection state recovery (undefined when off); read by the adapters. */
+  get privateSessionId(): PrivateSessionId | undefined { return this.pid; }
+
   /**
    * Adds a listener fired for every incoming event, with the event name first.
    * @param listener the listener

@@ -7,8 +7,17 @@ import assert from 'node:assert/strict';
 import { Adapter as ReferenceAdapter, SessionAwareAdapter as ReferenceSessionAwareAdapter } from 'socket.io-adapter';
 import { startServer, waitFor, until } from './helpers.js';
 import { openRaw } from './raw.js';
-import { Adapter, MemoryAdapter, type BroadcastOptions, type Socket } from '../../src/server/index.js';
+import {
+  Adapter, MemoryAdapter, type AdapterNamespace, type AdapterSocket, type BroadcastOptions, type Namespace, type ParentNamespace,
+  type Socket,
+} from '../../src/server/index.js';
 import type { Packet } from '../../src/protocol/index.js';
+
+// compile-time: the server's classes satisfy the adapter boundary without casts
+const namespaceFits: AdapterNamespace = null as unknown as Namespace;
+const parentFits: AdapterNamespace = null as unknown as ParentNamespace;
+const socketFits: AdapterSocket = null as unknown as Socket;
+void [namespaceFits, parentFits, socketFits];
 
 describe('adapter option', () => {
   it('the default adapter is the in-memory one, one instance per namespace', async () => {

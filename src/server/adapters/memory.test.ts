@@ -1,27 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeSocketPacket, PacketType, type Packet } from '../../protocol/index.js';
-import type { WriteOptions } from '../adapter.js';
+import type { AdapterNamespace, AdapterSocket, WriteOptions } from '../adapter.js';
+import type { Handshake } from '../socket-types.js';
 import { MemoryAdapter } from './memory.js';
 
-interface FakeSocket {
-  id: string;
+interface FakeSocket extends AdapterSocket {
   writes: Array<{ encoded: Array<string | Uint8Array>; opts: WriteOptions }>;
-  acks: Map<number, (...args: any[]) => void>;
-  client: { writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void };
-  notifyOutgoingListeners(packet: Packet): void;
-  join(rooms: string | string[]): void;
-  leave(room: string): void;
-  disconnect(close?: boolean): void;
   disconnected?: boolean;
 }
 
 function setup(recovery?: object) {
   const encodes: Packet[] = [];
-  const nsp = {
+  const sockets = new Map<string, FakeSocket>();
+  let ids = 0;
+  const nsp: AdapterNamespace & { sockets: Map<string, FakeSocket> } = {
     name: '/chat',
-    sockets: new Map<string, FakeSocket>(),
-    _ids: 0,
+    sockets,
+    get adapter() {
+      return adapter;
+    },
     server: {
       encoder: {
         encode(packet: Packet) {
@@ -31,12 +29,28 @@ function setup(recovery?: object) {
       },
       opts: recovery ? { connectionStateRecovery: recovery } : {},
     },
+    nextAckId: () => ids++,
+    receiveServerSideEmit() {},
+    get _ids() {
+      return ids;
+    },
+    set _ids(v: number) {
+      ids = v;
+    },
     _onServerSideEmit() {},
   };
   const adapter = new MemoryAdapter(nsp);
   const add = (id: string, rooms: string[] = []): FakeSocket => {
     const socket: FakeSocket = {
       id,
+      handshake: {} as Handshake,
+      get rooms() {
+        return adapter.socketRooms(id) ?? new Set<string>();
+      },
+      data: undefined,
+      connected: true,
+      recovered: false,
+      privateSessionId: undefined,
       writes: [],
       acks: new Map(),
       client: { writeToEngine: (encoded, opts) => socket.writes.push({ encoded, opts }) },
@@ -45,7 +59,7 @@ function setup(recovery?: object) {
       leave: (r) => adapter.del(id, r),
       disconnect: () => (socket.disconnected = true),
     };
-    nsp.sockets.set(id, socket);
+    sockets.set(id, socket);
     adapter.addAll(id, new Set([id, ...rooms]));
     return socket;
   };
@@ -109,14 +123,14 @@ describe('MemoryAdapter', () => {
     const s1 = add('s1', ['r']);
     const s2 = add('s2', ['r']);
     add('s3');
-    nsp._ids = 5;
+    for (let i = 0; i < 5; i++) nsp.nextAckId();
     const counts: number[] = [];
     const ack = () => {};
     adapter.broadcastWithAck(event('q'), { rooms: new Set(['r']) }, (n) => counts.push(n), ack);
     assert.deepEqual(counts, [2]);
     assert.equal(s1.acks.get(5), ack);
     assert.equal(s2.acks.get(5), ack);
-    assert.equal(nsp._ids, 6);
+    assert.equal(nsp.nextAckId(), 6);
     assert.equal(s1.writes[0]!.encoded[0], '2/chat,5["q"]');
   });
 

@@ -6,9 +6,14 @@
  * const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 120_000 } });
  * // io.of('/').adapter is a MemoryAdapter keeping sessions and the events sent since
  * ```
+ *
+ * Owns the in-memory sessions and broadcast history. Speaks to its namespace only through `AdapterNamespace`:
+ * must never import the server classes (`server.ts`, `namespace.ts`, `socket.ts`, `client.ts`) nor `redis/`.
  */
 import { PacketType, type Packet } from '../../protocol/index.js';
-import { Adapter, type BroadcastOptions, type PrivateSessionId, type Session, type SessionToPersist } from '../adapter.js';
+import {
+  Adapter, type AdapterNamespace, type BroadcastOptions, type PrivateSessionId, type Session, type SessionToPersist,
+} from '../adapter.js';
 import { generateOffset } from '../ids.js';
 
 interface PersistedSession extends SessionToPersist {
@@ -28,6 +33,11 @@ const SWEEP_INTERVAL = 60 * 1000;
  * In-memory adapter. With connection state recovery on, every event broadcast without ack and not volatile gets
  * an offset as its last argument and is kept for `maxDisconnectionDuration`; sessions saved on a recoverable
  * disconnection are restored with the events they missed.
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { connectionStateRecovery: {} });   // MemoryAdapter is the default
+ * io.of('/').adapter instanceof MemoryAdapter;   // true
+ * ```
  */
 export class MemoryAdapter extends Adapter {
   private readonly recovery: boolean;
@@ -45,11 +55,11 @@ export class MemoryAdapter extends Adapter {
    * const io = new Server(httpServer, { adapter: MemoryAdapter });   // the default
    * ```
    */
-  constructor(nsp: any) {
+  constructor(nsp: AdapterNamespace) {
     super(nsp);
     const recovery = nsp.server.opts.connectionStateRecovery;
     this.recovery = !!recovery;
-    this.maxDisconnectionDuration = recovery?.maxDisconnectionDuration ?? 2 * 60 * 1000;
+    this.maxDisconnectionDuration = (recovery ? recovery.maxDisconnectionDuration : undefined) ?? 2 * 60 * 1000;
     if (this.recovery) {
       this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL);
       this.sweepTimer.unref();
@@ -93,9 +103,7 @@ export class MemoryAdapter extends Adapter {
    */
   override persistSession(session: SessionToPersist): void {
     if (!this.recovery) return;
-    const persisted = session as PersistedSession;
-    persisted.disconnectedAt = Date.now();
-    this.sessions.set(session.pid, persisted);
+    this.sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
   }
 
   /**

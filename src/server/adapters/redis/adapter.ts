@@ -16,15 +16,18 @@
  * on `<key>-request#<nsp>#`, responses on `<key>-response#<nsp>#` (or `…#<uid>#`). The number of servers is the
  * subscriber count of the request channel. With connection state recovery on, sessions and offsets live in Redis
  * (see `session-store.ts`), so a client may recover on any server.
+ *
+ * Owns the classic protocol (channels, request types, answers). Must never import the server classes nor a Redis
+ * client library (it speaks to a `RedisConnection`), nor the sharded adapter.
  */
 import type { Packet } from '../../../protocol/index.js';
-import type { BroadcastOptions, Room, SocketDetails } from '../../adapter.js';
+import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
 import {
   HEARTBEAT_REQUEST, RequestType, broadcastChannel, classicChannels, decodeBroadcast, decodeMessage, encodeBinary,
-  encodeBroadcast, encodeJson, randomId, roomOfChannel, type ClassicChannels, type WireFlags, type WireOptions,
-  type WirePacket,
+  encodeBroadcast, encodeJson, fromWireOptions, isWirePacket, randomId, roomOfChannel, toDetails, toWireOptions,
+  type ClassicChannels, type WirePacket,
 } from './wire.js';
 
 /** Options of {@link createAdapter}. */
@@ -37,27 +40,15 @@ export interface RedisAdapterOptions extends BaseAdapterOptions {
 
 interface AckRequest {
   clientCountCallback: (clientCount: number) => void;
-  ack: (...args: any[]) => void;
+  ack: (...args: unknown[]) => void;
 }
 
-/** Broadcast options → the arrays sent on the wire. */
-export function toWireOptions(opts: BroadcastOptions): WireOptions {
-  return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
-}
+/** A request or response of the classic protocol, as decoded (every field unchecked). */
+type ClassicMessage = Record<string, unknown>;
 
-/** Wire options → broadcast options. */
-export function fromWireOptions(opts: { rooms?: unknown; except?: unknown; flags?: any } | undefined): BroadcastOptions {
-  return {
-    rooms: new Set(Array.isArray(opts?.rooms) ? opts!.rooms as Room[] : []),
-    except: new Set(Array.isArray(opts?.except) ? opts!.except as Room[] : []),
-    flags: opts?.flags ?? {},
-  };
-}
-
-/** What is sent about a local socket in a fetchSockets answer. */
-export function toDetails(socket: any): SocketDetails {
-  const { sessionStore: _ignored, ...handshake } = socket.handshake ?? {};
-  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data };
+/** The rooms of a decoded message field (an empty list unless an array). */
+function roomList(value: unknown): Room[] {
+  return Array.isArray(value) ? (value as Room[]) : [];
 }
 
 /**
@@ -80,15 +71,24 @@ export function toDetails(socket: any): SocketDetails {
  * io.emit('hello');   // reaches the clients of every server sharing this Redis
  * ```
  */
-export function createAdapter(pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}): (nsp: any) => RedisAdapter {
+export function createAdapter(pubClient: unknown, subClient: unknown, opts: RedisAdapterOptions = {}):
+  (nsp: AdapterNamespace) => RedisAdapter {
   const pub = wrapClient(pubClient);
   const sub = wrapClient(subClient);
-  return function redisAdapter(nsp: any): RedisAdapter {
+  return function redisAdapter(nsp: AdapterNamespace): RedisAdapter {
     return new RedisAdapter(nsp, pub, sub, opts);
   };
 }
 
-/** The adapter of one namespace, over Redis pub/sub (the `@socket.io/redis-adapter` protocol). */
+/**
+ * The adapter of one namespace, over Redis pub/sub (the `@socket.io/redis-adapter` protocol).
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * const adapter = io.of('/').adapter as RedisAdapter;
+ * console.log(await adapter.serverCount(), await adapter.allRooms());   // across every server
+ * ```
+ */
 export class RedisAdapter extends RedisAdapterBase {
   private readonly channels: ClassicChannels;
   private readonly specificResponses: boolean;
@@ -101,8 +101,13 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // created per namespace by the factory createAdapter() returns
+   * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { key: 'my-app' }) });
+   * ```
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, opts: RedisAdapterOptions = {}) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: RedisAdapterOptions = {}) {
     const key = opts.key || 'socket.io';
     super(nsp, pub, sub, randomId(6), key, opts);
     this.specificResponses = !!opts.publishOnSpecificResponseChannel;
@@ -179,9 +184,13 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`timeout` bounds the wait)
    * @param clientCountCallback - called once per server with its number of clients
    * @param ack - called with each client response
+   * @example
+   * ```ts
+   * const responses = await io.timeout(5000).emitWithAck('are-you-there');   // one per client, on every server
+   * ```
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const requestId = randomId(6);
@@ -197,8 +206,8 @@ export class RedisAdapter extends RedisAdapterBase {
 
   // ---- requests from other servers ----------------------------------------------------------------------------
 
-  private respond(request: Record<string, any>, response: string | Buffer): void {
-    const channel = this.specificResponses ? `${this.channels.response}${request.uid}#` : this.channels.response;
+  private respond(request: ClassicMessage, response: string | Buffer): void {
+    const channel = this.specificResponses ? `${this.channels.response}${String(request.uid)}#` : this.channels.response;
     this.publish(channel, response);
   }
 
@@ -217,20 +226,22 @@ export class RedisAdapter extends RedisAdapterBase {
     this.handleRequest(request).catch((err: Error) => log('[%s] request failed: %s', this.uid, err.message));
   }
 
-  private async handleRequest(request: Record<string, any>): Promise<void> {
+  private async handleRequest(request: ClassicMessage): Promise<void> {
     const fromSelf = request.uid === this.uid;
     if (!fromSelf) this.notePeer(request.uid, request.type === HEARTBEAT_REQUEST);
+    // a request id of ours: this server asked (the request came back on the shared channel)
+    const ours = typeof request.requestId === 'string' && this.hasRequest(request.requestId);
     switch (request.type) {
       case HEARTBEAT_REQUEST:
         return;
       case RequestType.SOCKETS: {
-        if (fromSelf || this.hasRequest(request.requestId)) return;
-        const sockets = await this.localSockets(new Set(request.rooms ?? []));
+        if (fromSelf || ours) return;
+        const sockets = await this.localSockets(new Set(roomList(request.rooms)));
         this.respond(request, encodeJson({ requestId: request.requestId, sockets: [...sockets], uid: this.uid }));
         return;
       }
       case RequestType.ALL_ROOMS:
-        if (fromSelf || this.hasRequest(request.requestId)) return;
+        if (fromSelf || ours) return;
         this.respond(request, encodeJson({ requestId: request.requestId, rooms: [...this.rooms.keys()], uid: this.uid }));
         return;
       case RequestType.REMOTE_JOIN:
@@ -239,7 +250,7 @@ export class RedisAdapter extends RedisAdapterBase {
         this.applyRemote(request, fromSelf);
         return;
       case RequestType.REMOTE_FETCH: {
-        if (fromSelf || this.hasRequest(request.requestId)) return;
+        if (fromSelf || ours) return;
         const local = await this.localFetchSockets(fromWireOptions(request.opts));
         this.respond(request, encodeJson({ requestId: request.requestId, sockets: local.map(toDetails), uid: this.uid }));
         return;
@@ -247,7 +258,7 @@ export class RedisAdapter extends RedisAdapterBase {
       case RequestType.SERVER_SIDE_EMIT: {
         if (fromSelf || !Array.isArray(request.data)) return;
         if (request.requestId === undefined) {
-          this.nsp._onServerSideEmit(request.data);
+          this.nsp.receiveServerSideEmit(request.data);
           return;
         }
         let called = false;
@@ -259,12 +270,13 @@ export class RedisAdapter extends RedisAdapterBase {
             type: RequestType.SERVER_SIDE_EMIT, requestId: request.requestId, data: arg, uid: this.uid,
           }));
         };
-        this.nsp._onServerSideEmit([...request.data, callback]);
+        this.nsp.receiveServerSideEmit([...request.data, callback]);
         return;
       }
       case RequestType.BROADCAST: {
-        if (this.ackRequests.has(request.requestId) || fromSelf) return;
-        this.localBroadcastWithAck(request.packet, fromWireOptions(request.opts), (clientCount) => {
+        if ((typeof request.requestId === 'string' && this.ackRequests.has(request.requestId)) || fromSelf) return;
+        if (!isWirePacket(request.packet)) return;
+        this.localBroadcastWithAck(request.packet as Packet, fromWireOptions(request.opts), (clientCount) => {
           this.respond(request, encodeJson({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId: request.requestId, clientCount }));
         }, (arg: unknown) => {
           this.respond(request, encodeBinary({ type: RequestType.BROADCAST_ACK, requestId: request.requestId, packet: arg }));
@@ -277,20 +289,21 @@ export class RedisAdapter extends RedisAdapterBase {
   }
 
   /** REMOTE_JOIN / REMOTE_LEAVE / REMOTE_DISCONNECT, in the bulk form (`opts`) or the legacy single-socket form (`sid`). */
-  private applyRemote(request: Record<string, any>, fromSelf: boolean): void {
+  private applyRemote(request: ClassicMessage, fromSelf: boolean): void {
     if (request.opts) {
       // our own bulk requests were already applied locally
       if (fromSelf) return;
       const opts = fromWireOptions(request.opts);
-      if (request.type === RequestType.REMOTE_JOIN) this.localAddSockets(opts, request.rooms ?? []);
-      else if (request.type === RequestType.REMOTE_LEAVE) this.localDelSockets(opts, request.rooms ?? []);
+      if (request.type === RequestType.REMOTE_JOIN) this.localAddSockets(opts, roomList(request.rooms));
+      else if (request.type === RequestType.REMOTE_LEAVE) this.localDelSockets(opts, roomList(request.rooms));
       else this.localDisconnectSockets(opts, !!request.close);
       return;
     }
-    const socket = this.nsp.sockets.get(request.sid);
+    const socket = typeof request.sid === 'string' ? this.nsp.sockets.get(request.sid) : undefined;
     if (!socket) return;
-    if (request.type === RequestType.REMOTE_JOIN) socket.join(request.room);
-    else if (request.type === RequestType.REMOTE_LEAVE) socket.leave(request.room);
+    const room = request.room as Room;
+    if (request.type === RequestType.REMOTE_JOIN) socket.join(room);
+    else if (request.type === RequestType.REMOTE_LEAVE) socket.leave(room);
     else socket.disconnect(!!request.close);
     this.respond(request, encodeJson({ requestId: request.requestId }));
   }
@@ -300,9 +313,9 @@ export class RedisAdapter extends RedisAdapterBase {
     const response = decodeMessage(msg);
     if (response === null) return;
     const requestId = response.requestId;
-    const ackRequest = this.ackRequests.get(requestId);
+    const ackRequest = typeof requestId === 'string' ? this.ackRequests.get(requestId) : undefined;
     if (ackRequest) {
-      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) ackRequest.clientCountCallback(response.clientCount);
+      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) ackRequest.clientCountCallback(Number(response.clientCount));
       else if (response.type === RequestType.BROADCAST_ACK) ackRequest.ack(response.packet);
       return;
     }
@@ -314,14 +327,18 @@ export class RedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`local` skips the other servers; `timeout` overrides `requestsTimeout`)
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // local Sockets and RemoteSockets of the others
+   * ```
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const numSub = await this.serverCount();
     if (numSub <= 1) return local;
     const requestId = randomId(6);
-    const sockets: any[] = local;
+    const sockets: FetchedSocket[] = local;
     return new Promise((resolve, reject) => {
       this.sendRequest(requestId, () => this.publish(this.channels.request, encodeJson({
         uid: this.uid, requestId, type: RequestType.REMOTE_FETCH,
@@ -329,7 +346,7 @@ export class RedisAdapter extends RedisAdapterBase {
       })), {
         expected: numSub - 1,
         collect: (response) => {
-          if (Array.isArray(response.sockets)) for (const s of response.sockets) sockets.push(s);
+          if (Array.isArray(response.sockets)) for (const s of response.sockets) sockets.push(s as SocketDetails);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for fetchSockets response'));
@@ -342,6 +359,10 @@ export class RedisAdapter extends RedisAdapterBase {
   /**
    * @returns the rooms of every server
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const rooms = await (io.of('/').adapter as RedisAdapter).allRooms();   // every room of every server
+   * ```
    */
   async allRooms(): Promise<Set<Room>> {
     const rooms = new Set<Room>(this.rooms.keys());
@@ -353,7 +374,7 @@ export class RedisAdapter extends RedisAdapterBase {
       this.sendRequest(requestId, () => this.publish(this.channels.request, request), {
         expected: numSub - 1,
         collect: (response) => {
-          if (Array.isArray(response.rooms)) for (const r of response.rooms) rooms.add(r);
+          if (Array.isArray(response.rooms)) for (const r of response.rooms) rooms.add(r as Room);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for allRooms response'));
@@ -373,6 +394,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server join rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to join
+   * @example
+   * ```ts
+   * io.in('room-101').socketsJoin('room-102');   // on every server
+   * ```
    */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_JOIN, opts, { rooms: [...rooms] });
@@ -383,6 +408,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server leave rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to leave
+   * @example
+   * ```ts
+   * io.in('room-101').socketsLeave('room-102');   // on every server
+   * ```
    */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_LEAVE, opts, { rooms: [...rooms] });
@@ -393,6 +422,10 @@ export class RedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @example
+   * ```ts
+   * io.in('room-101').disconnectSockets(true);   // on every server
+   * ```
    */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_DISCONNECT, opts, { close });
@@ -403,8 +436,13 @@ export class RedisAdapter extends RedisAdapterBase {
    * Emits an event to the other servers (`io.serverSideEmit`).
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void` called with one response
    *   per other server (err set on timeout, with the responses that arrived)
+   * @example
+   * ```ts
+   * io.serverSideEmit('hello', 'world');
+   * const answers = await io.serverSideEmitWithAck('ping');   // one answer per other server
+   * ```
    */
-  override serverSideEmit(packet: any[]): void {
+  override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;
     if (ack === null) {
       this.publish(this.channels.request, encodeJson({ uid: this.uid, type: RequestType.SERVER_SIDE_EMIT, data: packet }));

@@ -1,13 +1,29 @@
-// What the classic and the sharded Redis adapters share: Redis connection state (publish gating, outage logging,
-// resubscription), requests waiting on other servers (timeouts, departure of servers), the server count, and
-// connection state recovery across servers (offsets, saved and live sessions in Redis).
+/**
+ * What the classic and the sharded Redis adapters share: the Redis connection state (publish gating, outage
+ * logging, resubscription), the server count, broadcasting with offsets, and the glue to the generic parts: the
+ * requests waiting on other servers (`../cluster/requests.ts`), the heartbeating peers (`../cluster/peers.ts`) and
+ * connection state recovery across servers (`recovery.ts`).
+ *
+ * ```ts
+ * class MyRedisAdapter extends RedisAdapterBase {
+ *   // channels and the message protocol: doSubscribe, doUnsubscribe, publishBroadcast, publishHeartbeat, …
+ * }
+ * ```
+ *
+ * Owns the base class only. Must never import the server classes nor a Redis client library (it speaks to a
+ * `RedisConnection`).
+ */
 import { createLogger } from '../../../util/logger.js';
-import { PacketType, type Packet } from '../../../protocol/index.js';
+import type { Packet } from '../../../protocol/index.js';
 import {
-  Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session, type SessionToPersist,
+  Adapter, type AdapterNamespace, type BroadcastOptions, type FetchedSocket, type PrivateSessionId, type Room,
+  type Session, type SessionToPersist,
 } from '../../adapter.js';
+import { RequestTracker, settleWithin, type LiveServers, type PendingRequest } from '../cluster/requests.js';
+import { PeerTracker } from '../cluster/peers.js';
 import type { RedisConnection } from './client.js';
-import { reaches, RedisSessionStore } from './session-store.js';
+import { RedisSessionStore } from './session-store.js';
+import { RedisRecovery } from './recovery.js';
 
 /** Logger of the Redis adapters (`DEBUG=socketeer:redis`). */
 export const log = createLogger('socketeer:redis');
@@ -32,38 +48,6 @@ export interface BaseAdapterOptions {
   heartbeatTimeout?: number;
 }
 
-/** A request waiting for the answers of the other servers. */
-export interface PendingRequest {
-  /** Number of answers expected (other servers). */
-  expected: number;
-  /** Adds one answer. */
-  collect(response: Record<string, any>): void;
-  /** Settles the request: `timedOut` when not every server answered. */
-  finish(timedOut: boolean): void;
-}
-
-interface StoredRequest extends PendingRequest {
-  received: number;
-  timer: NodeJS.Timeout;
-  /** Socketeer servers alive when the request was sent that have not answered yet. */
-  missing: Set<string>;
-}
-
-/** How long after a restore the live copies of the broadcasts it delivered are skipped, in ms. */
-const RESTORED_WINDOW_MS = 10000;
-/** A history offset (Redis Stream entry id). */
-const OFFSET = /^\d+-\d+$/;
-
-/** Compares two history offsets (`<ms>-<seq>`): negative, zero or positive. */
-function compareOffsets(a: string, b: string): number {
-  const da = a.indexOf('-');
-  const db = b.indexOf('-');
-  const ma = Number(a.slice(0, da));
-  const mb = Number(b.slice(0, db));
-  if (ma !== mb) return ma - mb;
-  return Number(a.slice(da + 1)) - Number(b.slice(db + 1));
-}
-
 /** A promise resolved (with null) when the Redis connection drops. */
 function outageSignal(): { promise: Promise<null>; resolve: (v: null) => void } {
   let resolve!: (v: null) => void;
@@ -71,15 +55,15 @@ function outageSignal(): { promise: Promise<null>; resolve: (v: null) => void } 
   return { promise, resolve };
 }
 
-/** Resolves to `fallback` when `p` does not settle within `ms` or rejects. */
-export function settleWithin<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise<T>((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
-    p.then((v) => { clearTimeout(timer); resolve(v); }, () => { clearTimeout(timer); resolve(fallback); });
-  });
-}
-
-/** Base of the Redis adapters; subclasses define channels and the message protocol. */
+/**
+ * Base of the Redis adapters; subclasses define channels and the message protocol.
+ * @example
+ * ```ts
+ * import { createAdapter } from 'socketeer/redis';
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * io.of('/').adapter instanceof RedisAdapterBase;   // true, for the classic and the sharded adapter
+ * ```
+ */
 export abstract class RedisAdapterBase extends Adapter {
   /** This server's id on the bus. */
   readonly uid: string;
@@ -93,9 +77,10 @@ export abstract class RedisAdapterBase extends Adapter {
   protected readonly store: RedisSessionStore | null;
   /** Whether `close()` was called. */
   protected closed = false;
-  private readonly membershipInterval: number;
-  private readonly requests = new Map<string, StoredRequest>();
-  private membershipTimer: NodeJS.Timeout | null = null;
+  private readonly requests: RequestTracker;
+  private readonly peers: PeerTracker;
+  /** Connection state recovery across servers (on), else null. */
+  private readonly recovery: RedisRecovery | null;
   private lastServerCount = 1;
   private subscribed = false;
   private subscribing = false;
@@ -103,23 +88,8 @@ export abstract class RedisAdapterBase extends Adapter {
   private readonly unlisten: Array<() => void> = [];
   private tail: Promise<void> = Promise.resolve();
   private outage = outageSignal();
-  private readonly dirty = new Set<string>();
-  private readonly persisted = new Set<string>();
-  /** Restores in progress. */
-  private restoring = 0;
-  /** While restores are in progress: the broadcasts delivered (with their offset, rooms and except). */
-  private delivering: Array<{ offset: string; data: unknown[]; rooms: Room[]; except: Room[] }> | null = null;
-  /** Sockets restored a moment ago → the offset of the last missed packet delivered, and until when to check. */
-  private readonly restored = new Map<string, { upTo: string; until: number }>();
-  /** Sessions being written by `persistSession` (awaited by `close()`). */
-  private readonly saving = new Set<Promise<void>>();
-  private flushScheduled = false;
-  private refreshTimer: NodeJS.Timeout | null = null;
   private readonly heartbeatInterval: number;
-  private readonly heartbeatTimeout: number;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  /** Other Socketeer servers (they send heartbeats) → when they were last heard of. */
-  private readonly peers = new Map<string, number>();
 
   /**
    * @param nsp - the namespace
@@ -128,19 +98,33 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param uid - this server's id
    * @param key - prefix of the recovery keys
    * @param opts - options
+   * @example
+   * ```ts
+   * class MyRedisAdapter extends RedisAdapterBase {
+   *   constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection) {
+   *     super(nsp, pub, sub, randomId(6), 'my-app', { requestsTimeout: 3000 });
+   *     this.subscribeAll();
+   *   }
+   * }
+   * ```
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, uid: string, key: string, opts: BaseAdapterOptions) {
     super(nsp);
     this.pub = pub;
     this.sub = sub;
     this.uid = uid;
     this.requestsTimeout = opts.requestsTimeout || 5000;
-    this.membershipInterval = opts.membershipCheckInterval ?? 1000;
-    const recovery = nsp.server?.opts?.connectionStateRecovery;
-    const maxDisconnectionDuration: number = recovery?.maxDisconnectionDuration ?? 120000;
+    this.peers = new PeerTracker(uid, opts.heartbeatTimeout ?? 10000);
+    this.requests = new RequestTracker({
+      uid, log, membershipCheckInterval: opts.membershipCheckInterval ?? 1000, isUp: () => this.pub.up,
+      liveServers: () => this.liveServers(), alivePeers: () => this.peers.fresh(),
+    });
+    const recovery = nsp.server.opts.connectionStateRecovery;
+    const maxDisconnectionDuration = (recovery ? recovery.maxDisconnectionDuration : undefined) ?? 120000;
     this.store = recovery
       ? new RedisSessionStore(pub, { key, nsp: nsp.name, maxDisconnectionDuration, maxLen: opts.maxLen })
       : null;
+    this.recovery = this.store ? new RedisRecovery(this, this.store, () => this.pub.up, maxDisconnectionDuration) : null;
     this.unlisten.push(sub.onState((up, err) => {
       if (up) {
         log('[%s] subscriber connection to Redis is up', this.uid);
@@ -159,9 +143,7 @@ export abstract class RedisAdapterBase extends Adapter {
         log('[%s] publisher connection to Redis lost%s; local delivery continues', this.uid, err ? `: ${err.message}` : '');
       }
     }));
-    if (this.store) this.trackLiveSessions(maxDisconnectionDuration);
     this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
-    this.heartbeatTimeout = opts.heartbeatTimeout ?? 10000;
     if (this.heartbeatInterval > 0) {
       this.heartbeatTimer = setInterval(() => {
         if (this.pub.up) this.publishHeartbeat();
@@ -200,29 +182,12 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param heartbeat - whether the message is a heartbeat
    */
   protected notePeer(uid: unknown, heartbeat: boolean): void {
-    if (typeof uid !== 'string' || uid === this.uid) return;
-    if (heartbeat || this.peers.has(uid)) this.peers.set(uid, Date.now());
+    this.peers.note(uid, heartbeat);
   }
 
   /** A server that announced it is leaving. */
   protected removePeer(uid: string): void {
-    this.peers.delete(uid);
-  }
-
-  /** Known servers that have been silent for longer than `heartbeatTimeout`. */
-  private stalePeers(): string[] {
-    const limit = Date.now() - this.heartbeatTimeout;
-    const out: string[] = [];
-    for (const [uid, seen] of this.peers) if (seen < limit) out.push(uid);
-    return out;
-  }
-
-  /** Known servers that are heard from. */
-  private freshPeers(): Set<string> {
-    const limit = Date.now() - this.heartbeatTimeout;
-    const out = new Set<string>();
-    for (const [uid, seen] of this.peers) if (seen >= limit) out.add(uid);
-    return out;
+    this.peers.remove(uid);
   }
 
   /**
@@ -230,14 +195,14 @@ export abstract class RedisAdapterBase extends Adapter {
    * Silent servers no longer subscribed are forgotten.
    * @returns the count (this server included) and the stuck servers
    */
-  private async liveServers(): Promise<{ count: number; stuck: Set<string> }> {
-    const stale = this.stalePeers();
+  private async liveServers(): Promise<LiveServers> {
+    const stale = this.peers.stale();
     const counts = await this.pub.numsub([this.membershipChannel, ...stale.map((uid) => this.peerChannel(uid))],
       this.shardedChannels);
     const stuck = new Set<string>();
     stale.forEach((uid, i) => {
       if (counts[i + 1]! > 0) stuck.add(uid);
-      else this.peers.delete(uid);
+      else this.peers.remove(uid);
     });
     return { count: counts[0]! - stuck.size, stuck };
   }
@@ -285,40 +250,17 @@ export abstract class RedisAdapterBase extends Adapter {
 
   /** Delivers to the local sockets only. */
   protected localBroadcast(packet: Packet, opts: BroadcastOptions): void {
-    super.broadcast(packet, this.restored.size === 0 && this.delivering === null ? opts : this.skipRestored(packet, opts));
-  }
-
-  /**
-   * A broadcast may reach a socket twice around its recovery: in the missed packets read from the history, and
-   * live (it was added to the history before the restore read it, and published or delivered after the socket
-   * joined its rooms). For a few seconds after a restore, the live copies of the broadcasts the restore already
-   * delivered (offset up to the last missed packet) skip the restored socket.
-   */
-  private skipRestored(packet: Packet, opts: BroadcastOptions): BroadcastOptions {
-    const data = packet.data as unknown[] | undefined;
-    const offset = packet.type === PacketType.EVENT && packet.id === undefined && opts.flags?.volatile === undefined &&
-      Array.isArray(data) ? data[data.length - 1] : undefined;
-    if (typeof offset !== 'string' || !OFFSET.test(offset)) return opts;
-    if (this.delivering !== null) {
-      this.delivering.push({ offset, data: [...data!], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] });
-    }
-    const now = Date.now();
-    let except: Set<Room> | undefined;
-    for (const [sid, mark] of this.restored) {
-      if (mark.until < now) this.restored.delete(sid);
-      else if (compareOffsets(offset, mark.upTo) <= 0) (except ??= new Set(opts.except)).add(sid);
-    }
-    return except === undefined ? opts : { ...opts, except };
+    super.broadcast(packet, this.recovery === null ? opts : this.recovery.deliveryOptions(packet, opts));
   }
 
   /** Delivers to the local sockets only, expecting acks. */
   protected localBroadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (n: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
 
   /** The matching local sockets. */
-  protected localFetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  protected localFetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     return super.fetchSockets(opts);
   }
 
@@ -349,6 +291,10 @@ export abstract class RedisAdapterBase extends Adapter {
    * With connection state recovery on, the packet first gets its offset from Redis (broadcasts keep their order).
    * @param packet - the packet
    * @param opts - rooms, except and flags
+   * @example
+   * ```ts
+   * io.to('room-101').emit('hello');   // every server's clients in room-101
+   * ```
    */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local) {
@@ -356,15 +302,13 @@ export abstract class RedisAdapterBase extends Adapter {
       return;
     }
     packet.nsp = this.nsp.name;
-    if (this.store === null) {
+    const recovery = this.recovery;
+    if (recovery === null) {
       this.publishBroadcast(packet, opts);
       super.broadcast(packet, opts);
       return;
     }
-    const recoverable = packet.type === PacketType.EVENT && packet.id === undefined && opts.flags?.volatile === undefined;
-    const offset = recoverable && this.pub.up
-      ? this.store.append(packet.data as unknown[], [...opts.rooms], opts.except ? [...opts.except] : [])
-      : null;
+    const offset = recovery.append(packet, opts);
     this.tail = this.tail.then(async () => {
       if (offset) {
         try {
@@ -376,7 +320,7 @@ export abstract class RedisAdapterBase extends Adapter {
         }
       }
       this.publishBroadcast(packet, opts);
-      super.broadcast(packet, this.restored.size === 0 && this.delivering === null ? opts : this.skipRestored(packet, opts));
+      super.broadcast(packet, recovery.deliveryOptions(packet, opts));
     }).catch((err: Error) => log('[%s] broadcast failed: %s', this.uid, err.message));
   }
 
@@ -391,27 +335,15 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param timeout - in ms
    */
   protected sendRequest(requestId: string, publish: () => void, request: PendingRequest, timeout: number): void {
-    const timer = setTimeout(() => this.settle(requestId, true), timeout);
-    this.requests.set(requestId, { ...request, received: 0, timer, missing: this.freshPeers() });
-    if (!this.membershipTimer && this.membershipInterval > 0) {
-      this.membershipTimer = setInterval(() => this.checkMembership(), this.membershipInterval);
-      this.membershipTimer.unref();
-    }
-    publish();
+    this.requests.send(requestId, publish, request, timeout);
   }
 
   /**
    * Hands an answer to a waiting request.
    * @returns false when no such request waits (answer to another server, or too late)
    */
-  protected collectResponse(requestId: string, response: Record<string, any>, from?: unknown): boolean {
-    const request = this.requests.get(requestId);
-    if (!request) return false;
-    if (typeof from === 'string') request.missing.delete(from);
-    request.collect(response);
-    request.received++;
-    if (request.received >= request.expected) this.settle(requestId, false);
-    return true;
+  protected collectResponse(requestId: string, response: Record<string, unknown>, from?: unknown): boolean {
+    return this.requests.collect(requestId, response, from);
   }
 
   /** Whether a request of ours with this id waits. */
@@ -419,41 +351,13 @@ export abstract class RedisAdapterBase extends Adapter {
     return this.requests.has(requestId);
   }
 
-  private settle(requestId: string, timedOut: boolean): void {
-    const request = this.requests.get(requestId);
-    if (!request) return;
-    this.requests.delete(requestId);
-    clearTimeout(request.timer);
-    if (this.requests.size === 0 && this.membershipTimer) {
-      clearInterval(this.membershipTimer);
-      this.membershipTimer = null;
-    }
-    request.finish(timedOut);
-  }
-
-  /**
-   * Resolves the waiting requests for which every server still alive has answered: servers whose Redis
-   * connection is gone no longer count, nor do stuck ones (silent beyond `heartbeatTimeout`).
-   */
-  private checkMembership(): void {
-    if (!this.pub.up || this.requests.size === 0) return;
-    settleWithin(this.liveServers(), this.membershipInterval, null).then((live) => {
-      if (live === null) return;
-      const others = live.count - 1 + live.stuck.size;
-      for (const [requestId, request] of this.requests) {
-        let stuckUnanswered = 0;
-        for (const uid of request.missing) if (live.stuck.has(uid)) stuckUnanswered++;
-        if (request.received >= others - stuckUnanswered) {
-          log('[%s] request %s resolves with the %d answers of the servers still alive', this.uid, requestId, request.received);
-          this.settle(requestId, false);
-        }
-      }
-    });
-  }
-
   /**
    * @returns the number of servers sharing this namespace (this one included). While Redis is unreachable, the
    * last known count, so that requests to the other servers time out rather than complete partially. Never rejects.
+   * @example
+   * ```ts
+   * const count = await io.of('/').adapter.serverCount();   // servers sharing this namespace over Redis
+   * ```
    */
   override async serverCount(): Promise<number> {
     if (!this.pub.up) return this.lastServerCount;
@@ -466,73 +370,30 @@ export abstract class RedisAdapterBase extends Adapter {
   // ---- connection state recovery ------------------------------------------------------------------------------
 
   /**
-   * With recovery on, the session of every connected socket is kept in Redis too (written when its rooms change
-   * and refreshed every third of `maxDisconnectionDuration`), so that its clients can recover on another server
-   * even if this one dies.
-   */
-  private trackLiveSessions(maxDisconnectionDuration: number): void {
-    const mark = (_room: Room, id: string): void => this.markDirty(id);
-    this.on('join-room', mark);
-    this.on('leave-room', mark);
-    this.refreshTimer = setInterval(() => {
-      for (const id of this.sids.keys()) this.dirty.add(id);
-      this.flushSessions();
-    }, Math.max(1000, Math.floor(maxDisconnectionDuration / 3)));
-    this.refreshTimer.unref();
-  }
-
-  private markDirty(id: string): void {
-    this.dirty.add(id);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushSessions());
-  }
-
-  /** Writes the sessions of the sockets whose rooms changed. */
-  private flushSessions(): void {
-    this.flushScheduled = false;
-    if (!this.store || !this.pub.up) {
-      this.dirty.clear();
-      return;
-    }
-    for (const id of this.dirty) {
-      const socket = this.nsp.sockets.get(id);
-      const rooms = this.sids.get(id);
-      if (!socket || typeof socket.pid !== 'string' || !rooms) continue;
-      this.store.persist({ sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data })
-        .catch((err: Error) => log('[%s] could not save live session of %s: %s', this.uid, id, err.message));
-    }
-    this.dirty.clear();
-  }
-
-  /**
    * Removes a socket from all its rooms; with recovery on, forgets its saved session unless the server just
    * saved it for recovery (`persistSession`).
    * @param id - the socket id
+   * @example
+   * ```ts
+   * socket.disconnect();   // leaves its rooms: adapter.delAll(socket.id)
+   * ```
    */
   override delAll(id: string): void {
-    if (this.store) {
-      this.dirty.delete(id);
-      if (!this.persisted.delete(id)) {
-        const pid = this.nsp.sockets.get(id)?.pid;
-        if (typeof pid === 'string') this.store.forget(pid).catch(() => {});
-      }
-    }
+    this.recovery?.socketLeft(id);
     super.delAll(id);
   }
 
   /**
    * Saves a disconnected session in Redis (with recovery on).
    * @param session - the session
+   * @example
+   * ```ts
+   * // with connectionStateRecovery on, a socket whose connection is lost is saved in Redis
+   * const io = new Server(httpServer, { adapter: createAdapter(pub, sub), connectionStateRecovery: {} });
+   * ```
    */
   override persistSession(session: SessionToPersist): Promise<void> | void {
-    if (!this.store) return;
-    this.persisted.add(session.sid);
-    const saving = this.store.persist(session)
-      .catch((err: Error) => log('[%s] could not save session %s: %s', this.uid, session.pid, err.message))
-      .finally(() => this.saving.delete(saving));
-    this.saving.add(saving);
-    return saving;
+    return this.recovery?.persist(session);
   }
 
   /**
@@ -540,50 +401,32 @@ export abstract class RedisAdapterBase extends Adapter {
    * @param pid - private session id
    * @param offset - last offset the client received
    * @returns the session, or null
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   if (socket.recovered) console.log('restored, maybe saved by another server, with the events it missed');
+   * });
+   * ```
    */
   override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null {
-    if (!this.store) return null;
-    // broadcasts delivered while the history is read may be missing from it (added after the read) and still not
-    // reach the socket (not in its rooms yet): they are kept meanwhile and added to the missed packets
-    const seen = this.delivering ??= [];
-    this.restoring++;
-    const done = (): void => {
-      if (--this.restoring === 0) this.delivering = null;
-    };
-    // one turn of the event loop first: a broadcast whose offset came in the same read as the history is delivered
-    // (or kept in `seen`) by then
-    return this.store.restore(pid, offset).then((s) => new Promise<typeof s>((resolve) => setImmediate(resolve, s)))
-      .then((s) => {
-      done();
-      if (!s) return null;
-      const lastMissed = s.missedPackets[s.missedPackets.length - 1];
-      let upTo = lastMissed === undefined ? offset : lastMissed[lastMissed.length - 1] as string;
-      for (const live of seen) {
-        if (compareOffsets(live.offset, upTo) > 0 && reaches(s.rooms, live.rooms, live.except)) {
-          s.missedPackets.push(live.data);
-          upTo = live.offset;
-        }
-      }
-      if (s.missedPackets.length > 0) this.restored.set(s.sid, { upTo, until: Date.now() + RESTORED_WINDOW_MS });
-      return s as Session | null;
-    }, (err: Error) => {
-      done();
-      log('[%s] could not restore session %s: %s', this.uid, pid, err.message);
-      return null;
-    });
+    return this.recovery === null ? null : this.recovery.restore(pid, offset);
   }
 
   /**
    * Stops timers and fails the waiting requests; once the broadcasts waiting for their offset are published and the
    * sessions being saved are written (each bounded by the command timeout), unsubscribes.
+   * @example
+   * ```ts
+   * await io.close();   // broadcasts waiting for their offset go out, sessions are written, then unsubscribes
+   * ```
    */
   override close(): Promise<void> | void {
     if (this.closed) return;
     this.closed = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const saving = this.recovery?.close() ?? [];
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    for (const requestId of [...this.requests.keys()]) this.settle(requestId, true);
-    return Promise.allSettled([this.tail, ...this.saving]).then(() => {
+    this.requests.failAll();
+    return Promise.allSettled([this.tail, ...saving]).then(() => {
       for (const fn of this.unlisten) fn();
       return this.doUnsubscribe();
     }).catch(() => {});

@@ -1,5 +1,15 @@
-// One small interface over the Redis clients users bring: `ioredis` (standalone or Cluster) and `redis` v4
-// (standalone or cluster). The adapters only speak to a RedisConnection, never to a client library directly.
+/**
+ * One small interface over the Redis clients users bring: `ioredis` (standalone or Cluster) and `redis` v4
+ * (standalone or cluster). The adapters only speak to a RedisConnection, never to a client library directly.
+ *
+ * ```ts
+ * const conn = wrapClient(new Redis());
+ * await conn.subscribe(['news'], (channel, message) => console.log(channel, message.toString()));
+ * ```
+ *
+ * Owns the client detection, the connection state and the handler tables. Must never import the client
+ * libraries (they are typed structurally here), the adapters, nor anything of the server.
+ */
 import { createLogger } from '../../../util/logger.js';
 
 const log = createLogger('socketeer:redis');
@@ -10,8 +20,8 @@ export type MessageHandler = (channel: string, message: Buffer) => void;
 /** Structural view of an `ioredis` client (`Redis` or `Cluster`). */
 interface IoRedisLike {
   status: string;
-  on(event: string, fn: (...args: any[]) => void): unknown;
-  off(event: string, fn: (...args: any[]) => void): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
   publish(channel: string, message: string | Buffer): Promise<number>;
   spublish(channel: string, message: string | Buffer): Promise<number>;
   subscribe(...channels: string[]): Promise<unknown>;
@@ -29,8 +39,8 @@ interface IoRedisLike {
 interface NodeRedisLike {
   isReady?: boolean;
   isOpen?: boolean;
-  on(event: string, fn: (...args: any[]) => void): unknown;
-  off(event: string, fn: (...args: any[]) => void): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
   publish(channel: string, message: string | Buffer): Promise<number>;
   sPublish(channel: string, message: string | Buffer): Promise<number>;
   subscribe(channels: string | string[], listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
@@ -39,11 +49,21 @@ interface NodeRedisLike {
   pUnsubscribe(pattern: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
   sSubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
   sUnsubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
-  sendCommand(...args: any[]): Promise<unknown>;
+  /** Standalone form: the command and its arguments. */
+  sendCommand(args: Array<string | Buffer>, options?: object): Promise<unknown>;
+  /** Cluster form: the key routing the command, whether it is read-only, the command and its arguments. */
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, args: Array<string | Buffer>, options?: object): Promise<unknown>;
   masters?: Array<{ client?: { sendCommand(args: string[]): Promise<unknown> } }>;
 }
 
-/** What the adapters need from Redis, whatever the client library. */
+/**
+ * What the adapters need from Redis, whatever the client library.
+ * @example
+ * ```ts
+ * const conn: RedisConnection = wrapClient(pubClient);
+ * const [subscribers] = await conn.numsub(['socket.io-request#/#']);
+ * ```
+ */
 export interface RedisConnection {
   /** `ioredis` or `redis` (v4). */
   readonly library: 'ioredis' | 'redis';
@@ -145,7 +165,7 @@ class StateTracker {
   up: boolean;
   private readonly listeners = new Set<(up: boolean, err?: Error) => void>();
 
-  constructor(client: { on(event: string, fn: (...args: any[]) => void): unknown }, initiallyUp: boolean,
+  constructor(client: { on(event: string, fn: (...args: never[]) => void): unknown }, initiallyUp: boolean,
     upEvents: string[], downEvents: string[]) {
     this.up = initiallyUp;
     for (const ev of upEvents) client.on(ev, () => this.set(true));
@@ -175,6 +195,12 @@ const PUBLISH_ROUTING_KEY = 'socketeer';
  * Wraps a user's Redis client (memoised: every adapter sharing a client shares one wrapper and its subscriptions).
  * @param client - an `ioredis` Redis/Cluster, or a connected `redis` v4 client/cluster
  * @returns the connection interface used by the adapters
+ * @example
+ * ```ts
+ * const conn = wrapClient(new Redis());   // or a connected redis v4 client / cluster
+ * conn.onState((up) => console.log(up ? 'Redis up' : 'Redis down'));
+ * await conn.publish('channel', 'message');
+ * ```
  */
 export function wrapClient(client: unknown): RedisConnection {
   if (!client || typeof client !== 'object') throw new TypeError('socketeer/redis: a Redis client is required');

@@ -7,6 +7,9 @@
  * import { createAdapter } from 'socketeer/redis';
  * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
  * ```
+ *
+ * The entry point only re-exports. Nothing of the server imports `socketeer/redis`; it must never import the
+ * server classes (only the boundary types of `adapter.ts`).
  */
 export { createAdapter, RedisAdapter, type RedisAdapterOptions } from './adapter.js';
 export { createShardedAdapter, ShardedRedisAdapter, type ShardedRedisAdapterOptions } from './sharded-adapter.js';

@@ -12,6 +12,9 @@
  *
  * Channels: requests on `<key>-engine#` (every server receives them; the owner answers), answers on
  * `<key>-engine#<uid>#`. Messages are MessagePack maps `{ t, id, … }`.
+ *
+ * Owns the forwarding of HTTP long-polling requests. Plugs into the engine through its public hook for unknown
+ * sessions only. Must never import the adapters, the server classes, nor the engine's implementation.
  */
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
@@ -33,10 +36,12 @@ export interface PollingForwardOptions {
   responseTimeout?: number;
 }
 
-/** The parts of the engine the forwarder uses. */
+/** The parts of the engine the forwarder uses (its public API). */
 interface EngineLike {
-  clients: Map<string, unknown>;
-  opts: { maxHttpBufferSize?: number; unknownSid?: UnknownSidHandler };
+  readonly clients: ReadonlyMap<string, unknown>;
+  readonly opts: { readonly maxHttpBufferSize?: number };
+  /** The engine's hook for polling requests of sessions it does not know; returns a remover. */
+  addUnknownSidHandler(handler: UnknownSidHandler): () => void;
 }
 
 interface Waiting {
@@ -98,7 +103,15 @@ export function forwardPolling(io: { engine: unknown; httpServer: unknown }, pub
   return new PollingForwarder(io, wrapClient(pubClient), wrapClient(subClient), opts);
 }
 
-/** Forwards unknown-sid polling requests to their owner, and serves those forwarded to this server. */
+/**
+ * Forwards unknown-sid polling requests to their owner, and serves those forwarded to this server.
+ * @example
+ * ```ts
+ * const forwarder = forwardPolling(io, pubClient, subClient, { ownerTimeout: 500 });
+ * // ... on shutdown
+ * forwarder.close();
+ * ```
+ */
 export class PollingForwarder {
   /** This server's id on the forwarding channels. */
   readonly uid = randomId(8);
@@ -111,9 +124,7 @@ export class PollingForwarder {
   private readonly waiting = new Map<string, Waiting>();
   private readonly replaying = new Map<string, () => void>();
   private readonly agent = new Agent({ keepAlive: true });
-  private readonly previousUnknownSid: UnknownSidHandler | undefined;
-  private readonly onUnknownSid: UnknownSidHandler = (req, res, sid) =>
-    this.intercept(req, res, sid) || (this.previousUnknownSid?.(req, res, sid) ?? false);
+  private readonly removeUnknownSidHandler: () => void;
   private readonly onMessage = (channel: string, msg: Buffer): void => this.handle(channel, msg);
   private readonly unlisten: () => void;
   private subscribed = false;
@@ -123,11 +134,17 @@ export class PollingForwarder {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // made by forwardPolling(), which wraps the Redis clients
+   * const forwarder = new PollingForwarder(io, wrapClient(pubClient), wrapClient(subClient), { key: 'my-app' });
+   * ```
    */
   constructor(private readonly io: { engine: unknown; httpServer: unknown }, private readonly pub: RedisConnection,
     private readonly sub: RedisConnection, opts: PollingForwardOptions = {}) {
     const engine = io.engine as EngineLike;
-    if (!engine || !(engine.clients instanceof Map) || !engine.opts || typeof engine.opts !== 'object') {
+    if (!engine || !(engine.clients instanceof Map) || !engine.opts || typeof engine.opts !== 'object' ||
+      typeof engine.addUnknownSidHandler !== 'function') {
       throw new TypeError('socketeer/redis: forwardPolling needs a server attached to an HTTP server');
     }
     this.engine = engine;
@@ -138,8 +155,7 @@ export class PollingForwarder {
     this.responseTimeout = opts.responseTimeout ?? 60000;
     this.maxBody = 2 * (engine.opts.maxHttpBufferSize ?? 1e6) + 1024;
     // the engine's extension point: polling requests for sessions it does not know, before it answers "unknown sid"
-    this.previousUnknownSid = engine.opts.unknownSid;
-    engine.opts.unknownSid = this.onUnknownSid;
+    this.removeUnknownSidHandler = engine.addUnknownSidHandler((req, res, sid) => this.intercept(req, res, sid));
     this.subscribe();
     // a subscription that failed (Redis unreachable for long) is made again once Redis is back
     this.unlisten = this.sub.onState((up) => {
@@ -157,7 +173,7 @@ export class PollingForwarder {
   }
 
   /**
-   * Stops forwarding (restores the engine's previous `unknownSid` handler).
+   * Stops forwarding (removes its handler from the engine).
    * @example
    * ```ts
    * const forwarder = forwardPolling(io, pubClient, subClient);
@@ -168,7 +184,7 @@ export class PollingForwarder {
    */
   close(): void {
     this.unlisten();
-    if (this.engine.opts.unknownSid === this.onUnknownSid) this.engine.opts.unknownSid = this.previousUnknownSid;
+    this.removeUnknownSidHandler();
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
       unknownSid(w.res);

@@ -1,6 +1,17 @@
-// Connection state recovery across nodes: disconnected sessions and the recent broadcast history live in Redis,
-// so a client may reconnect to any node. Sessions are plain keys with an expiry of `maxDisconnectionDuration`; the
-// history is one Redis Stream per namespace whose entry ids are the offsets handed to clients.
+/**
+ * Connection state recovery across nodes, the storage: disconnected sessions and the recent broadcast history
+ * live in Redis, so a client may reconnect to any node. Sessions are plain keys with an expiry of
+ * `maxDisconnectionDuration`; the history is one Redis Stream per namespace whose entry ids are the offsets
+ * handed to clients.
+ *
+ * ```ts
+ * const store = new RedisSessionStore(wrapClient(pubClient), { key: 'socket.io', nsp: '/', maxDisconnectionDuration: 120_000 });
+ * const offset = await store.append(['hello'], [], []);
+ * ```
+ *
+ * Owns the keys and their encoding. Must never import the adapters nor the server classes (it speaks to a
+ * `RedisConnection`).
+ */
 import { createLogger } from '../../../util/logger.js';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { RedisConnection } from './client.js';
@@ -45,14 +56,29 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-/** Whether a stored broadcast (rooms/except) reaches a socket in `sessionRooms` (as the reference in-memory store). */
+/**
+ * Whether a stored broadcast (rooms/except) reaches a socket in `sessionRooms` (as the reference in-memory store).
+ * @example
+ * ```ts
+ * reaches(['s1', 'news'], ['news'], []);        // true: the broadcast targeted a room of the session
+ * reaches(['s1', 'news'], [], ['news']);        // false: excluded
+ * ```
+ */
 export function reaches(sessionRooms: ReadonlyArray<string | number>, rooms: ReadonlyArray<string | number>,
   except: ReadonlyArray<string | number>): boolean {
   const included = rooms.length === 0 || sessionRooms.some((r) => rooms.includes(r));
   return included && sessionRooms.every((r) => !except.includes(r));
 }
 
-/** Persists sessions and broadcast history of one namespace in Redis. */
+/**
+ * Persists sessions and broadcast history of one namespace in Redis.
+ * @example
+ * ```ts
+ * const store = new RedisSessionStore(wrapClient(pubClient), { key: 'socket.io', nsp: '/', maxDisconnectionDuration: 120_000 });
+ * const offset = await store.append(['hello', 'world'], ['news'], []);
+ * const session = await store.restore(pid, offset);   // the session and the broadcasts after `offset`
+ * ```
+ */
 export class RedisSessionStore {
   private readonly streamKey: string;
   private readonly sessionPrefix: string;
@@ -62,6 +88,10 @@ export class RedisSessionStore {
   /**
    * @param conn - the publishing connection (any command connection works)
    * @param opts - keys, expiry and limits
+   * @example
+   * ```ts
+   * const store = new RedisSessionStore(wrapClient(pubClient), { key: 'socket.io', nsp: '/chat', maxDisconnectionDuration: 120_000 });
+   * ```
    */
   constructor(private readonly conn: RedisConnection, private readonly opts: SessionStoreOptions) {
     this.streamKey = `${opts.key}-stream#${opts.nsp}#`;
@@ -76,6 +106,10 @@ export class RedisSessionStore {
    * @param rooms - targeted rooms
    * @param except - excluded rooms
    * @returns the offset (stream entry id)
+   * @example
+   * ```ts
+   * const offset = await store.append(['hello', 'world'], ['news'], []);   // e.g. '1718000000000-0'
+   * ```
    */
   async append(data: unknown[], rooms: Array<string | number>, except: Array<string | number>): Promise<string> {
     const entry = msgpackEncode({ data, rooms, except });
@@ -87,6 +121,10 @@ export class RedisSessionStore {
   /**
    * Saves a disconnected session, restorable for `maxDisconnectionDuration` ms.
    * @param session - sid, pid, rooms and data
+   * @example
+   * ```ts
+   * await store.persist({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
+   * ```
    */
   async persist(session: StoredSession): Promise<void> {
     const value = msgpackEncode({ sid: session.sid, pid: session.pid, rooms: [...session.rooms], data: session.data });
@@ -98,6 +136,10 @@ export class RedisSessionStore {
   /**
    * Deletes a saved session (the socket left for good).
    * @param pid - private session id
+   * @example
+   * ```ts
+   * await store.forget(pid);   // the socket left for good
+   * ```
    */
   async forget(pid: string): Promise<void> {
     const key = this.sessionPrefix + pid;
@@ -107,6 +149,11 @@ export class RedisSessionStore {
   /**
    * Takes a saved session (it can be restored once) and the broadcasts it missed after `offset`.
    * @returns the session, or null when unknown, expired, or the offset is no longer in the history
+   * @example
+   * ```ts
+   * const session = await store.restore(pid, lastOffset);
+   * if (session) for (const args of session.missedPackets) socket.emit(...(args as [string, ...unknown[]]));
+   * ```
    */
   async restore(pid: string, offset: string): Promise<RestoredSession | null> {
     if (typeof pid !== 'string' || typeof offset !== 'string' || !OFFSET_RE.test(offset)) return null;

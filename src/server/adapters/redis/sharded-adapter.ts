@@ -16,14 +16,18 @@
  * Channels (per namespace): `<prefix>#<nsp>#` for everything, `<prefix>#<nsp>#<uid>#` for the answers to this
  * server, and in the `dynamic` modes `<prefix>#<nsp>#<room>#` for single-room broadcasts. Messages are the
  * `socket.io-adapter` ClusterAdapter messages `{ uid, nsp, type, data }`, JSON unless they carry binary.
+ *
+ * Owns the sharded protocol (channels, message types, answers). Must never import the server classes nor a Redis
+ * client library (it speaks to a `RedisConnection`), nor the classic adapter.
  */
 import { randomBytes } from 'node:crypto';
 import type { Packet } from '../../../protocol/index.js';
-import type { BroadcastOptions, Room } from '../../adapter.js';
+import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
-import { fromWireOptions, toDetails, toWireOptions } from './adapter.js';
-import { MessageType, decodeMessage, encodeClusterMessage } from './wire.js';
+import {
+  MessageType, asRecord, decodeMessage, encodeClusterMessage, fromWireOptions, isWirePacket, toDetails, toWireOptions,
+} from './wire.js';
 
 /** Options of {@link createShardedAdapter}. */
 export interface ShardedRedisAdapterOptions extends BaseAdapterOptions {
@@ -39,14 +43,15 @@ export interface ShardedRedisAdapterOptions extends BaseAdapterOptions {
 
 interface AckRequest {
   clientCountCallback: (clientCount: number) => void;
-  ack: (...args: any[]) => void;
+  ack: (...args: unknown[]) => void;
 }
 
+/** A message of the sharded protocol (`data` unchecked when decoded). */
 interface ClusterMessage {
   uid?: string;
   nsp?: string;
   type: number;
-  data?: any;
+  data?: unknown;
 }
 
 /** As the reference: a room name of 20 characters is taken for a socket id (a private room). */
@@ -73,15 +78,22 @@ function looksLikeASocketId(room: unknown): boolean {
  * ```
  */
 export function createShardedAdapter(pubClient: unknown, subClient: unknown, opts: ShardedRedisAdapterOptions = {}):
-  (nsp: any) => ShardedRedisAdapter {
+  (nsp: AdapterNamespace) => ShardedRedisAdapter {
   const pub = wrapClient(pubClient);
   const sub = wrapClient(subClient);
-  return function shardedRedisAdapter(nsp: any): ShardedRedisAdapter {
+  return function shardedRedisAdapter(nsp: AdapterNamespace): ShardedRedisAdapter {
     return new ShardedRedisAdapter(nsp, pub, sub, opts);
   };
 }
 
-/** The adapter of one namespace, over Redis sharded pub/sub. */
+/**
+ * The adapter of one namespace, over Redis sharded pub/sub.
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient) });
+ * io.to('room-101').emit('hello');   // on the room's own channel: only servers with sockets in it receive it
+ * ```
+ */
 export class ShardedRedisAdapter extends RedisAdapterBase {
   private readonly channel: string;
   private readonly responseChannel: string;
@@ -95,8 +107,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param pub - publishing connection
    * @param sub - subscribing connection
    * @param opts - options
+   * @example
+   * ```ts
+   * // created per namespace by the factory createShardedAdapter() returns
+   * const io = new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient, { subscriptionMode: 'static' }) });
+   * ```
    */
-  constructor(nsp: any, pub: RedisConnection, sub: RedisConnection, opts: ShardedRedisAdapterOptions = {}) {
+  constructor(nsp: AdapterNamespace, pub: RedisConnection, sub: RedisConnection, opts: ShardedRedisAdapterOptions = {}) {
     const prefix = opts.channelPrefix || 'socket.io';
     super(nsp, pub, sub, randomBytes(8).toString('hex'), prefix, opts);
     this.mode = opts.subscriptionMode ?? 'dynamic';
@@ -158,7 +175,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     this.publish({ type: MessageType.HEARTBEAT });
   }
 
-  /** Tells the other servers this one leaves, then unsubscribes. */
+  /**
+   * Tells the other servers this one leaves, then unsubscribes.
+   * @example
+   * ```ts
+   * await io.close();   // the other servers stop waiting for this one at once
+   * ```
+   */
   override close(): Promise<void> | void {
     if (!this.closed) this.publish({ type: MessageType.ADAPTER_CLOSE });
     return super.close();
@@ -203,7 +226,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     if (message.nsp !== this.nsp.name) return;
     const heartbeat = message.type === MessageType.HEARTBEAT || message.type === MessageType.INITIAL_HEARTBEAT;
     this.notePeer(message.uid, heartbeat);
-    const data = message.data ?? {};
+    const data = asRecord(message.data);
     switch (message.type) {
       case MessageType.INITIAL_HEARTBEAT:
         this.publishHeartbeat();
@@ -215,11 +238,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         return;
       case MessageType.BROADCAST: {
         const requestId = data.requestId;
+        if (!isWirePacket(data.packet)) return;
+        const packet = data.packet as Packet;
         if (requestId === undefined) {
-          this.localBroadcast(data.packet, fromWireOptions(data.opts));
+          this.localBroadcast(packet, fromWireOptions(data.opts));
           return;
         }
-        this.localBroadcastWithAck(data.packet, fromWireOptions(data.opts), (clientCount) => {
+        this.localBroadcastWithAck(packet, fromWireOptions(data.opts), (clientCount) => {
           this.publishResponse(message.uid!, { type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId, clientCount } });
         }, (arg: unknown) => {
           this.publishResponse(message.uid!, { type: MessageType.BROADCAST_ACK, data: { requestId, packet: arg } });
@@ -227,10 +252,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         return;
       }
       case MessageType.SOCKETS_JOIN:
-        this.localAddSockets(fromWireOptions(data.opts), data.rooms ?? []);
+        this.localAddSockets(fromWireOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.SOCKETS_LEAVE:
-        this.localDelSockets(fromWireOptions(data.opts), data.rooms ?? []);
+        this.localDelSockets(fromWireOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
         this.localDisconnectSockets(fromWireOptions(data.opts), !!data.close);
@@ -245,7 +270,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
       case MessageType.SERVER_SIDE_EMIT: {
         if (!Array.isArray(data.packet)) return;
         if (data.requestId === undefined) {
-          this.nsp._onServerSideEmit(data.packet);
+          this.nsp.receiveServerSideEmit(data.packet);
           return;
         }
         let called = false;
@@ -254,7 +279,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
           called = true;
           this.publishResponse(message.uid!, { type: MessageType.SERVER_SIDE_EMIT_RESPONSE, data: { requestId: data.requestId, packet: arg } });
         };
-        this.nsp._onServerSideEmit([...data.packet, callback]);
+        this.nsp.receiveServerSideEmit([...data.packet, callback]);
         return;
       }
       case MessageType.BROADCAST_CLIENT_COUNT:
@@ -271,18 +296,19 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
 
   private onResponse(response: ClusterMessage): void {
     this.notePeer(response.uid, false);
-    const requestId = response.data?.requestId;
+    const data = asRecord(response.data);
+    const requestId = data.requestId;
     if (typeof requestId !== 'string') return;
     switch (response.type) {
       case MessageType.BROADCAST_CLIENT_COUNT:
-        this.ackRequests.get(requestId)?.clientCountCallback(response.data.clientCount);
+        this.ackRequests.get(requestId)?.clientCountCallback(Number(data.clientCount));
         return;
       case MessageType.BROADCAST_ACK:
-        this.ackRequests.get(requestId)?.ack(response.data.packet);
+        this.ackRequests.get(requestId)?.ack(data.packet);
         return;
       case MessageType.FETCH_SOCKETS_RESPONSE:
       case MessageType.SERVER_SIDE_EMIT_RESPONSE:
-        this.collectResponse(requestId, response.data, response.uid);
+        this.collectResponse(requestId, data, response.uid);
         return;
       default:
         log('[%s] ignoring response type %s', this.uid, response.type);
@@ -297,9 +323,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`timeout` bounds the wait)
    * @param clientCountCallback - called once per server with its number of clients
    * @param ack - called with each client response
+   * @example
+   * ```ts
+   * const responses = await io.timeout(5000).emitWithAck('are-you-there');   // one per client, on every server
+   * ```
    */
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void,
-    ack: (...args: any[]) => void): void {
+    ack: (...args: unknown[]) => void): void {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
       const requestId = randomBytes(8).toString('hex');
@@ -314,19 +344,23 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * @param opts - rooms, except and flags (`local` skips the other servers; `timeout` overrides `requestsTimeout`)
    * @returns local sockets and `SocketDetails` of the matching sockets on the other servers
    * @throws Error (rejection) when the other servers do not all answer in time
+   * @example
+   * ```ts
+   * const sockets = await io.in('room-101').fetchSockets();   // local Sockets and RemoteSockets of the others
+   * ```
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<any[]> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<FetchedSocket[]> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const count = await this.serverCount();
     if (count <= 1) return local;
     const requestId = randomBytes(8).toString('hex');
-    const sockets: any[] = local;
+    const sockets: FetchedSocket[] = local;
     return new Promise((resolve, reject) => {
       this.sendRequest(requestId, () => this.publish({ type: MessageType.FETCH_SOCKETS, data: { opts: toWireOptions(opts), requestId } }), {
         expected: count - 1,
         collect: (data) => {
-          if (Array.isArray(data.sockets)) for (const s of data.sockets) sockets.push(s);
+          if (Array.isArray(data.sockets)) for (const s of data.sockets) sockets.push(s as SocketDetails);
         },
         finish: (timedOut) => {
           if (timedOut) reject(new Error('timeout reached while waiting for fetchSockets response'));
@@ -340,6 +374,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server join rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to join
+   * @example
+   * ```ts
+   * io.in('room-101').socketsJoin('room-102');   // on every server
+   * ```
    */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.SOCKETS_JOIN, data: { opts: toWireOptions(opts), rooms: [...rooms] } });
@@ -350,6 +388,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Makes the matching sockets of every server leave rooms.
    * @param opts - rooms, except and flags
    * @param rooms - rooms to leave
+   * @example
+   * ```ts
+   * io.in('room-101').socketsLeave('room-102');   // on every server
+   * ```
    */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.SOCKETS_LEAVE, data: { opts: toWireOptions(opts), rooms: [...rooms] } });
@@ -360,6 +402,10 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @example
+   * ```ts
+   * io.in('room-101').disconnectSockets(true);   // on every server
+   * ```
    */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: toWireOptions(opts), close } });
@@ -369,8 +415,13 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   /**
    * Emits an event to the other servers.
    * @param packet - `[event, ...args]`, optionally ending with `(err, responses) => void`
+   * @example
+   * ```ts
+   * io.serverSideEmit('hello', 'world');
+   * const answers = await io.serverSideEmitWithAck('ping');   // one answer per other server
+   * ```
    */
-  override serverSideEmit(packet: any[]): void {
+  override serverSideEmit(packet: unknown[]): void {
     const ack = typeof packet[packet.length - 1] === 'function' ? packet.pop() as (err: Error | null, responses: unknown[]) => void : null;
     if (ack === null) {
       this.publish({ type: MessageType.SERVER_SIDE_EMIT, data: { packet } });

@@ -28,7 +28,7 @@ test('broadcast round trip keeps binary and defaults a missing nsp to /', () => 
   const msg = encodeBroadcast('u1', { type: 2, nsp: '/', data: ['e', Buffer.from([1, 2])] }, { rooms: ['r'], except: [], flags: { volatile: true } });
   const [uid, packet, opts] = decodeBroadcast(msg)!;
   assert.equal(uid, 'u1');
-  assert.deepEqual([...packet.data[1]], [1, 2]);
+  assert.deepEqual([...(packet.data as [string, Uint8Array])[1]], [1, 2]);
   assert.deepEqual(opts, { rooms: ['r'], except: [], flags: { volatile: true } });
   const bare = decodeBroadcast(encode(['emitter', { type: 2, data: ['x'] }, { rooms: [], flags: {} }]))!;
   assert.equal(bare[1].nsp, '/');

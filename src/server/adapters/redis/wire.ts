@@ -1,12 +1,25 @@
-// The wire format shared with `@socket.io/redis-adapter` 8.x and `@socket.io/redis-emitter`: channel names,
-// request/response types and payload encodings. The only place in the Redis adapters where bytes are made or read.
+/**
+ * The wire format shared with `@socket.io/redis-adapter` 8.x and `@socket.io/redis-emitter`: channel names,
+ * request/response types, payload encodings, and the conversions between broadcast options / sockets and what
+ * crosses the bus. The only place in the Redis adapters where bytes are made or read.
+ *
+ * ```ts
+ * const [uid, packet, opts] = decodeBroadcast(message)!;
+ * adapter.broadcast(packet as Packet, fromWireOptions(opts));
+ * ```
+ *
+ * Pure functions, no state. Must never import a Redis client library, the adapters nor the server classes (only
+ * the boundary types of `adapter.ts`).
+ */
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
+import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
+import type { Handshake } from '../../socket-types.js';
 
 /** A Socket.IO packet as carried between nodes (the `socket.io-parser` object shape). */
 export interface WirePacket {
   type: number;
   nsp: string;
-  data?: any;
+  data?: unknown;
   id?: number;
 }
 
@@ -85,6 +98,10 @@ export interface ClassicChannels {
  * @param key - channel prefix (`socket.io` by default)
  * @param nsp - namespace name
  * @param uid - this node's id
+ * @example
+ * ```ts
+ * classicChannels('socket.io', '/chat', 'abc123').request;   // 'socket.io-request#/chat#'
+ * ```
  */
 export function classicChannels(key: string, nsp: string, uid: string): ClassicChannels {
   const response = `${key}-response#${nsp}#`;
@@ -100,6 +117,10 @@ export function classicChannels(key: string, nsp: string, uid: string): ClassicC
  * Channel a broadcast is published on: the room channel when exactly one room is targeted.
  * @param base - the namespace broadcast channel (`<key>#<nsp>#`)
  * @param rooms - targeted rooms
+ * @example
+ * ```ts
+ * broadcastChannel('socket.io#/#', new Set(['news']));   // 'socket.io#/#news#'
+ * ```
  */
 export function broadcastChannel(base: string, rooms: ReadonlySet<string | number>): string {
   if (rooms.size === 1) return base + String(rooms.values().next().value) + '#';
@@ -110,6 +131,10 @@ export function broadcastChannel(base: string, rooms: ReadonlySet<string | numbe
  * Extracts the room of a broadcast channel (`''` for the namespace channel, null for another namespace).
  * @param base - the namespace broadcast channel
  * @param channel - the channel the message came on
+ * @example
+ * ```ts
+ * roomOfChannel('socket.io#/#', 'socket.io#/#news#');   // 'news'
+ * ```
  */
 export function roomOfChannel(base: string, channel: string): string | null {
   if (!channel.startsWith(base)) return null;
@@ -119,6 +144,10 @@ export function roomOfChannel(base: string, channel: string): string | null {
 /**
  * Encodes a broadcast as `@socket.io/redis-adapter` does: MessagePack `[uid, packet, opts]`.
  * @returns the bytes to publish
+ * @example
+ * ```ts
+ * await pub.publish('socket.io#/#', encodeBroadcast(uid, { type: 2, nsp: '/', data: ['hello'] }, { rooms: [], except: [] }));
+ * ```
  */
 export function encodeBroadcast(uid: string, packet: WirePacket, opts: WireOptions): Buffer {
   return msgpackEncode([uid, packet, opts]);
@@ -127,6 +156,11 @@ export function encodeBroadcast(uid: string, packet: WirePacket, opts: WireOptio
 /**
  * Decodes a broadcast published by any compatible node or emitter.
  * @returns `[uid, packet, opts]`, or null when the payload is not a broadcast
+ * @example
+ * ```ts
+ * const decoded = decodeBroadcast(message);
+ * if (decoded) { const [uid, packet, opts] = decoded; }
+ * ```
  */
 export function decodeBroadcast(msg: Buffer): [string, WirePacket, WireOptions] | null {
   let decoded: unknown;
@@ -147,6 +181,10 @@ export function decodeBroadcast(msg: Buffer): [string, WirePacket, WireOptions] 
 
 /**
  * Encodes a request or response: JSON text, as the reference does for every message that cannot carry binary.
+ * @example
+ * ```ts
+ * pub.publish(channels.request, encodeJson({ uid, requestId, type: RequestType.ALL_ROOMS }));
+ * ```
  */
 export function encodeJson(message: object): string {
   return JSON.stringify(message);
@@ -154,6 +192,10 @@ export function encodeJson(message: object): string {
 
 /**
  * Encodes a request or response as MessagePack (used for messages that may carry binary).
+ * @example
+ * ```ts
+ * pub.publish(channels.request, encodeBinary({ uid, requestId, type: RequestType.BROADCAST, packet, opts }));
+ * ```
  */
 export function encodeBinary(message: object): Buffer {
   return msgpackEncode(message);
@@ -162,11 +204,16 @@ export function encodeBinary(message: object): Buffer {
 /**
  * Decodes a request/response: JSON when it starts with `{`, else MessagePack.
  * @returns the message object, or null when malformed
+ * @example
+ * ```ts
+ * const request = decodeMessage(message);
+ * if (request?.type === RequestType.ALL_ROOMS) answer(request.requestId);
+ * ```
  */
-export function decodeMessage(msg: Buffer): Record<string, any> | null {
+export function decodeMessage(msg: Buffer): Record<string, unknown> | null {
   try {
     const value: unknown = msg[0] === 0x7b ? JSON.parse(msg.toString()) : msgpackDecode(msg);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : null;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -174,6 +221,10 @@ export function decodeMessage(msg: Buffer): Record<string, any> | null {
 
 /**
  * Whether a value contains binary data at any depth (decides MessagePack vs JSON for cluster messages).
+ * @example
+ * ```ts
+ * containsBinary({ a: [1, Buffer.from([2])] });   // true
+ * ```
  */
 export function containsBinary(obj: unknown, toJSON = false): boolean {
   if (!obj || typeof obj !== 'object') return false;
@@ -198,13 +249,23 @@ const MAY_CONTAIN_BINARY: ReadonlySet<number> = new Set([
 
 /**
  * Encodes a sharded-protocol message as the reference does: MessagePack if it may and does carry binary, else JSON.
+ * @example
+ * ```ts
+ * await pub.spublish(channel, encodeClusterMessage({ type: MessageType.HEARTBEAT, uid, nsp: '/' }));
+ * ```
  */
 export function encodeClusterMessage(message: { type: number; data?: unknown }): string | Buffer {
   if (MAY_CONTAIN_BINARY.has(message.type) && containsBinary(message.data)) return msgpackEncode(message);
   return JSON.stringify(message);
 }
 
-/** Random id made of `[A-Za-z0-9_-]` characters. */
+/**
+ * Random id made of `[A-Za-z0-9_-]` characters.
+ * @example
+ * ```ts
+ * const requestId = randomId(6);   // e.g. 'aZ3_k9'
+ * ```
+ */
 export function randomId(length = 6): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
   let out = '';
@@ -212,4 +273,67 @@ export function randomId(length = 6): string {
   crypto.getRandomValues(bytes);
   for (let i = 0; i < length; i++) out += alphabet[bytes[i]! & 63];
   return out;
+}
+
+/**
+ * A decoded field that should hold an object.
+ * @returns the object, or an empty one when the field holds anything else
+ * @example
+ * ```ts
+ * const data = asRecord(message.data);   // {} unless an object
+ * if (typeof data.requestId === 'string') collect(data.requestId, data);
+ * ```
+ */
+export function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * Whether a decoded value has the shape of a packet (a numeric `type`).
+ * @example
+ * ```ts
+ * if (isWirePacket(request.packet)) adapter.broadcast(request.packet as Packet, fromWireOptions(request.opts));
+ * ```
+ */
+export function isWirePacket(value: unknown): value is WirePacket {
+  return value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'number';
+}
+
+/**
+ * Broadcast options → the arrays sent on the wire.
+ * @example
+ * ```ts
+ * encodeBroadcast(uid, packet, toWireOptions({ rooms: new Set(['news']), except: new Set() }));
+ * ```
+ */
+export function toWireOptions(opts: BroadcastOptions): WireOptions {
+  return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
+}
+
+/**
+ * Wire options (as decoded, unchecked) → broadcast options.
+ * @example
+ * ```ts
+ * const opts = fromWireOptions(request.opts);   // { rooms: Set, except: Set, flags }
+ * ```
+ */
+export function fromWireOptions(opts: unknown): BroadcastOptions {
+  const o = asRecord(opts);
+  return {
+    rooms: new Set(Array.isArray(o.rooms) ? (o.rooms as Room[]) : []),
+    except: new Set(Array.isArray(o.except) ? (o.except as Room[]) : []),
+    flags: (o.flags ?? {}) as BroadcastFlags,
+  };
+}
+
+/**
+ * What is sent about a local socket in a fetchSockets answer (plain data: the handshake, rooms as an array).
+ * @example
+ * ```ts
+ * const details = (await adapter.fetchSockets({ rooms: new Set(['news']) })).map(toDetails);   // to send to a server
+ * ```
+ */
+export function toDetails(socket: FetchedSocket): SocketDetails {
+  const { sessionStore: _ignored, ...handshake } = (socket.handshake ?? {}) as Handshake & { sessionStore?: unknown };
+  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data };
 }
