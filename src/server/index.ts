@@ -15,7 +15,7 @@ export type { ExtendedError, NamespaceReservedEventsMap, ServerReservedEventsMap
 export { ParentNamespace } from './parent-namespace.js';
 export { Socket } from './socket.js';
 export type { Event } from './socket.js';
-export { Client } from './client.js';
+export { Connection, Client } from './connection.js';
 export { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 export { Adapter, broadcastWriteOptions } from './adapter.js';
 export type {

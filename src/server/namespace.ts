@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
 import type { Adapter, Room, SocketId } from './adapter.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
-import type { Client } from './client.js';
+import type { Connection } from './connection.js';
 import { isThenable, toError, type Escape } from './handler-errors.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
@@ -268,7 +268,7 @@ export class Namespace<
    * @internal
    */
   async _add(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Connection<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Promise<void> {
@@ -305,7 +305,7 @@ export class Namespace<
   }
 
   private async _createSocket(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Connection<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
   ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     const sessionId = auth.pid;

@@ -21,7 +21,7 @@ import { DEFAULT_MAX_NESTING_DEPTH, encodeSocketPacket, type DecoderOptions } fr
 import type { AdapterConstructor, PacketEncoder, Room, SocketId } from './adapter.js';
 import { MemoryAdapter } from './adapters/memory.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
-import { Client } from './client.js';
+import { Connection } from './connection.js';
 import { HandlerErrors, isThenable, type HandlerErrorListener } from './handler-errors.js';
 import type { EngineServer } from '../engine/server.js';
 import { attachEngine, type AttachOptions, type EngineConnection, type EngineLike, type EngineOptions } from './engine.js';
@@ -501,7 +501,7 @@ export class Server<
    */
   onconnection(conn: EngineConnection): this {
     if (debug.enabled) debug('incoming connection with id %s', conn.id);
-    const client = new Client(this, conn);
+    const client = new Connection(this, conn);
     // Engine.IO v3 clients connect to the main namespace implicitly
     if (conn.protocol === 3) client.connect('/');
     return this;

@@ -17,7 +17,7 @@ import { createLogger } from '../util/logger.js';
 import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, BroadcastFlags, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
 import { BroadcastOperator } from './broadcast-operator.js';
-import type { Client } from './client.js';
+import type { Connection } from './connection.js';
 import { callReported, isThenable, type Escape, type HandlerErrorKind } from './handler-errors.js';
 import { generateId } from './ids.js';
 import type { Namespace } from './namespace.js';
@@ -108,7 +108,7 @@ export class Socket<
   /** The namespace. */
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The connection (Engine.IO session) this socket belongs to. */
-  readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly client: Connection<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The server. */
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The adapter of the namespace. */
@@ -139,7 +139,7 @@ export class Socket<
    */
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Connection<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown>,
     previousSession?: Session,
   ) {

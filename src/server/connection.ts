@@ -24,10 +24,10 @@ function deliver(socket: Socket, packet: Packet): void {
   socket._onpacket(packet);
 }
 
-/** The Client of a connection, stored on the connection so that its listeners are shared functions. */
+/** The Connection of a connection, stored on the connection so that its listeners are shared functions. */
 const kClient = Symbol('socketeer.client');
 
-type ConnWithClient = EngineConnection & { [kClient]?: Client };
+type ConnWithClient = EngineConnection & { [kClient]?: Connection };
 
 // listeners shared by every connection (no bound function per connection); `this` is the connection
 function onConnMessage(this: ConnWithClient, data: string | Uint8Array | ArrayBuffer): void {
@@ -39,14 +39,14 @@ function onConnError(this: ConnWithClient, err: Error): void {
 function onConnClose(this: ConnWithClient, reason: DisconnectReason, description?: unknown): void {
   this[kClient]!._onclose(reason, description);
 }
-function onConnectTimeout(client: Client): void {
+function onConnectTimeout(client: Connection): void {
   client._onConnectTimeout();
 }
 
 /**
  * The Socket.IO view of one Engine.IO connection, shared by its sockets (one per namespace).
  */
-export class Client<
+export class Connection<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
@@ -85,7 +85,7 @@ export class Client<
       this.decoder = new SocketDecoder(server._decoderOptions);
       this.customDecoder = null;
     }
-    (conn as ConnWithClient)[kClient] = this as unknown as Client;
+    (conn as ConnWithClient)[kClient] = this as unknown as Connection;
     conn.on('message', onConnMessage);
     conn.on('error', onConnError);
     conn.on('close', onConnClose);
@@ -286,3 +286,7 @@ export class Client<
     }
   }
 }
+
+
+/** socket.io compatibility: socket.io names this class `Client` (`socket.client`); Socketeer's own code uses {@link Connection}. */
+export { Connection as Client };
