@@ -259,7 +259,7 @@ export class Connection<
 
   /**
    * Writes encoded packet parts to the connection (used by adapters: encode once, write to many).
-   * @param encoded the header text and its binary attachments
+   * @param encoded the header text and its binary attachments (or a single part)
    * @param opts write options; `parts[i]` (if set) is used for `encoded[i]`
    * @example
    * ```ts
@@ -267,13 +267,17 @@ export class Connection<
    * socket.client.writeToEngine(encoded, { compress: true });
    * ```
    */
-  writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void {
+  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): void {
     const conn = this.conn;
     if (opts.volatile && !conn.transport.writable) {
       if (debug.enabled) debug('volatile packet is discarded since the transport is not currently writable');
       return;
     }
     const parts = opts.parts;
+    if (!Array.isArray(encoded)) {
+      conn.send(encoded, parts !== undefined ? parts[0] : opts);
+      return;
+    }
     for (let i = 0; i < encoded.length; i++) conn.send(encoded[i]!, parts !== undefined ? parts[i] : opts);
   }
 

@@ -46,10 +46,10 @@ export interface SocketLink {
   writePacket(packet: Packet, opts?: WriteOptions): void;
   /**
    * Writes encoded packet parts (adapters: encode once, write to many).
-   * @param encoded the header text and its binary attachments
+   * @param encoded the header text and its binary attachments (or a single part)
    * @param opts write options
    */
-  writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void;
+  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): void;
   /**
    * Forgets a socket that left its namespace.
    * @param socket the socket
