@@ -280,6 +280,29 @@ describe('error isolation', () => {
         await h.close();
       }
     });
+
+    it('that calls next twice: the second call is ignored (one connection, one socket)', async () => {
+      const { h } = await serve();
+      try {
+        h.io.use((_s, next) => {
+          next();
+          next();
+        });
+        let connections = 0;
+        h.io.on('connection', (socket) => {
+          connections++;
+          echo(socket);
+        });
+        const c = h.client();
+        await waitFor(c, 'connect');
+        assert.equal(await c.emitWithAck('echo', 'once'), 'once');
+        assert.equal(connections, 1);
+        assert.equal(h.io.sockets.sockets.size, 1);
+        await stillServed(h, c);
+      } finally {
+        await h.close();
+      }
+    });
   });
 
   for (const [name, handler] of [
