@@ -6,6 +6,11 @@
  * const sockets = await io.in('room1').fetchSockets();
  * io.in('room1').socketsJoin('room2');
  * ```
+ *
+ * Owns: the selection (rooms, exceptions, flags) and the collection of broadcast acknowledgements. It uses the
+ * adapter through its public methods and `adapter.nsp` only as the agreed `AdapterNamespace` (name, sockets' acks);
+ * errors of acknowledgement callbacks go to the {@link ErrorReporter} it was given. Must never import the server,
+ * namespace, connection or socket modules.
  */
 import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, BroadcastFlags, Room, SocketDetails, SocketId } from './adapter.js';
@@ -28,6 +33,10 @@ export type OperatorFlags = BroadcastFlags & { expectSingleResponse?: boolean };
 
 /**
  * A selection of sockets to emit to or act on. Every modifier returns a new operator.
+ * @example
+ * ```ts
+ * io.to('room-101').except('room-102').emit('hello');
+ * ```
  */
 export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
   /**
@@ -109,12 +118,24 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, compress }, this.reporter);
   }
 
-  /** The packet may be dropped for clients that are not ready to receive it. A new operator. */
+  /**
+   * The packet may be dropped for clients that are not ready to receive it. A new operator.
+   * @example
+   * ```ts
+   * io.to('room-101').volatile.emit('position', x, y);
+   * ```
+   */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, volatile: true }, this.reporter);
   }
 
-  /** Only the sockets of this server. A new operator. */
+  /**
+   * Only the sockets of this server. A new operator.
+   * @example
+   * ```ts
+   * io.to('room-101').local.emit('hello');   // the clients of this server only
+   * ```
+   */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, local: true }, this.reporter);
   }
@@ -315,6 +336,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
 
 /**
  * A socket as returned by `fetchSockets()` when it lives on another server (or its local counterpart's subset).
+ * @example
+ * ```ts
+ * const [socket] = await io.in(theSocketId).fetchSockets();
+ * socket.emit('hello');
+ * ```
  */
 export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
   readonly id: SocketId;

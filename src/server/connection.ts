@@ -37,7 +37,14 @@ import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 const debug = createLogger('socketeer:client');
 
-/** What a connection needs of its server: implemented by `Server`. */
+/**
+ * What a connection needs of its server: implemented by `Server`.
+ * @example
+ * ```ts
+ * const host: ConnectionHost = io;   // a Server satisfies it
+ * host.resolveNamespace('/admin', {}, (nsp) => nsp && nsp.name);
+ * ```
+ */
 export interface ConnectionHost<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
@@ -72,6 +79,13 @@ type ConnWithConnection = EngineConnection & { [kConnection]?: Connection };
 
 /**
  * The Socket.IO view of one Engine.IO connection, shared by its sockets (one per namespace).
+ * @example
+ * ```ts
+ * io.on('connection', (socket) => {
+ *   const connection = socket.client;   // shared by the sockets of one Engine.IO connection
+ *   console.log(connection.conn.transport.name);
+ * });
+ * ```
  */
 export class Connection<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -160,7 +174,13 @@ export class Connection<
     return undefined;
   }
 
-  /** The HTTP request that opened the connection. */
+  /**
+   * The HTTP request that opened the connection.
+   * @example
+   * ```ts
+   * socket.client.request.headers['user-agent'];
+   * ```
+   */
   get request(): IncomingMessage {
     return this.conn.request;
   }

@@ -22,7 +22,13 @@ import type { Socket } from './socket.js';
 
 const debug = createLogger('socketeer:server');
 
-/** Where an application error was caught. */
+/**
+ * Where an application error was caught.
+ * @example
+ * ```ts
+ * io.onError((err, { kind }) => { if (kind === 'middleware') console.warn(err); });
+ * ```
+ */
 export type HandlerErrorKind =
   /** an event listener of a socket (`socket.on(ev)`, `onAny`, `disconnect`, `error`…) */
   | 'listener'
@@ -174,6 +180,10 @@ function rethrow(err: unknown): never {
 /**
  * An Error for any thrown value (`throw 'x'` gives an Error with message `x` and the value as `cause`).
  * @param err the thrown value
+ * @example
+ * ```ts
+ * toError('boom').message;   // 'boom'
+ * ```
  */
 export function toError(err: unknown): Error {
   if (err instanceof Error) return err;
@@ -221,6 +231,10 @@ export function callReported(
 /**
  * Whether a value is a promise-like (a listener returned a promise).
  * @param value the value
+ * @example
+ * ```ts
+ * if (isThenable(result)) result.then(undefined, report);
+ * ```
  */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value != null && typeof (value as PromiseLike<unknown>).then === 'function';

@@ -30,6 +30,10 @@ import {
 
 /**
  * The broadcast shortcuts of a namespace.
+ * @example
+ * ```ts
+ * io.of('/chat').except('muted').emit('message', text);
+ * ```
  */
 export abstract class NamespaceBroadcasts<
   ListenEvents extends EventsMap = DefaultEventsMap,

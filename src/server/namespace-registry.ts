@@ -22,6 +22,11 @@ const debug = createLogger('socketeer:server');
 
 /**
  * The namespaces of one server.
+ * @example
+ * ```ts
+ * const nsp = io.namespaces.get('/admin');
+ * console.log([...io.namespaces.values()].map((n) => n.name));
+ * ```
  */
 export class NamespaceRegistry<
   ListenEvents extends EventsMap = DefaultEventsMap,

@@ -84,6 +84,12 @@ function runsOnRecovery(fn: unknown): boolean {
 
 /**
  * A namespace. `emit` broadcasts to its sockets; `on('connection')` receives each new socket.
+ * @example
+ * ```ts
+ * const admin = io.of('/admin');
+ * admin.on('connection', (socket) => socket.join('admins'));
+ * admin.to('admins').emit('hello');
+ * ```
  */
 export class Namespace<
     ListenEvents extends EventsMap = DefaultEventsMap,
@@ -231,6 +237,12 @@ export class Namespace<
    * @param err the rejection reason
    * @param ev the event
    * @param args the arguments of the event
+   * @example
+   * ```ts
+   * io.on('connection', async (socket) => {
+   *   throw new Error('db down');   // reported to io.onError listeners as kind 'connection'
+   * });
+   * ```
    */
   override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol, ...args: unknown[]): void {
     const event = String(ev);

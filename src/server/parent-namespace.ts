@@ -23,6 +23,12 @@ const debug = createLogger('socketeer:parent-namespace');
 
 /**
  * A namespace holding the child namespaces created from a regular expression or a function.
+ * @example
+ * ```ts
+ * const teams = io.of(/^\/team-\d+$/);
+ * teams.use((socket, next) => next());
+ * teams.on('connection', (socket) => console.log(socket.nsp.name));
+ * ```
  */
 export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,

@@ -31,7 +31,13 @@ export interface ConnectReply {
   pid?: string;
 }
 
-/** How one protocol revision behaves where the revisions differ. */
+/**
+ * How one protocol revision behaves where the revisions differ.
+ * @example
+ * ```ts
+ * const { name, auth } = protocolVersionOf(conn.protocol).connectTarget(packet.nsp, packet.data);
+ * ```
+ */
 export interface ProtocolVersion {
   /** The Engine.IO protocol of the connections speaking it (3 or 4). */
   readonly engineProtocol: 3 | 4;

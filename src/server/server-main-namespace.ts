@@ -32,6 +32,10 @@ import {
 
 /**
  * The main namespace shortcuts of a server.
+ * @example
+ * ```ts
+ * io.to('room-101').emit('hello');   // io.of('/').to('room-101').emit('hello')
+ * ```
  */
 export abstract class MainNamespaceShortcuts<
   ListenEvents extends EventsMap = DefaultEventsMap,

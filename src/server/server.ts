@@ -43,6 +43,11 @@ const debug = createLogger('socketeer:server');
 
 /**
  * A Socket.IO server.
+ * @example
+ * ```ts
+ * const io = new Server(httpServer, { connectionStateRecovery: {} });
+ * io.on('connection', (socket) => socket.emit('hello'));
+ * ```
  */
 export class Server<
     ListenEvents extends EventsMap = DefaultEventsMap,

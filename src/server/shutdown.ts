@@ -58,7 +58,13 @@ export interface ShutdownNamespace {
   readonly adapter: { close(): Promise<void> | void };
 }
 
-/** What closing and shutting down need of a server (`Server` satisfies it). */
+/**
+ * What closing and shutting down need of a server (`Server` satisfies it).
+ * @example
+ * ```ts
+ * const target: ShutdownTarget = io;   // a Server satisfies it
+ * ```
+ */
 export interface ShutdownTarget {
   readonly engine?: EngineServer;
   readonly httpServer?: unknown;

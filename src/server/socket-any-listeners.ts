@@ -21,6 +21,10 @@ export type AnyListener = (event: string, ...args: any[]) => void;
 
 /**
  * An EventEmitter with catch-all listeners for incoming and outgoing events.
+ * @example
+ * ```ts
+ * socket.onAny((event, ...args) => console.log(event, args));
+ * ```
  */
 export abstract class AnyListenersEmitter<
   ListenEvents extends EventsMap,

@@ -34,6 +34,13 @@ const debug = createLogger('socketeer:socket');
 
 /**
  * A socket's membership of its namespace and rooms (see {@link Socket}).
+ * @example
+ * ```ts
+ * io.on('connection', (socket) => {
+ *   socket.join('room-101');
+ *   socket.on('disconnect', (reason) => console.log(reason));
+ * });
+ * ```
  */
 export abstract class SocketBase<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -112,7 +119,13 @@ export abstract class SocketBase<
     }
   }
 
-  /** The server. */
+  /**
+   * The server.
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => socket.server === io);   // true
+   * ```
+   */
   get server(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>['server'] {
     return this.nsp.server;
   }
@@ -135,6 +148,12 @@ export abstract class SocketBase<
    * Called by EventEmitter when a listener's promise rejects (`captureRejections`).
    * @param err the rejection reason
    * @param ev the event
+   * @example
+   * ```ts
+   * socket.on('save', async () => {
+   *   throw new Error('db down');   // reported to io.onError listeners as kind 'listener'
+   * });
+   * ```
    */
   override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol): void {
     this.reportError(err, 'listener', String(ev), 'reject');
@@ -150,7 +169,15 @@ export abstract class SocketBase<
     }
   }
 
-  /** The handshake details, as of the CONNECT. */
+  /**
+   * The handshake details, as of the CONNECT.
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => {
+   *   const { auth, query, address, headers } = socket.handshake;
+   * });
+   * ```
+   */
   get handshake(): Handshake {
     if (this.builtHandshake === undefined) {
       this.builtHandshake = buildHandshake(this.client, this.auth ?? {}, this.issued);
@@ -159,7 +186,16 @@ export abstract class SocketBase<
     return this.builtHandshake;
   }
 
-  /** Arbitrary data, shared with other servers by `fetchSockets()` and kept by connection state recovery. */
+  /**
+   * Arbitrary data, shared with other servers by `fetchSockets()` and kept by connection state recovery.
+   * @example
+   * ```ts
+   * io.use((socket, next) => {
+   *   socket.data.user = { id: 42 };   // readable by fetchSockets() on every server
+   *   next();
+   * });
+   * ```
+   */
   get data(): SocketData {
     return (this.ownData ??= {} as SocketData);
   }
@@ -357,25 +393,54 @@ export abstract class SocketBase<
    * Writes a packet of this namespace to the client.
    * @param packet the packet
    * @param opts write options
+   * @example
+   * ```ts
+   * socket.packet({ type: 2, nsp: socket.nsp.name, data: ['hello'] });
+   * ```
    */
   abstract packet(packet: Packet, opts?: WriteOptions): void;
 
-  /** Whether the socket is disconnected. */
+  /**
+   * Whether the socket is disconnected.
+   * @example
+   * ```ts
+   * setTimeout(() => { if (socket.disconnected) console.log('gone'); }, 1000);
+   * ```
+   */
   get disconnected(): boolean {
     return !this.connected;
   }
 
-  /** The HTTP request that opened the connection. */
+  /**
+   * The HTTP request that opened the connection.
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => console.log(socket.request.headers.cookie));
+   * ```
+   */
   get request(): IncomingMessage {
     return this.client.request;
   }
 
-  /** The Engine.IO connection. */
+  /**
+   * The Engine.IO connection.
+   * @example
+   * ```ts
+   * socket.conn.once('upgrade', () => console.log(socket.conn.transport.name));   // 'websocket'
+   * ```
+   */
   get conn(): EngineSocket {
     return this.client.conn;
   }
 
-  /** The rooms the socket is in (its own id included). */
+  /**
+   * The rooms the socket is in (its own id included).
+   * @example
+   * ```ts
+   * socket.join('room-101');
+   * console.log(socket.rooms);   // Set { <socket.id>, 'room-101' }
+   * ```
+   */
   get rooms(): Set<Room> {
     return this.adapter.socketRooms(this.id) || new Set();
   }

@@ -28,6 +28,11 @@ export interface SocketRef {
 /**
  * What a socket needs of its connection (one Engine.IO session): implemented by `Connection`, reachable as
  * `socket.client`.
+ * @example
+ * ```ts
+ * const link: SocketLink = socket.client;
+ * link.writePacket({ type: 2, nsp: '/', data: ['hello'] });
+ * ```
  */
 export interface SocketLink {
   /** The Engine.IO id (private: never sent to other clients). */
@@ -59,7 +64,14 @@ export interface SocketLink {
   disconnectAll(): void;
 }
 
-/** What a socket needs of its namespace: implemented by `Namespace`, reachable as `socket.nsp`. */
+/**
+ * What a socket needs of its namespace: implemented by `Namespace`, reachable as `socket.nsp`.
+ * @example
+ * ```ts
+ * const host: SocketHost = socket.nsp;
+ * const id = host.nextAckId();
+ * ```
+ */
 export interface SocketHost {
   /** The namespace name. */
   readonly name: string;

@@ -56,6 +56,11 @@ export function writeOptionsOf(flags: SocketFlags): WriteOptions {
 
 /**
  * The emit modifiers of a socket.
+ * @example
+ * ```ts
+ * socket.timeout(5000).emit('ping', (err) => {});
+ * socket.to('room-101').emit('hello');
+ * ```
  */
 export abstract class SocketOperators<
   ListenEvents extends EventsMap = DefaultEventsMap,

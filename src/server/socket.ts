@@ -47,6 +47,12 @@ const eventEmitterEmit = EventEmitter.prototype.emit as (this: unknown, ...args:
 
 /**
  * A client connected to a namespace. `emit` sends to the client; listeners receive the client's events.
+ * @example
+ * ```ts
+ * io.on('connection', (socket) => {
+ *   socket.on('hello', (name, ack) => ack(`hi ${name}`));
+ * });
+ * ```
  */
 export class Socket<
   ListenEvents extends EventsMap = DefaultEventsMap,
