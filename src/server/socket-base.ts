@@ -70,8 +70,6 @@ export abstract class SocketBase<
   readonly client: SocketLink;
   /** The adapter of the namespace. */
   readonly adapter: Adapter;
-  /** The namespace, as this socket uses it. */
-  protected readonly host: SocketHost;
   /** The private session id (connection state recovery). */
   private readonly pid: PrivateSessionId | undefined;
   /** Events missed before a recovered reconnection, sent once the socket is accepted. */
@@ -102,7 +100,6 @@ export abstract class SocketBase<
     // an empty payload is not kept: the handshake gets a fresh empty object when built
     this.auth = isEmptyPlainObject(auth) ? undefined : auth;
     this.nsp = nsp;
-    this.host = nsp;
     this.client = client;
     this.adapter = nsp.adapter;
     if (previousSession) {
@@ -117,6 +114,11 @@ export abstract class SocketBase<
       this.id = client.protocol.socketId(nsp.name, client.id);
       if (this.host.recoveryEnabled) this.pid = generateId();
     }
+  }
+
+  /** The namespace, as this socket uses it (the {@link SocketHost} contract; no field of its own). */
+  protected get host(): SocketHost {
+    return this.nsp;
   }
 
   /**
