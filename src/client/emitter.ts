@@ -4,7 +4,14 @@
  * wrappers can be removed through the original function, and `emitReserved` lets the library
  * fire its own events while `emit` stays available for subclasses to redefine.
  */
-import type { EventNames, EventParams, EventsMap, ReservedOrUserEventNames, ReservedOrUserListener } from './typed-events.js';
+import type {
+  EventNames,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  TypedEventTarget,
+} from './typed-events.js';
 
 type Listener = ((...args: any[]) => void) & { fn?: (...args: any[]) => void };
 
@@ -14,7 +21,9 @@ type Listener = ((...args: any[]) => void) & { fn?: (...args: any[]) => void };
  * @typeParam EmitEvents events that can be emitted
  * @typeParam ReservedEvents events only the library emits
  */
-export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMap, ReservedEvents extends EventsMap = {}> {
+export class Emitter<ListenEvents extends EventsMap, EmitEvents extends EventsMap, ReservedEvents extends EventsMap = {}>
+  implements TypedEventTarget<ListenEvents, ReservedEvents>
+{
   private _callbacks: Map<string | symbol, Listener[]> = new Map();
 
   /**

@@ -10,6 +10,7 @@
  * ```
  */
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/index.js';
+import { AnyListeners } from '../util/any-listeners.js';
 import { Emitter, on } from './emitter.js';
 import type { Manager } from './manager.js';
 import type {
@@ -98,8 +99,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private acks: Record<number, Ack> = {};
   private flags: Flags = {};
   private subs: Array<() => void> | undefined;
-  private _anyListeners: Array<(...args: any[]) => void> = [];
-  private _anyOutgoingListeners: Array<(...args: any[]) => void> = [];
+  private readonly anyIncoming = new AnyListeners<(...args: any[]) => void>();
+  private readonly anyOutgoing = new AnyListeners<(...args: any[]) => void>();
   private _queue: QueuedPacket[] = [];
   private _queueSeq = 0;
   private _pid: string | undefined;
@@ -413,10 +414,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   private emitEvent(args: ReadonlyArray<unknown>): void {
-    if (this._anyListeners.length) {
-      const listeners = this._anyListeners.slice();
-      for (const listener of listeners) listener.apply(this, args as unknown[]);
-    }
+    if (this.anyIncoming.size) this.anyIncoming.fire(args as unknown[], this);
     this.fire(args[0] as string, args.slice(1));
     if (this._pid && args.length && typeof args[args.length - 1] === 'string') {
       this._lastOffset = args[args.length - 1] as string;
@@ -548,7 +546,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   onAny(listener: (...args: any[]) => void): this {
-    this._anyListeners.push(listener);
+    this.anyIncoming.add(listener);
     return this;
   }
 
@@ -563,7 +561,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   prependAny(listener: (...args: any[]) => void): this {
-    this._anyListeners.unshift(listener);
+    this.anyIncoming.prepend(listener);
     return this;
   }
 
@@ -579,19 +577,19 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   offAny(listener?: (...args: any[]) => void): this {
-    this._anyListeners = removeListener(this._anyListeners, listener);
+    this.anyIncoming.remove(listener);
     return this;
   }
 
   /**
-   * @returns the catch-all listeners
+   * @returns a copy of the catch-all listeners
    * @example
    * ```ts
    * console.log(socket.listenersAny().length);
    * ```
    */
   listenersAny(): Array<(...args: any[]) => void> {
-    return this._anyListeners;
+    return this.anyIncoming.list();
   }
 
   /**
@@ -605,7 +603,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   onAnyOutgoing(listener: (...args: any[]) => void): this {
-    this._anyOutgoingListeners.push(listener);
+    this.anyOutgoing.add(listener);
     return this;
   }
 
@@ -620,7 +618,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   prependAnyOutgoing(listener: (...args: any[]) => void): this {
-    this._anyOutgoingListeners.unshift(listener);
+    this.anyOutgoing.prepend(listener);
     return this;
   }
 
@@ -636,34 +634,24 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * ```
    */
   offAnyOutgoing(listener?: (...args: any[]) => void): this {
-    this._anyOutgoingListeners = removeListener(this._anyOutgoingListeners, listener);
+    this.anyOutgoing.remove(listener);
     return this;
   }
 
   /**
-   * @returns the outgoing catch-all listeners
+   * @returns a copy of the outgoing catch-all listeners
    * @example
    * ```ts
    * console.log(socket.listenersAnyOutgoing().length);
    * ```
    */
   listenersAnyOutgoing(): Array<(...args: any[]) => void> {
-    return this._anyOutgoingListeners;
+    return this.anyOutgoing.list();
   }
 
   private notifyOutgoingListeners(packet: OutgoingPacket): void {
-    if (this._anyOutgoingListeners.length) {
-      const listeners = this._anyOutgoingListeners.slice();
-      for (const listener of listeners) listener.apply(this, packet.data);
-    }
+    if (this.anyOutgoing.size) this.anyOutgoing.fire(packet.data, this);
   }
-}
-
-function removeListener<T>(list: T[], listener: T | undefined): T[] {
-  if (listener === undefined) return [];
-  const i = list.indexOf(listener);
-  if (i !== -1) list.splice(i, 1);
-  return list;
 }
 
 export declare namespace Socket {

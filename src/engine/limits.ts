@@ -25,6 +25,8 @@ export interface LimitedSession {
 /** The part of an engine the limiter needs. */
 export interface LimitedEngine {
   on(event: 'connection', fn: (session: LimitedSession) => void): unknown;
+  /** a refused or failed handshake: the place admitted for it is given back at once */
+  on(event: 'connection_error', fn: (err: { req: IncomingMessage }) => void): unknown;
 }
 
 /** Options of {@link ConnectionLimiter}. */
@@ -173,7 +175,9 @@ export class ConnectionLimiter {
    * @returns this
    */
   attach(engine: LimitedEngine): this {
-    engine.on('connection', (session) => this.track(session));
+    engine.on('connection', (session: LimitedSession) => this.track(session));
+    // a check after this one refused the handshake, or it failed: no session will open
+    engine.on('connection_error', (err: { req: IncomingMessage }) => this.cancel(err.req));
     return this;
   }
 

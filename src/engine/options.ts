@@ -6,9 +6,9 @@ import type { CorsOptions, CorsOptionsDelegate } from 'cors';
 import type { PerMessageDeflateOptions } from 'ws';
 import type { CookieOptions } from './cookie.js';
 import type { AllowedOrigins } from './origin.js';
+import { TRANSPORT_NAMES, type TransportName } from './transports/index.js';
 
-/** Transports the engine can serve. */
-export type TransportName = 'polling' | 'websocket';
+export type { TransportName };
 
 /** `allowRequest` callback: `err` becomes the 403 message when `success` is false. */
 export type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
@@ -32,7 +32,7 @@ export interface EngineOptions {
   maxHttpBufferSize?: number;
   /** decides whether a handshake request is accepted */
   allowRequest?: (req: IncomingMessage, fn: AllowRequestCallback) => void;
-  /** enabled transports (default `['polling', 'websocket']`) */
+  /** enabled transports (default: every registered one, `['polling', 'websocket']`) */
   transports?: TransportName[];
   /** whether polling sessions may upgrade (default true) */
   allowUpgrades?: boolean;
@@ -114,7 +114,7 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     upgradeTimeout: opts.upgradeTimeout ?? 10000,
     maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
     allowRequest: opts.allowRequest,
-    transports: opts.transports ? opts.transports.slice() : ['polling', 'websocket'],
+    transports: opts.transports ? opts.transports.slice() : TRANSPORT_NAMES.slice(),
     allowUpgrades: opts.allowUpgrades ?? true,
     perMessageDeflate: pmd ? { threshold: 1024, ...(pmd === true ? {} : pmd) } : false,
     httpCompression: hc === false ? false : { threshold: 1024, ...(hc === true || hc === undefined ? {} : hc) },

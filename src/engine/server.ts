@@ -15,13 +15,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { checkOrigin, type OriginCheckOptions } from './origin.js';
-import { ConnectionLimiter } from './limits.js';
+import { ConnectionLimiter, type AllowRequest } from './limits.js';
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import cors from 'cors';
 import { createLogger } from '../util/logger.js';
+import { runChain } from '../util/middleware.js';
+import { EngineCodecs, engineCodecFor, type EngineCodec } from '../protocol/engine-codec.js';
 import { serializeCookie } from './cookie.js';
 import {
   abortRequest,
@@ -33,12 +35,15 @@ import {
   type EngineErrorCode,
   type EngineErrorContext,
 } from './errors.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions, type TransportName } from './options.js';
-import { Polling } from './polling.js';
-import { JsonpPolling } from './polling-jsonp.js';
+import {
+  resolveEngineOptions,
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  type TransportName,
+  type UnknownSidHandler,
+} from './options.js';
 import { EngineSocket } from './socket.js';
-import type { EngineRequest, Transport } from './transport.js';
-import { WebSocketTransport } from './websocket.js';
+import { transportEntry, type EngineRequest, type Transport } from './transports/index.js';
 
 // Debug output never shows credentials (auth payloads, token-like query parameters, cookies).
 const log = createLogger('socketeer:engine');
@@ -140,29 +145,23 @@ function parseQuery(url: string): Record<string, string> {
 const ID_POOL = Buffer.allocUnsafe(15 * 128);
 let idPoolOffset = ID_POOL.length;
 
+/**
+ * Appends an item to a list.
+ * @returns a function removing that item (once)
+ */
+function addRemovable<T>(list: T[], item: T): () => void {
+  list.push(item);
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    const i = list.indexOf(item);
+    if (i !== -1) list.splice(i, 1);
+  };
+}
+
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
-
-/**
- * Runs one middleware.
- * @returns a promise settled by its `next`
- */
-function runMiddleware(mw: EngineMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const next = (err?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (err) reject(err);
-      else resolve();
-    };
-    try {
-      Promise.resolve(mw(req, res, next)).catch(next);
-    } catch (e) {
-      next(e);
-    }
-  });
-}
 
 /** Listener signatures of {@link EngineServer} events. */
 export interface EngineServerEvents {
@@ -201,6 +200,10 @@ export class EngineServer extends EventEmitter {
   draining = false;
 
   private readonly middlewares: EngineMiddleware[] = [];
+  /** handlers of polling requests for unknown sessions, after the `unknownSid` option */
+  private readonly unknownSidHandlers: UnknownSidHandler[] = [];
+  /** handshake checks, after the `allowRequest` option */
+  private readonly admissionChecks: AllowRequest[] = [];
   private ws: WebSocketServer | null = null;
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, HeaderBag>();
 
@@ -217,11 +220,9 @@ export class EngineServer extends EventEmitter {
         ? null
         : { allowedOrigins, cors: this.opts.cors, trustProxy: this.opts.trustProxy };
     if (this.opts.maxConnectionsPerAddress !== undefined) {
-      this.connectionLimiter = new ConnectionLimiter({
-        maxPerAddress: this.opts.maxConnectionsPerAddress,
-        allowRequest: this.opts.allowRequest,
-      });
-      this.opts.allowRequest = this.connectionLimiter.allowRequest;
+      this.connectionLimiter = new ConnectionLimiter({ maxPerAddress: this.opts.maxConnectionsPerAddress });
+      // after the `allowRequest` option, before checks added later
+      this.addAdmissionCheck(this.connectionLimiter.allowRequest);
       this.connectionLimiter.attach(this);
     }
     this.init();
@@ -245,9 +246,96 @@ export class EngineServer extends EventEmitter {
     this.middlewares.push(fn);
   }
 
+  /**
+   * Adds a handler of polling requests whose `sid` is not a session of this engine. Handlers are tried after
+   * the `unknownSid` option, in registration order, before anything else is done with the request (body,
+   * CORS, middlewares, checks); the first that returns `true` took the request over. When none does, the
+   * engine answers as usual (`Session ID unknown`, code 1).
+   * @param handler the handler
+   * @returns a function removing the handler
+   * @example
+   * ```ts
+   * const remove = engine.addUnknownSidHandler((req, res, sid) => {
+   *   if (!owners.has(sid)) return false;
+   *   forward(owners.get(sid), req, res);
+   *   return true;
+   * });
+   * // later
+   * remove();
+   * ```
+   */
+  addUnknownSidHandler(handler: UnknownSidHandler): () => void {
+    return addRemovable(this.unknownSidHandlers, handler);
+  }
+
+  /**
+   * Adds a handshake check. Every check must accept a handshake: the `allowRequest` option runs first, then
+   * the per-address limit (`maxConnectionsPerAddress`), then the checks added here in order; the first
+   * refusal answers 403 with its message.
+   * @param check an `allowRequest`-style check
+   * @returns a function removing the check
+   * @example
+   * ```ts
+   * const remove = engine.addAdmissionCheck((req, fn) => {
+   *   if (req.headers['x-api-key'] === key) fn(null, true);
+   *   else fn('bad key', false);
+   * });
+   * ```
+   */
+  addAdmissionCheck(check: AllowRequest): () => void {
+    return addRemovable(this.admissionChecks, check);
+  }
+
+  /**
+   * Offers a polling request of an unknown session to the `unknownSid` option, then to the added handlers.
+   * @returns true when one took it over
+   */
+  private offerUnknownSid(req: EngineRequest, res: ServerResponse, sid: string): boolean {
+    const first = this.opts.unknownSid;
+    if (first !== undefined && first(req, res, sid)) return true;
+    const handlers = this.unknownSidHandlers;
+    if (handlers.length === 0) return false;
+    for (const handler of handlers.slice(0)) if (handler(req, res, sid)) return true;
+    return false;
+  }
+
+  /**
+   * Runs the `allowRequest` option then the added checks in turn; calls back once, with a 403 on the first
+   * refusal (or throw).
+   */
+  private admit(req: EngineRequest, fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void): void {
+    const first = this.opts.allowRequest;
+    const checks = first === undefined ? this.admissionChecks.slice(0) : [first, ...this.admissionChecks];
+    const n = checks.length;
+    if (n === 0) return fn();
+    const step = (i: number): void => {
+      let called = false;
+      try {
+        checks[i]!(req, (message, success) => {
+          if (called) return;
+          called = true;
+          if (!success) fn(EngineErrors.FORBIDDEN, { message });
+          else if (i + 1 === n) fn();
+          else step(i + 1);
+        });
+      } catch (err) {
+        if (!called) {
+          called = true;
+          fn(EngineErrors.FORBIDDEN, { message: null, error: err });
+        }
+      }
+    };
+    step(0);
+  }
+
+  /** Whether an enabled transport is created from HTTP upgrades (the WebSocket server is needed). */
+  private get servesUpgrades(): boolean {
+    return this.opts.transports.some((name) => transportEntry(name)?.via === 'upgrade');
+  }
+
   /** (Re)creates the WebSocket server. */
   private init(): void {
-    if (!this.opts.transports.includes('websocket')) return;
+    if (!this.servesUpgrades) return;
     if (this.ws) this.ws.close();
     const Engine = (this.opts.wsEngine ?? WebSocketServer) as typeof WebSocketServer;
     this.ws = new Engine({
@@ -298,14 +386,12 @@ export class EngineServer extends EventEmitter {
     return r;
   }
 
+  /**
+   * Runs the middlewares in turn (the shared chain runner: a second `next()` is ignored, a throw or rejection
+   * before `next` fails the chain).
+   */
   private applyMiddlewares(req: IncomingMessage, res: ServerResponse, callback: (err?: unknown) => void): void {
-    if (this.middlewares.length === 0) {
-      callback();
-      return;
-    }
-    let chain = Promise.resolve();
-    for (const mw of this.middlewares) chain = chain.then(() => runMiddleware(mw, req, res));
-    chain.then(() => callback(), callback);
+    runChain(this.middlewares, [req, res], callback);
   }
 
   /**
@@ -320,8 +406,10 @@ export class EngineServer extends EventEmitter {
     fn: (code?: EngineErrorCode, context?: EngineErrorContext) => void,
   ): void {
     const transport = req._query.transport;
-    if (transport !== 'polling' && transport !== 'websocket') return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
-    if (!this.opts.transports.includes(transport)) return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    const entry = transportEntry(transport);
+    if (entry === undefined || !this.opts.transports.includes(transport as TransportName)) {
+      return fn(EngineErrors.UNKNOWN_TRANSPORT, { transport });
+    }
     const origin = req.headers.origin;
     if (hasInvalidHeaderChar(origin)) {
       delete req.headers.origin;
@@ -339,30 +427,19 @@ export class EngineServer extends EventEmitter {
       if (!upgrade && previousTransport !== transport) {
         return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport, previousTransport });
       }
-      const protocol = req._query.EIO === '4' ? 4 : 3;
-      if (client.protocol !== protocol) {
-        return fn(EngineErrors.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH', protocol, previousProtocol: client.protocol });
+      const codec = engineCodecFor(req._query.EIO);
+      if (client.codec !== codec) {
+        return fn(EngineErrors.BAD_REQUEST, {
+          name: 'PROTOCOL_MISMATCH',
+          protocol: codec.protocol,
+          previousProtocol: client.protocol,
+        });
       }
       return fn();
     }
     if (req.method !== 'GET') return fn(EngineErrors.BAD_HANDSHAKE_METHOD, { method: req.method });
-    if (transport === 'websocket' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
-    const allowRequest = this.opts.allowRequest;
-    if (!allowRequest) return fn();
-    let called = false;
-    try {
-      allowRequest(req, (message, success) => {
-        if (called) return;
-        called = true;
-        if (!success) fn(EngineErrors.FORBIDDEN, { message });
-        else fn();
-      });
-    } catch (err) {
-      if (!called) {
-        called = true;
-        fn(EngineErrors.FORBIDDEN, { message: null, error: err });
-      }
-    }
+    if (entry.via === 'upgrade' && !upgrade) return fn(EngineErrors.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
+    this.admit(req, fn);
   }
 
   private connectionError(req: IncomingMessage, code: EngineErrorCode, context?: EngineErrorContext): void {
@@ -383,10 +460,16 @@ export class EngineServer extends EventEmitter {
         refuseDraining(res);
         return;
       }
-      const unknownSid = this.opts.unknownSid;
-      if (unknownSid !== undefined) {
+      if (this.opts.unknownSid !== undefined || this.unknownSidHandlers.length > 0) {
         const sid = ereq._query.sid;
-        if (sid && ereq._query.transport === 'polling' && !this.clients.has(sid) && unknownSid(ereq, res, sid)) return;
+        if (
+          sid &&
+          transportEntry(ereq._query.transport)?.via === 'request' &&
+          !this.clients.has(sid) &&
+          this.offerUnknownSid(ereq, res, sid)
+        ) {
+          return;
+        }
       }
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
         try {
@@ -481,8 +564,9 @@ export class EngineServer extends EventEmitter {
 
   private onWebSocket(req: EngineRequest, socket: Duplex, websocket: WebSocket): void {
     websocket.on('error', onUpgradeError);
-    if (req._query.transport !== 'websocket') {
-      // polling does not handle upgraded requests
+    const name = req._query.transport as TransportName;
+    if (transportEntry(name)?.via !== 'upgrade') {
+      // request transports (polling) do not handle upgraded requests
       websocket.close();
       return;
     }
@@ -497,20 +581,16 @@ export class EngineServer extends EventEmitter {
         return;
       }
       websocket.removeListener('error', onUpgradeError);
-      const transport = this.createTransport('websocket', req);
+      const transport = this.createTransport(name, req);
       delete req.websocket;
       client.maybeUpgrade(transport);
     } else {
-      this.handshake('websocket', req, undefined, (c, ctx) => abortUpgrade(socket, c, ctx));
+      this.handshake(name, req, undefined, (c, ctx) => abortUpgrade(socket, c, ctx));
     }
   }
 
   private createTransport(name: TransportName, req: EngineRequest): Transport {
-    if (name === 'websocket') return new WebSocketTransport(req);
-    const transport = typeof req._query.j === 'string' ? new JsonpPolling(req) : new Polling(req);
-    transport.maxHttpBufferSize = this.opts.maxHttpBufferSize;
-    transport.httpCompression = this.opts.httpCompression;
-    return transport;
+    return transportEntry(name)!.create(req, this.opts);
   }
 
   /**
@@ -526,9 +606,9 @@ export class EngineServer extends EventEmitter {
     res: ServerResponse | undefined,
     closeConnection: (code: EngineErrorCode, context?: EngineErrorContext) => void,
   ): void {
-    const protocol = req._query.EIO === '4' ? 4 : 3;
-    if (protocol === 3 && !this.opts.allowEIO3) {
-      this.connectionError(req, EngineErrors.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+    const codec = engineCodecFor(req._query.EIO);
+    if (codec === EngineCodecs.v3 && !this.opts.allowEIO3) {
+      this.connectionError(req, EngineErrors.UNSUPPORTED_PROTOCOL_VERSION, { protocol: codec.protocol });
       closeConnection(EngineErrors.UNSUPPORTED_PROTOCOL_VERSION);
       return;
     }
@@ -544,13 +624,13 @@ export class EngineServer extends EventEmitter {
       return;
     }
     if (typeof id === 'string') {
-      this.openSession(id, protocol, transportName, req, res, closeConnection);
+      this.openSession(id, codec, transportName, req, res, closeConnection);
       return;
     }
     Promise.resolve(id).then(
       (value) => {
         try {
-          this.openSession(value, protocol, transportName, req, res, closeConnection);
+          this.openSession(value, codec, transportName, req, res, closeConnection);
         } catch (err) {
           if (log.enabled) log('error while opening a session: %s', (err as Error)?.message);
           closeConnection(EngineErrors.BAD_REQUEST);
@@ -562,7 +642,7 @@ export class EngineServer extends EventEmitter {
 
   private openSession(
     id: string,
-    protocol: 3 | 4,
+    codec: EngineCodec,
     transportName: TransportName,
     req: EngineRequest,
     res: ServerResponse | undefined,
@@ -578,7 +658,7 @@ export class EngineServer extends EventEmitter {
       return;
     }
     delete req.websocket;
-    const socket = new EngineSocket(id, this, transport, req, protocol);
+    const socket = new EngineSocket(id, this, transport, req, codec);
     const cookie = this.opts.cookie;
     transport.on('headers', (headers: HeaderBag, r: EngineRequest) => {
       if (!r._query.sid) {
@@ -624,7 +704,7 @@ export class EngineServer extends EventEmitter {
         for (const l of listeners) l.call(server, req, res);
       }
     });
-    if (this.opts.transports.includes('websocket')) {
+    if (this.servesUpgrades) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);

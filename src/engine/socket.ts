@@ -12,10 +12,19 @@
 import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
+import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
-import type { IncomingPacket, OutgoingPacket, SendOptions, Transport, EngineRequest } from './transport.js';
+import {
+  availableUpgrades,
+  transportEntry,
+  type IncomingPacket,
+  type OutgoingPacket,
+  type SendOptions,
+  type Transport,
+  type EngineRequest,
+} from './transports/index.js';
 
-export type { SendOptions, SharedFrame } from './transport.js';
+export type { SendOptions, SharedFrame } from './transports/index.js';
 
 const log = createLogger('socketeer:engine:socket');
 
@@ -61,8 +70,10 @@ export class EngineSocket extends EventEmitter {
   readonly request: EngineRequest;
   /** client address */
   readonly remoteAddress: string;
-  /** Engine.IO protocol revision of the client */
+  /** Engine.IO protocol revision of the client (`codec.protocol`) */
   readonly protocol: 3 | 4;
+  /** the wire rules of the client's revision, picked once at the handshake */
+  readonly codec: EngineCodec;
   /** session state */
   readyState: EngineSocketState = 'opening';
   /** current transport */
@@ -104,14 +115,15 @@ export class EngineSocket extends EventEmitter {
    * @param server owning server
    * @param transport the transport of the handshake
    * @param req the handshake request
-   * @param protocol Engine.IO protocol revision
+   * @param codec the wire rules of the client's Engine.IO revision
    */
-  constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, protocol: 3 | 4) {
+  constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, codec: EngineCodec) {
     super();
     this.id = id;
     this.server = server;
     this.request = req;
-    this.protocol = protocol;
+    this.codec = codec;
+    this.protocol = codec.protocol;
     this.remoteAddress = req.socket?.remoteAddress ?? '';
     this.setTransport(transport);
     this.onOpen();
@@ -133,7 +145,7 @@ export class EngineSocket extends EventEmitter {
     );
     if (opts.initialPacket !== undefined) this.sendPacket('message', opts.initialPacket);
     this.emit('open');
-    if (this.protocol === 3) {
+    if (this.codec.pingFrom === 'client') {
       // v3: the client pings, the server answers and expects the next ping in time
       this.awaitingPong = true;
       this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, opts.pingInterval + opts.pingTimeout);
@@ -165,14 +177,15 @@ export class EngineSocket extends EventEmitter {
       return;
     }
     if (hasListeners(this, 'packet')) this.emit('packet', packet);
-    if (this.protocol === 4 && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
+    const pingFrom = this.codec.pingFrom;
+    if (pingFrom === 'server' && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
       // the pong may be queued behind this packet: give it a full timeout once
       this.pingTimeoutTimer!.refresh();
       this.hasRefreshedPingTimeout = true;
     }
     switch (packet.type) {
       case 'ping':
-        if (this.protocol !== 3) {
+        if (pingFrom !== 'client') {
           this.onError(new Error('invalid heartbeat direction'));
           return;
         }
@@ -181,7 +194,7 @@ export class EngineSocket extends EventEmitter {
         this.emit('heartbeat');
         break;
       case 'pong':
-        if (this.protocol === 3) {
+        if (pingFrom !== 'server') {
           this.onError(new Error('invalid heartbeat direction'));
           return;
         }
@@ -241,9 +254,10 @@ export class EngineSocket extends EventEmitter {
       cleanup();
       if (transport.readyState === 'open') transport.close();
     }, this.server.opts.upgradeTimeout);
-    // force a polling cycle so the client can complete the upgrade quickly
+    // force a polling cycle (a request transport writes only on a pending request) so the client can complete
+    // the upgrade quickly
     const check = (): void => {
-      if (this.transport.name === 'polling' && this.transport.writable) {
+      if (this.transport.writable && transportEntry(this.transport.name)?.via === 'request') {
         this.transport.send([{ type: 'noop' }]);
       }
     };
@@ -297,7 +311,7 @@ export class EngineSocket extends EventEmitter {
     if (this.readyState === 'closed') this.transport.discard();
     this.transport.close();
     // like the reference, an outstanding v4 ping no longer times out (the next pong resumes pinging)
-    if (this.protocol === 4) this.awaitingPong = false;
+    if (this.codec.pingFrom === 'server') this.awaitingPong = false;
   }
 
   /**
@@ -379,8 +393,8 @@ export class EngineSocket extends EventEmitter {
 
   private getAvailableUpgrades(): string[] {
     const opts = this.server.opts;
-    if (!opts.allowUpgrades || this.transport.name !== 'polling') return [];
-    return opts.transports.includes('websocket') ? ['websocket'] : [];
+    if (!opts.allowUpgrades) return [];
+    return availableUpgrades(this.transport.name, opts.transports);
   }
 
   /**
@@ -412,14 +426,13 @@ export class EngineSocket extends EventEmitter {
 function ignore(): void {}
 
 /**
- * Whether an emitter has listeners for an event (cheaper than `listenerCount` and than an `emit`
- * nobody listens to, which still builds its arguments array).
+ * Whether an emitter has listeners for an event (cheaper than an `emit` nobody listens to, which still
+ * builds its arguments array).
  * @param emitter the emitter
  * @param event the event name
  */
 function hasListeners(emitter: EventEmitter, event: string): boolean {
-  const events = (emitter as unknown as { _events?: Record<string, unknown> })._events;
-  return events !== undefined && events[event] !== undefined;
+  return emitter.listenerCount(event) !== 0;
 }
 
 /** Options of packets sent without options (compression allowed). */

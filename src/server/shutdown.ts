@@ -34,7 +34,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createLogger } from '../util/logger.js';
 import type { EngineServer } from '../engine/server.js';
 import type { EngineSocket } from '../engine/socket.js';
-import type { WebSocketTransport } from '../engine/websocket.js';
+import type { WebSocketTransport } from '../engine/transports/websocket.js';
 
 const debug = createLogger('socketeer:shutdown');
 

@@ -9,21 +9,33 @@
  * io.on('connection', (socket) => socket.on('hello', (name, ack) => ack(`hi ${name}`)));
  * io.emit('tick', 1);
  * ```
+ *
+ * The types both sides share (event maps, listener lookup, the typed emitter contract) come from
+ * `src/util/typed-events.ts`; this file adds what only the server needs: the acknowledgement decorations of
+ * broadcasts and `timeout()`, and `StrictEventEmitter` on Node's `EventEmitter`. It must never import client code.
  */
 import { EventEmitter } from 'node:events';
+import type {
+  EventNames,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  TypedEventBroadcaster,
+  TypedEventTarget,
+} from '../util/typed-events.js';
 
-/** A map of event names to listener signatures. */
-export interface EventsMap {
-  [event: string]: any;
-}
-
-/** The default, untyped event map. */
-export interface DefaultEventsMap {
-  [event: string]: (...args: any[]) => void;
-}
-
-/** The names of the events of a map. */
-export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
+export type {
+  AllButLast,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  TypedEventBroadcaster,
+  TypedEventTarget,
+} from '../util/typed-events.js';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type IfAny<T, TypeIfAny = true, TypeIfNotAny = false> = IsAny<T> extends true ? TypeIfAny : TypeIfNotAny;
@@ -73,34 +85,8 @@ export type EventNamesWithError<Map extends EventsMap, K extends EventNamesWithA
   K extends (LooseParameters<Last<Parameters<Map[K]>>>[0] extends Error ? K : never) ? K : never
 >;
 
-/** The parameters of an event. */
-export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
-
-/** Reserved or user event names. */
-export type ReservedOrUserEventNames<ReservedEventsMap extends EventsMap, UserEvents extends EventsMap> =
-  | EventNames<ReservedEventsMap>
-  | EventNames<UserEvents>;
-
-type FallbackToUntypedListener<T> = [T] extends [never] ? (...args: any[]) => void | Promise<void> : T;
-
-/** The listener type of a reserved or user event. */
-export type ReservedOrUserListener<
-  ReservedEvents extends EventsMap,
-  UserEvents extends EventsMap,
-  Ev extends ReservedOrUserEventNames<ReservedEvents, UserEvents>,
-> = FallbackToUntypedListener<
-  Ev extends EventNames<ReservedEvents> ? ReservedEvents[Ev] : Ev extends EventNames<UserEvents> ? UserEvents[Ev] : never
->;
-
-/** Anything that can emit typed events. */
-export interface TypedEventBroadcaster<EmitEvents extends EventsMap> {
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
-}
-
 /** The first type of a tuple that is not an Error. */
 export type FirstNonErrorTuple<T extends unknown[]> = T[0] extends Error ? T[1] : T[0];
-/** A tuple without its last element. */
-export type AllButLast<T extends any[]> = T extends [...infer H, infer L] ? H : any[];
 /** The first non-Error parameter of a function. */
 export type FirstNonErrorArg<T> = T extends (...args: infer Params) => any ? FirstNonErrorTuple<Params> : any;
 
@@ -168,7 +154,7 @@ export abstract class StrictEventEmitter<
     ReservedEvents extends EventsMap = {},
   >
   extends EventEmitter
-  implements TypedEventBroadcaster<EmitEvents>
+  implements TypedEventBroadcaster<EmitEvents>, TypedEventTarget<ListenEvents, ReservedEvents>
 {
   /**
    * Adds a listener.

@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEngine, req, openPolling, WsClient, wsUrl, nextConnection, sleep } from './helpers.js';
-import type { Polling } from '../../src/engine/polling.js';
+import type { Polling } from '../../src/engine/transports/polling.js';
 
 describe('session', () => {
   test('initialPacket follows the open packet on both transports', async () => {

@@ -15,4 +15,4 @@ export {
   type RefreshableSocket,
   type RefreshedCredentials,
 } from './refresh.js';
-export { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REFRESH_EVENT } from './wire.js';
+export { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REFRESH_EVENT } from '../../protocol/credentials.js';

@@ -20,7 +20,7 @@
  * announcement is part of the CONNECT payload.
  */
 import type { Socket } from '../socket.js';
-import { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REFRESH_EVENT } from './wire.js';
+import { ANNOUNCE_KEY, ERROR_EVENT, EXTENSION_VERSION, REASON_REFUSED, REFRESH_EVENT } from '../../protocol/credentials.js';
 
 /** An error given by the server, with its data. */
 export interface CredentialsError extends Error {
@@ -190,7 +190,7 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
           if (err) return reject(err);
           const r = (res ?? {}) as { expiresAt?: unknown; error?: { message?: unknown; data?: unknown } };
           if (r.error) {
-            const e: CredentialsError = new Error(typeof r.error.message === 'string' ? r.error.message : 'credentials refused');
+            const e: CredentialsError = new Error(typeof r.error.message === 'string' ? r.error.message : REASON_REFUSED);
             if (r.error.data !== undefined) e.data = r.error.data;
             return reject(e);
           }
@@ -219,7 +219,7 @@ export function enableCredentialsRefresh<S extends Socket<any, any>>(socket: S, 
     refresh().catch(() => {});
   }) as any);
   s.on(ERROR_EVENT as any, ((body: { reason?: unknown; message?: unknown; data?: unknown } | undefined) => {
-    const reason = typeof body?.reason === 'string' ? body.reason : 'credentials refused';
+    const reason = typeof body?.reason === 'string' ? body.reason : REASON_REFUSED;
     const err: CredentialsError = new Error(typeof body?.message === 'string' ? body.message : reason);
     if (body?.data !== undefined) err.data = body.data;
     err.reason = reason;

@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import { WebSocket } from 'ws';
 import type { BinaryType } from '../../protocol/index.js';
 import { CookieJar } from './cookie-jar.js';
+import { unrefWebSocket as unrefRawWebSocket } from '../../util/ws-internals.js';
 import type { CookieStore, PendingRequest, PollRequestOptions, RequestCallback, WebSocketLike, WebSocketOptions } from './types.js';
 
 /** Binary data is handed out as Buffers. */
@@ -152,5 +153,5 @@ export function sendFrame(ws: WebSocketLike, data: string | Uint8Array, compress
  * @param ws a socket made by {@link createWebSocket}
  */
 export function unrefWebSocket(ws: WebSocketLike): void {
-  (ws as unknown as { _socket?: { unref(): void } })._socket?.unref();
+  unrefRawWebSocket(ws);
 }

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jwtExpiry, LongTimer, MAX_TIMER_DELAY, toExpiry } from './expiry.js';
-import * as serverWire from './wire.js';
-import * as clientWire from '../../client/auth/wire.js';
+import * as wire from '../../protocol/credentials.js';
+import * as clientAuth from '../../client/auth/index.js';
+import * as serverAuth from './index.js';
 
 test('toExpiry: Dates, milliseconds, JWT seconds, none', () => {
   assert.equal(toExpiry(new Date(1700000000123)), 1700000000123);
@@ -45,9 +46,18 @@ test('LongTimer fires at the given time, chains delays beyond the setTimeout lim
   clearInterval(keepAlive);
 });
 
-test('the client and the server agree on the extension names', () => {
-  assert.equal(clientWire.ANNOUNCE_KEY, serverWire.ANNOUNCE_KEY);
-  assert.equal(clientWire.EXTENSION_VERSION, serverWire.EXTENSION_VERSION);
-  assert.equal(clientWire.REFRESH_EVENT, serverWire.REFRESH_EVENT);
-  assert.equal(clientWire.ERROR_EVENT, serverWire.ERROR_EVENT);
+test('the extension names on the wire (one declaration, re-exported by both sides)', () => {
+  assert.equal(wire.ANNOUNCE_KEY, '$credentials');
+  assert.equal(wire.EXTENSION_VERSION, 1);
+  assert.equal(wire.REFRESH_EVENT, '$credentials:refresh');
+  assert.equal(wire.ERROR_EVENT, '$credentials:error');
+  assert.equal(wire.REVERIFY_EVENT, '$credentials:reverify');
+  assert.equal(wire.REASON_EXPIRED, 'credentials expired');
+  assert.equal(wire.REASON_REFUSED, 'credentials refused');
+  for (const name of ['ANNOUNCE_KEY', 'EXTENSION_VERSION', 'REFRESH_EVENT', 'ERROR_EVENT'] as const) {
+    assert.equal(clientAuth[name], wire[name]);
+  }
+  for (const [name, value] of Object.entries(wire)) {
+    if (name in serverAuth) assert.equal((serverAuth as Record<string, unknown>)[name], value);
+  }
 });

@@ -40,7 +40,7 @@ export {
   type RefreshAck,
   type RefreshPayload,
   type RefreshRequest,
-} from './wire.js';
+} from '../../protocol/credentials.js';
 // the engine's safety helpers, for custom setups (the server applies them by itself through its options:
 // `allowedOrigins`, `trustProxy`, `maxConnectionsPerAddress`; log redaction is always on)
 export {

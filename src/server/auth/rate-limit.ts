@@ -24,9 +24,9 @@
  */
 import { TokenBucket } from '../../util/token-bucket.js';
 import type { Socket } from '../socket.js';
-import { credentialsOf } from './authenticate.js';
+import { credentialsOf } from './state.js';
 import { disconnectWithReason } from './close.js';
-import { REFRESH_EVENT } from './wire.js';
+import { REFRESH_EVENT } from '../../protocol/credentials.js';
 
 type AnySocket = Socket<any, any, any, any>;
 

@@ -12,37 +12,24 @@
  * still hands packets over meanwhile (`canSend`), so the frames of a tick keep leaving in one write.
  */
 import type { Socket as NetSocket } from 'node:net';
-import * as wsModule from 'ws';
 import { WebSocket as WsSocket } from 'ws';
-import { createLogger } from '../util/logger.js';
-import { encodeEnginePacket } from '../protocol/engine-packet.js';
-import { encodePacketV3 } from '../protocol/engine-v3.js';
-import { uncorkAtEndOfTick, type Corkable } from './cork.js';
+import { buildFrame, canWriteFrames, rawSocketOf } from '../../util/ws-internals.js';
+import { createLogger } from '../../util/logger.js';
+import { uncorkAtEndOfTick, type Corkable } from '../cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:ws');
 
-/** `ws`'s frame builder (`Sender.frame`), looked up at call time so it stays patchable. */
-const Sender = (wsModule as unknown as { Sender: { frame(data: string | Buffer, opts: object): Buffer[] } }).Sender;
-
-const TEXT_FRAME = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false };
-const BINARY_FRAME = { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: false };
 /** Up to this many bytes, the broadcast frames of a tick are joined into one buffer before writing. */
 const MAX_JOINED_BYTES = 64 * 1024;
 const COMPRESS = { compress: true };
 const NO_COMPRESS = { compress: false };
 
-interface WsInternals {
-  _socket?: NetSocket;
-  _sender?: { sendFrame(list: Buffer[], cb?: (err?: Error) => void): void };
-  _extensions?: Record<string, unknown>;
-}
-
 /** The WebSocket transport. */
 export class WebSocketTransport extends Transport implements Corkable {
   readonly name = 'websocket' as const;
   override readonly handlesUpgrades = true;
-  /** true while the connection is corked (or frames are collected) for the current tick */
+  /** true from the first write of a tick until its end ({@link uncork}) */
   corked = false;
   /** frame buffers collected in this tick, written at its end (without permessage-deflate) */
   private frames: Buffer[] = [];
@@ -62,7 +49,9 @@ export class WebSocketTransport extends Transport implements Corkable {
   private readonly socket: WsSocket;
   private readonly raw: NetSocket | undefined;
   /** frames are built here (and shared) only without permessage-deflate (its sender queues frames) */
-  private readonly canShareFrames: boolean;
+  private readonly framesHere: boolean;
+  /** true while the connection is corked for the messages `ws` frames in this tick (permessage-deflate) */
+  private rawCorked = false;
 
   private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
     this.onData(isBinary ? data : data.toString());
@@ -90,12 +79,8 @@ export class WebSocketTransport extends Transport implements Corkable {
     super(req);
     const socket = req.websocket!;
     this.socket = socket;
-    const internals = socket as unknown as WsInternals;
-    this.raw = internals._socket;
-    this.canShareFrames =
-      !(internals._extensions && internals._extensions['permessage-deflate']) &&
-      internals._socket !== undefined &&
-      typeof internals._sender?.sendFrame === 'function';
+    this.raw = rawSocketOf(socket);
+    this.framesHere = canWriteFrames(socket);
     socket.on('message', this.onMessage);
     // `on` rather than `once` (no wrapper per connection): `ws` emits `close` once
     socket.on('close', this.onSocketClose);
@@ -107,10 +92,16 @@ export class WebSocketTransport extends Transport implements Corkable {
     return !this.blocked;
   }
 
-  /** Writes the frames collected in this tick, or releases the tick's cork (called by the tick batcher). */
+  /**
+   * Ends the tick (called by the tick batcher): writes the frames collected in it, then releases the cork of
+   * the messages `ws` framed in it.
+   */
   uncork(): void {
-    if (this.canShareFrames) this.writeFrames();
-    else this.raw?.uncork();
+    if (this.frames.length !== 0) this.writeFrames();
+    if (this.rawCorked) {
+      this.rawCorked = false;
+      this.raw?.uncork();
+    }
   }
 
   /** Writes the collected frames: joined into one buffer when small. */
@@ -177,7 +168,6 @@ export class WebSocketTransport extends Transport implements Corkable {
    * @param shared whether the frame is a broadcast frame shared by many connections
    */
   private pushFrame(frame: Buffer[], cb: (() => void) | undefined, shared: boolean): void {
-    if (!this.corked) uncorkAtEndOfTick(this);
     const frames = this.frames;
     for (let i = 0; i < frame.length; i++) {
       frames.push(frame[i]!);
@@ -190,78 +180,96 @@ export class WebSocketTransport extends Transport implements Corkable {
   }
 
   /**
-   * Writes a batch of packets, one frame each.
+   * Writes a batch of packets, one frame each. The only write path: every frame of a tick leaves at its end
+   * ({@link uncork}) in one write. A frame is built here (a broadcast frame once for all its recipients)
+   * unless permessage-deflate is on: `ws` then frames and compresses the message, its frames queued in order
+   * behind the connection's cork for the tick.
    * @param packets the packets
    * @param onSent called once the last frame is handed to the OS
    */
   send(packets: OutgoingPacket[], onSent?: () => void): void {
-    const socket = this.socket;
-    if (socket.readyState !== WsSocket.OPEN || packets.length === 0) return;
+    if (this.socket.readyState !== WsSocket.OPEN || packets.length === 0) return;
     this.writable = false;
-    if (this.canShareFrames) {
-      this.sendDirect(packets, onSent);
-      return;
-    }
-    const raw = this.raw;
-    if (raw && !this.corked) {
-      raw.cork();
+    if (!this.corked) {
       uncorkAtEndOfTick(this);
+      if (!this.framesHere && this.raw !== undefined) {
+        this.raw.cork();
+        this.rawCorked = true;
+      }
     }
     const last = packets.length - 1;
-    this.writesInFlight++;
-    const onWritten = this.onWritten;
-    const done =
-      onSent === undefined
-        ? onWritten
-        : () => {
-            onSent();
-            onWritten();
-          };
-    for (let i = 0; i <= last; i++) {
-      const packet = packets[i]!;
-      const options = packet.options;
-      const data = this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
-      socket.send(data, options && options.compress === false ? NO_COMPRESS : COMPRESS, i === last ? done : undefined);
-    }
-    if (raw && raw.writableNeedDrain) this.blockUntilDrain(raw);
+    for (let i = 0; i < last; i++) this.sendPacket(packets[i]!, undefined, false);
+    this.sendPacket(packets[last]!, onSent, true);
+    const raw = this.raw;
+    if (!this.framesHere && raw !== undefined && raw.writableNeedDrain) this.blockUntilDrain(raw);
   }
 
   /**
-   * Frames a batch of packets and collects the frames for the end of the tick (no
-   * permessage-deflate: nothing is compressed).
-   * @param packets the packets
-   * @param onSent called once the last frame is handed to the OS
+   * Frames one packet for the end of the tick, or hands it to `ws` (permessage-deflate).
+   * @param packet the packet
+   * @param cb called once written
+   * @param last whether it is the last packet of its batch
    */
-  private sendDirect(packets: OutgoingPacket[], onSent: (() => void) | undefined): void {
-    const last = packets.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const packet = packets[i]!;
-      const cb = i === last ? onSent : undefined;
-      const shared = packet.options && packet.options.shared;
+  private sendPacket(packet: OutgoingPacket, cb: (() => void) | undefined, last: boolean): void {
+    const options = packet.options;
+    if (this.framesHere) {
+      const shared = options && options.shared;
       if (shared && packet.type === 'message') {
         let frame = shared.ws;
         if (frame === undefined) {
           frame = this.frameShared(packet);
           if (frame !== undefined) shared.ws = frame;
-        } else if (typeof packet.data !== 'string' && !(this.protocol === 4 && this.supportsBinary)) {
-          frame = undefined; // the shared binary frame is the raw v4 form, not this client's
+        } else if (typeof packet.data !== 'string' && !(this.codec.rawBinaryFrames && this.supportsBinary)) {
+          frame = undefined; // the shared binary frame is the raw bytes, not this client's form
         }
         if (frame !== undefined) {
           this.pushFrame(frame, cb, true);
-          continue;
+          return;
         }
       }
-      const data = this.protocol === 4 ? encodeEnginePacket(packet, this.supportsBinary) : encodePacketV3(packet, this.supportsBinary);
-      this.pushFrame(typeof data === 'string' ? Sender.frame(data, TEXT_FRAME) : Sender.frame(toBuffer(data), BINARY_FRAME), cb, false);
+      const data = this.encode(packet);
+      const socket = this.socket;
+      this.pushFrame(typeof data === 'string' ? buildFrame(socket, data, false) : buildFrame(socket, toBuffer(data), true), cb, false);
+      return;
     }
+    const compress = options && options.compress === false ? NO_COMPRESS : COMPRESS;
+    if (!last) {
+      this.socket.send(this.encode(packet), compress);
+      return;
+    }
+    // one write callback per batch, on its last message
+    this.writesInFlight++;
+    const onWritten = this.onWritten;
+    this.socket.send(
+      this.encode(packet),
+      compress,
+      cb === undefined
+        ? onWritten
+        : () => {
+            cb();
+            onWritten();
+          },
+    );
   }
 
+  /**
+   * Encodes one packet for a frame of its own.
+   * @param packet the packet
+   */
+  private encode(packet: OutgoingPacket): string | Uint8Array {
+    return this.codec.encodePacket(packet, this.supportsBinary);
+  }
+  /**
+   * Builds the frame of a broadcast message, shared by its recipients.
+   * @param packet a message packet
+   * @returns the frame, or undefined when this client cannot take the shared form (binary as base64, v3)
+   */
   private frameShared(packet: OutgoingPacket): Buffer[] | undefined {
     const data = packet.data;
-    if (typeof data === 'string') return Sender.frame('4' + data, TEXT_FRAME);
-    if (data === undefined) return Sender.frame('4', TEXT_FRAME);
-    if (this.protocol !== 4 || !this.supportsBinary) return undefined;
-    return Sender.frame(toBuffer(data), BINARY_FRAME);
+    if (typeof data === 'string') return buildFrame(this.socket, '4' + data, false);
+    if (data === undefined) return buildFrame(this.socket, '4', false);
+    if (!this.codec.rawBinaryFrames || !this.supportsBinary) return undefined;
+    return buildFrame(this.socket, toBuffer(data), true);
   }
 
   /** Ends the connection at once, without waiting for the closing handshake (the bound of a graceful shutdown). */

@@ -5,11 +5,11 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import { createLogger } from '../util/logger.js';
-import { DecodeError } from '../protocol/errors.js';
-import { decodeEnginePacket, type EnginePacket, type EnginePacketType } from '../protocol/engine-packet.js';
-import { decodePacketV3 } from '../protocol/engine-v3.js';
-import type { TransportName } from './options.js';
+import { createLogger } from '../../util/logger.js';
+import { DecodeError } from '../../protocol/errors.js';
+import type { EnginePacketType } from '../../protocol/engine-packet.js';
+import { engineCodecFor, type EngineCodec } from '../../protocol/engine-codec.js';
+import type { TransportName } from './index.js';
 
 const log = createLogger('socketeer:engine:transport');
 
@@ -70,7 +70,9 @@ export abstract class Transport extends EventEmitter {
   readyState: 'open' | 'closing' | 'closed' = 'open';
   /** set during an upgrade: the transport may close without a close packet */
   discarded = false;
-  /** Engine.IO protocol revision */
+  /** the wire rules of the client's Engine.IO revision (from the `EIO` query parameter) */
+  readonly codec: EngineCodec;
+  /** Engine.IO protocol revision (`codec.protocol`) */
   readonly protocol: 3 | 4;
   /** false when the client asked for base64 binary (`b64` query parameter) */
   readonly supportsBinary: boolean;
@@ -82,7 +84,8 @@ export abstract class Transport extends EventEmitter {
    */
   constructor(req: EngineRequest) {
     super();
-    this.protocol = req._query.EIO === '4' ? 4 : 3;
+    this.codec = engineCodecFor(req._query.EIO);
+    this.protocol = this.codec.protocol;
     this.supportsBinary = !req._query.b64;
   }
 
@@ -152,7 +155,7 @@ export abstract class Transport extends EventEmitter {
   protected onData(data: string | Buffer): void {
     let packet: IncomingPacket;
     try {
-      packet = this.protocol === 4 ? decodeEnginePacket(data) : decodePacketV3(data);
+      packet = this.codec.decodePacket(data);
     } catch (err) {
       if (log.enabled) log('decode error: %s', (err as Error).message);
       packet = PARSE_ERROR_PACKET;

@@ -3,12 +3,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { createDeflate, createGzip } from 'node:zlib';
-import { createLogger } from '../util/logger.js';
-import { encodeEnginePacket, SEPARATOR } from '../protocol/engine-packet.js';
-import { decodePayloadV3, encodePayloadV3 } from '../protocol/engine-v3.js';
-import type { EnginePacket } from '../protocol/engine-packet.js';
-import { negotiateEncoding } from './accept-encoding.js';
-import type { HttpCompressionOptions } from './options.js';
+import { createLogger } from '../../util/logger.js';
+import type { EnginePacket } from '../../protocol/engine-packet.js';
+import { negotiateEncoding } from '../accept-encoding.js';
+import type { HttpCompressionOptions } from '../options.js';
 import { PARSE_ERROR_PACKET, Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:polling');
@@ -44,6 +42,16 @@ export class Polling extends Transport {
   };
   private readonly onDataChunk = (chunk: Buffer): void => this.receiveChunk(chunk);
   private readonly onDataEnd = (): void => this.receiveEnd();
+  /** each packet of a POST body: a close packet closes the transport, the others go to the session */
+  private readonly onPayloadPacket = (packet: EnginePacket): boolean => {
+    if (packet.type === 'close') {
+      if (log.enabled) log('got close packet');
+      this.onClose();
+      return false;
+    }
+    this.dispatch(packet);
+    return this.readyState !== 'closed';
+  };
 
   /**
    * Routes a request of the session: GET polls, POST sends, anything else is a 500.
@@ -84,7 +92,7 @@ export class Polling extends Transport {
       return;
     }
     const isBinary = req.headers['content-type'] === 'application/octet-stream';
-    if (isBinary && this.protocol === 4) {
+    if (isBinary && !this.codec.binaryPayloads) {
       this.onError('invalid content');
       res.writeHead(400).end();
       return;
@@ -139,36 +147,11 @@ export class Polling extends Transport {
    */
   protected onPayload(data: string | Buffer): void {
     if (log.enabled) log('received %s', typeof data === 'string' ? data : `${data.length} bytes`);
-    if (this.protocol === 3) {
-      let packets: EnginePacket[];
-      try {
-        packets = decodePayloadV3(data);
-      } catch {
-        this.dispatch(PARSE_ERROR_PACKET);
-        return;
-      }
-      for (const packet of packets) {
-        if (packet.type === 'close') {
-          this.onClose();
-          return;
-        }
-        this.dispatch(packet);
-      }
-      return;
-    }
-    const text = typeof data === 'string' ? data : data.toString('utf8');
-    let start = 0;
-    for (;;) {
-      const end = text.indexOf(SEPARATOR, start);
-      const piece = end === -1 ? (start === 0 ? text : text.slice(start)) : text.slice(start, end);
-      if (piece.charCodeAt(0) === 49 /* close */) {
-        if (log.enabled) log('got close packet');
-        this.onClose();
-        return;
-      }
-      this.onData(piece);
-      if (end === -1 || this.readyState === 'closed') return;
-      start = end + 1;
+    try {
+      this.codec.decodePayloadEach(data, this.onPayloadPacket);
+    } catch (err) {
+      if (log.enabled) log('decode error: %s', (err as Error).message);
+      this.dispatch(PARSE_ERROR_PACKET);
     }
   }
 
@@ -208,11 +191,7 @@ export class Polling extends Transport {
    * @param packets the packets
    */
   protected encode(packets: OutgoingPacket[]): string | Uint8Array {
-    if (this.protocol === 3) return encodePayloadV3(packets, this.supportsBinary);
-    if (packets.length === 1) return encodeEnginePacket(packets[0]!, false) as string;
-    const parts = new Array<string>(packets.length);
-    for (let i = 0; i < packets.length; i++) parts[i] = encodeEnginePacket(packets[i]!, false) as string;
-    return parts.join(SEPARATOR);
+    return this.codec.encodePayload(packets, this.supportsBinary);
   }
 
   private write(data: string | Uint8Array, compress: boolean, onSent?: () => void): void {

@@ -1,7 +1,18 @@
 /**
- * The names of the credentials extension on the wire (documented in `docs/auth-extension.md`). They ride in
- * ordinary Socket.IO EVENT and ACK packets, so the Socket.IO protocol is unchanged; the server sends its events
- * only to clients that announced support in their CONNECT payload.
+ * The credentials extension on the wire (documented in `docs/auth-extension.md`): event names, reasons, error
+ * messages and payload shapes, the one declaration read by both sides (`src/server/auth/`, `src/client/auth/`).
+ * They ride in ordinary Socket.IO EVENT and ACK packets, so the Socket.IO protocol is unchanged; the server sends
+ * its events only to clients that announced support in their CONNECT payload.
+ *
+ * Part of `src/protocol/`: constants and types only; it must never import anything (the client bundle includes it).
+ *
+ * @example
+ * ```ts
+ * import { ANNOUNCE_KEY, EXTENSION_VERSION, REFRESH_EVENT } from '../protocol/credentials.js';
+ *
+ * socket.auth = { token, [ANNOUNCE_KEY]: EXTENSION_VERSION };   // {"$credentials":1,"token":…}
+ * socket.on(REFRESH_EVENT, (req: RefreshRequest) => refreshSoon(req.deadline));
+ * ```
  */
 
 /** CONNECT payload key announcing support (`{"$credentials":1,…auth}`); removed from `handshake.auth`. */
