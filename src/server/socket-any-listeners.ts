@@ -1,9 +1,10 @@
 /**
  * The catch-all listeners of a server-side socket (`onAny`, `onAnyOutgoing` and their family), as a base class of
- * {@link Socket}: one concern, kept out of the socket's packet path.
+ * {@link Socket}: one concern, kept out of the socket's packet path. The lists are the shared toolbox's
+ * {@link AnyListeners} (the client socket uses the same), created on first use: most sockets never have one.
  *
- * Owns: the two listener lists and their methods. Must never import the socket, namespace, connection or server
- * modules.
+ * Owns: the socket.io method names over the two lists. Must never import the socket, namespace, connection or
+ * server modules.
  *
  * @example
  * ```ts
@@ -14,6 +15,7 @@
  * ```
  */
 import type { Packet } from '../protocol/index.js';
+import { AnyListeners } from '../util/any-listeners.js';
 import { StrictEventEmitter, type EventsMap } from './typed-events.js';
 
 /** A catch-all listener: the event name first, then its arguments. */
@@ -32,9 +34,9 @@ export abstract class AnyListenersEmitter<
   ReservedEvents extends EventsMap,
 > extends StrictEventEmitter<ListenEvents, EmitEvents, ReservedEvents> {
   /** The incoming catch-all listeners (created on first use). */
-  protected anyListeners: AnyListener[] | undefined;
+  protected anyListeners: AnyListeners<AnyListener> | undefined;
   /** The outgoing catch-all listeners (created on first use). */
-  protected anyOutgoingListeners: AnyListener[] | undefined;
+  protected anyOutgoingListeners: AnyListeners<AnyListener> | undefined;
 
   /**
    * Adds a listener fired for every incoming event, with the event name first.
@@ -49,7 +51,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   onAny(listener: AnyListener): this {
-    (this.anyListeners ||= []).push(listener);
+    (this.anyListeners ??= new AnyListeners()).add(listener);
     return this;
   }
 
@@ -64,7 +66,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   prependAny(listener: AnyListener): this {
-    (this.anyListeners ||= []).unshift(listener);
+    (this.anyListeners ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
@@ -80,7 +82,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   offAny(listener?: AnyListener): this {
-    this.anyListeners = removeListener(this.anyListeners, listener);
+    this.anyListeners?.remove(listener);
     return this;
   }
 
@@ -92,7 +94,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   listenersAny(): AnyListener[] {
-    return this.anyListeners || [];
+    return this.anyListeners === undefined ? [] : this.anyListeners.list();
   }
 
   /**
@@ -108,7 +110,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   onAnyOutgoing(listener: AnyListener): this {
-    (this.anyOutgoingListeners ||= []).push(listener);
+    (this.anyOutgoingListeners ??= new AnyListeners()).add(listener);
     return this;
   }
 
@@ -123,7 +125,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   prependAnyOutgoing(listener: AnyListener): this {
-    (this.anyOutgoingListeners ||= []).unshift(listener);
+    (this.anyOutgoingListeners ??= new AnyListeners()).prepend(listener);
     return this;
   }
 
@@ -139,7 +141,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    this.anyOutgoingListeners?.remove(listener);
     return this;
   }
 
@@ -151,7 +153,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   listenersAnyOutgoing(): AnyListener[] {
-    return this.anyOutgoingListeners || [];
+    return this.anyOutgoingListeners === undefined ? [] : this.anyOutgoingListeners.list();
   }
 
   /**
@@ -165,16 +167,7 @@ export abstract class AnyListenersEmitter<
    */
   notifyOutgoingListeners(packet: Packet): void {
     const any = this.anyOutgoingListeners;
-    if (any === undefined || any.length === 0) return;
-    const listeners = any.slice();
-    for (let i = 0; i < listeners.length; i++) listeners[i]!.apply(this, packet.data);
+    if (any === undefined || any.size === 0) return;
+    any.fire(packet.data as Parameters<AnyListener>, this);
   }
-}
-
-function removeListener(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
-  if (listeners === undefined) return undefined;
-  if (listener === undefined) return [];
-  const i = listeners.indexOf(listener);
-  if (i !== -1) listeners.splice(i, 1);
-  return listeners;
 }

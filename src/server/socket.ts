@@ -249,8 +249,9 @@ export class Socket<
     const args: any[] = packet.data || [];
     if (packet.id != null) args.push(this.ack(packet.id));
     const any = this.anyListeners;
-    if (any !== undefined && any.length !== 0) {
-      const listeners = any.slice();
+    if (any !== undefined && any.size !== 0) {
+      // each call guarded: a listener that throws is reported and the next ones still run
+      const listeners = any.list();
       const errors = this.host.errors;
       for (let i = 0; i < listeners.length; i++) callReported(errors, listeners[i]!, this, args, 'listener', this.host.name, this, args[0]);
     }
