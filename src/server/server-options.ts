@@ -13,6 +13,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
+import type { Packet } from '../protocol/index.js';
 import type { AdapterConstructor, PacketEncoder } from './adapter.js';
 import type { AttachOptions, EngineOptions } from './engine.js';
 import type { GracefulShutdownOptions } from './shutdown.js';
@@ -89,7 +90,7 @@ export interface CustomDecoder {
    */
   add(data: unknown): void;
   destroy(): void;
-  on(event: 'decoded', listener: (packet: any) => void): unknown;
+  on(event: 'decoded', listener: (packet: Packet) => void): unknown;
 }
 
 /** The connection state recovery options (`connectionStateRecovery`). */

@@ -61,7 +61,7 @@ export class Socket<
   SocketData = any,
 > extends SocketBase<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** Pending acknowledgement callbacks (created on first use: most sockets never wait for one). */
-  private ackCallbacks: Map<number, (...args: any[]) => void> | undefined;
+  private ackCallbacks: Map<number, (...args: unknown[]) => void> | undefined;
   /** The packet middlewares (created on first `use`). */
   private fns: PacketMiddleware[] | undefined;
 
@@ -155,7 +155,7 @@ export class Socket<
    * console.log(socket.acks.size);   // emits still waiting for the client's acknowledgement
    * ```
    */
-  get acks(): Map<number, (...args: any[]) => void> {
+  get acks(): Map<number, (...args: unknown[]) => void> {
     return (this.ackCallbacks ??= new Map());
   }
 
