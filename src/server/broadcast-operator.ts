@@ -6,12 +6,16 @@
  * const sockets = await io.in('room1').fetchSockets();
  * io.in('room1').socketsJoin('room2');
  * ```
+ *
+ * Owns: the selection (rooms, exceptions, flags) and the collection of broadcast acknowledgements. It uses the
+ * adapter through its public methods and `adapter.nsp` only as the agreed `AdapterNamespace` (name, sockets' acks);
+ * errors of acknowledgement callbacks go to the {@link ErrorReporter} it was given. Must never import the server,
+ * namespace, connection or socket modules.
  */
 import { PacketType, type Packet } from '../protocol/index.js';
 import { isLocalSocket, type Adapter, type BroadcastFlags, type Room, type SocketDetails, type SocketId } from './adapter.js';
 import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
-import { callReported } from './handler-errors.js';
-import type { Namespace } from './namespace.js';
+import { callReported, HandlerErrors, type ErrorReporter } from './handler-errors.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -29,6 +33,10 @@ export type OperatorFlags = BroadcastFlags & { expectSingleResponse?: boolean };
 
 /**
  * A selection of sockets to emit to or act on. Every modifier returns a new operator.
+ * @example
+ * ```ts
+ * io.to('room-101').except('room-102').emit('hello');
+ * ```
  */
 export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
   /**
@@ -36,6 +44,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * @param rooms the targeted rooms (all sockets when empty)
    * @param exceptRooms the excluded rooms
    * @param flags the modifiers
+   * @param reporter where errors of the acknowledgement callbacks are reported (the server's `onError` listeners)
    * @example
    * ```ts
    * // obtained from io.to(), io.except(), socket.broadcast, io.local, io.volatile…
@@ -47,6 +56,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     private readonly rooms: Set<Room> = new Set(),
     private readonly exceptRooms: Set<Room> = new Set(),
     private readonly flags: OperatorFlags = {},
+    private readonly reporter: ErrorReporter = LOG_ONLY,
   ) {}
 
   /**
@@ -63,7 +73,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     const rooms = new Set(this.rooms);
     if (Array.isArray(room)) for (const r of room) rooms.add(r);
     else rooms.add(room);
-    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags, this.reporter);
   }
 
   /**
@@ -92,7 +102,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     const exceptRooms = new Set(this.exceptRooms);
     if (Array.isArray(room)) for (const r of room) exceptRooms.add(r);
     else exceptRooms.add(room);
-    return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags);
+    return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags, this.reporter);
   }
 
   /**
@@ -105,17 +115,29 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * ```
    */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, compress });
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, compress }, this.reporter);
   }
 
-  /** The packet may be dropped for clients that are not ready to receive it. A new operator. */
+  /**
+   * The packet may be dropped for clients that are not ready to receive it. A new operator.
+   * @example
+   * ```ts
+   * io.to('room-101').volatile.emit('position', x, y);
+   * ```
+   */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, volatile: true });
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, volatile: true }, this.reporter);
   }
 
-  /** Only the sockets of this server. A new operator. */
+  /**
+   * Only the sockets of this server. A new operator.
+   * @example
+   * ```ts
+   * io.to('room-101').local.emit('hello');   // the clients of this server only
+   * ```
+   */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, local: true });
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, local: true }, this.reporter);
   }
 
   /**
@@ -134,7 +156,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * ```
    */
   timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
-    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, timeout });
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, timeout }, this.reporter);
   }
 
   /**
@@ -171,7 +193,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
       if (packetId !== undefined) {
         for (const socket of adapter.nsp.sockets.values()) socket.acks.delete(packetId);
       }
-      callAck(this, ack, adapter, ev, new Error('operation has timed out'), flags.expectSingleResponse ? null : responses);
+      callAck(this, ack, this.reporter, adapter.nsp.name, ev, new Error('operation has timed out'), flags.expectSingleResponse ? null : responses);
     }, flags.timeout);
     let expectedServerCount = -1;
     let actualServerCount = 0;
@@ -179,7 +201,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     const checkCompleteness = () => {
       if (!timedOut && expectedServerCount === actualServerCount && responses.length === expectedClientCount) {
         clearTimeout(timer);
-        callAck(this, ack, adapter, ev, null, flags.expectSingleResponse ? responses[0] : responses);
+        callAck(this, ack, this.reporter, adapter.nsp.name, ev, null, flags.expectSingleResponse ? responses[0] : responses);
       }
     };
     adapter.broadcastWithAck(
@@ -264,7 +286,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return this.adapter
       .fetchSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags })
       .then((sockets) =>
-        sockets.map((socket) => (isLocalSocket(socket) ? (socket as unknown as RemoteSocket<EmitEvents, SocketData>) : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket as SocketDetails<SocketData>))),
+        sockets.map((socket) =>
+          isLocalSocket(socket)
+            ? (socket as unknown as RemoteSocket<EmitEvents, SocketData>)
+            : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket as SocketDetails<SocketData>, this.reporter),
+        ),
       );
   }
 
@@ -314,6 +340,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
 
 /**
  * A socket as returned by `fetchSockets()` when it lives on another server (or its local counterpart's subset).
+ * @example
+ * ```ts
+ * const [socket] = await io.in(theSocketId).fetchSockets();
+ * socket.emit('hello');
+ * ```
  */
 export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements TypedEventBroadcaster<EmitEvents> {
   readonly id: SocketId;
@@ -325,20 +356,25 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * @param adapter the adapter of the namespace
    * @param details what the other server sent about the socket
+   * @param reporter where errors of the acknowledgement callbacks are reported
    * @example
    * ```ts
    * // returned by fetchSockets(), for sockets of this server and of the others
    * const [socket] = await io.in(theSocketId).fetchSockets();
    * ```
    */
-  constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
+  constructor(adapter: Adapter, details: SocketDetails<SocketData>, reporter: ErrorReporter = LOG_ONLY) {
     this.id = details.id;
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data;
-    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {
-      expectSingleResponse: true,
-    });
+    this.operator = new BroadcastOperator<EmitEvents, SocketData>(
+      adapter,
+      new Set([this.id]),
+      new Set(),
+      { expectSingleResponse: true },
+      reporter,
+    );
   }
 
   /**
@@ -409,6 +445,9 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   }
 }
 
+/** Without a reporter (an operator built by hand), errors of acknowledgement callbacks are only logged. */
+const LOG_ONLY: ErrorReporter = new HandlerErrors(false);
+
 /**
  * Calls the acknowledgement callback of a broadcast (from a timer, a client's ACK or another server's answer):
  * what it throws or rejects with is reported to the server's `onError` listeners.
@@ -416,11 +455,11 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
 function callAck(
   operator: unknown,
   ack: (...args: any[]) => unknown,
-  adapter: Adapter,
+  reporter: ErrorReporter,
+  nspName: string,
   ev: unknown,
   err: Error | null,
   responses: unknown,
 ): void {
-  const nsp = adapter.nsp as unknown as Namespace;
-  callReported(nsp.server._errors, ack, operator, [err, responses], 'ack', nsp.name, undefined, String(ev));
+  callReported(reporter, ack, operator, [err, responses], 'ack', nspName, undefined, String(ev));
 }

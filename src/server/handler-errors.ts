@@ -12,13 +12,23 @@
  * With no listener the error is logged under `DEBUG=socketeer:server`. With `crashOnError: true` it is also
  * rethrown asynchronously, as an uncaught exception or an unhandled rejection depending on how socket.io would
  * have let it escape.
+ *
+ * Owns: the kinds of boundaries, the reporter contract ({@link ErrorReporter}) through which namespaces, sockets and
+ * broadcast operators report, and the server's implementation ({@link HandlerErrors}). Must never import the
+ * server, namespace, connection or socket modules (types only).
  */
 import { createLogger } from '../util/logger.js';
 import type { Socket } from './socket.js';
 
 const debug = createLogger('socketeer:server');
 
-/** Where an application error was caught. */
+/**
+ * Where an application error was caught.
+ * @example
+ * ```ts
+ * io.onError((err, { kind }) => { if (kind === 'middleware') console.warn(err); });
+ * ```
+ */
 export type HandlerErrorKind =
   /** an event listener of a socket (`socket.on(ev)`, `onAny`, `disconnect`, `error`…) */
   | 'listener'
@@ -60,17 +70,63 @@ export type HandlerErrorListener = (err: Error, context: HandlerErrorContext) =>
  */
 export type Escape = 'throw' | 'reject';
 
-/** The listeners of application errors of one server. */
-export class HandlerErrors {
+/**
+ * Where errors of application code are reported: the contract namespaces, sockets and broadcast operators use
+ * (the server's {@link HandlerErrors} implements it).
+ */
+export interface ErrorReporter {
+  /**
+   * Reports an error caught at a boundary.
+   * @param err what was thrown, or the rejection reason
+   * @param kind the boundary
+   * @param nsp the namespace name
+   * @param socket the socket, if any
+   * @param event the event name, if any
+   * @param escape how socket.io would have let it escape (used with `crashOnError`)
+   * @example
+   * ```ts
+   * try {
+   *   listener(...args);
+   * } catch (err) {
+   *   reporter.report(err, 'listener', socket.nsp.name, socket, 'my-event');
+   * }
+   * ```
+   */
+  report(err: unknown, kind: HandlerErrorKind, nsp: string, socket?: Socket<any, any, any, any>, event?: string, escape?: Escape): void;
+}
+
+/**
+ * The listeners of application errors of one server (`io.onError()` adds to them).
+ *
+ * @example
+ * ```ts
+ * const errors = new HandlerErrors(false);
+ * const off = errors.add((err, { kind, nsp }) => console.error(kind, nsp, err));
+ * errors.report(new Error('boom'), 'listener', '/');
+ * off();
+ * ```
+ */
+export class HandlerErrors implements ErrorReporter {
   private listeners: HandlerErrorListener[] = [];
 
-  /** @param crash whether errors are rethrown after being reported (`crashOnError`) */
+  /**
+   * @param crash whether errors are rethrown after being reported (`crashOnError`)
+   * @example
+   * ```ts
+   * const errors = new HandlerErrors(false);   // the server creates one, from its `crashOnError` option
+   * ```
+   */
   constructor(readonly crash: boolean) {}
 
   /**
    * Adds a listener.
    * @param listener the listener
    * @returns a function removing it
+   * @example
+   * ```ts
+   * const off = errors.add((err, context) => console.error(context.kind, err));
+   * off();
+   * ```
    */
   add(listener: HandlerErrorListener): () => void {
     this.listeners = [...this.listeners, listener];
@@ -87,6 +143,10 @@ export class HandlerErrors {
    * @param socket the socket, if any
    * @param event the event name, if any
    * @param escape how socket.io would have let it escape (used with `crashOnError`)
+   * @example
+   * ```ts
+   * errors.report(err, 'middleware', nsp.name, socket, undefined, 'reject');
+   * ```
    */
   report(err: unknown, kind: HandlerErrorKind, nsp: string, socket?: Socket<any, any, any, any>, event?: string, escape: Escape = 'throw'): void {
     const error = toError(err);
@@ -120,6 +180,10 @@ function rethrow(err: unknown): never {
 /**
  * An Error for any thrown value (`throw 'x'` gives an Error with message `x` and the value as `cause`).
  * @param err the thrown value
+ * @example
+ * ```ts
+ * toError('boom').message;   // 'boom'
+ * ```
  */
 export function toError(err: unknown): Error {
   if (err instanceof Error) return err;
@@ -141,9 +205,13 @@ export function toError(err: unknown): Error {
  * @param nsp the namespace name
  * @param socket the socket, if any
  * @param event the event name, if any
+ * @example
+ * ```ts
+ * callReported(nsp.errors, ack, socket, [null, answer], 'ack', nsp.name, socket);
+ * ```
  */
 export function callReported(
-  errors: HandlerErrors,
+  errors: ErrorReporter,
   fn: (...args: any[]) => unknown,
   thisArg: unknown,
   args: readonly unknown[],
@@ -163,6 +231,10 @@ export function callReported(
 /**
  * Whether a value is a promise-like (a listener returned a promise).
  * @param value the value
+ * @example
+ * ```ts
+ * if (isThenable(result)) result.then(undefined, report);
+ * ```
  */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value != null && typeof (value as PromiseLike<unknown>).then === 'function';

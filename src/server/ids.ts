@@ -2,6 +2,14 @@
  * Cheap identifiers: socket ids and private session ids (20 url-safe characters: 12 random bytes from a pooled
  * `crypto.randomBytes` buffer and a 3-byte sequence number), and recovery offsets (short, strictly increasing
  * strings within the process).
+ *
+ * Owns: id generation. Must never import any other Socketeer module.
+ *
+ * @example
+ * ```ts
+ * const sid = generateId();
+ * const offset = generateOffset();
+ * ```
  */
 import { randomBytes } from 'node:crypto';
 
@@ -14,6 +22,10 @@ const idBuffer = Buffer.allocUnsafe(15);
 /**
  * Generates a fresh, unguessable id (not the Engine.IO id, which must stay private).
  * @returns a 20-character base64url string
+ * @example
+ * ```ts
+ * const id = generateId();   // e.g. 'pZ3q1Nf0aQ2mXw7kLb9Y'
+ * ```
  */
 export function generateId(): string {
   if (poolOffset === POOL_SIZE) {
@@ -45,6 +57,10 @@ function encodeNumber(num: number): string {
 /**
  * Generates a recovery offset: the current time in base 64, with a `.n` suffix when several are made in one ms.
  * @returns a short string, unique within the process
+ * @example
+ * ```ts
+ * const offset = generateOffset();   // e.g. 'Ph3k1Ac' or 'Ph3k1Ac.1'
+ * ```
  */
 export function generateOffset(): string {
   const now = encodeNumber(Date.now());

@@ -6,6 +6,9 @@
  * const io = new Server(httpServer, { cors: { origin: '*' } });
  * io.on('connection', (socket) => socket.emit('hello', 'world'));
  * ```
+ *
+ * Owns: the public surface of the server (what `socketeer` exports). Must never export a module's internals beyond
+ * its public classes, contracts and types.
  */
 export { Server } from './server.js';
 export type { ServerOptions, ParentNspNameMatchFn, TServerInstance, CustomParser, CustomDecoder } from './server.js';
@@ -14,8 +17,11 @@ export { Namespace } from './namespace.js';
 export type { ExtendedError, NamespaceReservedEventsMap, ServerReservedEventsMap } from './namespace.js';
 export { ParentNamespace } from './parent-namespace.js';
 export { Socket } from './socket.js';
-export type { Event } from './socket.js';
-export { Client } from './client.js';
+export type { Event, PacketMiddleware, SocketHost, SocketLink, SocketRef } from './socket.js';
+export { Connection, Client } from './connection.js';
+export type { ConnectionHost } from './connection.js';
+export type { ProtocolVersion } from './protocol-version.js';
+export type { NamespaceRegistry } from './namespace-registry.js';
 export { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 export { Adapter, broadcastWriteOptions } from './adapter.js';
 export type {
@@ -33,7 +39,7 @@ export type {
 export { isLocalSocket, type AdapterNamespace, type AdapterServerOptions, type AdapterSocket, type FetchedSocket, type PacketEncoder, type RemoteSocketDetails } from './adapter.js';
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
-export type { HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
+export type { ErrorReporter, HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
 export type { EngineConnection, EngineLike, EngineOptions, AttachOptions } from './engine.js';
 export type {
   DefaultEventsMap,

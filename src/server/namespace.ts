@@ -2,6 +2,12 @@
  * A namespace: a communication channel with its own event handlers, rooms and middlewares, sharing the
  * connection of the client with the other namespaces.
  *
+ * Owns: admitting sockets (creating or restoring them, running the connection middlewares, accepting or refusing
+ * them), its connected sockets, the ack id counter, events from the other servers of a cluster. It implements
+ * {@link SocketHost} for its sockets and `AdapterNamespace` for its adapter; the broadcast shortcuts are in
+ * `namespace-broadcasts.ts`. Must never import the connection module nor call the server but through its public
+ * members (`adapter()`, `errors`, `opts`).
+ *
  * ```ts
  * const orders = io.of('/orders');
  * orders.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error('not authorized'))));
@@ -11,27 +17,23 @@
  */
 import { EventEmitter } from 'node:events';
 import { createLogger } from '../util/logger.js';
-import type { Adapter, Room, SocketId } from './adapter.js';
-import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
-import type { Client } from './client.js';
-import { isThenable, toError, type Escape } from './handler-errors.js';
+import { runChain } from '../util/middleware.js';
+import type { Adapter, SocketId } from './adapter.js';
+import { isThenable, toError, type ErrorReporter } from './handler-errors.js';
+import { NamespaceBroadcasts } from './namespace-broadcasts.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
-import {
-  StrictEventEmitter,
-  type AllButLast,
-  type DecorateAcknowledgements,
-  type DecorateAcknowledgementsWithMultipleResponses,
-  type DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventNamesWithAck,
-  type EventNamesWithoutAck,
-  type EventParams,
-  type EventsMap,
-  type FirstNonErrorArg,
-  type Last,
-  type RemoveAcknowledgements,
+import type { SocketHost, SocketLink, SocketRef } from './socket-link.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
 } from './typed-events.js';
 
 const debug = createLogger('socketeer:namespace');
@@ -82,32 +84,46 @@ function runsOnRecovery(fn: unknown): boolean {
 
 /**
  * A namespace. `emit` broadcasts to its sockets; `on('connection')` receives each new socket.
+ * @example
+ * ```ts
+ * const admin = io.of('/admin');
+ * admin.on('connection', (socket) => socket.join('admins'));
+ * admin.to('admins').emit('hello');
+ * ```
  */
 export class Namespace<
-  ListenEvents extends EventsMap = DefaultEventsMap,
-  EmitEvents extends EventsMap = ListenEvents,
-  ServerSideEvents extends EventsMap = DefaultEventsMap,
-  SocketData = any,
-> extends StrictEventEmitter<
-  ServerSideEvents,
-  RemoveAcknowledgements<EmitEvents>,
-  NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-> {
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends NamespaceBroadcasts<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  implements SocketHost
+{
   /** The name (`/`, `/admin`…). */
   readonly name: string;
   /** The connected sockets, by id. */
   readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   /** Sockets running the middlewares. */
-  private readonly _preConnectSockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
+  private readonly preConnectSockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> =
     new Map();
   /** The adapter. */
   adapter!: Adapter;
   /** The server. */
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** Where errors of application code in this namespace are reported (the server's `onError` listeners). */
+  readonly errors: ErrorReporter;
+  /** Whether connection state recovery is on (the server's `connectionStateRecovery` option). */
+  readonly recoveryEnabled: boolean;
   /** The connection middlewares. */
   protected _fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
-  /** The ack id counter, shared by the sockets of the namespace. @internal */
+  /**
+   * The ack id counter, shared by the sockets of the namespace. socket.io compatibility; Socketeer's own code uses
+   * {@link nextAckId}.
+   */
   _ids = 0;
+  /** Called when the last socket left (see {@link onEmpty}). */
+  private emptyListeners: Array<() => void> | undefined;
 
   /**
    * @param server the server
@@ -123,17 +139,37 @@ export class Namespace<
     super({ captureRejections: true });
     this.server = server;
     this.name = name;
-    this._initAdapter();
+    this.errors = server.errors;
+    this.recoveryEnabled = !!server.opts.connectionStateRecovery;
+    this.initAdapter();
   }
 
-  /** Creates the adapter from the server's adapter option. @internal */
-  _initAdapter(): void {
+  /**
+   * Creates the adapter from the server's adapter option (again when `io.adapter(v)` changes it).
+   * @example
+   * ```ts
+   * io.adapter(MyAdapter);   // calls initAdapter() on every namespace
+   * ```
+   */
+  initAdapter(): void {
     const ctor = this.server.adapter()!;
     // a class, or a factory `(nsp) => adapter`
-    this.adapter = isClass(ctor) ? new (ctor as new (nsp: any) => Adapter)(this) : (ctor as (nsp: any) => Adapter)(this);
+    this.adapter = isClass(ctor) ? new (ctor as new (nsp: unknown) => Adapter)(this) : (ctor as (nsp: unknown) => Adapter)(this);
     Promise.resolve(this.adapter.init()).catch((err) => {
       debug('error while initializing adapter: %s', err);
     });
+  }
+
+  /**
+   * The next acknowledgement id, shared by the sockets of the namespace and its adapter (socket.io's `nsp._ids++`).
+   * @returns the id
+   * @example
+   * ```ts
+   * packet.id = nsp.nextAckId();   // what an adapter does for a broadcast expecting acknowledgements
+   * ```
+   */
+  nextAckId(): number {
+    return this._ids++;
   }
 
   /**
@@ -155,38 +191,32 @@ export class Namespace<
   }
 
   /**
-   * Runs the middlewares in turn. One that throws, or whose promise rejects, before calling `next` is
-   * treated as `next(err)`; after calling it, the error is only reported.
+   * Runs the middlewares in turn ({@link runChain}). One that throws, or whose promise rejects, before calling
+   * `next` is treated as `next(err)`; after calling it, the error is only reported. A second `next` is ignored.
    */
   private run(
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     fn: (err?: ExtendedError) => void,
-    list = this._fns,
+    list: ReadonlyArray<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
   ): void {
-    if (!list.length) return fn();
-    const fns = list.slice(0);
-    const step = (i: number): void => {
-      let called = false;
-      const fail = (err: unknown, escape: Escape): void => {
-        this.server._errors.report(err, 'middleware', this.name, socket, undefined, escape);
-        if (called) return;
-        called = true;
-        fn(toError(err));
-      };
-      try {
-        const result: unknown = fns[i]!(socket, (err) => {
-          called = true;
-          if (err) return fn(err);
-          if (!fns[i + 1]) return fn();
-          step(i + 1);
-        });
-        // socket.io runs the middlewares from an async function: what they throw becomes a rejection
-        if (isThenable(result)) result.then(undefined, (err) => fail(err, 'reject'));
-      } catch (err) {
-        fail(err, 'reject');
-      }
-    };
-    step(0);
+    let thrown: unknown;
+    runChain<[Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>], ExtendedError>(
+      list,
+      [socket],
+      (err) => {
+        if (!err) return fn();
+        // what a middleware threw becomes an Error; what it passed to `next` is given as is
+        fn(err === thrown ? toError(err) : (err as ExtendedError));
+      },
+      {
+        onThrow: (err, _how, nextCalled) => {
+          // socket.io runs the middlewares from an async function: what they throw becomes a rejection
+          this.errors.report(err, 'middleware', this.name, socket, undefined, 'reject');
+          if (!nextCalled) thrown = err;
+          return true;
+        },
+      },
+    );
   }
 
   /**
@@ -198,7 +228,7 @@ export class Namespace<
     try {
       this.emitReserved(ev, socket);
     } catch (err) {
-      this.server._errors.report(err, 'connection', this.name, socket, ev);
+      this.errors.report(err, 'connection', this.name, socket, ev);
     }
   }
 
@@ -207,110 +237,79 @@ export class Namespace<
    * @param err the rejection reason
    * @param ev the event
    * @param args the arguments of the event
+   * @example
+   * ```ts
+   * io.on('connection', async (socket) => {
+   *   throw new Error('db down');   // reported to io.onError listeners as kind 'connection'
+   * });
+   * ```
    */
   override [EventEmitter.captureRejectionSymbol](err: unknown, ev: string | symbol, ...args: unknown[]): void {
     const event = String(ev);
     if (event === 'connection' || event === 'connect') {
-      this.server._errors.report(err, 'connection', this.name, args[0] as Socket, event, 'reject');
+      this.errors.report(err, 'connection', this.name, args[0] as Socket, event, 'reject');
     } else if (event === 'new_namespace') {
-      this.server._errors.report(err, 'namespace-listener', this.name, undefined, event, 'reject');
+      this.errors.report(err, 'namespace-listener', this.name, undefined, event, 'reject');
     } else {
-      this.server._errors.report(err, 'server-side-emit', this.name, undefined, event, 'reject');
+      this.errors.report(err, 'server-side-emit', this.name, undefined, event, 'reject');
     }
   }
 
   /**
-   * Targets a room.
-   * @param room a room or an array of rooms
-   * @example
-   * ```ts
-   * const chat = io.of('/chat');
-   * chat.to('room-101').emit('hello', 'world');
-   * chat.to(['room-101', 'room-102']).emit('hello');   // in either room (each client once)
-   * ```
-   */
-  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).to(room);
-  }
-
-  /**
-   * Targets a room. Alias of {@link to}.
-   * @param room a room or an array of rooms
-   * @example
-   * ```ts
-   * const sockets = await io.of('/chat').in('room-101').fetchSockets();   // an alias of to()
-   * ```
-   */
-  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return this.to(room);
-  }
-
-  /**
-   * Excludes a room.
-   * @param room a room or an array of rooms
-   * @example
-   * ```ts
-   * io.of('/chat').except('room-101').emit('hello');   // every client of /chat but those in room-101
-   * ```
-   */
-  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).except(
-      room,
-    );
-  }
-
-  /**
-   * Handles a CONNECT: creates (or restores) the socket, runs the middlewares, then connects it or replies
-   * CONNECT_ERROR.
-   * @param client the connection
+   * Handles a CONNECT (the connection calls it): creates (or restores) the socket, runs the middlewares, then
+   * accepts it or refuses it with CONNECT_ERROR.
+   * @param link the connection
    * @param auth the CONNECT payload
-   * @param fn called with the connected socket
-   * @internal
+   * @param fn called with the accepted socket
+   * @example
+   * ```ts
+   * nsp.admit(connection, { token: 'abc' }, (socket) => connection.sockets.push(socket));
+   * ```
    */
-  async _add(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  async admit(
+    link: SocketLink,
     auth: Record<string, unknown>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Promise<void> {
     let socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     try {
-      socket = await this._createSocket(client, auth);
+      socket = await this.createSocket(link, auth);
     } catch (err) {
-      this.server._errors.report(err, 'adapter', this.name, undefined, undefined, 'reject');
+      this.errors.report(err, 'adapter', this.name, undefined, undefined, 'reject');
       return;
     }
-    this._preConnectSockets.set(socket.id, socket);
+    this.preConnectSockets.set(socket.id, socket);
     let fns = this._fns;
-    if (this.server._opts.connectionStateRecovery?.skipMiddlewares && socket.recovered && client.conn.readyState === 'open') {
+    if (this.server.opts.connectionStateRecovery?.skipMiddlewares && socket.recovered && link.conn.readyState === 'open') {
       // only the middlewares marked `runOnRecovery` run; the missed packets wait for the CONNECT reply
       fns = fns.filter(runsOnRecovery);
-      if (fns.length === 0) return this._doConnect(socket, fn);
+      if (fns.length === 0) return this.accept(socket, fn);
     }
     this.run(socket, (err) => {
       process.nextTick(() => {
-        if (client.conn.readyState !== 'open') {
+        if (link.conn.readyState !== 'open') {
           debug('next called after client was closed - ignoring socket');
-          socket._cleanup();
+          socket.abandon();
           return;
         }
         if (err) {
           debug('middleware error, sending CONNECT_ERROR packet to the client');
-          socket._cleanup();
-          if (client.conn.protocol === 3) return socket._error(err.data || err.message);
-          return socket._error({ message: err.message, data: err.data });
+          socket.refuse(err);
+          return;
         }
-        this._doConnect(socket, fn);
+        this.accept(socket, fn);
       });
     }, fns);
   }
 
-  private async _createSocket(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  /** Creates the socket of a CONNECT, restoring its session when the client asks for it and the adapter has it. */
+  private async createSocket(
+    link: SocketLink,
     auth: Record<string, unknown>,
   ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     const sessionId = auth.pid;
     const offset = auth.offset;
-    if (this.server._recovery && typeof sessionId === 'string' && typeof offset === 'string') {
+    if (this.recoveryEnabled && typeof sessionId === 'string' && typeof offset === 'string') {
       let session;
       try {
         session = await this.adapter.restoreSession(sessionId, offset);
@@ -319,75 +318,55 @@ export class Namespace<
       }
       if (session) {
         debug('connection state recovered for sid %s', session.sid);
-        return new Socket(this, client, auth, session);
+        return new Socket(this, link, auth, session);
       }
     }
-    return new Socket(this, client, auth);
+    return new Socket(this, link, auth);
   }
 
-  private _doConnect(
+  private accept(
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): void {
-    this._preConnectSockets.delete(socket.id);
+    this.preConnectSockets.delete(socket.id);
     this.sockets.set(socket.id, socket);
     // the socket's own state comes first, so a listener may disconnect it right away
-    socket._onconnect();
+    socket.accept();
     fn(socket);
     this.emitConnection('connect', socket);
     this.emitConnection('connection', socket);
   }
 
   /**
-   * Forgets a socket that left. @internal
+   * Forgets a socket that left (or was refused); fires the {@link onEmpty} listeners when none is left.
    * @param socket the socket
+   * @example
+   * ```ts
+   * nsp.removeSocket(socket);   // called by the socket as it leaves
+   * ```
    */
-  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    this.sockets.delete(socket.id) || this._preConnectSockets.delete(socket.id);
+  removeSocket(socket: SocketRef): void {
+    this.sockets.delete(socket.id) || this.preConnectSockets.delete(socket.id);
+    const listeners = this.emptyListeners;
+    if (listeners !== undefined && this.sockets.size === 0) for (const listener of listeners.slice()) listener();
   }
 
   /**
-   * Emits to every socket of the namespace.
-   * @param ev the event name
-   * @param args the arguments
-   * @returns true
+   * Adds a listener called each time the last connected socket leaves the namespace (a parent namespace uses it
+   * to close an emptied child with `cleanupEmptyChildNamespaces`).
+   * @param listener the listener
+   * @returns a function removing the listener
    * @example
    * ```ts
-   * const chat = io.of('/chat');
-   * chat.emit('hello', 'world');                          // to every client of /chat
-   * chat.emit('with-binary', 1, '2', { 3: new Uint8Array([4]) });
+   * const off = io.of('/room-42').onEmpty(() => console.log('no one left in /room-42'));
    * ```
    */
-  override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).emit(ev, ...args);
-  }
-
-  /**
-   * Sends a `message` event to every socket.
-   * @param args the arguments
-   * @returns this
-   * @example
-   * ```ts
-   * io.of('/chat').send('hello');   // a `message` event to every client of /chat
-   * ```
-   */
-  send(...args: EventParams<EmitEvents, 'message'>): this {
-    new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
-    return this;
-  }
-
-  /**
-   * Sends a `message` event to every socket. Alias of {@link send}.
-   * @param args the arguments
-   * @returns this
-   * @example
-   * ```ts
-   * io.of('/chat').write('hello');   // same as send()
-   * ```
-   */
-  write(...args: EventParams<EmitEvents, 'message'>): this {
-    new BroadcastOperator<any, SocketData>(this.adapter).emit('message', ...args);
-    return this;
+  onEmpty(listener: () => void): () => void {
+    (this.emptyListeners ??= []).push(listener);
+    return () => {
+      const i = this.emptyListeners!.indexOf(listener);
+      if (i !== -1) this.emptyListeners!.splice(i, 1);
+    };
   }
 
   /**
@@ -416,9 +395,9 @@ export class Namespace<
       (args as unknown[])[last] = (...a: unknown[]) => {
         try {
           const result = ack(...a);
-          if (isThenable(result)) result.then(undefined, (err) => this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(ev), 'reject'));
+          if (isThenable(result)) result.then(undefined, (err) => this.errors.report(err, 'server-side-emit', this.name, undefined, String(ev), 'reject'));
         } catch (err) {
-          this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(ev));
+          this.errors.report(err, 'server-side-emit', this.name, undefined, String(ev));
         }
       };
     }
@@ -454,153 +433,49 @@ export class Namespace<
   }
 
   /**
-   * Fires `new_namespace` (on the main namespace, i.e. `io.on('new_namespace')`). @internal
+   * Fires `new_namespace` (on the main namespace, i.e. `io.on('new_namespace')`); a listener that throws is
+   * reported. The server calls it for each namespace created.
    * @param nsp the new namespace
+   * @example
+   * ```ts
+   * io.on('new_namespace', (nsp) => console.log(nsp.name));
+   * ```
    */
-  _emitNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+  notifyNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     try {
       this.emitUntyped('new_namespace', nsp);
     } catch (err) {
-      this.server._errors.report(err, 'namespace-listener', this.name, undefined, 'new_namespace');
+      this.errors.report(err, 'namespace-listener', this.name, undefined, 'new_namespace');
     }
   }
 
   /**
-   * A fresh acknowledgement id, shared by the sockets of the namespace (socket.io's `nsp._ids++`).
-   * @returns the id
+   * Fires an event sent by another server of the cluster (`serverSideEmit`); the adapter calls it. A listener
+   * that throws is reported.
+   * @param args `[event, ...args]`, with the acknowledgement callback last if the sender expects one
    * @example
    * ```ts
-   * packet.id = nsp.nextAckId();   // in an adapter broadcasting with acknowledgements
+   * nsp.receiveServerSideEmit(['hello', 'world']);   // fires io.of(nsp.name).on('hello')
    * ```
    */
-  nextAckId(): number { return this._ids++; }
-
-  /**
-   * Fires the listeners for an event of another server (socket.io's `nsp._onServerSideEmit`).
-   * @param args `[event, ...args]`
-   * @example
-   * ```ts
-   * nsp.receiveServerSideEmit(['hello', 'world']);   // in an adapter, for a message of another server
-   * ```
-   */
-  receiveServerSideEmit(args: unknown[]): void { this._onServerSideEmit(args as [string, ...unknown[]]); }
-
-  /**
-   * Called with an event from another server. @internal
-   * @param args `[event, ...args]`
-   */
-  _onServerSideEmit(args: [string, ...any[]]): void {
+  receiveServerSideEmit(args: unknown[]): void {
     try {
-      this.emitUntyped(...args);
+      this.emitUntyped(...(args as [string, ...unknown[]]));
     } catch (err) {
-      this.server._errors.report(err, 'server-side-emit', this.name, undefined, String(args[0]));
+      this.errors.report(err, 'server-side-emit', this.name, undefined, String(args[0]));
     }
   }
 
   /**
-   * Gets the ids of the sockets.
-   * @deprecated use {@link fetchSockets}
+   * socket.io compatibility; Socketeer's own code uses {@link receiveServerSideEmit}.
+   * @param args `[event, ...args]`
    * @example
    * ```ts
-   * const ids = await io.of('/chat').allSockets();
+   * nsp._onServerSideEmit(['hello', 'world']);
    * ```
    */
-  allSockets(): Promise<Set<SocketId>> {
-    return new BroadcastOperator(this.adapter).allSockets();
-  }
-
-  /**
-   * Sets the compress flag.
-   * @param compress whether the transport may compress
-   * @example
-   * ```ts
-   * io.of('/chat').compress(false).emit('hello', largeText);
-   * ```
-   */
-  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).compress(
-      compress,
-    );
-  }
-
-  /** The next emit may be dropped for clients not ready to receive it. */
-  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).volatile;
-  }
-
-  /** Only the sockets of this server. */
-  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).local;
-  }
-
-  /**
-   * Sets the acknowledgement timeout of the next emit.
-   * @param timeout in ms
-   * @example
-   * ```ts
-   * io.of('/chat').timeout(5000).emit('are-you-there', (err, responses) => {
-   *   if (err) {
-   *     // some clients did not acknowledge within 5 s
-   *   } else {
-   *     console.log(responses);   // one response per client
-   *   }
-   * });
-   * ```
-   */
-  timeout(
-    timeout: number,
-  ): BroadcastOperator<DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>, SocketData> {
-    return new BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>(this.adapter).timeout(
-      timeout,
-    );
-  }
-
-  /**
-   * @returns the sockets (across servers with a distributed adapter)
-   * @example
-   * ```ts
-   * const sockets = await io.of('/chat').in('room-101').fetchSockets();
-   * for (const socket of sockets) console.log(socket.id, socket.data);
-   * ```
-   */
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
-  }
-
-  /**
-   * Makes the sockets join rooms.
-   * @param room a room or an array of rooms
-   * @example
-   * ```ts
-   * io.of('/chat').in('room-101').socketsJoin('room-102');   // everyone in room-101 also joins room-102
-   * ```
-   */
-  socketsJoin(room: Room | Room[]): void {
-    return new BroadcastOperator(this.adapter).socketsJoin(room);
-  }
-
-  /**
-   * Makes the sockets leave rooms.
-   * @param room a room or an array of rooms
-   * @example
-   * ```ts
-   * io.of('/chat').socketsLeave('room-101');
-   * ```
-   */
-  socketsLeave(room: Room | Room[]): void {
-    return new BroadcastOperator(this.adapter).socketsLeave(room);
-  }
-
-  /**
-   * Disconnects the sockets.
-   * @param close whether to close the underlying connections too
-   * @example
-   * ```ts
-   * io.of('/chat').in('room-101').disconnectSockets();
-   * ```
-   */
-  disconnectSockets(close = false): void {
-    return new BroadcastOperator(this.adapter).disconnectSockets(close);
+  _onServerSideEmit(args: unknown[]): void {
+    this.receiveServerSideEmit(args);
   }
 }
 

@@ -7,20 +7,28 @@
  * parent.on('connection', (socket) => { const child = socket.nsp; }); // child.name === '/dynamic-101'
  * parent.emit('hello'); // reaches the sockets of every child
  * ```
+ *
+ * Owns: the children of a dynamic namespace and their cleanup (through the child's `onEmpty` hook). Must never
+ * import the connection module nor mutate a child beyond its public API.
  */
 import { createLogger } from '../util/logger.js';
 import type { Packet } from '../protocol/index.js';
-import { Adapter, type BroadcastOptions } from './adapter.js';
+import { Adapter, type AdapterNamespace, type BroadcastOptions } from './adapter.js';
 import type { RemoteSocket } from './broadcast-operator.js';
 import { Namespace } from './namespace.js';
 import type { Server } from './server.js';
-import type { Socket } from './socket.js';
 import type { DefaultEventsMap, EventNamesWithoutAck, EventParams, EventsMap } from './typed-events.js';
 
 const debug = createLogger('socketeer:parent-namespace');
 
 /**
  * A namespace holding the child namespaces created from a regular expression or a function.
+ * @example
+ * ```ts
+ * const teams = io.of(/^\/team-\d+$/);
+ * teams.use((socket, next) => next());
+ * teams.on('connection', (socket) => console.log(socket.nsp.name));
+ * ```
  */
 export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -44,8 +52,14 @@ export class ParentNamespace<
     super(server, '/_' + ParentNamespace.count++);
   }
 
-  /** @internal */
-  override _initAdapter(): void {
+  /**
+   * A parent's adapter only broadcasts, to every child.
+   * @example
+   * ```ts
+   * io.of(/^\/team-\d+$/).emit('hello');   // through this adapter, to every child
+   * ```
+   */
+  override initAdapter(): void {
     this.adapter = new ParentBroadcastAdapter(this);
   }
 
@@ -81,20 +95,15 @@ export class ParentNamespace<
     for (const listener of this.listeners('connect')) namespace.on('connect', listener as any);
     for (const listener of this.listeners('connection')) namespace.on('connection', listener as any);
     this.children.add(namespace);
-    if (this.server._opts.cleanupEmptyChildNamespaces) {
-      const remove = namespace._remove;
-      namespace._remove = (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => {
-        remove.call(namespace, socket);
-        if (namespace.sockets.size === 0) {
-          debug('closing child namespace %s', name);
-          namespace.adapter.close();
-          this.server._nsps.delete(namespace.name);
-          this.children.delete(namespace);
-        }
-      };
+    if (this.server.opts.cleanupEmptyChildNamespaces) {
+      namespace.onEmpty(() => {
+        debug('closing child namespace %s', name);
+        namespace.adapter.close();
+        this.server.namespaces.remove(namespace);
+        this.children.delete(namespace);
+      });
     }
-    this.server._nsps.set(name, namespace);
-    this.server.sockets._emitNewNamespace(namespace);
+    this.server.namespaces.register(namespace);
     return namespace;
   }
 
@@ -113,8 +122,15 @@ export class ParentNamespace<
 
 /** An adapter that only broadcasts, to every child namespace. */
 class ParentBroadcastAdapter extends Adapter {
+  /**
+   * @param parent the parent namespace
+   */
+  constructor(private readonly parent: AdapterNamespace & { readonly children: Iterable<{ readonly name: string; readonly adapter: Adapter }> }) {
+    super(parent);
+  }
+
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    for (const nsp of (this.nsp as ParentNamespace).children) {
+    for (const nsp of this.parent.children) {
       // each child encodes (and may extend, with an offset) its own copy
       const copy: Packet = { type: packet.type, nsp: nsp.name, data: Array.isArray(packet.data) ? packet.data.slice() : packet.data };
       nsp.adapter.broadcast(copy, opts);

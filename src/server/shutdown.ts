@@ -25,6 +25,10 @@
  * // or by hand:
  * process.once('SIGTERM', async () => { await io.shutdown({ timeout: 10_000 }); process.exit(0); });
  * ```
+ *
+ * Owns: closing (`io.close()`) and shutting down (`io.shutdown()`, signals). Uses a server only through
+ * {@link ShutdownTarget} (public members: the engine, the HTTP server, the namespaces and their sockets'
+ * `leaveNamespace`); must never import the server, namespace, connection or socket modules.
  */
 import type { Server as HttpServer } from 'node:http';
 import { createLogger } from '../util/logger.js';
@@ -48,20 +52,66 @@ export interface GracefulShutdownOptions extends ShutdownOptions {
   exit?: boolean;
 }
 
-/** What the shutdown needs of a server. */
+/** What closing and shutting down need of a namespace: its sockets (to make them leave) and its adapter. */
+export interface ShutdownNamespace {
+  readonly sockets: ReadonlyMap<string, { leaveNamespace(reason: 'server shutting down'): unknown }>;
+  readonly adapter: { close(): Promise<void> | void };
+}
+
+/**
+ * What closing and shutting down need of a server (`Server` satisfies it).
+ * @example
+ * ```ts
+ * const target: ShutdownTarget = io;   // a Server satisfies it
+ * ```
+ */
 export interface ShutdownTarget {
-  engine?: EngineServer;
-  httpServer?: unknown;
-  _nsps: Map<string, { sockets: Map<string, { _onclose(reason: 'server shutting down'): unknown }>; adapter: { close(): Promise<void> | void } }>;
+  readonly engine?: EngineServer;
+  readonly httpServer?: unknown;
+  readonly namespaces: { values(): Iterable<ShutdownNamespace> };
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10000;
+
+/**
+ * Closes a server at once (`io.close()`): every socket leaves with `server shutting down`, then the adapters, the
+ * engine and the HTTP server are closed.
+ * @param io the server
+ * @param fn called once closed (with an error if the HTTP server was not running)
+ * @example
+ * ```ts
+ * await closeServer(io);   // what io.close() does
+ * ```
+ */
+export async function closeServer(io: ShutdownTarget, fn?: (err?: Error) => void): Promise<void> {
+  await Promise.allSettled(
+    [...io.namespaces.values()].map(async (nsp) => {
+      for (const socket of nsp.sockets.values()) socket.leaveNamespace('server shutting down');
+      await nsp.adapter.close();
+    }),
+  );
+  io.engine?.close();
+  if (io.httpServer) {
+    return new Promise((resolve) => {
+      (io.httpServer as HttpServer).close((err) => {
+        fn && fn(err);
+        if (err) debug('server was not running');
+        resolve();
+      });
+    });
+  }
+  fn && fn();
+}
 
 /**
  * Shuts a server down gracefully (see the module comment).
  * @param io the server
  * @param opts the bound
  * @returns settles once done, within `timeout` ms (plus the time of one event loop turn)
+ * @example
+ * ```ts
+ * await shutdownServer(io, { timeout: 10_000 });   // what io.shutdown() does
+ * ```
  */
 export function shutdownServer(io: ShutdownTarget, opts: ShutdownOptions = {}): Promise<void> {
   const timeout = opts.timeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
@@ -89,11 +139,11 @@ export function shutdownServer(io: ShutdownTarget, opts: ShutdownOptions = {}): 
 
 /** The graceful part: sockets leave (sessions saved), adapters finish, connections close after their writes. */
 async function drain(io: ShutdownTarget, closing: Set<WebSocketTransport>): Promise<void> {
-  const nsps = [...io._nsps.values()];
+  const nsps = [...io.namespaces.values()];
   for (const nsp of nsps) {
     for (const socket of [...nsp.sockets.values()]) {
       try {
-        socket._onclose('server shutting down');
+        socket.leaveNamespace('server shutting down');
       } catch (err) {
         debug('error while closing a socket: %s', (err as Error)?.message);
       }
@@ -158,6 +208,11 @@ let shuttingDown = false;
  * @param io the server
  * @param opts signals, bound and exit
  * @returns a function removing the registration
+ * @example
+ * ```ts
+ * const off = handleSignals(io, { signals: ['SIGTERM'], timeout: 10_000 });   // the gracefulShutdown option
+ * off();
+ * ```
  */
 export function handleSignals(
   io: ShutdownTarget & { shutdown(opts?: ShutdownOptions): Promise<void> },

@@ -1,5 +1,15 @@
 /**
- * Types shared by the server-side socket and the broadcast operators.
+ * Types shared by the server-side socket and the broadcast operators: the handshake, the disconnect reasons, the
+ * reserved events.
+ *
+ * Owns: these types. Must never import any other server module (only the codec's reserved event names).
+ *
+ * @example
+ * ```ts
+ * socket.on('disconnect', (reason: DisconnectReason) => {
+ *   if (reason === 'server shutting down') console.log('will reconnect elsewhere');
+ * });
+ * ```
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParsedUrlQuery } from 'node:querystring';

@@ -280,6 +280,29 @@ describe('error isolation', () => {
         await h.close();
       }
     });
+
+    it('that calls next twice: the second call is ignored (one connection, one socket)', async () => {
+      const { h } = await serve();
+      try {
+        h.io.use((_s, next) => {
+          next();
+          next();
+        });
+        let connections = 0;
+        h.io.on('connection', (socket) => {
+          connections++;
+          echo(socket);
+        });
+        const c = h.client();
+        await waitFor(c, 'connect');
+        assert.equal(await c.emitWithAck('echo', 'once'), 'once');
+        assert.equal(connections, 1);
+        assert.equal(h.io.sockets.sockets.size, 1);
+        await stillServed(h, c);
+      } finally {
+        await h.close();
+      }
+    });
   });
 
   for (const [name, handler] of [
@@ -436,7 +459,7 @@ describe('error isolation', () => {
     // an adapter delivering server-side events back to this server, as a cluster adapter does on the others
     class Loopback extends MemoryAdapter {
       override serverSideEmit(packet: any[]): void {
-        setImmediate(() => this.nsp._onServerSideEmit(packet));
+        setImmediate(() => this.nsp.receiveServerSideEmit(packet));
       }
     }
     const { h, reported } = await serve({ adapter: Loopback as any });

@@ -294,7 +294,7 @@ describe('rooms', () => {
         assert.equal(nsp.sockets.size, 0);
         assert.equal(nsp.adapter.rooms.size, 0);
         assert.equal(nsp.adapter.sids.size, 0);
-        assert.equal((nsp as unknown as { _preConnectSockets: Map<string, unknown> })._preConnectSockets.size, 0);
+        assert.equal((nsp as unknown as { preConnectSockets: Map<string, unknown> }).preConnectSockets.size, 0);
       }
     } finally {
       await h.close();
