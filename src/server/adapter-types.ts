@@ -153,6 +153,16 @@ export interface AdapterNamespace {
   nextAckId(): number;
   /** Fires the namespace's listeners for an event of another server (socket.io's `nsp._onServerSideEmit`). */
   receiveServerSideEmit(args: unknown[]): void;
+  /**
+   * socket.io compatibility (adapters written for `socket.io-adapter` read and increment it); Socketeer's own
+   * code uses {@link AdapterNamespace.nextAckId}.
+   */
+  _ids: number;
+  /**
+   * socket.io compatibility (adapters written for `socket.io-adapter` call it); Socketeer's own code uses
+   * {@link AdapterNamespace.receiveServerSideEmit}.
+   */
+  _onServerSideEmit(args: unknown[]): void;
 }
 
 /**

@@ -31,6 +31,13 @@ function setup(recovery?: object) {
     },
     nextAckId: () => ids++,
     receiveServerSideEmit() {},
+    get _ids() {
+      return ids;
+    },
+    set _ids(v: number) {
+      ids = v;
+    },
+    _onServerSideEmit() {},
   };
   const adapter = new MemoryAdapter(nsp);
   const add = (id: string, rooms: string[] = []): FakeSocket => {
