@@ -370,7 +370,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     for (const nsp of Object.keys(this.nsps)) {
       if (this.nsps[nsp]!.active) return;
     }
-    this._close();
+    this.disconnect();
   }
 
   /**
@@ -416,16 +416,15 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   }
 
   /**
-   * @internal closes the session for good (no reconnection)
+   * Closes the session for good (no reconnection). socket.io-client compatibility; Socketeer's own code uses
+   * {@link disconnect}.
    * @example
    * ```ts
    * manager._close();   // same as manager.disconnect()
    * ```
    */
   _close(): void {
-    this.skipReconnect = true;
-    this._reconnecting = false;
-    this.onclose('forced close');
+    this.disconnect();
   }
 
   /**
@@ -436,7 +435,9 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
    * ```
    */
   disconnect(): void {
-    this._close();
+    this.skipReconnect = true;
+    this._reconnecting = false;
+    this.onclose('forced close');
   }
 
   private onclose(reason: string, description?: DisconnectDescription): void {
