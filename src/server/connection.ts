@@ -25,7 +25,6 @@ import { createLogger } from '../util/logger.js';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
 import type { PacketEncoder, WriteOptions } from './adapter.js';
 import { redactPacket } from './redact.js';
-import type { EngineSocket } from '../engine/socket.js';
 import type { EngineConnection } from './engine.js';
 import type { Namespace } from './namespace.js';
 import { protocolVersionOf, type ProtocolVersion } from './protocol-version.js';
@@ -94,7 +93,7 @@ export class Connection<
   SocketData = any,
 > implements SocketLink {
   /** The Engine.IO connection (any engine satisfying {@link EngineConnection} can be bound). */
-  readonly conn: EngineSocket;
+  readonly conn: EngineConnection;
   /** The Engine.IO id (private: never sent to other clients). */
   readonly id: string;
   /** The server. */
@@ -123,7 +122,7 @@ export class Connection<
    */
   constructor(server: ConnectionHost<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineConnection) {
     this.server = server;
-    this.conn = conn as unknown as EngineSocket;
+    this.conn = conn;
     this.id = conn.id;
     this.protocol = protocolVersionOf(conn.protocol);
     const parser = server.parser;

@@ -18,6 +18,8 @@ import { EngineServer, type AttachOptions, type EngineMiddleware } from '../engi
 import type { EngineOptions, UnknownSidHandler } from '../engine/options.js';
 import type { AllowRequest, ConnectionLimiter } from '../engine/limits.js';
 import type { EngineCloseReason } from '../engine/socket.js';
+import type { EngineConnectionError } from '../engine/events.js';
+import type { HeaderBag } from '../engine/http.js';
 
 export type { EngineCloseReason };
 
@@ -98,6 +100,8 @@ export interface EngineLike extends EventEmitter {
   /** the per-address session cap (`maxConnectionsPerAddress`) */
   readonly connectionLimiter?: ConnectionLimiter | undefined;
   on(event: 'connection', listener: (conn: EngineConnection) => void): this;
+  on(event: 'connection_error', listener: (err: EngineConnectionError) => void): this;
+  on(event: 'initial_headers' | 'headers', listener: (headers: HeaderBag, req: IncomingMessage) => void): this;
   on(event: string | symbol, listener: (...args: never[]) => void): this;
   close(): unknown;
 }

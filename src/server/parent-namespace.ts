@@ -92,8 +92,8 @@ export class ParentNamespace<
     debug('creating child namespace %s', name);
     const namespace = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name);
     for (const fn of this._fns) namespace.use(fn);
-    for (const listener of this.listeners('connect')) namespace.on('connect', listener as any);
-    for (const listener of this.listeners('connection')) namespace.on('connection', listener as any);
+    for (const listener of this.listeners('connect')) namespace.on('connect', listener);
+    for (const listener of this.listeners('connection')) namespace.on('connection', listener);
     this.children.add(namespace);
     if (this.server.opts.cleanupEmptyChildNamespaces) {
       namespace.onEmpty(() => {

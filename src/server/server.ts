@@ -25,7 +25,6 @@ import type { AdapterConstructor, PacketEncoder } from './adapter.js';
 import { MemoryAdapter } from './adapters/memory.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { HandlerErrors, type HandlerErrorListener } from './handler-errors.js';
-import type { EngineServer } from '../engine/server.js';
 import { attachEngine, type EngineConnection, type EngineLike } from './engine.js';
 import { Namespace } from './namespace.js';
 import { NamespaceRegistry } from './namespace-registry.js';
@@ -60,8 +59,8 @@ export class Server<
 {
   /** The main namespace (`/`). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The Engine.IO server (set by `attach`/`listen`/`bind`). */
-  engine!: EngineServer;
+  /** The Engine.IO server (set by `attach`/`listen`/`bind`): Socketeer's, or any satisfying {@link EngineLike}. */
+  engine!: EngineLike;
   /** The HTTP server (set by `attach`/`listen`). */
   httpServer!: TServerInstance;
   /** The packet encoder shared by the adapters. */
@@ -384,7 +383,7 @@ export class Server<
    * ```
    */
   bind(engine: EngineLike): this {
-    this.engine = engine as EngineServer;
+    this.engine = engine;
     this.engine.on('connection', this.onconnection.bind(this));
     return this;
   }

@@ -32,9 +32,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { createLogger } from '../util/logger.js';
-import type { EngineServer } from '../engine/server.js';
-import type { EngineSocket } from '../engine/socket.js';
-import type { WebSocketTransport } from '../engine/transports/websocket.js';
+import type { EngineConnection, EngineLike, EngineTransport } from './engine.js';
 
 const debug = createLogger('socketeer:shutdown');
 
@@ -66,7 +64,7 @@ export interface ShutdownNamespace {
  * ```
  */
 export interface ShutdownTarget {
-  readonly engine?: EngineServer;
+  readonly engine?: EngineLike;
   readonly httpServer?: unknown;
   readonly namespaces: { values(): Iterable<ShutdownNamespace> };
 }
@@ -123,12 +121,12 @@ export function shutdownServer(io: ShutdownTarget, opts: ShutdownOptions = {}): 
   const bound = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeout);
   });
-  const closing = new Set<WebSocketTransport>();
+  const closing = new Set<EngineTransport>();
   return Promise.race([drain(io, closing), bound]).then((outcome) => {
     clearTimeout(timer);
     if (outcome === 'timeout') debug('bound reached: closing what is left');
     // what is left: WebSocket connections whose closing handshake did not end, sessions still open
-    for (const transport of closing) (transport as WebSocketTransport).terminate();
+    for (const transport of closing) transport.terminate?.();
     engine?.close();
     const http = io.httpServer as HttpServer | undefined;
     if (http && typeof http.close === 'function' && http.listening) http.close();
@@ -138,7 +136,7 @@ export function shutdownServer(io: ShutdownTarget, opts: ShutdownOptions = {}): 
 }
 
 /** The graceful part: sockets leave (sessions saved), adapters finish, connections close after their writes. */
-async function drain(io: ShutdownTarget, closing: Set<WebSocketTransport>): Promise<void> {
+async function drain(io: ShutdownTarget, closing: Set<EngineTransport>): Promise<void> {
   const nsps = [...io.namespaces.values()];
   for (const nsp of nsps) {
     for (const socket of [...nsp.sockets.values()]) {
@@ -167,7 +165,7 @@ async function drain(io: ShutdownTarget, closing: Set<WebSocketTransport>): Prom
  * Closes one connection after its queued packets are written; settles when its transport is closed (for a
  * WebSocket, once the close frame went out and the TCP connection ended).
  */
-function closeGracefully(conn: EngineSocket, closing: Set<WebSocketTransport>): Promise<void> {
+function closeGracefully(conn: EngineConnection, closing: Set<EngineTransport>): Promise<void> {
   return new Promise((resolve) => {
     if (conn.readyState === 'closed') return resolve();
     const transport = conn.transport;
@@ -175,12 +173,12 @@ function closeGracefully(conn: EngineSocket, closing: Set<WebSocketTransport>): 
     const finish = (): void => {
       if (done) return;
       done = true;
-      closing.delete(transport as WebSocketTransport);
+      closing.delete(transport);
       resolve();
     };
     if (transport.name === 'websocket') {
       if (transport.readyState === 'closed') return finish();
-      closing.add(transport as WebSocketTransport);
+      closing.add(transport);
       transport.once('close', finish);
     } else {
       conn.once('close', finish);

@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http';
 import { createLogger } from '../util/logger.js';
 import { PacketType, type Packet } from '../protocol/index.js';
 import type { Adapter, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
-import type { EngineSocket } from '../engine/socket.js';
+import type { EngineConnection } from './engine.js';
 import { isThenable, type ErrorReporter, type Escape, type HandlerErrorKind } from './handler-errors.js';
 import { generateId } from './ids.js';
 import type { Namespace } from './namespace.js';
@@ -436,7 +436,7 @@ export abstract class SocketBase<
    * socket.conn.once('upgrade', () => console.log(socket.conn.transport.name));   // 'websocket'
    * ```
    */
-  get conn(): EngineSocket {
+  get conn(): EngineConnection {
     return this.client.conn;
   }
 

@@ -15,7 +15,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Packet } from '../protocol/index.js';
 import type { Adapter, SocketId, WriteOptions } from './adapter.js';
-import type { EngineSocket } from '../engine/socket.js';
+import type { EngineConnection } from './engine.js';
 import type { ErrorReporter } from './handler-errors.js';
 import type { ProtocolVersion } from './protocol-version.js';
 import type { DisconnectReason } from './socket-types.js';
@@ -38,7 +38,7 @@ export interface SocketLink {
   /** The Engine.IO id (private: never sent to other clients). */
   readonly id: string;
   /** The Engine.IO connection. */
-  readonly conn: EngineSocket;
+  readonly conn: EngineConnection;
   /** The HTTP request that opened the connection. */
   readonly request: IncomingMessage;
   /** The protocol revision of the connection. */
