@@ -90,7 +90,7 @@ export class CatchAllEmitter<
    * ```
    */
   listenersAny(): Array<(...args: any[]) => void> {
-    return this.anyIncoming.list();
+    return this.anyIncoming.live();
   }
 
   /**
@@ -147,6 +147,6 @@ export class CatchAllEmitter<
    * ```
    */
   listenersAnyOutgoing(): Array<(...args: any[]) => void> {
-    return this.anyOutgoing.list();
+    return this.anyOutgoing.live();
   }
 }

@@ -94,7 +94,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   listenersAny(): AnyListener[] {
-    return this.anyListeners === undefined ? [] : this.anyListeners.list();
+    return this.anyListeners === undefined ? [] : this.anyListeners.live();
   }
 
   /**
@@ -153,7 +153,7 @@ export abstract class AnyListenersEmitter<
    * ```
    */
   listenersAnyOutgoing(): AnyListener[] {
-    return this.anyOutgoingListeners === undefined ? [] : this.anyOutgoingListeners.list();
+    return this.anyOutgoingListeners === undefined ? [] : this.anyOutgoingListeners.live();
   }
 
   /**

@@ -84,3 +84,17 @@ test('a single listener removing every listener during fire', () => {
   any.fire(['y']);
   assert.equal(calls, 1);
 });
+
+test('live() is the listeners array itself, as socket.io returns from listenersAny()', () => {
+  const any = new AnyListeners<(e: string) => void>();
+  assert.deepEqual(any.live(), []);
+  const a = (): void => {};
+  const b = (): void => {};
+  any.add(a);
+  const view = any.live();
+  assert.equal(view, any.live());
+  any.add(b);
+  assert.deepEqual(view, [a, b]);
+  view.length = 0; // a caller may clear it in place, as with socket.io
+  assert.equal(any.size, 0);
+});

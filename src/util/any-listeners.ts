@@ -7,7 +7,8 @@
  * API of {@link AnyListeners}:
  * - `add(fn)` appends a listener (`onAny`), `prepend(fn)` puts it first (`prependAny`);
  * - `remove(fn)` removes the first occurrence of `fn`, `remove()` removes every listener (`offAny`);
- * - `list()` returns a copy of the listeners in call order (`listenersAny`), so the caller cannot change the list;
+ * - `list()` returns a copy of the listeners in call order, `live()` the array itself (socket.io's
+ *   `listenersAny()` returns it, and callers may change it in place);
  * - `size` is the number of listeners: hot paths test `if (any.size)` before doing anything else;
  * - `fire(args, thisArg)` calls every listener with `args` spread, over a snapshot taken before the first call,
  *   so a listener that removes itself (or adds another) changes the next event only.
@@ -33,7 +34,7 @@
  *   private readonly any = new AnyListeners<(event: string, ...args: unknown[]) => void>();
  *   onAny(fn: (event: string, ...args: unknown[]) => void): this { this.any.add(fn); return this; }
  *   offAny(fn?: (event: string, ...args: unknown[]) => void): this { this.any.remove(fn); return this; }
- *   listenersAny() { return this.any.list(); }
+ *   listenersAny() { return this.any.live(); }
  *   private receive(args: [string, ...unknown[]]): void { if (this.any.size) this.any.fire(args, this); }
  * }
  * ```
@@ -107,6 +108,18 @@ export class AnyListeners<L extends (...args: never[]) => unknown> {
    */
   list(): L[] {
     return this.listeners === undefined ? [] : this.listeners.slice();
+  }
+
+  /**
+   * The listeners themselves, in call order: what socket.io's `listenersAny()` returns (the live array, which a
+   * caller may change in place), or a new empty array when there is none.
+   * @example
+   * ```ts
+   * listenersAny() { return this.any.live(); }
+   * ```
+   */
+  live(): L[] {
+    return this.listeners === undefined ? [] : this.listeners;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { PacketType } from '../../protocol/index.js';
 import type { Socket } from '../socket.js';
+import type { DisconnectReason } from '../socket-types.js';
 
 /**
  * Disconnects a socket from its namespace: the client gets a DISCONNECT packet (`io server disconnect` for
@@ -25,6 +26,7 @@ export function disconnectWithReason(socket: Socket, reason: string): boolean {
   if (!socket.connected) return false;
   socket.packet({ type: PacketType.DISCONNECT, nsp: socket.nsp.name });
   // same as Socket#disconnect(), with the given reason
-  (socket as unknown as { _onclose(reason: string): void })._onclose(reason);
+  // an application's own reason (e.g. 'account closed') reaches the listeners as given
+  socket.leaveNamespace(reason as DisconnectReason);
   return true;
 }
