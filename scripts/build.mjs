@@ -122,10 +122,13 @@ async function compile(esbuild, files, outDir, format) {
  * Emits the declarations of every source file (tsc, which also type-checks the sources) into a cache
  * outside dist/, incrementally: a build with unchanged sources takes a few seconds. Resolves with the folder.
  */
-function declarations() {
+function declarations(files) {
   const out = join(root, 'node_modules', '.cache', 'socketeer-build', 'types');
+  const buildInfo = join(out, '..', 'types.tsbuildinfo');
+  // tsc trusts its build info: when a declaration it lists has gone (a cache shared or partly deleted), start over
+  if (files.some((file) => !existsSync(join(out, relative(src, file).replace(/\.ts$/, '.d.ts'))))) rmSync(buildInfo, { force: true });
   const tsc = require.resolve('typescript/bin/tsc');
-  const args = [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--incremental', '--tsBuildInfoFile', join(out, '..', 'types.tsbuildinfo')];
+  const args = [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--incremental', '--tsBuildInfoFile', buildInfo];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 2, 2] });
     child.on('error', reject);
@@ -194,7 +197,7 @@ async function main() {
   const hash = inputsHash();
   const all = sources();
   const esm = all.filter((f) => ESM_DIRS.some((d) => f.startsWith(join(src, d) + '/')));
-  const types = declarations();
+  const types = declarations(all);
   types.catch(() => {}); // reported where awaited
   const { buildClientBundles } = await import('./build-client.mjs');
   await Promise.all([

@@ -99,9 +99,10 @@ test('emit, ack, and catch-all listeners both ways', () => {
   assert.equal(answer, 42);
   host.deliver({ type: PacketType.EVENT, nsp: '/chat', data: ['news', 'hi'] });
   assert.deepEqual(seenIn, [['news', 'hi']]);
+  // the live array, as socket.io-client returns it
   const list = socket.listenersAny();
-  list.length = 0;
-  assert.equal(socket.listenersAny().length, 1, 'listenersAny() is a copy');
+  assert.equal(list, socket.listenersAny());
+  assert.equal(list.length, 1);
 });
 
 test('ack timeout uses the host timers', () => {
