@@ -18,11 +18,15 @@ import { createLogger } from '../../../util/logger.js';
 import type { AdapterNamespace } from '../../adapter-types.js';
 import { wrapClient, type RedisConnection } from '../redis/client.js';
 import { ClusterAdapter, type ClusterAdapterOptions } from '../cluster/cluster-adapter.js';
+import { settleWithin } from '../cluster/requests.js';
 import { isEphemeral, type ClusterMessage, type ClusterResponse } from '../cluster/messages.js';
 import { RedisStreamsSessionStore } from './session-store.js';
 import { channelsFor, decodeEntry, decodePayload, encodeEntry, encodePayload, streamFor } from './wire.js';
 
 const log = createLogger('socketeer:redis-streams');
+
+/** How long counting the subscribers of the namespace's channel may take before the heartbeats stand in, in ms. */
+const COUNT_TIMEOUT = 2000;
 
 /** Options, with the names of `@socket.io/redis-streams-adapter`. */
 export interface RedisStreamsAdapterOptions extends ClusterAdapterOptions {
@@ -247,12 +251,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    * ```
    */
   override async serverCount(): Promise<number> {
-    try {
-      const [count] = await this.bus.conn.numsub([this.channels.all], this.opts.useShardedPubSub);
-      return Math.max(1, count ?? 1);
-    } catch {
-      return super.serverCount();
-    }
+    // while Redis is down the count would wait for it: the nodes heard of recently stand in
+    const counts = await settleWithin(this.bus.conn.numsub([this.channels.all], this.opts.useShardedPubSub), COUNT_TIMEOUT, null);
+    return counts === null ? super.serverCount() : Math.max(1, counts[0] ?? 1);
   }
 
   /**
