@@ -282,6 +282,15 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
       await waitFor(() => theirs.serverSide.some((e) => e.arg === 'hello-theirs'), 15_000, 'note');
     });
 
+    it('broadcasts with acks both ways count the clients of both', async () => {
+      for (const cl of [x, y]) cl.socket.on('ask', (cb: (v: string) => void) => cb(`from-${cl.socket.id}`));
+      for (const from of [ours, theirs]) {
+        const acks = await from.call<{ responses: string[]; error?: string }>('emitWithAck', { event: 'ask', timeout: 10_000 });
+        assert.equal(acks.error, undefined);
+        assert.deepEqual(acks.responses.sort(), [x, y].map((c) => `from-${c.socket.id}`).sort());
+      }
+    });
+
     it('socketsJoin and disconnectSockets both ways', async () => {
       await ours.call('socketsJoin', { rooms: ['blue'], room: 'joined' });
       await theirs.call('socketsJoin', { rooms: ['red'], room: 'joined' });
@@ -319,6 +328,27 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
           r.socket.close();
         });
       }
+
+      it('our node killed: its client recovers on the official node', async () => {
+        const proxy = await SwitchProxy.start(ours.port);
+        proxies.push(proxy);
+        const k = await connectClient(proxy.url, { query: { name: 'k', room: 'kept' } });
+        clients.push(k);
+        const id = k.socket.id;
+        await theirs.call('emit', { rooms: ['kept'], event: 'kept', args: [1] });
+        await waitFor(() => got(k, 'kept').length === 1, 15_000, 'first');
+        await sleep(500);
+        proxy.target = null;
+        await ours.kill();
+        await waitFor(() => k.disconnects.length === 1, 15_000, 'disconnect');
+        await theirs.call('emit', { rooms: ['kept'], event: 'kept', args: [2] });
+        await sleep(1000);
+        proxy.target = theirs.port;
+        await waitFor(() => k.socket.connected && got(k, 'kept').length >= 2, 20_000, 'recovery on the official node');
+        assert.equal(k.socket.recovered, true);
+        assert.equal(k.socket.id, id);
+        assert.deepEqual(got(k, 'kept'), [1, 2]);
+      });
     }
   });
 }
