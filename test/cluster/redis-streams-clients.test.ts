@@ -109,3 +109,22 @@ describe('redis-streams: ioredis, redis v4 and the official adapter on one Redis
     }
   });
 });
+
+describe('redis-streams: shutdown while Redis is down', () => {
+  it('io.close() returns, the duplicates are closed', async () => {
+    const redis = await RedisServer.start();
+    const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on('error', () => {});
+    const http = createServer();
+    const io = new Server(http, { adapter: createAdapter(client), connectionStateRecovery: { maxDisconnectionDuration: 10_000 } });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const c = await connectClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    await redis.kill();
+    const started = Date.now();
+    c.socket.close();
+    await io.close();
+    assert.ok(Date.now() - started < 10_000, `closed in ${Date.now() - started} ms`);
+    client.disconnect();
+    await redis.stop();
+  });
+});

@@ -18,13 +18,16 @@ import {
   type Session, type SessionToPersist, type SocketId,
 } from '../../adapter.js';
 import { PeerTracker } from './peers.js';
-import { RequestTracker } from './requests.js';
+import { RequestTracker, settleWithin } from './requests.js';
 import {
   asRecord, decodeOptions, EMITTER_UID, isWirePacket, MessageType, randomId, toDetails,
   type ClusterMessage, type ClusterResponse,
 } from './messages.js';
 import { ClusterRecovery, isRecoverable } from './recovery.js';
 import { MemorySessionStore, type ClusterSessionStore } from './session-store.js';
+
+/** How long `close()` waits for the goodbye message and the last session writes, in ms. */
+const CLOSE_TIMEOUT = 2000;
 
 /** Logger of the cluster core (`DEBUG=socketeer:cluster`). */
 export const log = createLogger('socketeer:cluster');
@@ -157,7 +160,9 @@ export abstract class ClusterAdapterBase extends Adapter {
     clearInterval(this.cleanupTimer);
     this.requests.failAll();
     const saving = this.recovery ? this.recovery.close() : [];
-    await Promise.allSettled([...saving, this.publishAndReturnOffset({ type: MessageType.ADAPTER_CLOSE })]);
+    // a bus that is down does not hold the shutdown: the goodbye and the last session writes get a bounded wait
+    const done = Promise.allSettled([...saving, this.publishAndReturnOffset({ type: MessageType.ADAPTER_CLOSE })]);
+    await settleWithin(done.then(() => undefined), CLOSE_TIMEOUT, undefined);
   }
 
   /**

@@ -25,7 +25,10 @@ import { channelsFor, decodeEntry, decodePayload, encodeEntry, encodePayload, st
 
 const log = createLogger('socketeer:redis-streams');
 
-/** How long counting the subscribers of the namespace's channel may take before the heartbeats stand in, in ms. */
+/**
+ * How long counting the subscribers of the namespace's channel may take before the heartbeats stand in, and how
+ * long closing waits for Redis, in ms.
+ */
 const COUNT_TIMEOUT = 2000;
 
 /** Options, with the names of `@socket.io/redis-streams-adapter`. */
@@ -221,13 +224,14 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    */
   override async close(): Promise<void> {
     await super.close();
-    const sub = await this.subscribed?.catch(() => null);
+    const sub = await settleWithin(this.subscribed ?? Promise.resolve(null), COUNT_TIMEOUT, null);
     if (sub) {
       const channels = [this.channels.all, this.channels.own];
-      try {
-        if (this.opts.useShardedPubSub) for (const c of channels) await sub.sunsubscribe(c, this.onPayload);
-        else await sub.unsubscribe(channels, this.onPayload);
-      } catch { /* the connection is gone */ }
+      const unsubscribe = this.opts.useShardedPubSub
+        ? Promise.all(channels.map((c) => sub.sunsubscribe(c, this.onPayload)))
+        : sub.unsubscribe(channels, this.onPayload);
+      // Redis may be down: the duplicates are closed anyway
+      await settleWithin(unsubscribe.then(() => undefined), COUNT_TIMEOUT, undefined);
     }
     this.bus.unregister(this.nsp.name);
   }
