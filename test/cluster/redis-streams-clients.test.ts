@@ -91,6 +91,19 @@ describe('redis-streams: ioredis, redis v4 and the official adapter on one Redis
     assert.deepEqual([...answers].sort(), ['ioredis', 'official']);
   });
 
+  it('an entry appended by a process without a server (an emitter) reaches the clients of every server', async () => {
+    const raw = new Redis(redis.port, '127.0.0.1');
+    try {
+      const data = JSON.stringify({ packet: { type: 2, nsp: '/', data: ['from-emitter', 42] }, opts: { rooms: ['all'], except: [], flags: {} } });
+      await raw.xadd('socket.io', '*', 'uid', 'emitter', 'nsp', '/', 'type', '3', 'data', data);
+      await waitFor(() => clients.every((c) => c.events.some((e) => e[0] === 'from-emitter' && e[1] === 42)), 15_000, 'emitter');
+      // an emitter is not a server
+      assert.deepEqual(await Promise.all(servers.map((s) => s.io.of('/').adapter.serverCount())), [3, 3, 3]);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
   it('the stream holds entries the official adapter reads: uid, nsp, type, data', async () => {
     const raw = new Redis(redis.port, '127.0.0.1');
     try {
