@@ -89,6 +89,8 @@ class StreamsBus {
   private reader: Promise<{ conn: RedisConnection; close(): void }> | null = null;
   private subscriber: Promise<{ conn: RedisConnection; close(): void }> | null = null;
   private running = false;
+  /** Bumped when reading stops: a loop of an earlier generation ends. */
+  private generation = 0;
 
   constructor(private readonly client: unknown, readonly opts: Resolved) {
     this.conn = wrapClient(client);
@@ -100,16 +102,26 @@ class StreamsBus {
     return this.subscriber.then((s) => s.conn);
   }
 
-  /** Registers a namespace's handler for the entries of its stream; starts reading. */
-  register(nsp: string, handler: EntryHandler): void {
+  /**
+   * Registers a namespace's handler for the entries of its stream and starts reading.
+   * @returns resolves once the stream is read from its current end: every entry added later is delivered
+   */
+  register(nsp: string, handler: EntryHandler): Promise<void> {
     this.handlers.set(nsp, handler);
     const stream = streamFor(nsp, this.opts.streamName, this.opts.streamCount);
-    if (!this.offsets.has(stream)) this.offsets.set(stream, '$');
     if (!this.running) {
       this.running = true;
+      const generation = ++this.generation;
       this.reader ??= duplicate(this.client);
-      void this.reader.then((r) => this.poll(r.conn), (err: Error) => log('no reader connection: %s', err.message));
+      void this.reader.then((r) => this.poll(r.conn, generation), (err: Error) => log('no reader connection: %s', err.message));
     }
+    if (this.offsets.has(stream)) return Promise.resolve();
+    // the id of the last entry now (not `$`, which would skip what is added before the first XREAD)
+    const last = this.conn.command(['XREVRANGE', stream, '+', '-', 'COUNT', '1'], stream)
+      .then((reply) => (Array.isArray(reply) && reply.length > 0 ? String((reply as Array<[Buffer]>)[0]![0]) : '0-0'));
+    return settleWithin(last, COUNT_TIMEOUT, '$').then((id) => {
+      if (!this.offsets.has(stream)) this.offsets.set(stream, id);
+    });
   }
 
   /** Removes a namespace; the last one stops the reader and closes the duplicates. */
@@ -117,6 +129,7 @@ class StreamsBus {
     this.handlers.delete(nsp);
     if (this.handlers.size > 0) return;
     this.running = false;
+    this.generation++;
     const reader = this.reader;
     const subscriber = this.subscriber;
     this.reader = this.subscriber = null;
@@ -125,16 +138,20 @@ class StreamsBus {
     void subscriber?.then((s) => s.close(), () => {});
   }
 
-  private async poll(conn: RedisConnection): Promise<void> {
-    while (this.running) {
+  private async poll(conn: RedisConnection, generation: number): Promise<void> {
+    while (generation === this.generation) {
       const streams = [...this.offsets.keys()];
+      if (streams.length === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
       try {
         const reply = await conn.command(['XREAD', 'BLOCK', String(this.opts.blockTimeInMs), 'COUNT', String(this.opts.readCount),
           'STREAMS', ...streams, ...streams.map((s) => this.offsets.get(s)!)], streams[0]);
-        if (!this.running) return;
+        if (generation !== this.generation) return;
         if (Array.isArray(reply)) this.dispatch(reply as Array<[Buffer, Array<[Buffer, Buffer[]]>]>);
       } catch (err) {
-        if (!this.running) return;
+        if (generation !== this.generation) return;
         log('reading the stream failed: %s', (err as Error)?.message ?? String(err));
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -175,6 +192,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (message) this.onMessage(message);
   };
   private subscribed: Promise<RedisConnection> | null = null;
+  /** Resolves once the namespace's stream is read from where it ended when the adapter was made. */
+  private readonly reading: Promise<void>;
 
   /**
    * @param nsp the namespace
@@ -194,7 +213,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     });
     this.stream = streamFor(nsp.name, opts.streamName, opts.streamCount);
     this.channels = channelsFor(opts.channelPrefix, nsp.name, this.uid);
-    bus.register(nsp.name, (message, offset) => this.onMessage(message, offset));
+    this.reading = bus.register(nsp.name, (message, offset) => this.onMessage(message, offset));
   }
 
   /**
@@ -211,7 +230,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       else await sub.subscribe(channels, this.onPayload);
       return sub;
     });
-    await this.subscribed;
+    await Promise.all([this.subscribed, this.reading]);
     await super.init();
   }
 
