@@ -54,7 +54,9 @@ export type OutgoingMessage = Omit<ClusterMessage, 'uid' | 'nsp'>;
 
 /** A broadcast with acks waiting for the answers of other nodes. */
 export interface AckRequest {
+  /** Called once per node with its number of clients. */
   clientCountCallback(clientCount: number): void;
+  /** Called with each client response. */
   ack(...args: unknown[]): void;
 }
 
@@ -120,6 +122,10 @@ export abstract class ClusterAdapterBase extends Adapter {
    * Sends a message to every node of the namespace.
    * @param message the message (stamped with uid and nsp)
    * @returns its offset when the bus keeps a log
+   * @example
+   * ```ts
+   * protected doPublish(message: ClusterMessage) { return this.stream.append(encode(message)); }   // resolves with the entry id
+   * ```
    */
   protected abstract doPublish(message: ClusterMessage): Promise<string | void>;
 
@@ -127,6 +133,10 @@ export abstract class ClusterAdapterBase extends Adapter {
    * Sends an answer to the node that asked.
    * @param requesterUid the requester's uid
    * @param response the answer (stamped with uid and nsp)
+   * @example
+   * ```ts
+   * protected doPublishResponse(uid: string, response: ClusterResponse) { return this.bus.publish(`answers.${uid}`, encode(response)); }
+   * ```
    */
   protected abstract doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void>;
 

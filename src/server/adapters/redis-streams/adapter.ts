@@ -282,6 +282,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   /**
    * Appends to the stream (resolves with the entry id), or publishes on the namespace's channel when the message
    * need not be kept.
+   * @param message the message
+   * @returns the entry id, for a message kept in the stream
+   * @example
+   * ```ts
+   * io.to('news').emit('headline', text);   // XADD socket.io MAXLEN ~ 10000 * uid … nsp / type 3 data {…}
+   * ```
    */
   protected doPublish(message: ClusterMessage): Promise<string | void> {
     if (isEphemeral(message)) return this.pub(this.channels.all, message).then(() => undefined);
@@ -289,7 +295,15 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     return this.bus.conn.command(args, this.stream).then((id) => String(id));
   }
 
-  /** Publishes an answer on the requester's own channel. */
+  /**
+   * Publishes an answer on the requester's own channel.
+   * @param requesterUid the requester
+   * @param response the answer
+   * @example
+   * ```ts
+   * const sockets = await io.fetchSockets();   // each other node answers on `socket.io#/#<uid>#`
+   * ```
+   */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
     return this.pub(channelsFor(this.opts.channelPrefix, this.nsp.name, requesterUid).own, response).then(() => undefined);
   }
