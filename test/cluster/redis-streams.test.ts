@@ -16,5 +16,5 @@ async function startRedis(library: 'ioredis' | 'redis'): Promise<BusServer> {
 
 const nodeModule = resolve(import.meta.dirname, 'engines/redis-streams.node.ts');
 
-defineEngineSuite({ name: 'redis-streams', nodeModule, official: true, outageBuffered: true, startBus: () => startRedis('ioredis') });
+defineEngineSuite({ name: 'redis-streams', nodeModule, official: true, officialRecovery: true, outageBuffered: true, startBus: () => startRedis('ioredis') });
 defineEngineSuite({ name: 'redis-streams (redis v4)', nodeModule, outageBuffered: true, startBus: () => startRedis('redis') });
