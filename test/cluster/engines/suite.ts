@@ -168,7 +168,9 @@ export function defineEngineSuite(fixture: EngineFixture): void {
         assert.equal(r.socket.recovered, true);
         assert.equal(r.socket.id, id);
         await sleep(300);
-        assert.deepEqual(got(r, 'item'), [1, 2, 3]);
+        // 2 and 3 come from two nodes: their order is the bus's, not the test's
+        assert.equal(got(r, 'item')[0], 1);
+        assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
         r.socket.close();
       });
     }
@@ -225,7 +227,8 @@ export function defineEngineSuite(fixture: EngineFixture): void {
       await waitFor(() => k.socket.connected && got(k, 'kept').length >= 3, 20_000, 'recovery after the kill');
       assert.equal(k.socket.recovered, true);
       assert.equal(k.socket.id, id);
-      assert.deepEqual(got(k, 'kept'), [1, 2, 3]);
+      assert.equal(got(k, 'kept')[0], 1);
+      assert.deepEqual([...got(k, 'kept')].sort(), [1, 2, 3], 'each missed broadcast once');
     });
   });
 
@@ -329,7 +332,9 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecove
           proxy.target = second.port;
           await waitFor(() => r.socket.connected && got(r, 'item').length >= 3, 20_000, 'recovered');
           assert.equal(r.socket.recovered, true);
-          assert.deepEqual(got(r, 'item'), [1, 2, 3]);
+          // 2 and 3 come from two nodes: their order is the bus's, not the test's
+        assert.equal(got(r, 'item')[0], 1);
+        assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
           r.socket.close();
         });
       }
