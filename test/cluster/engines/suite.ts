@@ -19,6 +19,14 @@ export interface BusServer {
   stop(): Promise<void>;
 }
 
+/** What the suite asks of an engine's emitter. */
+export interface TestEmitter {
+  /** Emits `event` to the sockets in `rooms` (all when empty) of every server. */
+  emit(rooms: string[], event: string, ...args: unknown[]): void;
+  /** Closes what the emitter opened. */
+  close(): Promise<void>;
+}
+
 /** How an engine plugs into the suite. */
 export interface EngineFixture {
   /** Shown in the test names. */
@@ -36,6 +44,8 @@ export interface EngineFixture {
    * recovery between its nodes and ours, both ways.
    */
   officialRecovery?: boolean;
+  /** The engine's emitter, run in the test process (a process without a server), when it has one. */
+  emitter?(bus: Record<string, unknown>): Promise<TestEmitter>;
   /** Whether broadcasts sent while the bus is down are delivered once it is back (the bus keeps a log). */
   outageBuffered?: boolean;
 }
@@ -145,6 +155,21 @@ export function defineEngineSuite(fixture: EngineFixture): void {
       await waitFor(() => doomed.disconnects.length === 1, 15_000, 'remote disconnect');
       assert.equal(doomed.disconnects[0], 'io server disconnect');
     });
+
+    if (fixture.emitter) {
+      it('an emitter in a process without a server reaches the clients of every node', async () => {
+        const emitter = await fixture.emitter!(bus.info);
+        try {
+          emitter.emit(['red'], 'emitted', 'to-red');
+          emitter.emit([], 'emitted', 'to-all');
+          await waitFor(() => got(a, 'emitted').length === 2 && got(b, 'emitted').length === 2 && got(c, 'emitted').length === 1,
+            15_000, 'emitted');
+          assert.deepEqual(got(c, 'emitted'), ['to-all']);
+        } finally {
+          await emitter.close();
+        }
+      });
+    }
 
     if (recovery) {
       it('a client recovers on another node with the broadcasts it missed', async () => {
