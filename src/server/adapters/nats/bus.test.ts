@@ -116,11 +116,11 @@ test('jetstream: a saved session comes back once, with the recoverable broadcast
   const other = new NatsBus(nc, { prefix, nsp: '/other', uid: 'A', jetstream: { storage: 'memory' } });
   await bus.start(handlers([]));
   await other.start(handlers([]));
-  const store = await NatsSessionStore.open(nc, { stream: bus.stream!, subject: bus.subject, maxDisconnectionDuration: 5000 });
+  const store = new NatsSessionStore(nc, { stream: bus.stream!, subject: bus.subject, ttl: 5000 });
   const broadcast = (data: unknown[], rooms: string[], except: string[], extra: Record<string, unknown> = {}): Promise<string | undefined> =>
     bus.publish({ uid: 'A', nsp: '/', type: 3, data: { packet: { type: 2, data, nsp: '/' }, opts: { rooms, except, flags: {} }, ...extra } });
   const first = (await broadcast(['a'], [], []))!;
-  await store.persist({ sid: 's1', pid: 'p/1+', rooms: ['s1', 'blue'], data: { n: 1 } });
+  await store.persist({ sid: 's1', pid: 'p/1+', rooms: ['s1', 'blue'], data: { n: 1 } }, 5000);
   const o2 = await broadcast(['b', Buffer.from([7])], ['blue'], []);
   await broadcast(['c'], ['red'], []);
   await broadcast(['d'], [], ['blue']);
@@ -139,12 +139,12 @@ test('jetstream: a saved session comes back once, with the recoverable broadcast
   assert.equal(restored.missedPackets[0]![2], o2);
   assert.deepEqual(restored.missedPackets[1], ['e', o5]);
   assert.equal(await store.restore('p/1+', first), null, 'restored once');
-  await store.persist({ sid: 's2', pid: 'p2', rooms: ['s2'], data: null });
+  await store.persist({ sid: 's2', pid: 'p2', rooms: ['s2'], data: null }, 5000);
   const nothing = await store.restore('p2', o5!);
   assert.deepEqual(nothing?.missedPackets, []);
-  await store.persist({ sid: 's3', pid: 'p3', rooms: ['s3'], data: null });
+  await store.persist({ sid: 's3', pid: 'p3', rooms: ['s3'], data: null }, 5000);
   assert.equal(await store.restore('p3', '999999'), null, 'an offset beyond the history');
-  await store.persist({ sid: 's4', pid: 'p4', rooms: ['s4'], data: null });
+  await store.persist({ sid: 's4', pid: 'p4', rooms: ['s4'], data: null }, 5000);
   await store.forget('p4');
   assert.equal(await store.restore('p4', first), null, 'forgotten');
   await Promise.all([bus.close(), other.close()]);

@@ -17,8 +17,10 @@
  *
  * Outages: the `nats` client buffers what is published while it is disconnected and resubscribes on reconnection;
  * a core message published by a server that reconnects before a receiver has resubscribed is lost for that
- * receiver. With JetStream, a publish that gets no acknowledgement within `publishTimeout` fails (logged) and the
- * broadcast is delivered locally without offset.
+ * receiver. With JetStream, a publish while the connection is down fails at once, and one that gets no
+ * acknowledgement within `publishTimeout` fails too (the core logs it and delivers the broadcast locally without
+ * offset); what JetStream stored is read by every consumer once NATS is back. Without JetStream available on the
+ * server, the bus falls back to core NATS (logged).
  *
  * ```ts
  * const bus = new NatsBus(nc, { prefix: 'socket.io', nsp: '/', uid, jetstream: { maxLen: 10_000 } });
@@ -187,6 +189,8 @@ export class NatsBus {
   private js: JetStreamClient | null = null;
   private ready: Promise<void> | null = null;
   private closed = false;
+  private started = false;
+  private connected = true;
   private readonly timeout: number;
 
   /**
@@ -200,9 +204,23 @@ export class NatsBus {
    */
   constructor(private readonly nc: NatsConnection, private readonly opts: NatsBusOptions) {
     this.prefixNsp = subjectToken(opts.nsp);
-    this.subject = `${opts.prefix}.m.${this.prefixNsp}`;
+    this.subject = NatsBus.subjectOf(opts.prefix, opts.nsp);
     this.heartbeatSubject = `${opts.prefix}.h.${this.prefixNsp}`;
     this.timeout = opts.publishTimeout ?? 5000;
+  }
+
+  /**
+   * The subject of the messages to every server of a namespace (the one its history is stored under).
+   * @param prefix the subject prefix
+   * @param nsp the namespace name
+   * @returns the subject
+   * @example
+   * ```ts
+   * NatsBus.subjectOf('socket.io', '/chat');   // 'socket.io.m./chat'
+   * ```
+   */
+  static subjectOf(prefix: string, nsp: string): string {
+    return `${prefix}.m.${subjectToken(nsp)}`;
   }
 
   /** Subject of the answers to the requests of server `uid`. */
@@ -212,7 +230,7 @@ export class NatsBus {
 
   /** Whether the connection is up now. */
   get up(): boolean {
-    return !this.nc.isClosed() && !this.nc.isDraining() && this.nc.info !== undefined;
+    return this.connected && !this.nc.isClosed();
   }
 
   /**
@@ -225,6 +243,7 @@ export class NatsBus {
    * ```
    */
   start(handlers: BusHandlers): Promise<void> {
+    this.watchStatus();
     const onCore = (sub: Subscription, deliver: (m: BusMessage) => void): void => {
       this.subs.push(sub);
       (async () => {
@@ -234,31 +253,55 @@ export class NatsBus {
         }
       })().catch((err: Error) => log('[%s] subscription %s ended: %s', this.opts.uid, sub.getSubject(), err.message));
     };
+    const coreOnly = (): Promise<void> => {
+      onCore(this.nc.subscribe(this.subject), (m) => handlers.message(m));
+      return this.nc.flush();
+    };
     onCore(this.nc.subscribe(this.heartbeatSubject), (m) => handlers.message(m));
     onCore(this.nc.subscribe(this.responseSubject(this.opts.uid)), (m) => handlers.response(m));
-    if (this.opts.jetstream === null) {
-      onCore(this.nc.subscribe(this.subject), (m) => handlers.message(m));
-      this.ready = this.nc.flush();
-    } else {
-      this.ready = this.startJetStream(this.opts.jetstream, handlers);
-    }
+    const jetstream = this.opts.jetstream;
+    const started = jetstream === null ? coreOnly() : this.startJetStream(jetstream, handlers).catch((err: Error) => {
+      log('[%s] JetStream unavailable (%s): core NATS only, no history', this.opts.uid, err.message);
+      return coreOnly();
+    });
+    this.ready = started.then(() => { this.started = true; }, (err: Error) => {
+      this.started = true;
+      log('[%s] could not subscribe: %s', this.opts.uid, err.message);
+    });
     return this.ready;
+  }
+
+  /** Follows the connection's state (publishing to JetStream fails at once while it is down). */
+  private watchStatus(): void {
+    (async () => {
+      for await (const status of this.nc.status()) {
+        if (this.closed) break;
+        if (status.type === 'disconnect') {
+          this.connected = false;
+          log('[%s] connection to NATS lost', this.opts.uid);
+        } else if (status.type === 'reconnect') {
+          this.connected = true;
+          log('[%s] NATS is back: cross-server delivery resumes', this.opts.uid);
+        }
+      }
+    })().catch(() => {});
   }
 
   private async startJetStream(opts: NatsJetStreamOptions, handlers: BusHandlers): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    this.js = this.nc.jetstream();
+    const js = this.nc.jetstream();
     const stream = await ensureStream(jsm, this.opts.prefix, opts);
-    this.stream = stream;
     const info = await jsm.streams.info(stream);
     // from the next message on: an ordered consumer resumes after the last sequence it delivered when it is
     // recreated (NATS restarted, consumer lost), so what was stored meanwhile is read, in order, once
-    const consumer = await this.js.consumers.get(stream, {
+    const consumer = await js.consumers.get(stream, {
       filterSubjects: this.subject, opt_start_seq: info.state.last_seq + 1, deliver_policy: 'by_start_sequence',
     } as unknown as Parameters<JetStreamClient['consumers']['get']>[1] & object);
     if (this.closed) return;
     const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
     this.consumer = messages;
+    this.stream = stream;
+    this.js = js;
     (async () => {
       for await (const msg of messages) {
         const m = decodeMessage(msg.data);
@@ -282,13 +325,12 @@ export class NatsBus {
       if (!this.nc.isClosed()) this.nc.publish(this.heartbeatSubject, bytes);
       return undefined;
     }
+    if (!this.started && this.ready) await this.ready;
     if (this.js === null) {
-      if (this.ready) await this.ready.catch(() => {});
-      if (this.js === null) {
-        if (!this.nc.isClosed()) this.nc.publish(this.subject, bytes);
-        return undefined;
-      }
+      if (!this.nc.isClosed()) this.nc.publish(this.subject, bytes);
+      return undefined;
     }
+    if (!this.connected) throw new Error('NATS is unreachable');
     const ack = await this.js.publish(this.subject, bytes, { timeout: this.timeout });
     return String(ack.seq);
   }

@@ -6,30 +6,19 @@
  * kept when they are recoverable (an event, no ack, not volatile) and reach the session's rooms.
  *
  * ```ts
- * const store = await NatsSessionStore.open(nc, { stream: 'socket_io', subject: 'socket.io.m./', maxDisconnectionDuration: 120_000 });
- * await store.persist({ sid, pid, rooms: [sid, 'news'], data: {} });
+ * const store = new NatsSessionStore(nc, { stream: 'socket_io', subject: 'socket.io.m./', ttl: 120_000 });
+ * await store.persist({ sid, pid, rooms: [sid, 'news'], data: {} }, 120_000);
  * const session = await store.restore(pid, '42');
  * ```
  *
- * Owns the bucket and the reading of the history. Imports only types of the `nats` package; must never import the
- * server classes nor the cluster core.
+ * Owns the bucket and the reading of the history. Imports only types of the `nats` package, and of the cluster
+ * core only its session-store interface; must never import the server classes.
  */
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, KV, NatsConnection } from 'nats';
+import type { PrivateSessionId, Room, Session, SessionToPersist } from '../../adapter-types.js';
+import { reaches, type ClusterSessionStore } from '../cluster/session-store.js';
 import { decodeMessage, log, withTimeout } from './bus.js';
-
-/** A disconnected session as saved by the server layer. */
-export interface StoredSession {
-  sid: string;
-  pid: string;
-  rooms: Array<string | number>;
-  data: unknown;
-}
-
-/** A restored session with the event argument lists the client missed (each ending with its offset). */
-export interface RestoredSession extends StoredSession {
-  missedPackets: unknown[][];
-}
 
 /** Options of {@link NatsSessionStore}. */
 export interface NatsSessionStoreOptions {
@@ -37,8 +26,11 @@ export interface NatsSessionStoreOptions {
   stream: string;
   /** The namespace's subject in that stream. */
   subject: string;
-  /** How long a session stays restorable, in ms (the bucket's TTL). */
-  maxDisconnectionDuration: number;
+  /**
+   * How long a session stays restorable, in ms: the TTL of the bucket, set when it is created (JetStream expires
+   * a whole bucket's keys alike; `maxDisconnectionDuration`).
+   */
+  ttl: number;
   /** KV bucket name. Default `<stream>_sessions`. */
   bucket?: string;
   /** Longest wait for one JetStream call, in ms. Default 5000. */
@@ -52,27 +44,14 @@ const BROADCAST = 3;
 /** Socket.IO packet type of an event. */
 const EVENT = 2;
 
-/**
- * Whether a stored broadcast (rooms/except) reaches a socket in `sessionRooms`.
- * @example
- * ```ts
- * reaches(['s1', 'news'], ['news'], []);   // true
- * ```
- */
-export function reaches(sessionRooms: ReadonlyArray<string | number>, rooms: ReadonlyArray<string | number>,
-  except: ReadonlyArray<string | number>): boolean {
-  const included = rooms.length === 0 || sessionRooms.some((r) => rooms.includes(r));
-  return included && sessionRooms.every((r) => !except.includes(r));
-}
-
 /** The event arguments of a stored message, when it is a recoverable broadcast reaching `rooms`. */
-function recoverable(bytes: Uint8Array, rooms: ReadonlyArray<string | number>): unknown[] | null {
+function recoverable(bytes: Uint8Array, rooms: readonly Room[]): unknown[] | null {
   const m = decodeMessage(bytes);
   if (!m || m.type !== BROADCAST) return null;
   const data = m.data as { packet?: { type?: number; id?: number; data?: unknown }; opts?: {
-    rooms?: Array<string | number>; except?: Array<string | number>; flags?: { volatile?: boolean } }; requestId?: string };
+    rooms?: Room[]; except?: Room[]; flags?: { volatile?: boolean } }; requestId?: string } | undefined;
   const packet = data?.packet;
-  if (!packet || packet.type !== EVENT || packet.id !== undefined || data.requestId !== undefined) return null;
+  if (!data || !packet || packet.type !== EVENT || packet.id !== undefined || data.requestId !== undefined) return null;
   if (data.opts?.flags?.volatile !== undefined || !Array.isArray(packet.data)) return null;
   return reaches(rooms, data.opts?.rooms ?? [], data.opts?.except ?? []) ? packet.data : null;
 }
@@ -82,50 +61,62 @@ function keyOf(pid: string): string {
   return Buffer.from(pid).toString('base64url') || '_';
 }
 
+interface Opened {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  kv: KV;
+}
+
 /**
- * Sessions in a JetStream KV bucket, history in the bus's stream.
+ * Sessions in a JetStream KV bucket, history in the bus's stream (the offsets are its sequences, given by the
+ * bus's publish: no `append`).
  * @example
  * ```ts
- * const store = await NatsSessionStore.open(nc, { stream: bus.stream!, subject: bus.subject, maxDisconnectionDuration: 120_000 });
+ * const store = new NatsSessionStore(nc, { stream: 'socket_io', subject: 'socket.io.m./', ttl: 120_000 });
  * const session = await store.restore(pid, offset);   // the session and the broadcasts after `offset`
  * ```
  */
-export class NatsSessionStore {
+export class NatsSessionStore implements ClusterSessionStore {
   private readonly timeout: number;
+  private opened: Promise<Opened> | null = null;
 
-  private constructor(private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly kv: KV,
-    private readonly opts: NatsSessionStoreOptions) {
+  /**
+   * @param nc the connection (the bucket is opened, or created, on first use)
+   * @param opts stream, subject, TTL
+   * @example
+   * ```ts
+   * const store = new NatsSessionStore(nc, { stream: 'socket_io', subject: 'socket.io.m./', ttl: 120_000 });
+   * ```
+   */
+  constructor(private readonly nc: NatsConnection, private readonly opts: NatsSessionStoreOptions) {
     this.timeout = opts.timeout ?? 5000;
   }
 
-  /**
-   * Opens (creates if needed) the bucket.
-   * @param nc the connection
-   * @param opts stream, subject, TTL
-   * @returns the store
-   * @example
-   * ```ts
-   * const store = await NatsSessionStore.open(nc, { stream: 'socket_io', subject: 'socket.io.m./', maxDisconnectionDuration: 120_000 });
-   * ```
-   */
-  static async open(nc: NatsConnection, opts: NatsSessionStoreOptions): Promise<NatsSessionStore> {
-    const js = nc.jetstream();
-    const jsm = await nc.jetstreamManager();
-    const kv = await js.views.kv(opts.bucket ?? `${opts.stream}_sessions`, { ttl: opts.maxDisconnectionDuration, history: 1 });
-    return new NatsSessionStore(js, jsm, kv, opts);
+  private open(): Promise<Opened> {
+    this.opened ??= (async () => {
+      const js = this.nc.jetstream();
+      const jsm = await this.nc.jetstreamManager();
+      const kv = await js.views.kv(this.opts.bucket ?? `${this.opts.stream}_sessions`, { ttl: this.opts.ttl, history: 1 });
+      return { js, jsm, kv };
+    })();
+    const opened = this.opened;
+    opened.catch(() => { if (this.opened === opened) this.opened = null; });   // retried on next use
+    return withTimeout(opened, this.timeout, 'KV bucket');
   }
 
   /**
-   * Saves a session, restorable for `maxDisconnectionDuration` ms.
+   * Saves a session (restorable for the bucket's TTL).
    * @param session sid, pid, rooms and data
+   * @param _ttl ignored: the bucket's TTL applies
    * @example
    * ```ts
-   * await store.persist({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
+   * await store.persist({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data }, 120_000);
    * ```
    */
-  async persist(session: StoredSession): Promise<void> {
+  async persist(session: SessionToPersist, _ttl?: number): Promise<void> {
+    const { kv } = await this.open();
     const value = msgpackEncode({ sid: session.sid, pid: session.pid, rooms: [...session.rooms], data: session.data });
-    await withTimeout(this.kv.put(keyOf(session.pid), value), this.timeout, 'KV put');
+    await withTimeout(kv.put(keyOf(session.pid), value), this.timeout, 'KV put');
   }
 
   /**
@@ -136,57 +127,61 @@ export class NatsSessionStore {
    * await store.forget(pid);
    * ```
    */
-  async forget(pid: string): Promise<void> {
-    await withTimeout(this.kv.purge(keyOf(pid)), this.timeout, 'KV purge');
+  async forget(pid: PrivateSessionId): Promise<void> {
+    const { kv } = await this.open();
+    await withTimeout(kv.purge(keyOf(pid)), this.timeout, 'KV purge');
   }
 
   /**
-   * Takes a saved session (restored once) and the broadcasts it missed after `offset`.
+   * Takes a saved session (restored once: a compare-and-delete on its revision) and the recoverable broadcasts it
+   * missed after `offset`, each ending with its own offset.
    * @param pid private session id
    * @param offset the last offset the client received (a stream sequence)
-   * @returns the session, or null when unknown, expired, taken by another server, or the offset is no longer
-   *   (or not yet) in the history
+   * @returns the session, or null when unknown, expired, taken by another server, or the offset is not in the
+   *   history
    * @example
    * ```ts
    * const session = await store.restore(pid, '1042');
    * ```
    */
-  async restore(pid: string, offset: string): Promise<RestoredSession | null> {
+  async restore(pid: PrivateSessionId, offset: string): Promise<Session | null> {
     if (typeof pid !== 'string' || typeof offset !== 'string' || !OFFSET_RE.test(offset)) return null;
+    const { js, jsm, kv } = await this.open();
     const key = keyOf(pid);
-    const entry = await withTimeout(this.kv.get(key), this.timeout, 'KV get');
+    const entry = await withTimeout(kv.get(key), this.timeout, 'KV get');
     if (!entry || entry.operation !== 'PUT') return null;
     try {
-      await withTimeout(this.kv.delete(key, { previousSeq: entry.revision }), this.timeout, 'KV delete');
+      await withTimeout(kv.delete(key, { previousSeq: entry.revision }), this.timeout, 'KV delete');
     } catch {
       return null;   // taken meanwhile by another server
     }
-    let session: StoredSession;
+    let session: SessionToPersist;
     try {
-      session = msgpackDecode(Buffer.from(entry.value)) as StoredSession;
+      session = msgpackDecode(Buffer.from(entry.value)) as SessionToPersist;
     } catch {
       return null;
     }
     const seq = Number(offset);
-    const { state } = await withTimeout(this.jsm.streams.info(this.opts.stream), this.timeout, 'stream info');
+    const { state } = await withTimeout(jsm.streams.info(this.opts.stream), this.timeout, 'stream info');
     if (seq > state.last_seq || (state.messages > 0 && seq < state.first_seq - 1)) {
       log('offset %s of session %s is not in the history (%d..%d)', offset, pid, state.first_seq, state.last_seq);
       return null;
     }
-    return { ...session, missedPackets: await this.readAfter(seq, state.last_seq, session.rooms) };
+    return { ...session, missedPackets: await this.readAfter(js, jsm, seq, state.last_seq, session.rooms) };
   }
 
   /** The recoverable broadcasts of the namespace after `seq` up to `last`, reaching `rooms`. */
-  private async readAfter(seq: number, last: number, rooms: ReadonlyArray<string | number>): Promise<unknown[][]> {
+  private async readAfter(js: JetStreamClient, jsm: JetStreamManager, seq: number, last: number,
+    rooms: readonly Room[]): Promise<unknown[][]> {
     const missed: unknown[][] = [];
     if (seq >= last) return missed;
     const config = {
       filter_subject: this.opts.subject, deliver_policy: 'by_start_sequence', opt_start_seq: seq + 1,
       ack_policy: 'none', mem_storage: true, inactive_threshold: 30_000 * 1e6,
     } as unknown as Partial<ConsumerConfig>;
-    const info = await withTimeout(this.jsm.consumers.add(this.opts.stream, config), this.timeout, 'consumer add');
+    const info = await withTimeout(jsm.consumers.add(this.opts.stream, config), this.timeout, 'consumer add');
     try {
-      const consumer = await this.js.consumers.get(this.opts.stream, info.name);
+      const consumer = await js.consumers.get(this.opts.stream, info.name);
       let pending = info.num_pending;
       while (pending > 0) {
         const batch = await consumer.fetch({ max_messages: Math.min(PAGE, pending), expires: this.timeout });
@@ -202,7 +197,7 @@ export class NatsSessionStore {
         if (got === 0) break;
       }
     } finally {
-      this.jsm.consumers.delete(this.opts.stream, info.name).catch(() => {});
+      jsm.consumers.delete(this.opts.stream, info.name).catch(() => {});
     }
     return missed;
   }
