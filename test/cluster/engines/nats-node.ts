@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   };
   const revive = (args: unknown[] = []): unknown[] =>
     args.map((x: any) => (x && typeof x === 'object' && Array.isArray(x.$bin) ? Buffer.from(x.$bin) : x));
+  const tickers = new Map<string, NodeJS.Timeout>();
   const commands: Record<string, (a: any) => unknown> = {
     emit: (a) => { target(a).emit(a.event, ...revive(a.args)); return true; },
     burst: (a) => {
@@ -109,6 +110,16 @@ async function main(): Promise<void> {
           res({ error: err ? err.message : null, responses });
         });
       });
+    },
+    ticker: (a) => {
+      let n = 0;
+      tickers.set(a.event, setInterval(() => target(a).emit(a.event, n++), a.interval ?? 10));
+      return true;
+    },
+    stopTicker: (a) => {
+      clearInterval(tickers.get(a.event));
+      tickers.delete(a.event);
+      return true;
     },
     serverCount: () => io.of('/').adapter.serverCount(),
   };
