@@ -16,7 +16,7 @@
 import type { NatsConnection } from 'nats';
 import type { AdapterNamespace } from '../../adapter-types.js';
 import { ClusterAdapter, type ClusterAdapterOptions } from '../cluster/cluster-adapter.js';
-import type { ClusterMessage, ClusterResponse } from '../cluster/messages.js';
+import { isEphemeral, type ClusterMessage, type ClusterResponse } from '../cluster/messages.js';
 import { NatsBus, streamName, type NatsJetStreamOptions } from './bus.js';
 import { NatsSessionStore } from './session-store.js';
 
@@ -135,7 +135,7 @@ export class NatsAdapter extends ClusterAdapter {
   }
 
   protected doPublish(message: ClusterMessage): Promise<string | void> {
-    return this.bus.publish(message);
+    return this.bus.publish(message, isEphemeral(message));
   }
 
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {

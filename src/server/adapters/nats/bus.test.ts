@@ -60,7 +60,7 @@ for (const mode of ['core', 'jetstream'] as const) {
     for (let i = 0; i < 300; i++) {
       offsets.push(await busA.publish({ uid: 'A', nsp: '/chat.x', type: 3, data: { packet: { type: 2, data: ['n', i, Buffer.from([i & 255])] } } }));
     }
-    await busB.publish({ uid: 'B', nsp: '/chat.x', type: 2 });   // heartbeat: core, no offset
+    await busB.publish({ uid: 'B', nsp: '/chat.x', type: 2 }, true);   // a heartbeat: core, no offset
     await busB.publishResponse('A', { uid: 'B', nsp: '/chat.x', type: 8, data: { requestId: 'r1', sockets: [] } });
     await until(() => gotB.filter((r) => r.message.type === 3).length === 300 && answersA.length === 1, 20000, 'deliveries');
     const seen = gotB.filter((r) => r.message.type === 3);

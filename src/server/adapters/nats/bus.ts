@@ -2,13 +2,15 @@
  * The NATS bus of one namespace: how the messages of the cluster protocol travel between servers.
  *
  * Subjects (`<nsp>` is the namespace name with `.`, `*`, `>`, `%` and whitespace percent-encoded, `/` kept):
- * - `<prefix>.m.<nsp>`: messages to every server (broadcasts, room changes, requests). With JetStream, a stream
+ * - `<prefix>.m.<nsp>`: the messages to every server that outlive the moment (broadcasts without acks, room changes,
+ *   disconnections). With JetStream, a stream
  *   (`<prefix>` with `[^A-Za-z0-9_-]` turned into `_`, subjects `<prefix>.m.>`) captures them: publishing is a
  *   JetStream publish whose acknowledgement carries the stream sequence, which is the offset handed to clients, and
  *   every server reads them through an ordered consumer (the offset comes with each message; after a NATS restart
  *   the consumer resumes after the last sequence it saw, so the stream is the buffer and nothing published while
  *   it was stored is lost). Without JetStream it is a core subject: at most once.
- * - `<prefix>.h.<nsp>`: heartbeats and "adapter closed" notices, core NATS always (never stored).
+ * - `<prefix>.e.<nsp>`: the ephemeral ones (heartbeats, requests, broadcasts waiting for acks: only the servers up
+ *   right now care), core NATS always, never stored (the adapter says which are which).
  * - `<prefix>.r.<nsp>.<uid>`: the answers to the requests of server `<uid>`, core NATS.
  *
  * Encoding: MessagePack (`notepack.io`, already a dependency of the Redis adapter). It carries Buffers and typed
@@ -47,9 +49,6 @@ export interface BusMessage {
   type: number;
   data?: unknown;
 }
-
-/** Message types travelling on the core heartbeat subject (initial heartbeat, heartbeat, adapter close). */
-const HEARTBEAT_TYPES = new Set([1, 2, 13]);
 
 /** JetStream settings of the bus. */
 export interface NatsJetStreamOptions {
@@ -179,8 +178,8 @@ export async function ensureStream(jsm: JetStreamManager, prefix: string, opts: 
 export class NatsBus {
   /** Subject of the messages to every server. */
   readonly subject: string;
-  /** Subject of heartbeats. */
-  readonly heartbeatSubject: string;
+  /** Subject of the ephemeral messages (core NATS). */
+  readonly ephemeralSubject: string;
   /** The stream name (JetStream on, once started), else null. */
   stream: string | null = null;
   private readonly prefixNsp: string;
@@ -205,7 +204,7 @@ export class NatsBus {
   constructor(private readonly nc: NatsConnection, private readonly opts: NatsBusOptions) {
     this.prefixNsp = subjectToken(opts.nsp);
     this.subject = NatsBus.subjectOf(opts.prefix, opts.nsp);
-    this.heartbeatSubject = `${opts.prefix}.h.${this.prefixNsp}`;
+    this.ephemeralSubject = `${opts.prefix}.e.${this.prefixNsp}`;
     this.timeout = opts.publishTimeout ?? 5000;
   }
 
@@ -257,7 +256,7 @@ export class NatsBus {
       onCore(this.nc.subscribe(this.subject), (m) => handlers.message(m));
       return this.nc.flush();
     };
-    onCore(this.nc.subscribe(this.heartbeatSubject), (m) => handlers.message(m));
+    onCore(this.nc.subscribe(this.ephemeralSubject), (m) => handlers.message(m));
     onCore(this.nc.subscribe(this.responseSubject(this.opts.uid)), (m) => handlers.response(m));
     const jetstream = this.opts.jetstream;
     const started = jetstream === null ? coreOnly() : this.startJetStream(jetstream, handlers).catch((err: Error) => {
@@ -313,16 +312,18 @@ export class NatsBus {
   /**
    * Publishes a message to every server.
    * @param message the message
+   * @param ephemeral only of interest to the servers up now (heartbeats, requests): core NATS, never stored
    * @returns the offset (stream sequence) when stored by JetStream, else undefined
    * @example
    * ```ts
    * const offset = await bus.publish({ uid, nsp: '/', type: 3, data: { packet, opts } });
+   * await bus.publish({ uid, nsp: '/', type: 2 }, true);   // a heartbeat
    * ```
    */
-  async publish(message: BusMessage): Promise<string | undefined> {
+  async publish(message: BusMessage, ephemeral = false): Promise<string | undefined> {
     const bytes = encodeMessage(message);
-    if (HEARTBEAT_TYPES.has(message.type)) {
-      if (!this.nc.isClosed()) this.nc.publish(this.heartbeatSubject, bytes);
+    if (ephemeral) {
+      if (!this.nc.isClosed()) this.nc.publish(this.ephemeralSubject, bytes);
       return undefined;
     }
     if (!this.started && this.ready) await this.ready;
