@@ -2,11 +2,14 @@
 // recovery across nodes, NATS killed and restarted, a node killed; and core NATS only (no JetStream).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type NatsConnection } from 'nats';
+import { Emitter } from '../../src/server/adapters/nats/index.js';
 import { NatsServer, NatsNode, type NatsNodeConfig } from './engines/nats.js';
 import { connectClient, waitFor, sleep, type TestClient } from './cluster.js';
 import { SwitchProxy } from './proxy.js';
 
 let nats: NatsServer;
+let emitterConn: NatsConnection | null = null;
 const nodes: NatsNode[] = [];
 const clients: TestClient[] = [];
 const proxies: SwitchProxy[] = [];
@@ -51,6 +54,7 @@ before(async () => {
 });
 
 after(async () => {
+  await emitterConn?.close();
   for (const c of clients) c.socket.close();
   for (const p of proxies) await p.close();
   for (const node of nodes) assert.deepEqual(node.crashes, []);
@@ -132,6 +136,28 @@ test('JetStream: every cross-node operation, recovery across nodes, NATS restart
     const victim = await client(c!.url, { name: 'victim' });
     await b!.call('remote', { socketId: victim.socket.id, action: 'disconnect' });
     await waitFor(() => victim.disconnects.includes('io server disconnect'), 20000, 'remote disconnect');
+  });
+
+  await t.test('an emitter in a process without a server: broadcasts (stored, with an offset), room changes, server-side events', async () => {
+    emitterConn = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const emitter = new Emitter(emitterConn, { prefix: 'js' });
+    emitter.to('red').emit('from-emitter', 'x', Buffer.from([5, 6]));
+    emitter.except('red').emit('not-red-emitter');
+    await waitFor(() => got(ca, 'from-emitter').length === 1 && got(cc, 'from-emitter').length === 1 &&
+      got(cb, 'not-red-emitter').length === 1, 20000, 'emitter broadcasts');
+    const [, x, bin, offset] = got(ca, 'from-emitter')[0]!;
+    assert.equal(x, 'x');
+    assert.deepEqual([...new Uint8Array(bin as ArrayBuffer)], [5, 6]);
+    assert.match(String(offset), /^\d+$/);
+    await sleep(200);
+    assert.equal(got(cb, 'from-emitter').length, 0);
+    emitter.in('blue').socketsJoin('teal');
+    await eventually(async () => (await a!.call<unknown[]>('fetchSockets', { rooms: ['teal'] })).length === 1, 'emitter socketsJoin');
+    emitter.serverSideEmit('ping-servers', 'from-emitter');
+    await waitFor(() => [a!, b!, c!].every((n) => n.serverSide.some((e) => e.arg === 'from-emitter')), 20000, 'server-side');
+    const victim = await client(c!.url, { name: 'ev', room: 'victims' });
+    emitter.of('/').to('victims').disconnectSockets(true);
+    await waitFor(() => victim.disconnects.includes('io server disconnect'), 20000, 'emitter disconnectSockets');
   });
 
   await t.test('a client recovers on another node with the broadcasts it missed (read from JetStream)', async () => {
@@ -237,4 +263,14 @@ test('core NATS only (no JetStream): broadcasts, requests, acks', async () => {
   assert.deepEqual(sockets.map((s) => s.data.name).sort(), ['cd', 'ce']);
   const acks = await a!.call<{ responses: string[] }>('emitWithAck', { event: 'ask', args: ['z'], timeout: 10000 });
   assert.deepEqual(acks.responses.sort(), ['cd:z', 'ce:z']);
+  const nc = await connect({ servers: nats.url });
+  try {
+    new Emitter(nc, { prefix: 'core' }).to('r').emit('emitted', 1);
+    await waitFor(() => got(cd, 'emitted').length === 1, 20000, 'core emitter');
+    assert.deepEqual(got(cd, 'emitted')[0], ['emitted', 1]);
+    await sleep(200);
+    assert.equal(got(ce, 'emitted').length, 0);
+  } finally {
+    await nc.close();
+  }
 });

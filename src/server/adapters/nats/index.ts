@@ -14,3 +14,4 @@
 export { createAdapter, NatsAdapter, type NatsAdapterOptions } from './adapter.js';
 export { NatsBus, subjectToken, streamName, type NatsBusOptions, type NatsJetStreamOptions, type BusMessage } from './bus.js';
 export { NatsSessionStore, type NatsSessionStoreOptions } from './session-store.js';
+export { Emitter, EmitterBroadcast, type EmitterOptions } from './emitter.js';
