@@ -168,3 +168,23 @@ export class NatsNode {
     });
   }
 }
+
+/**
+ * The NATS engine's fixture for the engine suite (`suite.ts`): a private nats-server with JetStream; broadcasts
+ * published while NATS is down are lost (a publish needs the server), what is published once it is back is not.
+ */
+export const natsFixture = {
+  name: 'nats',
+  nodeModule: resolve(import.meta.dirname, 'nats.node.ts'),
+  official: false,
+  outageBuffered: false,
+  async startBus() {
+    const server = await NatsServer.start();
+    return {
+      info: { port: server.port },
+      kill: () => server.kill(),
+      restart: () => server.restart(),
+      stop: () => server.stop(),
+    };
+  },
+};
