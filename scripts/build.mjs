@@ -32,6 +32,7 @@ export const ENTRIES = {
   './client/auth': 'client/auth/index',
   './redis': 'server/adapters/redis/index',
   './redis-streams': 'server/adapters/redis-streams/index',
+  './nats': 'server/adapters/nats/index',
   './auth': 'server/auth/index',
 };
 /** The source folders of the client's ES module build (what `src/client` imports). */
