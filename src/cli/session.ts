@@ -87,12 +87,12 @@ export class CliSession {
       for (const l of this.listeners) l.connect?.();
     });
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
-      const final = !socket.active;
+      const final = this.isFinal();
       printer.print({ type: 'connect_error', message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) });
       for (const l of this.listeners) l.connectError?.(err, final);
     });
     socket.on('disconnect', (reason, description) => {
-      const final = !socket.active;
+      const final = this.isFinal();
       printer.print({ type: 'disconnect', reason, ...(description !== undefined ? { description } : {}) });
       for (const l of this.listeners) l.disconnect?.(reason, final);
     });
@@ -106,6 +106,11 @@ export class CliSession {
       printer.print({ type: 'reconnect_attempt', attempt });
       process.nextTick(() => this.watchEngine());
     });
+  }
+
+  /** True when the client will not try again: refused by the server, or reconnection off. */
+  private isFinal(): boolean {
+    return !this.socket.active || !this.socket.io.reconnection();
   }
 
   /**
