@@ -72,7 +72,7 @@ export function describe(record: OutputRecord): string {
       return `${String(f['message'])}${f['data'] !== undefined ? ' data=' + json(f['data']) : ''}`;
     case 'event':
     case 'emit':
-      return `${who}${String(f['event'])}${Array.isArray(f['args']) && f['args'].length ? ' ' + args(f['args']) : ''}${f['ack'] ? ' (ack requested)' : ''}`;
+      return `${who}${String(f['event'])}${Array.isArray(f['args']) && f['args'].length ? ' ' + args(f['args']) : ''}${f['ack'] ? (type === 'emit' ? ' (waiting for the ack)' : ' (ack requested)') : ''}`;
     case 'ack':
       return f['error'] !== undefined ? `${String(f['event'])} failed: ${String(f['error'])}` : `${String(f['event'])} ${args(f['args'])}`.trimEnd();
     case 'disconnect':
