@@ -114,11 +114,22 @@ class Tokens {
     return v;
   }
 
-  /** The next token when it is not an option (an optional second value), else nothing. */
-  optional(): string | undefined {
+  /**
+   * The next token when it is a JSON value (the optional second value of `--emit`), else nothing: an option or
+   * the URL stays where it is. A token that starts like JSON but is not is taken, for a clear error.
+   */
+  optionalJson(): string | undefined {
     if (this.pending !== undefined) return undefined;
     const token = this.argv[this.i];
     if (token === undefined || token.startsWith('--')) return undefined;
+    let json = /^\s*[[{"]/.test(token);
+    try {
+      JSON.parse(token);
+      json = true;
+    } catch {
+      // not JSON: taken only when it looks like JSON
+    }
+    if (!json) return undefined;
     this.i++;
     return token;
   }
@@ -236,7 +247,7 @@ function parseConnect(tokens: Tokens): ConnectCommand {
         break;
       case '--emit': {
         const event = tokens.value(token);
-        const raw = tokens.optional();
+        const raw = tokens.optionalJson();
         const value = raw === undefined ? [] : parseJson(`--emit ${event}`, raw);
         cmd.emits.push({ event, args: Array.isArray(value) ? value : [value] });
         break;

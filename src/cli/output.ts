@@ -18,7 +18,13 @@ export interface PrinterOptions {
   out?: NodeJS.WritableStream;
 }
 
-/** Makes a value printable as JSON: errors as `{message, …}`, binary as `{type:'Buffer', base64}`, cycles cut. */
+/**
+ * Makes a value printable as JSON: errors as `{message, …}`, binary as `{type:'Buffer', base64}`, cycles cut.
+ * @example
+ * ```ts
+ * toJsonValue([new Uint8Array([1, 2]), new Error('boom')]); // [{ type: 'Buffer', base64: 'AQI=' }, { message: 'boom' }]
+ * ```
+ */
 export function toJsonValue(value: unknown, seen: Set<unknown> = new Set()): unknown {
   if (value === undefined) return null;
   if (value === null || typeof value !== 'object') {
@@ -56,7 +62,13 @@ function clock(date: Date): string {
 
 const json = (v: unknown): string => JSON.stringify(toJsonValue(v));
 
-/** The human line of a record (without the time). */
+/**
+ * The human line of a record (without the time and the type).
+ * @example
+ * ```ts
+ * describe({ type: 'event', event: 'chat', args: ['hi', { n: 1 }] }); // 'chat "hi" {"n":1}'
+ * ```
+ */
 export function describe(record: OutputRecord): string {
   const { type, ...f } = record;
   const args = (list: unknown): string => (Array.isArray(list) ? list.map(json).join(' ') : '');

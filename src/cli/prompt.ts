@@ -83,7 +83,13 @@ export function parseValues(text: string): unknown[] {
   return values;
 }
 
-/** A prompt line as a command: the command word, and the rest. */
+/**
+ * A prompt line as a command: the command word, and the rest.
+ * @example
+ * ```ts
+ * splitCommand(' emit chat "hi" '); // { word: 'emit', rest: 'chat "hi"' }
+ * ```
+ */
 export function splitCommand(line: string): { word: string; rest: string } {
   const trimmed = line.trim();
   const at = trimmed.search(/\s/);

@@ -23,7 +23,15 @@ export interface SessionListener {
 /** The outcome of an emit with acknowledgement. */
 export type AckOutcome = { ok: true; args: unknown[] } | { ok: false; error: string };
 
-/** The client options a `connect` command line gives (exported for the tests and the docs' table). */
+/**
+ * The client options a `connect` command line gives (exported for the tests and the docs' table).
+ * @example
+ * ```ts
+ * clientOptions(parseArgs(['connect', 'localhost:3000', '--token', 't', '--cookie', 'a=1']) as ConnectCommand);
+ * // { forceNew: true, autoConnect: false, reconnection: false, transports: ['polling', 'websocket'],
+ * //   auth: { token: 't' }, extraHeaders: { Cookie: 'a=1' } }
+ * ```
+ */
 export function clientOptions(cmd: ConnectCommand): Partial<ManagerOptions & SocketOptions> {
   const extraHeaders: Record<string, string> = { ...cmd.headers };
   if (cmd.cookies.length) {
@@ -45,7 +53,13 @@ export function clientOptions(cmd: ConnectCommand): Partial<ManagerOptions & Soc
   };
 }
 
-/** The URL to open: the command's, with `--namespace` as its path. */
+/**
+ * The URL to open: the command's, with `--namespace` as its path.
+ * @example
+ * ```ts
+ * targetUrl(parseArgs(['connect', 'localhost:3000', '-n', 'admin']) as ConnectCommand); // 'http://localhost:3000/admin'
+ * ```
+ */
 export function targetUrl(cmd: ConnectCommand): string {
   const url = new URL(cmd.url);
   if (cmd.namespace) url.pathname = cmd.namespace;

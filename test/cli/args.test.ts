@@ -40,6 +40,13 @@ describe('socketeer: command line', () => {
     });
   });
 
+  it('connect: the URL may follow an --emit without arguments; a malformed JSON argument is an error', () => {
+    const cmd = connect('--emit', 'hello', 'http://h:1', '--emit', 'n', '7');
+    assert.equal(cmd.url, 'http://h:1');
+    assert.deepEqual(cmd.emits, [{ event: 'hello', args: [] }, { event: 'n', args: [7] }]);
+    assert.throws(() => connect('http://h:1', '--emit', 'x', '[1,'), /invalid JSON/);
+  });
+
   it('connect: --token is {token}; a Cookie header and --cookie are joined', () => {
     const cmd = connect('https://h/', '--token', 't', '-H', 'cookie: a=1', '--cookie', 'b=2');
     assert.deepEqual(clientOptions(cmd).auth, { token: 't' });

@@ -74,8 +74,9 @@ for (const official of [false, true]) {
     });
 
     it('--exit-on event:<name> prints the event with its arguments; --transport websocket opens without upgrade', async () => {
-      const res = await runCli(['connect', server.url, '--exit-on', 'event:welcome', '--transport', 'websocket', '--json']);
+      const res = await runCli(['connect', server.url, '--exit-on', 'event:welcome', '--transport', 'websocket', '--json', '-H', 'x-ws: upgrade-1', '--token', 'ws-1']);
       assert.equal(res.code, 0, res.stdout + res.stderr);
+      assert.equal(server.handshakes.find((h) => h.auth['token'] === 'ws-1')?.headers['x-ws'], 'upgrade-1', 'headers on the WebSocket handshake');
       const recs = records(res.stdout);
       const open = recs.find((r) => r['type'] === 'open')!;
       assert.equal(open['transport'], 'websocket');
