@@ -31,6 +31,7 @@ export const ENTRIES = {
   './client': 'client/index',
   './client/auth': 'client/auth/index',
   './redis': 'server/adapters/redis/index',
+  './postgres': 'server/adapters/postgres/index',
   './auth': 'server/auth/index',
 };
 /** The source folders of the client's ES module build (what `src/client` imports). */
