@@ -16,18 +16,26 @@ import type { AdapterNamespace } from '../../adapter.js';
 import { ClusterAdapter, EMITTER_UID, type ClusterAdapterOptions, type ClusterMessage, type ClusterResponse } from '../cluster/index.js';
 import { PostgresBus, type PostgresBusOptions } from './bus.js';
 import type { BusMessage } from './codec.js';
+import { PostgresSessionStore } from './session-store.js';
 
 /**
  * Options of {@link createAdapter}: those of `@socket.io/postgres-adapter` (`channelPrefix`, `tableName`,
  * `payloadThreshold`, `cleanupInterval`, `errorHandler`, `heartbeatInterval`, `heartbeatTimeout`), plus the
- * cluster core's (`requestsTimeout`, `membershipCheckInterval`, `sessionStore`).
+ * cluster core's (`requestsTimeout`, `membershipCheckInterval`, `sessionStore`) and the tables of connection state
+ * recovery.
  */
-export interface PostgresAdapterOptions extends PostgresBusOptions, ClusterAdapterOptions {}
+export interface PostgresAdapterOptions extends PostgresBusOptions, ClusterAdapterOptions {
+  /** with connection state recovery: the sessions table (default `socket_io_sessions`) */
+  sessionTableName?: string;
+  /** with connection state recovery: the table of recoverable broadcasts (default `socket_io_history`) */
+  historyTableName?: string;
+}
 
 /**
  * Returns the adapter factory for `new Server(…, { adapter })` or `io.adapter(…)`. The namespaces of the server
  * share one listening client taken from `pool` (released when the last one closes); the attachments table is
- * created on first use if it does not exist.
+ * created on first use if it does not exist. With connection state recovery on (and no `sessionStore` given),
+ * sessions and recoverable broadcasts are kept in PostgreSQL, so that a client recovers on any server.
  * @param pool a `pg.Pool` (the user's: it is never ended here)
  * @param opts options
  * @returns the factory
@@ -46,7 +54,14 @@ export function createAdapter(pool: Pool, opts: PostgresAdapterOptions = {}): (n
   const bus = new PostgresBus(pool, opts);
   const open = new Set<PostgresAdapter>();
   return function postgresAdapter(nsp: AdapterNamespace): PostgresAdapter {
-    const adapter = new PostgresAdapter(nsp, bus, opts, () => {
+    const csr = nsp.server.opts.connectionStateRecovery;
+    const sessionStore = opts.sessionStore ?? (csr
+      ? new PostgresSessionStore(pool, {
+        nsp: nsp.name, ttl: csr.maxDisconnectionDuration ?? 120_000,
+        sessionTableName: opts.sessionTableName, historyTableName: opts.historyTableName,
+      })
+      : undefined);
+    const adapter = new PostgresAdapter(nsp, bus, { ...opts, sessionStore }, () => {
       open.delete(adapter);
       if (open.size === 0) bus.close();
     });

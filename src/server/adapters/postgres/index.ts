@@ -14,3 +14,4 @@
 export { createAdapter, PostgresAdapter, type PostgresAdapterOptions } from './adapter.js';
 export { PostgresBus, type PostgresBusOptions, type BusSubscriber } from './bus.js';
 export type { BusMessage } from './codec.js';
+export { PostgresSessionStore, type PostgresSessionStoreOptions } from './session-store.js';
