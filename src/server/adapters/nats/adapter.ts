@@ -34,6 +34,11 @@ export interface NatsAdapterOptions extends ClusterAdapterOptions {
   bucket?: string;
   /** Longest wait for a JetStream acknowledgement, in ms. Default 5000. */
   publishTimeout?: number;
+  /**
+   * How long a message for JetStream is held while NATS is unreachable, in ms (sent once it is back; the local
+   * delivery of a recoverable broadcast waits for it too). Default 10000.
+   */
+  maxOutage?: number;
 }
 
 /**
@@ -100,7 +105,8 @@ export class NatsAdapter extends ClusterAdapter {
       })
       : undefined);
     super(nsp, { ...opts, sessionStore });
-    this.bus = new NatsBus(nc, { prefix, nsp: nsp.name, uid: this.uid, jetstream, publishTimeout: opts.publishTimeout });
+    this.bus = new NatsBus(nc, { prefix, nsp: nsp.name, uid: this.uid, jetstream, publishTimeout: opts.publishTimeout,
+      maxOutage: opts.maxOutage });
   }
 
   /**

@@ -19,9 +19,9 @@
  *
  * Outages: the `nats` client buffers what is published while it is disconnected and resubscribes on reconnection;
  * a core message published by a server that reconnects before a receiver has resubscribed is lost for that
- * receiver. With JetStream, a publish while the connection is down fails at once, and one that gets no
- * acknowledgement within `publishTimeout` fails too (the core logs it and delivers the broadcast locally without
- * offset); what JetStream stored is read by every consumer once NATS is back. Without JetStream available on the
+ * receiver. With JetStream, the messages not acknowledged when the connection drops, and those published while it
+ * is down, are held and sent again in order once it is back (`publisher.ts`: ids make JetStream store each once),
+ * for up to `maxOutage` ms; every consumer then reads what the stream stored. Without JetStream available on the
  * server, the bus falls back to core NATS (logged).
  *
  * ```ts
@@ -38,6 +38,7 @@ import type {
   ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection, StreamConfig, Subscription,
 } from 'nats';
 import { createLogger } from '../../../util/logger.js';
+import { HeldPublisher } from './publisher.js';
 
 /** Logger of the NATS adapter (`DEBUG=socketeer:nats`). */
 export const log = createLogger('socketeer:nats');
@@ -74,6 +75,8 @@ export interface NatsBusOptions {
   jetstream: NatsJetStreamOptions | null;
   /** Longest wait for a JetStream acknowledgement, in ms. Default 5000. */
   publishTimeout?: number;
+  /** How long a message for JetStream is held while NATS is unreachable, in ms. Default 10000. */
+  maxOutage?: number;
 }
 
 /** What the bus hands to its adapter. */
@@ -185,7 +188,7 @@ export class NatsBus {
   private readonly prefixNsp: string;
   private readonly subs: Subscription[] = [];
   private consumer: ConsumerMessages | null = null;
-  private js: JetStreamClient | null = null;
+  private publisher: HeldPublisher | null = null;
   private ready: Promise<void> | null = null;
   private closed = false;
   private started = false;
@@ -277,9 +280,11 @@ export class NatsBus {
         if (this.closed) break;
         if (status.type === 'disconnect') {
           this.connected = false;
+          this.publisher?.down();
           log('[%s] connection to NATS lost', this.opts.uid);
         } else if (status.type === 'reconnect') {
           this.connected = true;
+          this.publisher?.up();
           log('[%s] NATS is back: cross-server delivery resumes', this.opts.uid);
         }
       }
@@ -300,7 +305,8 @@ export class NatsBus {
     const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
     this.consumer = messages;
     this.stream = stream;
-    this.js = js;
+    this.publisher = new HeldPublisher(js, this.subject, this.opts.uid, { timeout: this.timeout, holdFor: this.opts.maxOutage ?? 10000 });
+    if (!this.connected) this.publisher.down();
     (async () => {
       for await (const msg of messages) {
         const m = decodeMessage(msg.data);
@@ -327,13 +333,11 @@ export class NatsBus {
       return undefined;
     }
     if (!this.started && this.ready) await this.ready;
-    if (this.js === null) {
+    if (this.publisher === null) {
       if (!this.nc.isClosed()) this.nc.publish(this.subject, bytes);
       return undefined;
     }
-    if (!this.connected) throw new Error('NATS is unreachable');
-    const ack = await this.js.publish(this.subject, bytes, { timeout: this.timeout });
-    return String(ack.seq);
+    return String(await this.publisher.publish(bytes));
   }
 
   /**
@@ -358,6 +362,7 @@ export class NatsBus {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.publisher?.failAll();
     for (const sub of this.subs.splice(0)) sub.unsubscribe();
     const consumer = this.consumer;
     this.consumer = null;
