@@ -9,7 +9,9 @@
  *
  * Re-exports only. Must never import a bus client nor the server classes.
  */
-export { ClusterAdapter, type ClusterAdapterOptions, type OutgoingMessage } from './cluster-adapter.js';
+export {
+  ClusterAdapter, ClusterAdapterBase, type ClusterAdapterOptions, type OutgoingMessage, type AckRequest,
+} from './cluster-adapter.js';
 export {
   MessageType, EMITTER_UID, encodeOptions, decodeOptions, asRecord, isWirePacket, isEphemeral, mayContainBinary,
   containsBinary, toDetails, randomId,
