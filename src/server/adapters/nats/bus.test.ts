@@ -149,3 +149,38 @@ test('jetstream: a saved session comes back once, with the recoverable broadcast
   assert.equal(await store.restore('p4', first), null, 'forgotten');
   await Promise.all([bus.close(), other.close()]);
 });
+
+test('jetstream: a long history is read back in pages', async () => {
+  const nc = await open();
+  const bus = new NatsBus(nc, { prefix: 't-pages', nsp: '/', uid: 'A', jetstream: { storage: 'memory' } });
+  await bus.start(handlers([]));
+  const store = new NatsSessionStore(nc, { stream: bus.stream!, subject: bus.subject, ttl: 5000 });
+  const first = (await bus.publish({ uid: 'A', nsp: '/', type: 3, data: { packet: { type: 2, data: ['start'] }, opts: { rooms: [], except: [] } } }))!;
+  await store.persist({ sid: 's', pid: 'p', rooms: ['s'], data: null }, 5000);
+  const sent = await Promise.all(Array.from({ length: 1234 }, (_, i) =>
+    bus.publish({ uid: 'A', nsp: '/', type: 3, data: { packet: { type: 2, data: ['n', i] }, opts: { rooms: [], except: [] } } })));
+  const restored = await store.restore('p', first);
+  assert.ok(restored);
+  assert.equal(restored.missedPackets.length, 1234);
+  assert.deepEqual(restored.missedPackets.map((p) => p[1]), Array.from({ length: 1234 }, (_, i) => i));
+  assert.deepEqual(restored.missedPackets.map((p) => p[2]), sent);
+  await bus.close();
+});
+
+test('without JetStream on the server, the bus falls back to core NATS', async () => {
+  const plain = await NatsServer.start(false);
+  try {
+    const [a, b] = await Promise.all([1, 2].map(() => connect({ servers: plain.url })));
+    const busA = new NatsBus(a!, { prefix: 't-plain', nsp: '/', uid: 'A', jetstream: {} });
+    const busB = new NatsBus(b!, { prefix: 't-plain', nsp: '/', uid: 'B', jetstream: {} });
+    const gotB: Received[] = [];
+    await Promise.all([busA.start(handlers([])), busB.start(handlers(gotB))]);
+    assert.equal(busA.stream, null);
+    assert.equal(await busA.publish({ uid: 'A', nsp: '/', type: 3, data: { i: 1 } }), undefined);
+    await until(() => gotB.length === 1, 10000, 'core delivery');
+    await Promise.all([busA.close(), busB.close()]);
+    await Promise.all([a!.close(), b!.close()]);
+  } finally {
+    await plain.stop();
+  }
+});
