@@ -184,3 +184,22 @@ test('without JetStream on the server, the bus falls back to core NATS', async (
     await plain.stop();
   }
 });
+
+test('closing while NATS is down settles (held messages fail)', async () => {
+  const own = await NatsServer.start();
+  const nc = await connect({ servers: own.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+  try {
+    const bus = new NatsBus(nc, { prefix: 't-close', nsp: '/', uid: 'A', jetstream: {}, publishTimeout: 1000 });
+    await bus.start(handlers([]));
+    await own.kill();
+    await until(() => !bus.up, 10000, 'disconnection noticed');
+    const held = bus.publish({ uid: 'A', nsp: '/', type: 3, data: {} }).then(() => 'stored', (err: Error) => err.message);
+    const started = Date.now();
+    await bus.close();
+    assert.equal(await held, 'closed');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await nc.close();
+    await own.stop();
+  }
+});

@@ -366,7 +366,8 @@ export class NatsBus {
     for (const sub of this.subs.splice(0)) sub.unsubscribe();
     const consumer = this.consumer;
     this.consumer = null;
-    if (consumer) await consumer.close().catch(() => {});
-    if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
+    // bounded: while NATS is unreachable neither would settle
+    if (consumer) await withTimeout(consumer.close(), this.timeout, 'consumer close').catch(() => {});
+    if (!this.nc.isClosed()) await withTimeout(this.nc.flush(), this.timeout, 'flush').catch(() => {});
   }
 }
