@@ -203,3 +203,20 @@ test('closing while NATS is down settles (held messages fail)', async () => {
     await own.stop();
   }
 });
+
+test('a message held longer than maxOutage fails while NATS stays down', async () => {
+  const own = await NatsServer.start();
+  const nc = await connect({ servers: own.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+  try {
+    const bus = new NatsBus(nc, { prefix: 't-expiry', nsp: '/', uid: 'A', jetstream: {}, maxOutage: 500 });
+    await bus.start(handlers([]));
+    await own.kill();
+    await until(() => !bus.up, 10000, 'disconnection noticed');
+    const held = await bus.publish({ uid: 'A', nsp: '/', type: 3, data: {} }).then(() => 'stored', (err: Error) => err.message);
+    assert.match(held, /unreachable/);
+    await bus.close();
+  } finally {
+    await nc.close();
+    await own.stop();
+  }
+});

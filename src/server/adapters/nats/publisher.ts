@@ -44,6 +44,7 @@ export class HeldPublisher {
   private readonly waiting = new Map<string, Held>();
   private next = 0;
   private connected = true;
+  private expiry: NodeJS.Timeout | null = null;
 
   /**
    * @param js the JetStream client
@@ -84,6 +85,22 @@ export class HeldPublisher {
    */
   down(): void {
     this.connected = false;
+    if (this.expiry) return;
+    // messages held too long fail even if NATS never comes back
+    this.expiry = setInterval(() => this.expire(), Math.min(1000, this.opts.holdFor));
+    this.expiry.unref();
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const held of [...this.waiting.values()]) {
+      if (held.until < now) this.settle(held, new Error('NATS was unreachable for too long'));
+    }
+  }
+
+  private stopExpiry(): void {
+    if (this.expiry) clearInterval(this.expiry);
+    this.expiry = null;
   }
 
   /**
@@ -96,11 +113,9 @@ export class HeldPublisher {
    */
   up(): void {
     this.connected = true;
-    const now = Date.now();
-    for (const held of this.waiting.values()) {
-      if (held.until < now) this.settle(held, new Error('NATS was unreachable for too long'));
-      else this.send(held);
-    }
+    this.stopExpiry();
+    this.expire();
+    for (const held of this.waiting.values()) this.send(held);
   }
 
   /**
@@ -111,6 +126,7 @@ export class HeldPublisher {
    * ```
    */
   failAll(): void {
+    this.stopExpiry();
     for (const held of [...this.waiting.values()]) this.settle(held, new Error('closed'));
   }
 
