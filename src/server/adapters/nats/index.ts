@@ -20,3 +20,4 @@ export { NatsSessionStore, type NatsSessionStoreOptions } from './session-store.
 export { Emitter, EmitterBroadcast, type EmitterOptions, type EmitterFlags } from './emitter.js';
 export type { ClusterAdapterOptions } from '../cluster/cluster-adapter.js';
 export type { ClusterSessionStore } from '../cluster/session-store.js';
+export { isEphemeral } from '../cluster/messages.js';
