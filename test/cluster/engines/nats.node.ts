@@ -13,7 +13,6 @@ const src = (rel: string): string => pathToFileURL(resolve(import.meta.dirname, 
 /** socket.io's cluster adapter on our NATS bus (test peer). */
 async function socketIoClusterAdapter(nc: NatsConnection): Promise<unknown> {
   const { NatsBus, NatsSessionStore, streamName, isEphemeral } = await import(src('nats/index.ts'));
-  
   return class SocketIoNatsAdapter extends ClusterAdapterWithHeartbeat {
     private readonly bus: any;
     private readonly store: any;
