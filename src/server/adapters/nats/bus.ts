@@ -13,9 +13,9 @@
  *   right now care), core NATS always, never stored (the adapter says which are which).
  * - `<prefix>.r.<nsp>.<uid>`: the answers to the requests of server `<uid>`, core NATS.
  *
- * Encoding: MessagePack (`notepack.io`, already a dependency of the Redis adapter). It carries Buffers and typed
- * arrays of binary events as they are (no base64 inflation, no separate attachment pass), decodes in one step,
- * and is what the other engines use for their stored entries.
+ * Encoding: MessagePack (`notepack.io`, already a dependency, the Redis adapter's encoding). It carries the Buffers
+ * and typed arrays of binary events as they are (no base64 inflation, no separate attachment pass) and decodes in
+ * one step; JSON would need a second codec for binary payloads.
  *
  * Outages: the `nats` client buffers what is published while it is disconnected and resubscribes on reconnection;
  * a core message published by a server that reconnects before a receiver has resubscribed is lost for that
@@ -238,7 +238,7 @@ export class NatsBus {
   /**
    * Subscribes (and, with JetStream, creates the stream and the consumer reading it from now on).
    * @param handlers where messages and answers go
-   * @returns settles once the bus receives (rejects if JetStream is unavailable)
+   * @returns settles once the bus receives (never rejects: without JetStream on the server, core NATS is used)
    * @example
    * ```ts
    * await bus.start({ message: (m, offset) => adapter.receive(m, offset), response: (r) => adapter.answer(r) });
@@ -273,7 +273,7 @@ export class NatsBus {
     return this.ready;
   }
 
-  /** Follows the connection's state (publishing to JetStream fails at once while it is down). */
+  /** Follows the connection's state (messages for JetStream are held while it is down). */
   private watchStatus(): void {
     (async () => {
       for await (const status of this.nc.status()) {
