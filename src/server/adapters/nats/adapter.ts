@@ -136,14 +136,37 @@ export class NatsAdapter extends ClusterAdapter {
     await this.bus.close();
   }
 
+  /**
+   * @returns whether NATS is reachable now (requests do not count servers while it is not)
+   * @example
+   * ```ts
+   * if (!this.isUp()) return;
+   * ```
+   */
   protected override isUp(): boolean {
     return this.bus.up;
   }
 
+  /**
+   * @param message a message of the cluster protocol
+   * @returns its offset when JetStream stored it
+   * @example
+   * ```ts
+   * const offset = await this.doPublish({ uid: this.uid, nsp: '/', type: 3, data });
+   * ```
+   */
   protected doPublish(message: ClusterMessage): Promise<string | void> {
     return this.bus.publish(message, isEphemeral(message));
   }
 
+  /**
+   * @param requesterUid the server that asked
+   * @param response the answer
+   * @example
+   * ```ts
+   * await this.doPublishResponse(request.uid, { uid: this.uid, nsp: '/', type: 8, data });
+   * ```
+   */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
     return this.bus.publishResponse(requesterUid, response);
   }

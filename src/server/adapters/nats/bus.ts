@@ -114,12 +114,28 @@ export function streamName(prefix: string): string {
   return prefix.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** Encodes a message (MessagePack). */
+/**
+ * Encodes a message (MessagePack).
+ * @param message the message
+ * @returns its bytes
+ * @example
+ * ```ts
+ * nc.publish(subject, encodeMessage({ uid, nsp: '/', type: 3, data: { packet, opts } }));
+ * ```
+ */
 export function encodeMessage(message: BusMessage): Uint8Array {
   return msgpackEncode(message);
 }
 
-/** Decodes a message, or null when it is not one. */
+/**
+ * Decodes a message.
+ * @param bytes what was received
+ * @returns the message, or null when it is not one
+ * @example
+ * ```ts
+ * for await (const msg of sub) { const m = decodeMessage(msg.data); if (m) handle(m); }
+ * ```
+ */
 export function decodeMessage(bytes: Uint8Array): BusMessage | null {
   try {
     const m = msgpackDecode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as BusMessage;
@@ -129,7 +145,17 @@ export function decodeMessage(bytes: Uint8Array): BusMessage | null {
   }
 }
 
-/** Rejects after `ms` unless `p` settles first. */
+/**
+ * Rejects after `ms` unless `p` settles first.
+ * @param p the promise
+ * @param ms the bound, in ms
+ * @param what named in the error
+ * @returns what `p` resolves with
+ * @example
+ * ```ts
+ * await withTimeout(kv.put(key, value), 5000, 'KV put');
+ * ```
+ */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout reached while waiting for NATS (${what})`)), ms);
@@ -225,12 +251,25 @@ export class NatsBus {
     return `${prefix}.m.${subjectToken(nsp)}`;
   }
 
-  /** Subject of the answers to the requests of server `uid`. */
+  /**
+   * @param uid a server's id
+   * @returns the subject of the answers to that server's requests
+   * @example
+   * ```ts
+   * bus.responseSubject('a1');   // 'socket.io.r./.a1'
+   * ```
+   */
   responseSubject(uid: string): string {
     return `${this.opts.prefix}.r.${this.prefixNsp}.${subjectToken(uid)}`;
   }
 
-  /** Whether the connection is up now. */
+  /**
+   * Whether the connection is up now.
+   * @example
+   * ```ts
+   * if (!bus.up) log('NATS is unreachable: JetStream messages are held');
+   * ```
+   */
   get up(): boolean {
     return this.connected && !this.nc.isClosed();
   }
