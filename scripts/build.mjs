@@ -32,6 +32,7 @@ export const ENTRIES = {
   './client/auth': 'client/auth/index',
   './redis': 'server/adapters/redis/index',
   './auth': 'server/auth/index',
+  './metrics': 'metrics/index',
 };
 /** The source folders of the client's ES module build (what `src/client` imports). */
 const ESM_DIRS = ['client', 'protocol', 'util'];

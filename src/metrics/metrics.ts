@@ -220,7 +220,7 @@ export class Metrics<L extends EventsMap = EventsMap, E extends EventsMap = L, S
     const onConnection = (socket: Socket<L, E, S, D>): void => {
       this.accepted.inc(['namespace']);
       const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-      if (nsp.server.opts.connectionStateRecovery && typeof auth?.pid === 'string') this.recoveries.inc([nsp.name, socket.recovered ? 'recovered' : 'failed']);
+      if (nsp.server.opts.connectionStateRecovery && typeof auth?.pid === 'string' && typeof auth.offset === 'string') this.recoveries.inc([nsp.name, socket.recovered ? 'recovered' : 'failed']);
     };
     this.listen(nsp, 'connection', onConnection as (...args: never[]) => void);
   };
