@@ -78,6 +78,7 @@ export class TrafficProbe implements ServerProbe {
   private readonly eventNames: readonly string[];
   private readonly opaque: boolean;
   private last: Traffic;
+  private readonly mainTraffic: Traffic;
   private readonly attachmentsIn = new WeakMap<object, Attachments>();
   private readonly attachmentsOut = new WeakMap<object, Attachments>();
   private readonly pendingAcks = new WeakMap<object, Map<string, number>>();
@@ -99,7 +100,7 @@ export class TrafficProbe implements ServerProbe {
     this.eventNames = opts.eventNames ?? [];
     this.opaque = opts.opaque === true;
     this.refusals = refusals;
-    this.last = this.traffic('/');
+    this.last = this.mainTraffic = this.traffic('/');
     const per = (pick: (t: Traffic) => number) => (): Sample[] => [...this.byName.values()].map((t) => ({ labels: [t.name], value: pick(t) }));
     registry.collected(prefix + 'messages_received_total', 'Socket.IO events received, by namespace', 'counter', ['namespace'], per((t) => t.messagesIn));
     registry.collected(prefix + 'messages_sent_total', 'Socket.IO events sent (one per recipient connection), by namespace', 'counter', ['namespace'], per((t) => t.messagesOut));
@@ -145,7 +146,7 @@ export class TrafficProbe implements ServerProbe {
   }
 
   private main(): Traffic {
-    return this.byName.get('/') ?? this.traffic('/');
+    return this.mainTraffic;
   }
 
   /**
@@ -165,7 +166,7 @@ export class TrafficProbe implements ServerProbe {
       if (--pending.remaining <= 0) this.attachmentsIn.delete(link);
       return;
     }
-    const size = data.length < 64 ? utf8Length(data) : Buffer.byteLength(data);
+    const size = Buffer.byteLength(data);
     if (this.opaque) {
       this.traffic(OPAQUE_NAMESPACE).bytesIn += size;
       return;
@@ -232,7 +233,7 @@ export class TrafficProbe implements ServerProbe {
       i++;
     }
     const t = this.namespaceAt(header, i);
-    t.bytesOut += header.length < 64 ? utf8Length(header) : Buffer.byteLength(header);
+    t.bytesOut += Buffer.byteLength(header);
     if (attachments > 0) this.attachmentsOut.set(link, { traffic: t, remaining: attachments });
     if (type === 2 || type === 5) {
       t.messagesOut++;
@@ -327,14 +328,4 @@ export class TrafficProbe implements ServerProbe {
   requestTimeout(nsp: string, type: string): void {
     this.timeouts.inc([this.traffic(nsp).name, type]);
   }
-}
-
-/** UTF-8 length of a short string without a call into the runtime. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c < 0xdc00 ? 0 : 2;
-  }
-  return n;
 }
