@@ -153,6 +153,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a message read by a connection.
    * @param link the connection
    * @param data the message
+   * @example
+   * ```ts
+   * probe.received(connection, '2["chat","hi"]');   // one event in the main namespace
+   * ```
    */
   received(link: object, data: string | Uint8Array | ArrayBuffer): void {
     if (typeof data !== 'string') {
@@ -194,6 +198,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a packet written to a connection.
    * @param link the connection
    * @param encoded the packet's parts
+   * @example
+   * ```ts
+   * probe.sent(connection, ['51-/chat,["file",{"_placeholder":true,"num":0}]', attachment]);
+   * ```
    */
   sent(link: object, encoded: Array<string | Uint8Array> | string | Uint8Array): void {
     if (Array.isArray(encoded)) {
@@ -290,6 +298,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a refused CONNECT.
    * @param nsp the namespace
    * @param reason why
+   * @example
+   * ```ts
+   * probe.refused('/admin', 'middleware');
+   * ```
    */
   refused(nsp: string, reason: NamespaceRefusal): void {
     void nsp;
@@ -300,6 +312,12 @@ export class TrafficProbe implements ServerProbe {
    * Times a broadcast.
    * @param nsp the namespace
    * @param started when it started (`performance.now()`)
+   * @example
+   * ```ts
+   * const started = performance.now();
+   * adapter.broadcast(packet, opts);
+   * probe.broadcast('/', started);
+   * ```
    */
   broadcast(nsp: string, started: number): void {
     const seconds = (performance.now() - started) / 1000;
@@ -315,6 +333,10 @@ export class TrafficProbe implements ServerProbe {
    * Records an adapter's publish lag.
    * @param nsp the namespace
    * @param seconds the lag
+   * @example
+   * ```ts
+   * probe.publishLag('/', 0.003);
+   * ```
    */
   publishLag(nsp: string, seconds: number): void {
     this.lagHistogram.series([this.traffic(nsp).name]).observe(seconds);
@@ -324,6 +346,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a cross-node request that timed out.
    * @param nsp the namespace
    * @param type the request type
+   * @example
+   * ```ts
+   * probe.requestTimeout('/', 'fetchSockets');
+   * ```
    */
   requestTimeout(nsp: string, type: string): void {
     this.timeouts.inc([this.traffic(nsp).name, type]);
