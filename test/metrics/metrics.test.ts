@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { io as officialClient, type Socket as OfficialSocket } from 'socket.io-client';
 import { io as ourClient } from '../../src/client/index.js';
 import { authenticate, rateLimit } from '../../src/server/auth/index.js';
+import { enableCredentialsRefresh } from '../../src/client/auth/index.js';
 import { parseExposition, promtoolCheck, startWithMetrics, valueOf, waitFor, type MetricsHarness } from './helpers.js';
 
 const connected = (c: { connected: boolean; once(ev: string, fn: () => void): unknown }) =>
@@ -95,7 +96,7 @@ test('traffic, events by allow-listed name, acks, broadcasts, sockets and connec
   }
 });
 
-test('handshakes refused by reason: origin, limits, bad request, middleware, invalid namespace', async () => {
+test('handshakes refused by reason: origin, limits, unknown transport, middleware, invalid namespace', async () => {
   const h = await startWithMetrics({ allowedOrigins: ['http://good.example'], maxConnectionsPerAddress: 1 });
   try {
     h.io.of('/private').use((_socket, next) => next(new Error('not allowed')));
@@ -172,8 +173,11 @@ test('credentials and rate limits of socketeer/auth', async () => {
       verify: ({ token }) => {
         if (token === 'short') return { data: {}, expiresAt: Date.now() + 300 };
         if (token === 'ok') return { data: {}, expiresAt: Date.now() + 60_000 };
+        if (token === 'renewable') return { data: {}, expiresAt: Date.now() + 1500 };
         throw new Error('bad token');
       },
+      refreshBefore: 1000,
+      refreshTimeout: 1000,
     });
     const limiter = rateLimit({ points: 2, duration: 60_000, tolerance: Infinity });
     h.io.use(limiter);
@@ -189,12 +193,18 @@ test('credentials and rate limits of socketeer/auth', async () => {
     for (let i = 0; i < 5; i++) good.emit('spam', i);
     const short = officialClient(h.url, { transports: ['websocket'], auth: { token: 'short' }, reconnection: false });
     await connected(short);
+    // ours refreshes in place (the server asks 1 s before expiry; the auth function gives a fresh token)
+    const renewing = enableCredentialsRefresh(ourClient(h.url, { transports: ['websocket'], reconnection: false, auth: (cb: (d: object) => void) => cb({ token: 'renewable' }) }));
+    await connected(renewing);
     await eventually(h, 'socketeer_credentials_expiries_total', { namespace: '/' }, (v) => v === 1);
+    await eventually(h, 'socketeer_credentials_refreshes_total', { namespace: '/', outcome: 'accepted' }, (v) => v >= 1);
+    assert.equal(renewing.connected, true);
     await eventually(h, 'socketeer_rate_limited_events_total', {}, (v) => v === 3);
     assert.equal(await value(h, 'socketeer_credentials_verifications_total', { namespace: '/', outcome: 'refused' }), 1);
-    assert.equal(await value(h, 'socketeer_credentials_verifications_total', { namespace: '/', outcome: 'accepted' }), 2);
+    assert.equal(await value(h, 'socketeer_credentials_verifications_total', { namespace: '/', outcome: 'accepted' }), 3);
     assert.equal(await value(h, 'socketeer_handshakes_refused_total', { stage: 'namespace', reason: 'middleware' }), 1);
     for (const c of [refused, good, short]) c.close();
+    renewing.close();
     await promtoolCheck(await h.metrics.text());
   } finally {
     await h.close();
