@@ -1,0 +1,223 @@
+/**
+ * The cluster core on an in-process bus: three real servers on 127.0.0.1 sharing one EventEmitter, every
+ * cross-node operation, membership, and recovery through a shared in-memory session store.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
+import { Server } from '../../index.js';
+import type { AdapterNamespace } from '../../adapter-types.js';
+import { ClusterAdapter, type ClusterAdapterOptions } from './cluster-adapter.js';
+import { MessageType, type ClusterMessage, type ClusterResponse } from './messages.js';
+import { MemorySessionStore } from './session-store.js';
+
+/** A bus of this process: messages to everyone, answers to one node; delivered on a later turn, as a network would. */
+class LocalBus extends EventEmitter {
+  readonly seen: ClusterMessage[] = [];
+}
+
+class LocalBusAdapter extends ClusterAdapter {
+  private readonly onBus = (m: ClusterMessage): void => this.onMessage(structuredClone(m));
+  private readonly onAnswer = (m: ClusterResponse): void => this.onResponse(structuredClone(m));
+
+  constructor(nsp: AdapterNamespace, private readonly bus: LocalBus, opts: ClusterAdapterOptions) {
+    super(nsp, opts);
+  }
+
+  override init(): void {
+    this.bus.on('message', this.onBus);
+    this.bus.on(`answer:${this.uid}`, this.onAnswer);
+    super.init();
+  }
+
+  protected doPublish(message: ClusterMessage): Promise<void> {
+    const copy = structuredClone(message);
+    this.bus.seen.push(copy);
+    setImmediate(() => this.bus.emit('message', copy));
+    return Promise.resolve();
+  }
+
+  protected doPublishResponse(to: string, response: ClusterResponse): Promise<void> {
+    const copy = structuredClone(response);
+    setImmediate(() => this.bus.emit(`answer:${to}`, copy));
+    return Promise.resolve();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.bus.off('message', this.onBus);
+    this.bus.off(`answer:${this.uid}`, this.onAnswer);
+  }
+}
+
+interface Node {
+  io: Server;
+  http: HttpServer;
+  url: string;
+}
+
+async function startNode(name: string, bus: LocalBus, store: MemorySessionStore): Promise<Node> {
+  const http = createServer();
+  const io = new Server(http, {
+    pingInterval: 1000, pingTimeout: 2000,
+    connectionStateRecovery: { maxDisconnectionDuration: 30_000, skipMiddlewares: true },
+    adapter: (nsp: AdapterNamespace) => new LocalBusAdapter(nsp, bus, { sessionStore: store, heartbeatInterval: 200, heartbeatTimeout: 1500 }),
+  });
+  io.on('connection', (socket) => {
+    if (socket.handshake.query.room) socket.join(String(socket.handshake.query.room));
+    socket.data = { node: name };
+    socket.on('ask', (cb: (v: string) => void) => cb(`${name}:${socket.id}`));
+  });
+  io.on('ping-node', (arg: unknown, cb?: (v: unknown) => void) => cb?.(`${name}-${String(arg)}`));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return { io, http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+interface Client {
+  socket: ClientSocket;
+  events: unknown[][];
+}
+
+function connect(url: string, query: Record<string, string> = {}): Promise<Client> {
+  const socket = ioc(url, { transports: ['websocket'], forceNew: true, query, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+  const events: unknown[][] = [];
+  socket.onAny((...args: unknown[]) => events.push(args));
+  socket.on('ask', (cb: (v: string) => void) => cb(`client:${socket.id}`));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no connection')), 10_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve({ socket, events });
+    });
+  });
+}
+
+async function until<T>(pred: () => T | undefined | false, what: string, timeout = 10_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = pred();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function untilCount(n: Node, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await n.io.of('/').adapter.serverCount()) !== count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} servers`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const names = (c: Client, event: string): unknown[][] => c.events.filter((e) => e[0] === event).map((e) => e.slice(1));
+
+describe('cluster core on an in-process bus', () => {
+  const bus = new LocalBus();
+  const store = new MemorySessionStore();
+  const nodes: Node[] = [];
+  const clients: Client[] = [];
+  let a: Client, b: Client, c: Client;
+
+  before(async () => {
+    for (const name of ['n0', 'n1', 'n2']) nodes.push(await startNode(name, bus, store));
+    a = await connect(nodes[0]!.url, { room: 'red' });
+    b = await connect(nodes[1]!.url, { room: 'red' });
+    c = await connect(nodes[2]!.url, { room: 'blue' });
+    clients.push(a, b, c);
+    for (const n of nodes) await untilCount(n, 3);
+  });
+
+  after(async () => {
+    for (const cl of clients) cl.socket.disconnect();
+    for (const n of nodes) {
+      await n.io.close();
+      n.http.closeAllConnections();
+    }
+  });
+
+  it('broadcasts with rooms and except reach the sockets of every node', async () => {
+    nodes[0]!.io.to('red').emit('r', 1);
+    nodes[1]!.io.except('red').emit('e', 2);
+    nodes[2]!.io.emit('all', 3);
+    await until(() => names(a, 'all').length && names(b, 'all').length && names(c, 'all').length, 'all');
+    await until(() => names(a, 'r').length && names(b, 'r').length && names(c, 'e').length, 'rooms');
+    assert.equal(names(c, 'r').length, 0);
+    assert.equal(names(a, 'e').length + names(b, 'e').length, 0);
+    // with recovery on, the offset is last
+    assert.equal(names(a, 'r')[0]![0], 1);
+    assert.equal(typeof names(a, 'r')[0]![1], 'string');
+  });
+
+  it('keeps the order of 1,000 broadcasts on every node', async () => {
+    for (let i = 0; i < 1000; i++) nodes[1]!.io.emit('seq', i);
+    for (const cl of clients) {
+      await until(() => names(cl, 'seq').length === 1000, 'seq');
+      assert.deepEqual(names(cl, 'seq').map((e) => e[0]), [...Array(1000).keys()]);
+    }
+  });
+
+  it('fetchSockets, serverSideEmit with acks and broadcasts with acks count every node', async () => {
+    const sockets = await nodes[0]!.io.fetchSockets();
+    assert.deepEqual(sockets.map((s) => s.id).sort(), [a, b, c].map((x) => x.socket.id).sort());
+    const red = await nodes[2]!.io.in('red').fetchSockets();
+    assert.deepEqual(red.map((s) => (s.data as { node: string }).node).sort(), ['n0', 'n1']);
+    const answers = await nodes[0]!.io.serverSideEmitWithAck('ping-node', 'x');
+    assert.deepEqual([...answers].sort(), ['n1-x', 'n2-x']);
+    const acks = await nodes[1]!.io.timeout(5000).emitWithAck('ask');
+    assert.deepEqual((acks as string[]).sort(), [a, b, c].map((x) => `client:${x.socket.id}`).sort());
+  });
+
+  it('remote join, leave and disconnect', async () => {
+    nodes[2]!.io.in('red').socketsJoin('green');
+    await until(() => nodes[0]!.io.of('/').adapter.rooms.get('green')?.has(a.socket.id!), 'join');
+    nodes[0]!.io.to('green').emit('g');
+    await until(() => names(b, 'g').length === 1, 'green');
+    nodes[1]!.io.in('green').socketsLeave('green');
+    await until(() => !nodes[0]!.io.of('/').adapter.rooms.has('green'), 'leave');
+    const d = await connect(nodes[0]!.url, { room: 'doomed' });
+    const gone = new Promise<string>((r) => d.socket.once('disconnect', r));
+    nodes[2]!.io.in('doomed').disconnectSockets(true);
+    assert.equal(await gone, 'io server disconnect');
+  });
+
+  it('a client recovers its session on another node with the broadcasts it missed', async () => {
+    const r = await connect(nodes[0]!.url, { room: 'news' });
+    nodes[1]!.io.to('news').emit('news', 'first');
+    await until(() => names(r, 'news').length === 1, 'first');
+    const { pid, offset } = { pid: (r.socket as unknown as { _pid: string })._pid, offset: (r.socket as unknown as { _lastOffset: string })._lastOffset };
+    assert.equal(typeof pid, 'string');
+    // a lost connection (not a voluntary disconnection) keeps the session
+    r.socket.io.reconnection(false);
+    r.socket.io.engine.close();
+    await until(() => !nodes[0]!.io.of('/').sockets.has(r.socket.id ?? ''), 'gone');
+    nodes[2]!.io.to('news').emit('news', 'missed-1');
+    nodes[0]!.io.to('news').emit('news', 'missed-2');
+    nodes[0]!.io.to('other').emit('news', 'not-for-me');
+    await until(() => bus.seen.filter((m) => m.type === MessageType.BROADCAST).length > 0, 'published');
+    // the reference client sends its pid and last offset in its CONNECT packet when it has them
+    const r2 = ioc(nodes[1]!.url, { transports: ['websocket'], forceNew: true, autoConnect: false });
+    const events: unknown[][] = [];
+    r2.onAny((...args: unknown[]) => events.push(args));
+    (r2 as unknown as { _pid: string })._pid = pid;
+    (r2 as unknown as { _lastOffset: string })._lastOffset = offset;
+    r2.connect();
+    await until(() => r2.connected, 'reconnect');
+    assert.equal(r2.recovered, true);
+    await until(() => events.length === 2, 'missed');
+    assert.deepEqual(events.map((e) => e[1]), ['missed-1', 'missed-2']);
+    assert.ok((await nodes[1]!.io.in('news').fetchSockets()).length === 1);
+    r2.disconnect();
+  });
+
+  it('a closed node leaves the membership', async () => {
+    const extra = await startNode('n3', bus, store);
+    await untilCount(nodes[0]!, 4);
+    await extra.io.close();
+    extra.http.closeAllConnections();
+    await untilCount(nodes[0]!, 3);
+  });
+});

@@ -1,0 +1,20 @@
+// The Redis Streams engine in an engine-suite node: our adapter, or @socket.io/redis-streams-adapter, on an ioredis
+// client of the suite's private redis-server.
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+
+export async function createNodeAdapter(kind: 'ours' | 'official', bus: Record<string, unknown>): Promise<{ adapter: unknown }> {
+  const client = new Redis(Number(bus.port), '127.0.0.1', {
+    retryStrategy: (times: number) => Math.min(times * 50, 300),
+    maxRetriesPerRequest: null,
+  });
+  client.on('error', () => {});
+  if (kind === 'official') {
+    const { createAdapter } = await import('@socket.io/redis-streams-adapter');
+    return { adapter: createAdapter(client) };
+  }
+  const src = pathToFileURL(resolve(import.meta.dirname, '../../../src/server/adapters/redis-streams/index.ts')).href;
+  const { createAdapter } = await import(src);
+  return { adapter: createAdapter(client, { heartbeatInterval: 1000, heartbeatTimeout: 3000 }) };
+}
