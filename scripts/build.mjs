@@ -6,6 +6,7 @@
 //     package.json            {"type":"commonjs"}
 //     server/main.js, client/main.js      `require('socketeer')`, `require('socketeer/client')`: callable like socket.io's
 //     server/ engine/ protocol/ client/   the sources compiled one file each, with their `.d.ts`
+//     cli/main.js                         the `socketeer` command (package.json `bin`)
 //     **/index.mjs, index.d.mts           ES module wrappers of the entries: `import` in Node.js re-exports the
 //                                         CommonJS objects themselves, so both forms share one state
 //   dist/esm/                 ES modules of the client (`socketeer/client`, `socketeer/client/auth`) for bundlers,
@@ -13,7 +14,7 @@
 //   dist/client-bundle/       the browser bundles served by the server (scripts/build-client.mjs)
 //
 // Usage: node scripts/build.mjs
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -32,7 +33,14 @@ export const ENTRIES = {
   './client/auth': 'client/auth/index',
   './redis': 'server/adapters/redis/index',
   './redis-streams': 'server/adapters/redis-streams/index',
+  './nats': 'server/adapters/nats/index',
+  './postgres': 'server/adapters/postgres/index',
   './auth': 'server/auth/index',
+  './metrics': 'metrics/index',
+};
+/** The commands of package.json's `bin`: name -> module under src/ (without extension), built as CommonJS. */
+export const BINS = {
+  socketeer: 'cli/main',
 };
 /** The source folders of the client's ES module build (what `src/client` imports). */
 const ESM_DIRS = ['client', 'protocol', 'util'];
@@ -53,7 +61,7 @@ function sources() {
     const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const m of code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)\.js'/g)) visit(join(dirname(file), m[1] + '.ts'));
   };
-  for (const entry of Object.values(ENTRIES)) visit(join(src, entry + '.ts'));
+  for (const entry of [...Object.values(ENTRIES), ...Object.values(BINS)]) visit(join(src, entry + '.ts'));
   for (const [from, to] of Object.entries(BROWSER_ALTERNATES)) if (seen.has(join(src, from + '.ts'))) visit(join(src, to + '.ts'));
   return [...seen].sort();
 }
@@ -226,6 +234,7 @@ async function main() {
     'const socketeer = entry.io;',
   ]);
   for (const entry of Object.values(ENTRIES)) wrapper(entry, !entry.startsWith('client/'));
+  for (const bin of Object.values(BINS)) chmodSync(join(dist, bin + '.js'), 0o755);
   write(STAMP, JSON.stringify({ hash }) + '\n');
   console.error(`socketeer: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

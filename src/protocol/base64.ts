@@ -9,6 +9,10 @@ const NodeBuffer: typeof Buffer | undefined = (globalThis as { Buffer?: typeof B
  * Encodes bytes as padded base64.
  * @param bytes the data
  * @returns the base64 text
+ * @example
+ * ```ts
+ * toBase64(new Uint8Array([1, 2, 3]));   // 'AQID'
+ * ```
  */
 export function toBase64(bytes: Uint8Array): string {
   if (NodeBuffer) {
@@ -27,6 +31,10 @@ const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
  * Decodes base64 text; returns null when the text is not valid base64.
  * @param text the base64 text (padded or not)
  * @param asNodeBuffer return a Buffer (Node) instead of a Uint8Array
+ * @example
+ * ```ts
+ * fromBase64('AQID', false);   // Uint8Array [1, 2, 3]
+ * ```
  */
 export function fromBase64(text: string, asNodeBuffer: boolean): Uint8Array | null {
   if (!BASE64_RE.test(text) || text.length % 4 === 1) return null;

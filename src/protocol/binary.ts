@@ -28,6 +28,10 @@ export interface Placeholder {
  * True if `data` holds binary (ArrayBuffer, Buffer, typed array, DataView; Blob/File in
  * browsers) at any depth. Objects with a `toJSON` method are inspected through it.
  * @param data any value
+ * @example
+ * ```ts
+ * hasBinary(['upload', { file: new Uint8Array(3) }]);   // true
+ * ```
  */
 export function hasBinary(data: unknown): boolean {
   return hasBinaryAt(data, false, 0);
@@ -35,7 +39,14 @@ export function hasBinary(data: unknown): boolean {
 
 const BlobCtor: typeof Blob | undefined = typeof Blob === 'function' ? Blob : undefined;
 
-/** True for a value that is sent as one binary attachment. */
+/**
+ * True for a value that is sent as one binary attachment.
+ * @example
+ * ```ts
+ * isAttachment(Buffer.from('x'));   // true
+ * isAttachment('x');               // false
+ * ```
+ */
 export function isAttachment(value: unknown): boolean {
   return isBinaryData(value) || (BlobCtor !== undefined && value instanceof BlobCtor);
 }
@@ -69,6 +80,11 @@ function hasBinaryAt(data: unknown, viaToJSON: boolean, depth: number): boolean 
  * @param buffers receives the attachments in placeholder order
  * @returns the payload with placeholders
  * @throws RangeError when the data is deeper than {@link MAX_ENCODE_DEPTH} (or circular)
+ * @example
+ * ```ts
+ * const buffers: Uint8Array[] = [];
+ * const data = deconstruct(['file', new Uint8Array(3)], buffers);   // ['file', { _placeholder: true, num: 0 }]
+ * ```
  */
 export function deconstruct(data: unknown, buffers: Uint8Array[]): unknown {
   return deconstructAt(data, buffers, false, 0);
@@ -111,6 +127,10 @@ function deconstructAt(data: unknown, buffers: Uint8Array[], viaToJSON: boolean,
  * @param data decoded JSON payload
  * @param buffers the attachments, in `num` order
  * @throws DecodeError on a placeholder with a bad `num`, or data deeper than {@link MAX_ENCODE_DEPTH}
+ * @example
+ * ```ts
+ * reconstruct(['file', { _placeholder: true, num: 0 }], [bytes]);   // ['file', bytes]
+ * ```
  */
 export function reconstruct(data: unknown, buffers: readonly unknown[]): unknown {
   return reconstructAt(data, buffers, 0);

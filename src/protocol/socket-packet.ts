@@ -77,6 +77,10 @@ export { hasBinary };
 /**
  * Encodes a packet without binary data as its wire text (without the Engine.IO `4`).
  * @param packet a packet whose data holds no binary
+ * @example
+ * ```ts
+ * encodePacketString({ type: PacketType.EVENT, nsp: '/', data: ['hello'] });   // '2["hello"]'
+ * ```
  */
 export function encodePacketString(packet: Packet): string {
   let str = '' + packet.type;
@@ -93,6 +97,11 @@ export function encodePacketString(packet: Packet): string {
  * Encodes a packet. An EVENT/ACK holding binary at any depth becomes BINARY_EVENT/BINARY_ACK
  * with placeholders. Does not mutate `packet`.
  * @returns the header text followed by the attachments, each to be sent as its own Engine.IO message
+ * @example
+ * ```ts
+ * const parts = encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['file', bytes] });
+ * // ['51-["file",{"_placeholder":true,"num":0}]', bytes]: one Engine.IO message each
+ * ```
  */
 export function encodeSocketPacket(packet: Packet): Array<string | Uint8Array> {
   if ((packet.type === PacketType.EVENT || packet.type === PacketType.ACK) && hasBinary(packet.data)) {
@@ -119,6 +128,10 @@ function dropProtoKeys(key: string, value: unknown): unknown {
 /**
  * True when the JSON text nests arrays/objects deeper than `max` (brackets inside strings not counted).
  * One pass over the structure; the contents of strings are skipped with `indexOf`.
+ * @example
+ * ```ts
+ * exceedsNestingDepth('[[[[1]]]]', 0, 2);   // true: four levels from offset 0
+ * ```
  */
 export function exceedsNestingDepth(text: string, start: number, max: number): boolean {
   const len = text.length;
@@ -199,6 +212,10 @@ function checkPayload(type: PacketType, payload: unknown): void {
  * @param maxAttachments the most attachments accepted
  * @param maxNestingDepth the deepest JSON payload accepted (default unlimited)
  * @throws DecodeError on any malformed input
+ * @example
+ * ```ts
+ * decodePacketString('2/chat,["hello"]');   // { type: 2, nsp: '/chat', data: ['hello'] }
+ * ```
  */
 export function decodePacketString(
   str: string,
@@ -280,6 +297,11 @@ export class SocketDecoder {
    * @returns the complete packet (BINARY_* are returned as EVENT/ACK with buffers in place),
    *   or null while attachments are still expected
    * @throws DecodeError on malformed or out-of-order input; the decoder is then reset
+   * @example
+   * ```ts
+   * const decoder = new SocketDecoder();
+   * const packet = decoder.add('2["hello"]');   // { type: 2, nsp: '/', data: ['hello'] }
+   * ```
    */
   add(chunk: string | Uint8Array | ArrayBuffer): Packet | null {
     if (typeof chunk === 'string') {
@@ -320,7 +342,13 @@ export class SocketDecoder {
     return packet;
   }
 
-  /** Drops any partially received packet. */
+  /**
+   * Drops any partially received packet.
+   * @example
+   * ```ts
+   * conn.on('close', () => decoder.reset());   // drop a binary packet still waiting for attachments
+   * ```
+   */
   reset(): void {
     this.pending = null;
     this.buffers = null;

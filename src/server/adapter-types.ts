@@ -19,6 +19,7 @@ import type { Packet } from '../protocol/index.js';
 import type { EngineSendOptions } from './engine.js';
 import type { Handshake } from './socket-types.js';
 import type { Adapter } from './adapter.js';
+import type { ProbeSlot } from './probe.js';
 
 /** A socket id (the Socket.IO id, not the Engine.IO one). */
 export type SocketId = string;
@@ -148,7 +149,8 @@ export interface AdapterNamespace {
   readonly name: string;
   readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
   readonly adapter: Adapter;
-  readonly server: { readonly encoder: PacketEncoder; readonly opts: AdapterServerOptions };
+  /** `probes`: the server's instrumentation slot, where an adapter reports its lag and timeouts (see `probe.ts`). */
+  readonly server: { readonly encoder: PacketEncoder; readonly opts: AdapterServerOptions; readonly probes?: ProbeSlot };
   /** A fresh acknowledgement id, shared by the sockets of the namespace (socket.io's `nsp._ids++`). */
   nextAckId(): number;
   /** Fires the namespace's listeners for an event of another server (socket.io's `nsp._onServerSideEmit`). */

@@ -179,7 +179,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     data.unshift(ev);
     const packet: Packet = { type: PacketType.EVENT, nsp: '/', data };
     if (typeof data[data.length - 1] !== 'function') {
+      const probe = this.adapter.nsp.server.probes?.current;
+      const started = probe === undefined ? 0 : performance.now();
       this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
+      if (probe !== undefined) probe.broadcast(this.adapter.nsp.name, started);
       return true;
     }
     const ack = data.pop() as (...args: any[]) => void;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { encodeSocketPacket, PacketType, type Packet } from '../protocol/index.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { ProbeSlot } from './probe.js';
 import type { EngineConnection } from './engine.js';
 import type { Namespace } from './namespace.js';
 import type { SocketLink } from './socket-link.js';
@@ -77,6 +78,7 @@ function setup(opts: { protocol?: number; namespaces?: string[]; connectTimeout?
     encoder: { encode: encodeSocketPacket },
     parser: undefined,
     decoderOptions: {},
+    probes: new ProbeSlot(),
     connectTimeout: () => opts.connectTimeout ?? 1000,
     resolveNamespace(name, _auth, fn) {
       fn(names.has(name) ? (fakeNamespace(name) as unknown as Namespace) : false);

@@ -27,6 +27,7 @@ import type { PacketEncoder, WriteOptions } from './adapter.js';
 import { redactPacket } from './redact.js';
 import type { EngineConnection } from './engine.js';
 import type { Namespace } from './namespace.js';
+import type { ProbeSlot } from './probe.js';
 import { protocolVersionOf, type ProtocolVersion } from './protocol-version.js';
 import type { CustomDecoder, CustomParser } from './server-options.js';
 import type { Socket } from './socket.js';
@@ -56,6 +57,8 @@ export interface ConnectionHost<
   readonly parser: CustomParser | undefined;
   /** The options of the default decoder (`maxNestingDepth`). */
   readonly decoderOptions: DecoderOptions;
+  /** The instrumentation slot (its probe, when one is attached, sees the bytes in and out). */
+  readonly probes: ProbeSlot;
   /** Ms a connection may stay without joining any namespace. */
   connectTimeout(): number;
   /**
@@ -194,6 +197,7 @@ export class Connection<
     this.server.resolveNamespace(name, auth, (nsp) => {
       if (nsp === false) {
         if (debug.enabled) debug('creation of namespace %s was denied', name);
+        this.server.probes.current?.refused(name, 'invalid_namespace');
         this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
         return;
       }
@@ -292,6 +296,8 @@ export class Connection<
       if (debug.enabled) debug('volatile packet is discarded since the transport is not currently writable');
       return;
     }
+    const probe = this.server.probes.current;
+    if (probe !== undefined) probe.sent(this, encoded);
     const parts = opts.parts;
     if (!Array.isArray(encoded)) {
       conn.send(encoded, parts !== undefined ? parts[0] : opts);
@@ -302,6 +308,8 @@ export class Connection<
 
   /** Called with each Engine.IO message. */
   private ondata(data: string | Uint8Array | ArrayBuffer): void {
+    const probe = this.server.probes.current;
+    if (probe !== undefined) probe.received(this, data);
     let packet: Packet | null;
     try {
       if (this.decoder === null) {

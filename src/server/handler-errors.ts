@@ -72,7 +72,7 @@ export type Escape = 'throw' | 'reject';
 
 /**
  * Where errors of application code are reported: the contract namespaces, sockets and broadcast operators use
- * (the server's {@link HandlerErrors} implements it).
+ * (the server's `HandlerErrors` implements it).
  */
 export interface ErrorReporter {
   /**

@@ -19,6 +19,7 @@ export { ParentNamespace } from './parent-namespace.js';
 export { Socket } from './socket.js';
 export type { Event, PacketMiddleware, SocketHost, SocketLink, SocketRef } from './socket.js';
 export { Connection, Client } from './connection.js';
+export { ProbeSlot, type NamespaceRefusal, type ServerProbe } from './probe.js';
 export type { ConnectionHost } from './connection.js';
 export type { ProtocolVersion } from './protocol-version.js';
 export type { NamespaceRegistry } from './namespace-registry.js';

@@ -294,6 +294,7 @@ export class Namespace<
         }
         if (err) {
           debug('middleware error, sending CONNECT_ERROR packet to the client');
+          this.server.probes.current?.refused(this.name, 'middleware');
           socket.refuse(err);
           return;
         }

@@ -29,6 +29,7 @@ import { attachEngine, type EngineConnection, type EngineLike } from './engine.j
 import { Namespace } from './namespace.js';
 import { NamespaceRegistry } from './namespace-registry.js';
 import { ParentNamespace } from './parent-namespace.js';
+import { ProbeSlot } from './probe.js';
 import { serveClientRequest } from './serve-client.js';
 import { MainNamespaceShortcuts } from './server-main-namespace.js';
 import type { CustomParser, ParentNspNameMatchFn, ServerOptions, TServerInstance } from './server-options.js';
@@ -79,6 +80,8 @@ export class Server<
   private connectTimeoutMs = 45000;
   /** Where errors of application code are reported: `onError` adds listeners; namespaces and sockets report. */
   readonly errors: HandlerErrors;
+  /** The instrumentation slot (`socketeer/metrics` attaches here); empty unless metrics are on. */
+  readonly probes: ProbeSlot = new ProbeSlot();
 
   /**
    * Creates a server; attached to an HTTP server, or listening on a port, when one is given first.

@@ -73,7 +73,13 @@ export abstract class SocketBase<
   /** The private session id (connection state recovery). */
   private readonly pid: PrivateSessionId | undefined;
 
-  /** The private session id of connection state recovery (undefined when it is off); the adapters persist it. */
+  /**
+   * The private session id of connection state recovery (undefined when it is off); the adapters persist it.
+   * @example
+   * ```ts
+   * adapter.persistSession({ sid: socket.id, pid: socket.privateSessionId!, rooms: [...socket.rooms], data: socket.data });
+   * ```
+   */
   get privateSessionId(): PrivateSessionId | undefined {
     return this.pid;
   }

@@ -74,7 +74,7 @@ export abstract class SocketOperators<
   abstract readonly adapter: Adapter;
   /** Where the errors of application code are reported. */
   protected abstract readonly reporter: ErrorReporter;
-  /** The flags of the next emit ({@link EMPTY_FLAGS} until a modifier is used). */
+  /** The flags of the next emit (`EMPTY_FLAGS` until a modifier is used). */
   protected flags: SocketFlags = EMPTY_FLAGS;
 
 

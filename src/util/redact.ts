@@ -67,6 +67,11 @@ const nameCache = new Map<string, boolean>();
  * Tells whether a key, parameter or header name looks like it holds a credential.
  * @param name the name
  * @returns true for `token`, `access_token`, `apiKey`, `Authorization`, `password`, `cookie`…
+ * @example
+ * ```ts
+ * isCredentialName('X-Api-Key');   // true
+ * isCredentialName('room');        // false
+ * ```
  */
 export function isCredentialName(name: string): boolean {
   const cached = nameCache.get(name);
@@ -81,6 +86,11 @@ export function isCredentialName(name: string): boolean {
 /**
  * Tells whether a string value looks like a credential whatever its name (a JWT, `Bearer …`).
  * @param value the value
+ * @example
+ * ```ts
+ * isCredentialValue('Bearer abc');   // true
+ * isCredentialValue('hello');        // false
+ * ```
  */
 export function isCredentialValue(value: string): boolean {
   return JWT_LIKE.test(value) || BEARER_LIKE.test(value);
@@ -91,6 +101,10 @@ export function isCredentialValue(value: string): boolean {
  * data is shown by its size). The input is not modified.
  * @param value anything (an `auth` payload, a handshake, a packet's data…)
  * @returns the masked copy
+ * @example
+ * ```ts
+ * redact({ token: 'eyJ…', room: 'a' });   // { token: '[REDACTED]', room: 'a' }
+ * ```
  */
 export function redact<T>(value: T): T {
   return redactValue(value, 0, new WeakSet()) as T;
@@ -156,6 +170,10 @@ function redactCookie(cookie: string): string {
  * byte for byte.
  * @param url a URL, a path with a query (`/socket.io/?EIO=4&token=abc`) or a bare query string
  * @returns the masked string
+ * @example
+ * ```ts
+ * redactUrl('/socket.io/?EIO=4&token=abc');   // '/socket.io/?EIO=4&token=[REDACTED]'
+ * ```
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
@@ -190,6 +208,10 @@ export function redactUrl(url: string): string {
 /**
  * Returns a copy of parsed query parameters with credential-like ones masked.
  * @param query `{ EIO: '4', token: 'abc' }`
+ * @example
+ * ```ts
+ * redactQuery({ EIO: '4', access_token: 'abc' });   // { EIO: '4', access_token: '[REDACTED]' }
+ * ```
  */
 export function redactQuery<Q extends Record<string, unknown>>(query: Q): Q {
   return redact(query);
@@ -199,6 +221,10 @@ export function redactQuery<Q extends Record<string, unknown>>(query: Q): Q {
  * Returns a copy of HTTP headers with `Authorization`, `Cookie`, `Set-Cookie`, `X-Api-Key` and other
  * credential-like headers masked (cookie names are kept), and credential parameters masked in `Referer`.
  * @param headers the headers
+ * @example
+ * ```ts
+ * redactHeaders({ authorization: 'Bearer x', host: 'h' });   // { authorization: '[REDACTED]', host: 'h' }
+ * ```
  */
 export function redactHeaders<H extends Record<string, unknown>>(headers: H): H {
   const out = redact(headers) as Record<string, unknown>;
@@ -220,6 +246,10 @@ export interface PacketLike {
  * Returns a copy of a Socket.IO packet with credentials masked in its data (a CONNECT's `auth` payload, event
  * arguments such as the credentials refresh).
  * @param packet the packet
+ * @example
+ * ```ts
+ * redactPacket({ type: 0, nsp: '/', data: { token: 'abc' } });   // data.token is '[REDACTED]'
+ * ```
  */
 export function redactPacket<P extends PacketLike>(packet: P): P {
   if (packet.data === undefined) return packet;
@@ -238,6 +268,10 @@ const TEXT_BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
  * header line: JSON members and query parameters with credential-like names, JWTs and `Bearer …` values.
  * @param text the text
  * @returns the masked text
+ * @example
+ * ```ts
+ * redactText('40{"token":"abc"}');   // '40{"token":"[REDACTED]"}'
+ * ```
  */
 export function redactText(text: string): string {
   if (text.length === 0) return text;
@@ -273,6 +307,11 @@ const INSTALLED = Symbol.for('socketeer.redaction');
  * only for enabled loggers (nothing is done while logging is off). Affects every user of that `debug` module in
  * the process; installing twice is a no-op.
  * @param debug the `debug` module (`import debug from 'debug'`)
+ * @example
+ * ```ts
+ * import debug from 'debug';
+ * installLogRedaction(debug);   // the application's own debug loggers mask credentials too
+ * ```
  */
 export function installLogRedaction(debug: DebugModuleLike): void {
   const marked = debug as DebugModuleLike & { [INSTALLED]?: boolean };

@@ -48,6 +48,10 @@ export class TokenBucket {
    * Takes a token if one is left.
    * @param now the current time in ms
    * @returns true if taken (the event may pass)
+   * @example
+   * ```ts
+   * if (!bucket.take()) return next(new Error('rate limited'));
+   * ```
    */
   take(now: number = Date.now()): boolean {
     this.refill(now);
@@ -61,6 +65,10 @@ export class TokenBucket {
   /**
    * @param now the current time in ms
    * @returns ms until a token is available (0 if one is)
+   * @example
+   * ```ts
+   * if (!bucket.take()) socket.emit('slow_down', { retryAfter: bucket.retryAfter() });
+   * ```
    */
   retryAfter(now: number = Date.now()): number {
     this.refill(now);

@@ -7,13 +7,14 @@
  *   the browser bundle route;
  * - a CommonJS Express app in socket.io's style (`require('socketeer')(server)`, `{ Server }`,
  *   `require('socketeer')(port)`), the same scenario;
+ * - the `socketeer` command (package.json `bin`): `npx socketeer --version`, `serve --echo` and `connect`;
  * - a typical socket.io app's TypeScript (test/types/consumer/) compiled against the installed package with
  *   `skipLibCheck: false`, as `module: nodenext` (ES module) and as `module: commonjs`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,7 +121,7 @@ describe('install: the packed package in scratch projects', { timeout: 900_000, 
 
   it('packs what runs and its documents, nothing else', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const p of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/server/main.js', 'dist/server/index.mjs', 'dist/server/index.d.ts', 'dist/client/main.js', 'dist/esm/client/index.js', 'dist/client-bundle/socketeer.min.js']) {
+    for (const p of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/server/main.js', 'dist/server/index.mjs', 'dist/server/index.d.ts', 'dist/client/main.js', 'dist/esm/client/index.js', 'dist/client-bundle/socketeer.min.js', 'dist/cli/main.js']) {
       assert.ok(paths.includes(p), `${p} packed`);
     }
     const unexpected = paths.filter(
@@ -134,7 +135,7 @@ describe('install: the packed package in scratch projects', { timeout: 900_000, 
 
   it('ES module app: import and require give the same objects; both clients against the server; the browser bundle', async () => {
     const out = JSON.parse(await run(process.execPath, ['app.mjs'], esm)) as ScenarioResult & { shared: Record<string, number>; serverIsClass: boolean };
-    assert.deepEqual(Object.keys(out.shared).sort(), ['socketeer', 'socketeer/auth', 'socketeer/client', 'socketeer/client/auth', 'socketeer/redis', 'socketeer/redis-streams']);
+    assert.deepEqual(Object.keys(out.shared).sort(), ['socketeer', 'socketeer/auth', 'socketeer/client', 'socketeer/client/auth', 'socketeer/metrics', 'socketeer/nats', 'socketeer/redis', 'socketeer/redis-streams']);
     for (const [entry, count] of Object.entries(out.shared)) assert.ok(count > 0, `${entry} exports something`);
     assert.equal(out.serverIsClass, true);
     checkScenario(out);
@@ -175,6 +176,30 @@ describe('install: the packed package in scratch projects', { timeout: 900_000, 
     const viaRequire = await bundle("const io = require('socketeer/client'); io();");
     assert.ok(viaRequire.includes('socketeer/dist/client/env/browser.js'), viaRequire.join());
     assert.deepEqual(viaRequire.filter((p) => /env\/node\.js|client\/debug\.js|\/ws\/|\/debug\//.test(p)), [], 'no Node.js-only module');
+  });
+
+  it("the bin: npx socketeer --version; socketeer serve --echo and socketeer connect with an ack", async () => {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal((await run('npx', ['--offline', 'socketeer', '--version'], esm)).trim(), version);
+    const serve = spawn(join(esm, 'node_modules', '.bin', 'socketeer'), ['serve', '--echo', '--port', '0', '--host', '127.0.0.1'], { cwd: esm, env: npmEnv() });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        serve.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /url=(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        serve.once('exit', (code) => reject(new Error(`socketeer serve exited (${code}): ${out}`)));
+      });
+      const lines = (await run('npx', ['--offline', 'socketeer', 'connect', url, '--emit', 'ping', '["pong"]', '--ack', '--json', '--timeout', '60000'], esm))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; args?: unknown[] });
+      assert.deepEqual(lines.find((l) => l.type === 'ack')?.args, ['pong']);
+    } finally {
+      serve.kill();
+    }
   });
 
   it('types: a typical socket.io app compiles against the package with skipLibCheck off (nodenext and commonjs)', { timeout: 300_000 }, async () => {

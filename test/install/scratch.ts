@@ -91,6 +91,7 @@ export function scratchProject(root: string, dir: string, tarball: string, deps:
     license: string;
     dependencies: Record<string, string>;
     engines: Record<string, string>;
+    bin?: Record<string, string>;
   };
   const spec = 'file:' + relative(dir, tarball);
   const dependencies: Record<string, string> = { [manifest.name]: spec };
@@ -104,6 +105,8 @@ export function scratchProject(root: string, dir: string, tarball: string, deps:
       license: manifest.license,
       dependencies: manifest.dependencies,
       engines: manifest.engines,
+      // the commands npm ci links into node_modules/.bin (the lock's form: paths without './')
+      ...(manifest.bin ? { bin: Object.fromEntries(Object.entries(manifest.bin).map(([k, v]) => [k, v.replace(/^\.\//, '')])) } : {}),
     },
   };
   let registry = process.env.npm_config_registry || 'https://registry.npmjs.org/';

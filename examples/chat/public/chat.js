@@ -1,15 +1,12 @@
 // The chat page: sign-in, then one Socketeer connection with in-place credential refresh
-// (`SocketeerAuth.enableCredentialsRefresh`): its `auth` callback presents an access token on every
-// (re)connect, and a new one from POST /api/token whenever the server asks for it before expiry, over the
-// open connection (same socket, same rooms, nothing shown). Rooms, acknowledged messages (delivered ticks), volatile typing, presence,
-// pasted images sent as binary, and a banner while the connection is down.
+// (`SocketeerAuth.enableCredentialsRefresh`: a new access token from POST /api/token whenever the server asks, over
+// the open connection). Rooms, acked messages, volatile typing, presence, pasted images as binary, a down banner.
 import { ApiError, Session } from './session.js';
-import { avatar, el, formatTime } from './ui.js';
+import { avatar, el, formatTime, hideBanner, setConn, showBanner, updateTransport } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
 const MAX_IMAGE = 512 * 1024;
-
 // ---------- sign-in ----------
 let mode = 'login';
 function setMode(m) {
@@ -485,18 +482,7 @@ $('logout').onclick = async () => {
   await session.logout();
 };
 
-// ---------- connection status ----------
-function setConn(state) {
-  const c = $('conn');
-  c.dataset.state = state;
-  $('conn-text').textContent = state === 'connected' ? `connected · ${currentTransport}` : state;
-}
-let currentTransport = '–';
-function updateTransport(name) {
-  currentTransport = name;
-  $('transport-info').textContent = name;
-  if ($('conn').dataset.state === 'connected') setConn('connected');
-}
+// ---------- connection status (setConn, updateTransport, the banner: ui.js) ----------
 function updateTokenInfo() {
   const left = Math.max(0, Math.round((session.expiresAt - Date.now()) / 1000));
   const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
@@ -506,20 +492,6 @@ function updateTokenInfo() {
   $('token-info').title = `${refreshes} refreshed in place`;
 }
 setInterval(updateTokenInfo, 1000);
-
-function showBanner(text, level = 'warn', action, fn) {
-  $('banner').hidden = false;
-  $('banner').dataset.level = level;
-  $('banner-text').textContent = text;
-  $('banner-action').hidden = !action;
-  if (action) {
-    $('banner-action').textContent = action;
-    $('banner-action').onclick = fn;
-  }
-}
-function hideBanner() {
-  $('banner').hidden = true;
-}
 
 // ---------- start ----------
 session.resume().then(

@@ -37,3 +37,37 @@ export function avatar(node, name) {
 export function formatTime(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
+
+const $ = (id) => document.getElementById(id);
+
+let currentTransport = '–';
+
+/** Shows the connection state (`connected`, `reconnecting`…) in the header, with the transport when connected. */
+export function setConn(state) {
+  $('conn').dataset.state = state;
+  $('conn-text').textContent = state === 'connected' ? `connected · ${currentTransport}` : state;
+}
+
+/** Shows the connection's transport (`polling`, then `websocket` after the upgrade). */
+export function updateTransport(name) {
+  currentTransport = name;
+  $('transport-info').textContent = name;
+  if ($('conn').dataset.state === 'connected') setConn('connected');
+}
+
+/** Shows the banner with a message, a level (`warn`, `error`) and an optional action button. */
+export function showBanner(text, level = 'warn', action, fn) {
+  $('banner').hidden = false;
+  $('banner').dataset.level = level;
+  $('banner-text').textContent = text;
+  $('banner-action').hidden = !action;
+  if (action) {
+    $('banner-action').textContent = action;
+    $('banner-action').onclick = fn;
+  }
+}
+
+/** Hides the banner. */
+export function hideBanner() {
+  $('banner').hidden = true;
+}

@@ -66,6 +66,10 @@ export class Polling extends Transport {
    * Routes a request of the session: GET polls, POST sends, anything else is a 500.
    * @param req the request
    * @param res its response
+   * @example
+   * ```ts
+   * transport.onRequest(req, res);   // GET: answered when packets are ready; POST: packets from the client
+   * ```
    */
   override onRequest(req: EngineRequest, res: ServerResponse): void {
     if (req.method === 'GET') this.onPollRequest(req, res);

@@ -130,6 +130,10 @@ export abstract class Transport extends EventEmitter {
    * Handles a further HTTP request of the session (polling only).
    * @param _req the request
    * @param _res its response
+   * @example
+   * ```ts
+   * session.transport.onRequest(req, res);   // a further poll of a polling session
+   * ```
    */
   onRequest(_req: EngineRequest, _res?: ServerResponse): void {}
 
