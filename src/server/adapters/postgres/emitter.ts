@@ -26,7 +26,8 @@ const DISCONNECT_SOCKETS = 6;
 const SERVER_SIDE_EMIT = 9;
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
-interface Flags {
+/** Flags of an emitter broadcast. */
+export interface EmitterFlags {
   volatile?: boolean;
   compress?: boolean;
 }
@@ -233,7 +234,7 @@ export class EmitterBroadcast {
    * ```
    */
   constructor(private readonly emitter: Emitter, private readonly rooms: ReadonlySet<string> = new Set(),
-    private readonly exceptRooms: ReadonlySet<string> = new Set(), private readonly flags: Flags = {}) {}
+    private readonly exceptRooms: ReadonlySet<string> = new Set(), private readonly flags: EmitterFlags = {}) {}
 
   /**
    * Targets rooms.

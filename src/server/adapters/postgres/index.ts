@@ -15,4 +15,4 @@ export { createAdapter, PostgresAdapter, type PostgresAdapterOptions } from './a
 export { PostgresBus, type PostgresBusOptions, type BusSubscriber } from './bus.js';
 export type { BusMessage } from './codec.js';
 export { PostgresSessionStore, type PostgresSessionStoreOptions } from './session-store.js';
-export { Emitter, EmitterBroadcast, type EmitterOptions } from './emitter.js';
+export { Emitter, EmitterBroadcast, type EmitterOptions, type EmitterFlags } from './emitter.js';
