@@ -36,6 +36,7 @@ export const ENTRIES = {
   './nats': 'server/adapters/nats/index',
   './postgres': 'server/adapters/postgres/index',
   './auth': 'server/auth/index',
+  './metrics': 'metrics/index',
 };
 /** The commands of package.json's `bin`: name -> module under src/ (without extension), built as CommonJS. */
 export const BINS = {

@@ -200,7 +200,7 @@ test('JetStream: every cross-node operation, recovery across nodes, NATS restart
     await waitForCount([a!, b!, c!], 3);
   });
 
-  await t.test('NATS restarted under load: local clients get everything, the others everything once it is back', async (st) => {
+  await t.test('NATS restarted under load: every broadcast reaches every client, in order, once', async () => {
     await a!.call('ticker', { event: 'tick', interval: 10 });
     await waitFor(() => all.every((x) => got(x, 'tick').length > 20), 20000, 'ticks before');
     await nats.kill();
@@ -208,20 +208,14 @@ test('JetStream: every cross-node operation, recovery across nodes, NATS restart
     await nats.restart();
     const mark = got(ca, 'tick').length;
     await waitFor(() => [cb, cc].every((x) => got(x, 'tick').some((e) => (e[1] as number) > mark)), 30000, 'ticks after');
-    await sleep(1500);
+    await sleep(1000);
     await a!.call('stopTicker', { event: 'tick' });
     const last = await waitFor(() => {
       const n = got(ca, 'tick').length;
       return n > 0 && [cb, cc].every((x) => got(x, 'tick').at(-1)![1] === n - 1) ? n : false;
     }, 30000, 'the last tick everywhere');
-    assert.deepEqual(got(ca, 'tick').map((e) => e[1]), Array.from({ length: last }, (_, i) => i), 'local: all, in order');
-    for (const x of [cb, cc]) {
-      const seen = got(x, 'tick').map((e) => e[1] as number);
-      assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]!), 'in order, once');
-      // one gap at most (the outage), then every tick to the end
-      const gaps = seen.filter((n, i) => i > 0 && n !== seen[i - 1]! + 1);
-      assert.ok(gaps.length <= 1, `gaps after ${gaps.join(',')}`);
-      st.diagnostic(`ticks missed by a remote client during the outage: ${last - seen.length} of ${last}`);
+    for (const x of all) {
+      assert.deepEqual(got(x, 'tick').map((e) => e[1]), Array.from({ length: last }, (_, i) => i), 'all, in order, once');
     }
   });
 

@@ -171,13 +171,14 @@ export class NatsNode {
 
 /**
  * The NATS engine's fixture for the engine suite (`suite.ts`): a private nats-server with JetStream; broadcasts
- * published while NATS is down are lost (a publish needs the server), what is published once it is back is not.
+ * published while NATS is down are held by the publishing server and stored once it is back. The mixed runs pair
+ * our nodes with socket.io running socket.io-adapter's cluster adapter on the same subjects (`nats.node.ts`).
  */
 export const natsFixture = {
   name: 'nats',
   nodeModule: resolve(import.meta.dirname, 'nats.node.ts'),
-  official: false,
-  outageBuffered: false,
+  official: true,
+  outageBuffered: true,
   async startBus() {
     const server = await NatsServer.start();
     return {

@@ -34,6 +34,11 @@ export interface NatsAdapterOptions extends ClusterAdapterOptions {
   bucket?: string;
   /** Longest wait for a JetStream acknowledgement, in ms. Default 5000. */
   publishTimeout?: number;
+  /**
+   * How long a message for JetStream is held while NATS is unreachable, in ms (sent once it is back; the local
+   * delivery of a recoverable broadcast waits for it too). Default 10000.
+   */
+  maxOutage?: number;
 }
 
 /**
@@ -100,7 +105,8 @@ export class NatsAdapter extends ClusterAdapter {
       })
       : undefined);
     super(nsp, { ...opts, sessionStore });
-    this.bus = new NatsBus(nc, { prefix, nsp: nsp.name, uid: this.uid, jetstream, publishTimeout: opts.publishTimeout });
+    this.bus = new NatsBus(nc, { prefix, nsp: nsp.name, uid: this.uid, jetstream, publishTimeout: opts.publishTimeout,
+      maxOutage: opts.maxOutage });
   }
 
   /**
@@ -130,14 +136,37 @@ export class NatsAdapter extends ClusterAdapter {
     await this.bus.close();
   }
 
+  /**
+   * @returns whether NATS is reachable now (requests do not count servers while it is not)
+   * @example
+   * ```ts
+   * if (!this.isUp()) return;
+   * ```
+   */
   protected override isUp(): boolean {
     return this.bus.up;
   }
 
+  /**
+   * @param message a message of the cluster protocol
+   * @returns its offset when JetStream stored it
+   * @example
+   * ```ts
+   * const offset = await this.doPublish({ uid: this.uid, nsp: '/', type: 3, data });
+   * ```
+   */
   protected doPublish(message: ClusterMessage): Promise<string | void> {
     return this.bus.publish(message, isEphemeral(message));
   }
 
+  /**
+   * @param requesterUid the server that asked
+   * @param response the answer
+   * @example
+   * ```ts
+   * await this.doPublishResponse(request.uid, { uid: this.uid, nsp: '/', type: 8, data });
+   * ```
+   */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
     return this.bus.publishResponse(requesterUid, response);
   }

@@ -84,28 +84,28 @@ for (const mode of ['core', 'jetstream'] as const) {
   });
 }
 
-test('jetstream: what is published while NATS is down is read once it is back, after the last one read', async () => {
+test('jetstream: what is published while NATS is down is held and stored once it is back, in order, once', async () => {
   const prefix = 't-restart';
   const [a, b] = [await open(), await open()];
-  const busA = new NatsBus(a, { prefix, nsp: '/', uid: 'A', jetstream: {} });
+  const busA = new NatsBus(a, { prefix, nsp: '/', uid: 'A', jetstream: {}, maxOutage: 30000 });
   const busB = new NatsBus(b, { prefix, nsp: '/', uid: 'B', jetstream: {} });
   const gotB: Received[] = [];
   await Promise.all([busA.start(handlers([])), busB.start(handlers(gotB))]);
   const publish = (i: number): Promise<string | undefined> => busA.publish({ uid: 'A', nsp: '/', type: 3, data: { i } });
   for (let i = 0; i < 50; i++) await publish(i);
   await until(() => gotB.length === 50, 20000, 'first batch');
+  const inFlight = Array.from({ length: 20 }, (_, i) => publish(50 + i));
   await server.kill();
+  const during = Array.from({ length: 30 }, (_, i) => publish(70 + i));
+  await new Promise((r) => setTimeout(r, 500));
   await server.restart();
-  // publishes are retried by the caller until JetStream takes them again (a publish during the outage rejects)
-  for (let i = 50; i < 100; i++) {
-    for (;;) {
-      try { await publish(i); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-    }
-  }
+  const offsets = await Promise.all([...inFlight, ...during]);
   await until(() => gotB.length >= 100, 60000, 'second batch');
+  await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(gotB.map((r) => (r.message.data as { i: number }).i), Array.from({ length: 100 }, (_, i) => i));
   const seqs = gotB.map((r) => Number(r.offset));
   assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!));
+  assert.deepEqual(offsets, gotB.slice(50).map((r) => r.offset));
   await Promise.all([busA.close(), busB.close()]);
 });
 
@@ -148,4 +148,75 @@ test('jetstream: a saved session comes back once, with the recoverable broadcast
   await store.forget('p4');
   assert.equal(await store.restore('p4', first), null, 'forgotten');
   await Promise.all([bus.close(), other.close()]);
+});
+
+test('jetstream: a long history is read back in pages', async () => {
+  const nc = await open();
+  const bus = new NatsBus(nc, { prefix: 't-pages', nsp: '/', uid: 'A', jetstream: { storage: 'memory' } });
+  await bus.start(handlers([]));
+  const store = new NatsSessionStore(nc, { stream: bus.stream!, subject: bus.subject, ttl: 5000 });
+  const first = (await bus.publish({ uid: 'A', nsp: '/', type: 3, data: { packet: { type: 2, data: ['start'] }, opts: { rooms: [], except: [] } } }))!;
+  await store.persist({ sid: 's', pid: 'p', rooms: ['s'], data: null }, 5000);
+  const sent = await Promise.all(Array.from({ length: 1234 }, (_, i) =>
+    bus.publish({ uid: 'A', nsp: '/', type: 3, data: { packet: { type: 2, data: ['n', i] }, opts: { rooms: [], except: [] } } })));
+  const restored = await store.restore('p', first);
+  assert.ok(restored);
+  assert.equal(restored.missedPackets.length, 1234);
+  assert.deepEqual(restored.missedPackets.map((p) => p[1]), Array.from({ length: 1234 }, (_, i) => i));
+  assert.deepEqual(restored.missedPackets.map((p) => p[2]), sent);
+  await bus.close();
+});
+
+test('without JetStream on the server, the bus falls back to core NATS', async () => {
+  const plain = await NatsServer.start(false);
+  try {
+    const [a, b] = await Promise.all([1, 2].map(() => connect({ servers: plain.url })));
+    const busA = new NatsBus(a!, { prefix: 't-plain', nsp: '/', uid: 'A', jetstream: {} });
+    const busB = new NatsBus(b!, { prefix: 't-plain', nsp: '/', uid: 'B', jetstream: {} });
+    const gotB: Received[] = [];
+    await Promise.all([busA.start(handlers([])), busB.start(handlers(gotB))]);
+    assert.equal(busA.stream, null);
+    assert.equal(await busA.publish({ uid: 'A', nsp: '/', type: 3, data: { i: 1 } }), undefined);
+    await until(() => gotB.length === 1, 10000, 'core delivery');
+    await Promise.all([busA.close(), busB.close()]);
+    await Promise.all([a!.close(), b!.close()]);
+  } finally {
+    await plain.stop();
+  }
+});
+
+test('closing while NATS is down settles (held messages fail)', async () => {
+  const own = await NatsServer.start();
+  const nc = await connect({ servers: own.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+  try {
+    const bus = new NatsBus(nc, { prefix: 't-close', nsp: '/', uid: 'A', jetstream: {}, publishTimeout: 1000 });
+    await bus.start(handlers([]));
+    await own.kill();
+    await until(() => !bus.up, 10000, 'disconnection noticed');
+    const held = bus.publish({ uid: 'A', nsp: '/', type: 3, data: {} }).then(() => 'stored', (err: Error) => err.message);
+    const started = Date.now();
+    await bus.close();
+    assert.equal(await held, 'closed');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await nc.close();
+    await own.stop();
+  }
+});
+
+test('a message held longer than maxOutage fails while NATS stays down', async () => {
+  const own = await NatsServer.start();
+  const nc = await connect({ servers: own.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+  try {
+    const bus = new NatsBus(nc, { prefix: 't-expiry', nsp: '/', uid: 'A', jetstream: {}, maxOutage: 500 });
+    await bus.start(handlers([]));
+    await own.kill();
+    await until(() => !bus.up, 10000, 'disconnection noticed');
+    const held = await bus.publish({ uid: 'A', nsp: '/', type: 3, data: {} }).then(() => 'stored', (err: Error) => err.message);
+    assert.match(held, /unreachable/);
+    await bus.close();
+  } finally {
+    await nc.close();
+    await own.stop();
+  }
 });

@@ -13,15 +13,15 @@
  *   right now care), core NATS always, never stored (the adapter says which are which).
  * - `<prefix>.r.<nsp>.<uid>`: the answers to the requests of server `<uid>`, core NATS.
  *
- * Encoding: MessagePack (`notepack.io`, already a dependency of the Redis adapter). It carries Buffers and typed
- * arrays of binary events as they are (no base64 inflation, no separate attachment pass), decodes in one step,
- * and is what the other engines use for their stored entries.
+ * Encoding: MessagePack (`notepack.io`, already a dependency, the Redis adapter's encoding). It carries the Buffers
+ * and typed arrays of binary events as they are (no base64 inflation, no separate attachment pass) and decodes in
+ * one step; JSON would need a second codec for binary payloads.
  *
  * Outages: the `nats` client buffers what is published while it is disconnected and resubscribes on reconnection;
  * a core message published by a server that reconnects before a receiver has resubscribed is lost for that
- * receiver. With JetStream, a publish while the connection is down fails at once, and one that gets no
- * acknowledgement within `publishTimeout` fails too (the core logs it and delivers the broadcast locally without
- * offset); what JetStream stored is read by every consumer once NATS is back. Without JetStream available on the
+ * receiver. With JetStream, the messages not acknowledged when the connection drops, and those published while it
+ * is down, are held and sent again in order once it is back (`publisher.ts`: ids make JetStream store each once),
+ * for up to `maxOutage` ms; every consumer then reads what the stream stored. Without JetStream available on the
  * server, the bus falls back to core NATS (logged).
  *
  * ```ts
@@ -38,6 +38,7 @@ import type {
   ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection, StreamConfig, Subscription,
 } from 'nats';
 import { createLogger } from '../../../util/logger.js';
+import { HeldPublisher } from './publisher.js';
 
 /** Logger of the NATS adapter (`DEBUG=socketeer:nats`). */
 export const log = createLogger('socketeer:nats');
@@ -74,6 +75,8 @@ export interface NatsBusOptions {
   jetstream: NatsJetStreamOptions | null;
   /** Longest wait for a JetStream acknowledgement, in ms. Default 5000. */
   publishTimeout?: number;
+  /** How long a message for JetStream is held while NATS is unreachable, in ms. Default 10000. */
+  maxOutage?: number;
 }
 
 /** What the bus hands to its adapter. */
@@ -111,12 +114,28 @@ export function streamName(prefix: string): string {
   return prefix.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** Encodes a message (MessagePack). */
+/**
+ * Encodes a message (MessagePack).
+ * @param message the message
+ * @returns its bytes
+ * @example
+ * ```ts
+ * nc.publish(subject, encodeMessage({ uid, nsp: '/', type: 3, data: { packet, opts } }));
+ * ```
+ */
 export function encodeMessage(message: BusMessage): Uint8Array {
   return msgpackEncode(message);
 }
 
-/** Decodes a message, or null when it is not one. */
+/**
+ * Decodes a message.
+ * @param bytes what was received
+ * @returns the message, or null when it is not one
+ * @example
+ * ```ts
+ * for await (const msg of sub) { const m = decodeMessage(msg.data); if (m) handle(m); }
+ * ```
+ */
 export function decodeMessage(bytes: Uint8Array): BusMessage | null {
   try {
     const m = msgpackDecode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as BusMessage;
@@ -126,7 +145,17 @@ export function decodeMessage(bytes: Uint8Array): BusMessage | null {
   }
 }
 
-/** Rejects after `ms` unless `p` settles first. */
+/**
+ * Rejects after `ms` unless `p` settles first.
+ * @param p the promise
+ * @param ms the bound, in ms
+ * @param what named in the error
+ * @returns what `p` resolves with
+ * @example
+ * ```ts
+ * await withTimeout(kv.put(key, value), 5000, 'KV put');
+ * ```
+ */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout reached while waiting for NATS (${what})`)), ms);
@@ -185,7 +214,7 @@ export class NatsBus {
   private readonly prefixNsp: string;
   private readonly subs: Subscription[] = [];
   private consumer: ConsumerMessages | null = null;
-  private js: JetStreamClient | null = null;
+  private publisher: HeldPublisher | null = null;
   private ready: Promise<void> | null = null;
   private closed = false;
   private started = false;
@@ -222,12 +251,25 @@ export class NatsBus {
     return `${prefix}.m.${subjectToken(nsp)}`;
   }
 
-  /** Subject of the answers to the requests of server `uid`. */
+  /**
+   * @param uid a server's id
+   * @returns the subject of the answers to that server's requests
+   * @example
+   * ```ts
+   * bus.responseSubject('a1');   // 'socket.io.r./.a1'
+   * ```
+   */
   responseSubject(uid: string): string {
     return `${this.opts.prefix}.r.${this.prefixNsp}.${subjectToken(uid)}`;
   }
 
-  /** Whether the connection is up now. */
+  /**
+   * Whether the connection is up now.
+   * @example
+   * ```ts
+   * if (!bus.up) log('NATS is unreachable: JetStream messages are held');
+   * ```
+   */
   get up(): boolean {
     return this.connected && !this.nc.isClosed();
   }
@@ -235,7 +277,7 @@ export class NatsBus {
   /**
    * Subscribes (and, with JetStream, creates the stream and the consumer reading it from now on).
    * @param handlers where messages and answers go
-   * @returns settles once the bus receives (rejects if JetStream is unavailable)
+   * @returns settles once the bus receives (never rejects: without JetStream on the server, core NATS is used)
    * @example
    * ```ts
    * await bus.start({ message: (m, offset) => adapter.receive(m, offset), response: (r) => adapter.answer(r) });
@@ -270,16 +312,18 @@ export class NatsBus {
     return this.ready;
   }
 
-  /** Follows the connection's state (publishing to JetStream fails at once while it is down). */
+  /** Follows the connection's state (messages for JetStream are held while it is down). */
   private watchStatus(): void {
     (async () => {
       for await (const status of this.nc.status()) {
         if (this.closed) break;
         if (status.type === 'disconnect') {
           this.connected = false;
+          this.publisher?.down();
           log('[%s] connection to NATS lost', this.opts.uid);
         } else if (status.type === 'reconnect') {
           this.connected = true;
+          this.publisher?.up();
           log('[%s] NATS is back: cross-server delivery resumes', this.opts.uid);
         }
       }
@@ -300,7 +344,8 @@ export class NatsBus {
     const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
     this.consumer = messages;
     this.stream = stream;
-    this.js = js;
+    this.publisher = new HeldPublisher(js, this.subject, this.opts.uid, { timeout: this.timeout, holdFor: this.opts.maxOutage ?? 10000 });
+    if (!this.connected) this.publisher.down();
     (async () => {
       for await (const msg of messages) {
         const m = decodeMessage(msg.data);
@@ -327,13 +372,11 @@ export class NatsBus {
       return undefined;
     }
     if (!this.started && this.ready) await this.ready;
-    if (this.js === null) {
+    if (this.publisher === null) {
       if (!this.nc.isClosed()) this.nc.publish(this.subject, bytes);
       return undefined;
     }
-    if (!this.connected) throw new Error('NATS is unreachable');
-    const ack = await this.js.publish(this.subject, bytes, { timeout: this.timeout });
-    return String(ack.seq);
+    return String(await this.publisher.publish(bytes));
   }
 
   /**
@@ -358,10 +401,12 @@ export class NatsBus {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.publisher?.failAll();
     for (const sub of this.subs.splice(0)) sub.unsubscribe();
     const consumer = this.consumer;
     this.consumer = null;
-    if (consumer) await consumer.close().catch(() => {});
-    if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
+    // bounded: while NATS is unreachable neither would settle
+    if (consumer) await withTimeout(consumer.close(), this.timeout, 'consumer close').catch(() => {});
+    if (!this.nc.isClosed()) await withTimeout(this.nc.flush(), this.timeout, 'flush').catch(() => {});
   }
 }

@@ -38,7 +38,7 @@ export interface EmitterOptions {
 }
 
 /** Flags of an emitted broadcast. */
-interface Flags {
+export interface EmitterFlags {
   volatile?: boolean;
   compress?: boolean;
 }
@@ -223,7 +223,7 @@ export class EmitterBroadcast {
    * ```
    */
   constructor(private readonly emitter: Emitter, private readonly rooms: string[], private readonly exceptRooms: string[],
-    private readonly flags: Flags) {}
+    private readonly flags: EmitterFlags) {}
 
   /**
    * @example
@@ -320,7 +320,7 @@ export class EmitterBroadcast {
     this.emitter.publish(DISCONNECT_SOCKETS, { opts: this.options(), close });
   }
 
-  private options(): { rooms: string[]; except: string[]; flags: Flags } {
+  private options(): { rooms: string[]; except: string[]; flags: EmitterFlags } {
     return { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
   }
 }
