@@ -22,7 +22,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleSizes } from './lib/bundle.js';
-import { CLUSTER_TARGETS, ScenarioError, startClusterTarget, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
+import { CLUSTER_TARGETS, DEFAULT_TARGETS, ScenarioError, startClusterTarget, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
 import { startRedis, type BenchRedis } from './lib/redis.js';
 import { CROSS_NODE_SERVERS } from './load/cross-node.js';
 import { machineInfo } from './lib/proc.js';
@@ -48,7 +48,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300 };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);

@@ -34,7 +34,9 @@ export const ENTRIES = {
   './redis': 'server/adapters/redis/index',
   './redis-streams': 'server/adapters/redis-streams/index',
   './nats': 'server/adapters/nats/index',
+  './postgres': 'server/adapters/postgres/index',
   './auth': 'server/auth/index',
+  './metrics': 'metrics/index',
 };
 /** The commands of package.json's `bin`: name -> module under src/ (without extension), built as CommonJS. */
 export const BINS = {

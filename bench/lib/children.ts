@@ -11,14 +11,17 @@ import type { TargetAddress, TargetKind } from '../load/wire.js';
 import type { MemorySample } from '../targets/harness.js';
 
 /** Server targets, in the order they are listed. */
-export const TARGETS = ['socketeer', 'socket.io', 'ws', 'ws-batched'] as const;
+export const TARGETS = ['socketeer', 'socket.io', 'ws', 'ws-batched', 'socketeer-metrics'] as const;
 export type TargetName = (typeof TARGETS)[number];
+/** Targets run when `--targets` is not given (`socketeer-metrics`, the cost of the metrics, is asked for by name). */
+export const DEFAULT_TARGETS: readonly TargetName[] = ['socketeer', 'socket.io', 'ws', 'ws-batched'];
 
 const TARGET_FILES: Record<TargetName, { file: string; kind: TargetKind }> = {
   socketeer: { file: 'socketeer.ts', kind: 'sio' },
   'socket.io': { file: 'socketio.ts', kind: 'sio' },
   ws: { file: 'ws.ts', kind: 'ws' },
   'ws-batched': { file: 'ws-batched.ts', kind: 'ws' },
+  'socketeer-metrics': { file: 'socketeer-metrics.ts', kind: 'sio' },
 };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));

@@ -80,6 +80,8 @@ export class CliSession {
   readonly socket: Socket;
   private readonly listeners: SessionListener[] = [];
   private readonly watched = new WeakSet<EngineSocket>();
+  /** set by close(): an upgrade finishing while the session closes is not news */
+  private closing = false;
 
   /**
    * @param cmd the parsed command line
@@ -166,7 +168,9 @@ export class CliSession {
         maxPayload: data.maxPayload,
       });
     });
-    engine.on('upgrade', (transport) => this.printer.print({ type: 'upgrade', transport: transport.name }));
+    engine.on('upgrade', (transport) => {
+      if (!this.closing) this.printer.print({ type: 'upgrade', transport: transport.name });
+    });
   }
 
   /**
@@ -225,6 +229,7 @@ export class CliSession {
    * ```
    */
   close(wait = 3000): Promise<void> {
+    this.closing = true;
     const engine = this.socket.io.engine as EngineSocket | undefined;
     if (this.socket.connected || this.socket.active) this.socket.disconnect();
     if (!engine || engine.readyState === 'closed') return Promise.resolve();

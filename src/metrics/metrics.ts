@@ -56,9 +56,6 @@ export interface MetricsOptions {
 /** The refusal message of the per-address connection limit (`maxConnectionsPerAddress`). */
 const LIMIT_MESSAGE = /too many connections/i;
 
-/** The server as the metrics see it. */
-type AnyServer<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = Server<L, E, S, D>;
-
 /**
  * The metrics of one server.
  * @example
@@ -71,7 +68,7 @@ type AnyServer<L extends EventsMap, E extends EventsMap, S extends EventsMap, D>
 export class Metrics<L extends EventsMap = EventsMap, E extends EventsMap = L, S extends EventsMap = EventsMap, D = unknown> {
   /** The registry holding the families. */
   readonly register: Registry;
-  private readonly io: AnyServer<L, E, S, D>;
+  private readonly io: Server<L, E, S, D>;
   private readonly accepted: LabeledValue;
   private readonly refusedHandshakes: LabeledValue;
   private readonly upgrades: LabeledValue;
@@ -88,7 +85,7 @@ export class Metrics<L extends EventsMap = EventsMap, E extends EventsMap = L, S
    * @param io the server (attached to an HTTP server, or bound to an engine)
    * @param opts the options
    */
-  constructor(io: AnyServer<L, E, S, D>, opts: MetricsOptions = {}) {
+  constructor(io: Server<L, E, S, D>, opts: MetricsOptions = {}) {
     const engine = io.engine;
     if (engine === undefined) throw new Error('createMetrics: attach the server to an HTTP server (or bind an engine) first');
     this.io = io;
@@ -220,7 +217,7 @@ export class Metrics<L extends EventsMap = EventsMap, E extends EventsMap = L, S
     const onConnection = (socket: Socket<L, E, S, D>): void => {
       this.accepted.inc(['namespace']);
       const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-      if (nsp.server.opts.connectionStateRecovery && typeof auth?.pid === 'string') this.recoveries.inc([nsp.name, socket.recovered ? 'recovered' : 'failed']);
+      if (nsp.server.opts.connectionStateRecovery && typeof auth?.pid === 'string' && typeof auth.offset === 'string') this.recoveries.inc([nsp.name, socket.recovered ? 'recovered' : 'failed']);
     };
     this.listen(nsp, 'connection', onConnection as (...args: never[]) => void);
   };

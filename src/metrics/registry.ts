@@ -122,13 +122,25 @@ export class LabeledValue implements Family {
   /**
    * Appends the sample lines.
    * @param out the lines
+   * @example
+   * ```ts
+   * const lines: string[] = [];
+   * counter.write(lines);   // ['socketeer_upgrades_total{from="polling",to="websocket"} 3']
+   * ```
    */
   write(out: string[]): void {
     for (const { labels, value } of this.values.values()) out.push(this.name + labelText(this.labelNames, labels) + ' ' + formatValue(value));
   }
 }
 
-/** The cumulative buckets of one label set of a histogram. */
+/**
+ * The buckets, sum and count of one label set of a histogram.
+ * @example
+ * ```ts
+ * const series = histogram.series(['/chat']);   // keep it: observe() needs no lookup
+ * series.observe(0.004);
+ * ```
+ */
 export class HistogramSeries {
   /** count per bucket (not cumulative; made cumulative when written) */
   readonly counts: number[];
@@ -208,6 +220,11 @@ export class Histogram implements Family {
   /**
    * Appends the sample lines (`_bucket` per bound and `+Inf`, `_sum`, `_count`).
    * @param out the lines
+   * @example
+   * ```ts
+   * const lines: string[] = [];
+   * histogram.write(lines);   // [..._bucket{le="0.1"} 2, ..._bucket{le="+Inf"} 3, ..._sum 0.4, ..._count 3]
+   * ```
    */
   write(out: string[]): void {
     for (const { labels, series } of this.all.values()) {
@@ -247,8 +264,13 @@ export class Collected implements Family {
   ) {}
 
   /**
-   * Appends the sample lines.
+   * Appends the sample lines (computing them now).
    * @param out the lines
+   * @example
+   * ```ts
+   * const lines: string[] = [];
+   * family.write(lines);
+   * ```
    */
   write(out: string[]): void {
     for (const { labels, value } of this.collect()) out.push(this.name + labelText(this.labelNames, labels) + ' ' + formatValue(value));

@@ -78,6 +78,7 @@ export class TrafficProbe implements ServerProbe {
   private readonly eventNames: readonly string[];
   private readonly opaque: boolean;
   private last: Traffic;
+  private readonly mainTraffic: Traffic;
   private readonly attachmentsIn = new WeakMap<object, Attachments>();
   private readonly attachmentsOut = new WeakMap<object, Attachments>();
   private readonly pendingAcks = new WeakMap<object, Map<string, number>>();
@@ -99,7 +100,7 @@ export class TrafficProbe implements ServerProbe {
     this.eventNames = opts.eventNames ?? [];
     this.opaque = opts.opaque === true;
     this.refusals = refusals;
-    this.last = this.traffic('/');
+    this.last = this.mainTraffic = this.traffic('/');
     const per = (pick: (t: Traffic) => number) => (): Sample[] => [...this.byName.values()].map((t) => ({ labels: [t.name], value: pick(t) }));
     registry.collected(prefix + 'messages_received_total', 'Socket.IO events received, by namespace', 'counter', ['namespace'], per((t) => t.messagesIn));
     registry.collected(prefix + 'messages_sent_total', 'Socket.IO events sent (one per recipient connection), by namespace', 'counter', ['namespace'], per((t) => t.messagesOut));
@@ -145,13 +146,17 @@ export class TrafficProbe implements ServerProbe {
   }
 
   private main(): Traffic {
-    return this.byName.get('/') ?? this.traffic('/');
+    return this.mainTraffic;
   }
 
   /**
    * Counts a message read by a connection.
    * @param link the connection
    * @param data the message
+   * @example
+   * ```ts
+   * probe.received(connection, '2["chat","hi"]');   // one event in the main namespace
+   * ```
    */
   received(link: object, data: string | Uint8Array | ArrayBuffer): void {
     if (typeof data !== 'string') {
@@ -165,7 +170,7 @@ export class TrafficProbe implements ServerProbe {
       if (--pending.remaining <= 0) this.attachmentsIn.delete(link);
       return;
     }
-    const size = data.length < 64 ? utf8Length(data) : Buffer.byteLength(data);
+    const size = Buffer.byteLength(data);
     if (this.opaque) {
       this.traffic(OPAQUE_NAMESPACE).bytesIn += size;
       return;
@@ -193,6 +198,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a packet written to a connection.
    * @param link the connection
    * @param encoded the packet's parts
+   * @example
+   * ```ts
+   * probe.sent(connection, ['51-/chat,["file",{"_placeholder":true,"num":0}]', attachment]);
+   * ```
    */
   sent(link: object, encoded: Array<string | Uint8Array> | string | Uint8Array): void {
     if (Array.isArray(encoded)) {
@@ -232,7 +241,7 @@ export class TrafficProbe implements ServerProbe {
       i++;
     }
     const t = this.namespaceAt(header, i);
-    t.bytesOut += header.length < 64 ? utf8Length(header) : Buffer.byteLength(header);
+    t.bytesOut += Buffer.byteLength(header);
     if (attachments > 0) this.attachmentsOut.set(link, { traffic: t, remaining: attachments });
     if (type === 2 || type === 5) {
       t.messagesOut++;
@@ -289,6 +298,10 @@ export class TrafficProbe implements ServerProbe {
    * Counts a refused CONNECT.
    * @param nsp the namespace
    * @param reason why
+   * @example
+   * ```ts
+   * probe.refused('/admin', 'middleware');
+   * ```
    */
   refused(nsp: string, reason: NamespaceRefusal): void {
     void nsp;
@@ -299,6 +312,12 @@ export class TrafficProbe implements ServerProbe {
    * Times a broadcast.
    * @param nsp the namespace
    * @param started when it started (`performance.now()`)
+   * @example
+   * ```ts
+   * const started = performance.now();
+   * adapter.broadcast(packet, opts);
+   * probe.broadcast('/', started);
+   * ```
    */
   broadcast(nsp: string, started: number): void {
     const seconds = (performance.now() - started) / 1000;
@@ -314,6 +333,10 @@ export class TrafficProbe implements ServerProbe {
    * Records an adapter's publish lag.
    * @param nsp the namespace
    * @param seconds the lag
+   * @example
+   * ```ts
+   * probe.publishLag('/', 0.003);
+   * ```
    */
   publishLag(nsp: string, seconds: number): void {
     this.lagHistogram.series([this.traffic(nsp).name]).observe(seconds);
@@ -323,18 +346,12 @@ export class TrafficProbe implements ServerProbe {
    * Counts a cross-node request that timed out.
    * @param nsp the namespace
    * @param type the request type
+   * @example
+   * ```ts
+   * probe.requestTimeout('/', 'fetchSockets');
+   * ```
    */
   requestTimeout(nsp: string, type: string): void {
     this.timeouts.inc([this.traffic(nsp).name, type]);
   }
-}
-
-/** UTF-8 length of a short string without a call into the runtime. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c < 0xdc00 ? 0 : 2;
-  }
-  return n;
 }

@@ -3,6 +3,7 @@
  * lines, wait for conditions with generous deadlines, and drive a terminal with tmux.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -97,6 +98,7 @@ export class Terminal {
 
   /** Starts `command` (a shell command line) in a 200x50 terminal. */
   start(command: string): Promise<string> {
+    if (!existsSync('/usr/bin/tmux')) throw new Error('the prompt tests drive a terminal with /usr/bin/tmux: apt-get install tmux');
     return this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', '200', '-y', '50', '-s', 'main', command]);
   }
 

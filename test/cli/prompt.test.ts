@@ -87,6 +87,31 @@ describe('socketeer connect: the interactive prompt in a terminal', () => {
     }
   });
 
+  it('against the official socket.io server: connect_error is final at the prompt; emit and ack work', { timeout: 200_000 }, async () => {
+    const official = await startTestServer(true);
+    const term = new Terminal();
+    try {
+      const refused = [process.execPath, '--import', 'tsx', cliMain, 'connect', official.url, '--token', 'bad'].map(quote).join(' ');
+      const cli = [process.execPath, '--import', 'tsx', cliMain, 'connect', official.url, '--transport', 'websocket'].map(quote).join(' ');
+      await term.start(`cd ${quote(root)} && export SOCKETEER_HISTORY= DEBUG=; ${refused}; echo "REFUSED=$?"; ${cli}; echo "EXIT=$?"; sleep 600`);
+      await term.waitFor(/connect_error +not authorized data=\{"code":"E_TOKEN","retry":false\}/, 90_000);
+      // a refusal does not end the prompt: quit does
+      await term.line('quit');
+      await term.waitFor(/REFUSED=0/);
+      await term.waitFor(/connect +id=\S+ namespace=\//, 90_000);
+      await term.line('ack sum 1 2');
+      await term.waitFor(/ack +sum 3/);
+      await term.line('emit note [1, {"x": null}]');
+      await waitFor(() => official.events.some((e) => e.event === 'note'), 60_000);
+      assert.deepEqual(official.events.find((e) => e.event === 'note')!.args, [[1, { x: null }]]);
+      await term.line('quit');
+      await term.waitFor(/EXIT=0/);
+    } finally {
+      await term.kill();
+      await official.close();
+    }
+  });
+
   it('Ctrl-D at the prompt quits with exit code 0', { timeout: 200_000 }, async () => {
     const cli = [process.execPath, '--import', 'tsx', cliMain, 'connect', server.url + '/admin'].map(quote).join(' ');
     const term = new Terminal();

@@ -1,20 +1,20 @@
-// The engine acceptance suite on Redis Streams, alone and mixed with @socket.io/redis-streams-adapter.
+// The engine acceptance suite on Redis Streams: with ioredis, alone and mixed with @socket.io/redis-streams-adapter;
+// with the `redis` package (v4), alone.
 import { resolve } from 'node:path';
 import { RedisServer } from './redis.js';
-import { defineEngineSuite } from './engines/suite.js';
+import { defineEngineSuite, type BusServer } from './engines/suite.js';
 
-defineEngineSuite({
-  name: 'redis-streams',
-  nodeModule: resolve(import.meta.dirname, 'engines/redis-streams.node.ts'),
-  official: true,
-  outageBuffered: true,
-  async startBus() {
-    const server = await RedisServer.start();
-    return {
-      info: { port: server.port },
-      kill: () => server.kill(),
-      restart: () => server.restart(),
-      stop: () => server.stop(),
-    };
-  },
-});
+async function startRedis(library: 'ioredis' | 'redis'): Promise<BusServer> {
+  const server = await RedisServer.start();
+  return {
+    info: { port: server.port, library },
+    kill: () => server.kill(),
+    restart: () => server.restart(),
+    stop: () => server.stop(),
+  };
+}
+
+const nodeModule = resolve(import.meta.dirname, 'engines/redis-streams.node.ts');
+
+defineEngineSuite({ name: 'redis-streams', nodeModule, official: true, officialRecovery: true, outageBuffered: true, startBus: () => startRedis('ioredis') });
+defineEngineSuite({ name: 'redis-streams (redis v4)', nodeModule, outageBuffered: true, startBus: () => startRedis('redis') });

@@ -135,7 +135,7 @@ describe('install: the packed package in scratch projects', { timeout: 900_000, 
 
   it('ES module app: import and require give the same objects; both clients against the server; the browser bundle', async () => {
     const out = JSON.parse(await run(process.execPath, ['app.mjs'], esm)) as ScenarioResult & { shared: Record<string, number>; serverIsClass: boolean };
-    assert.deepEqual(Object.keys(out.shared).sort(), ['socketeer', 'socketeer/auth', 'socketeer/client', 'socketeer/client/auth', 'socketeer/nats', 'socketeer/redis', 'socketeer/redis-streams']);
+    assert.deepEqual(Object.keys(out.shared).sort(), ['socketeer', 'socketeer/auth', 'socketeer/client', 'socketeer/client/auth', 'socketeer/metrics', 'socketeer/nats', 'socketeer/redis', 'socketeer/redis-streams']);
     for (const [entry, count] of Object.entries(out.shared)) assert.ok(count > 0, `${entry} exports something`);
     assert.equal(out.serverIsClass, true);
     checkScenario(out);

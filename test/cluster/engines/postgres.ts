@@ -1,13 +1,14 @@
 // PostgreSQL for the cluster suites: a private database on the machine's service (127.0.0.1:5432, user postgres,
-// trust auth), created per suite and dropped after; and a private server (initdb/pg_ctl in a temp dir, on a free
-// port) that a test may stop and start again.
+// trust auth), created per suite and dropped after; a private server (initdb/pg_ctl in a temp dir, on a free
+// port) that a test may stop and start again; and the engine suite's fixture.
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { freePort } from '../redis.js';
+import type { BusServer, EngineFixture } from './suite.js';
 
 /** How to reach a database. */
 export interface PgTarget {
@@ -155,3 +156,34 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeout =
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * The engine suite's fixture: a private PostgreSQL server (so that the suite can kill and restart it) with a
+ * private database and the attachments table; without initdb on the machine, a private database on the local
+ * service, "killed" by terminating its backends.
+ */
+export const postgresFixture: EngineFixture = {
+  name: 'postgres',
+  nodeModule: resolve(import.meta.dirname, 'postgres.node.ts'),
+  official: true,
+  recovery: false,
+  async startBus(): Promise<BusServer> {
+    const server = await PrivatePostgres.start();
+    const db = await TestDatabase.create(server?.server ?? LOCAL_SERVICE);
+    const terminate = async (): Promise<void> => {
+      const admin = new pg.Client({ ...db.target, database: 'postgres' });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.target.database]);
+      await admin.end();
+    };
+    return {
+      info: { ...db.target },
+      kill: () => (server ? server.stopServer() : terminate()),
+      restart: () => (server ? server.startServer() : Promise.resolve()),
+      stop: async () => {
+        if (server) await server.destroy();
+        else await db.drop();
+      },
+    };
+  },
+};

@@ -29,8 +29,13 @@ export interface EngineFixture {
   nodeModule: string;
   /** Whether the module builds the official adapter too (`kind: 'official'`): mixed clusters are tested. */
   official?: boolean;
-  /** Whether connection state recovery works across nodes (default true). */
+  /** Whether connection state recovery works across our nodes (default true). */
   recovery?: boolean;
+  /**
+   * Whether the official adapter restores sessions across nodes too (default false): the mixed runs then test
+   * recovery between its nodes and ours, both ways.
+   */
+  officialRecovery?: boolean;
   /** Whether broadcasts sent while the bus is down are delivered once it is back (the bus keeps a log). */
   outageBuffered?: boolean;
 }
@@ -224,10 +229,10 @@ export function defineEngineSuite(fixture: EngineFixture): void {
     });
   });
 
-  if (fixture.official) defineMixedSuite(fixture, recovery);
+  if (fixture.official) defineMixedSuite(fixture, recovery, recovery && fixture.officialRecovery === true);
 }
 
-function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
+function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecovery: boolean): void {
   describe(`${fixture.name} engine: mixed with the official adapter`, () => {
     let bus: BusServer;
     let ours: EngineNode, theirs: EngineNode;
@@ -282,6 +287,15 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
       await waitFor(() => theirs.serverSide.some((e) => e.arg === 'hello-theirs'), 15_000, 'note');
     });
 
+    it('broadcasts with acks both ways count the clients of both', async () => {
+      for (const cl of [x, y]) cl.socket.on('ask', (cb: (v: string) => void) => cb(`from-${cl.socket.id}`));
+      for (const from of [ours, theirs]) {
+        const acks = await from.call<{ responses: string[]; error?: string }>('emitWithAck', { event: 'ask', timeout: 10_000 });
+        assert.equal(acks.error, undefined);
+        assert.deepEqual(acks.responses.sort(), [x, y].map((c) => `from-${c.socket.id}`).sort());
+      }
+    });
+
     it('socketsJoin and disconnectSockets both ways', async () => {
       await ours.call('socketsJoin', { rooms: ['blue'], room: 'joined' });
       await theirs.call('socketsJoin', { rooms: ['red'], room: 'joined' });
@@ -295,7 +309,7 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
       await waitFor(() => dx.disconnects.length === 1 && dy.disconnects.length === 1, 15_000, 'disconnected');
     });
 
-    if (recovery) {
+    if (crossRecovery) {
       for (const dir of ['theirs-to-ours', 'ours-to-theirs'] as const) {
         it(`recovery across nodes: ${dir}`, async () => {
           const [first, second] = dir === 'theirs-to-ours' ? [theirs, ours] : [ours, theirs];
@@ -319,6 +333,27 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean): void {
           r.socket.close();
         });
       }
+
+      it('our node killed: its client recovers on the official node', async () => {
+        const proxy = await SwitchProxy.start(ours.port);
+        proxies.push(proxy);
+        const k = await connectClient(proxy.url, { query: { name: 'k', room: 'kept' } });
+        clients.push(k);
+        const id = k.socket.id;
+        await theirs.call('emit', { rooms: ['kept'], event: 'kept', args: [1] });
+        await waitFor(() => got(k, 'kept').length === 1, 15_000, 'first');
+        await sleep(500);
+        proxy.target = null;
+        await ours.kill();
+        await waitFor(() => k.disconnects.length === 1, 15_000, 'disconnect');
+        await theirs.call('emit', { rooms: ['kept'], event: 'kept', args: [2] });
+        await sleep(1000);
+        proxy.target = theirs.port;
+        await waitFor(() => k.socket.connected && got(k, 'kept').length >= 2, 20_000, 'recovery on the official node');
+        assert.equal(k.socket.recovered, true);
+        assert.equal(k.socket.id, id);
+        assert.deepEqual(got(k, 'kept'), [1, 2]);
+      });
     }
   });
 }

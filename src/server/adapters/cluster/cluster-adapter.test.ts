@@ -59,11 +59,11 @@ interface Node {
   url: string;
 }
 
-async function startNode(name: string, bus: LocalBus, store: MemorySessionStore): Promise<Node> {
+async function startNode(name: string, bus: LocalBus, store: MemorySessionStore, recovery = true): Promise<Node> {
   const http = createServer();
   const io = new Server(http, {
     pingInterval: 1000, pingTimeout: 2000,
-    connectionStateRecovery: { maxDisconnectionDuration: 30_000, skipMiddlewares: true },
+    connectionStateRecovery: recovery ? { maxDisconnectionDuration: 30_000, skipMiddlewares: true } : undefined,
     adapter: (nsp: AdapterNamespace) => new LocalBusAdapter(nsp, bus, { sessionStore: store, heartbeatInterval: 200, heartbeatTimeout: 1500 }),
   });
   io.on('connection', (socket) => {
@@ -219,5 +219,32 @@ describe('cluster core on an in-process bus', () => {
     await extra.io.close();
     extra.http.closeAllConnections();
     await untilCount(nodes[0]!, 3);
+  });
+});
+
+describe('cluster core without connection state recovery', () => {
+  it('broadcasts are delivered at once, in order, without offsets; acks count every node', async () => {
+    const bus = new LocalBus();
+    const nodes = [await startNode('m0', bus, new MemorySessionStore(), false), await startNode('m1', bus, new MemorySessionStore(), false)];
+    const clients: Client[] = [];
+    try {
+      for (const n of nodes) await untilCount(n, 2);
+      for (const n of nodes) clients.push(await connect(n.url));
+      for (let i = 0; i < 200; i++) nodes[i % 2]!.io.local.emit('local-only', i);
+      for (let i = 0; i < 300; i++) nodes[0]!.io.emit('seq', i);
+      for (const cl of clients) {
+        await until(() => names(cl, 'seq').length === 300, 'seq');
+        assert.deepEqual(names(cl, 'seq'), [...Array(300).keys()].map((i) => [i]));
+        assert.equal(names(cl, 'local-only').length, 100);
+      }
+      const acks = await nodes[1]!.io.timeout(5000).emitWithAck('ask');
+      assert.equal((acks as string[]).length, 2);
+    } finally {
+      for (const cl of clients) cl.socket.disconnect();
+      for (const n of nodes) {
+        await n.io.close();
+        n.http.closeAllConnections();
+      }
+    }
   });
 });

@@ -234,6 +234,10 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
    * @param message the request
    * @param request expected count, collect and finish callbacks
    * @param timeout in ms
+   * @example
+   * ```ts
+   * this.sendRequest(requestId, { type: MessageType.FETCH_SOCKETS, data }, { expected, collect, finish }, 5000);
+   * ```
    */
   protected sendRequest(requestId: string, message: OutgoingMessage, request: PendingRequest, timeout: number): void {
     this.requests.send(requestId, () => this.publish(message), request, timeout);

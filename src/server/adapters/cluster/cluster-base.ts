@@ -18,13 +18,16 @@ import {
   type Session, type SessionToPersist, type SocketId,
 } from '../../adapter.js';
 import { PeerTracker } from './peers.js';
-import { RequestTracker } from './requests.js';
+import { RequestTracker, settleWithin } from './requests.js';
 import {
   asRecord, decodeOptions, EMITTER_UID, isWirePacket, MessageType, randomId, toDetails,
   type ClusterMessage, type ClusterResponse,
 } from './messages.js';
 import { ClusterRecovery, isRecoverable } from './recovery.js';
 import { MemorySessionStore, type ClusterSessionStore } from './session-store.js';
+
+/** How long `close()` waits for the goodbye message and the last session writes, in ms. */
+const CLOSE_TIMEOUT = 2000;
 
 /** Logger of the cluster core (`DEBUG=socketeer:cluster`). */
 export const log = createLogger('socketeer:cluster');
@@ -51,7 +54,9 @@ export type OutgoingMessage = Omit<ClusterMessage, 'uid' | 'nsp'>;
 
 /** A broadcast with acks waiting for the answers of other nodes. */
 export interface AckRequest {
+  /** Called once per node with its number of clients. */
   clientCountCallback(clientCount: number): void;
+  /** Called with each client response. */
   ack(...args: unknown[]): void;
 }
 
@@ -117,6 +122,10 @@ export abstract class ClusterAdapterBase extends Adapter {
    * Sends a message to every node of the namespace.
    * @param message the message (stamped with uid and nsp)
    * @returns its offset when the bus keeps a log
+   * @example
+   * ```ts
+   * protected doPublish(message: ClusterMessage) { return this.stream.append(encode(message)); }   // resolves with the entry id
+   * ```
    */
   protected abstract doPublish(message: ClusterMessage): Promise<string | void>;
 
@@ -124,6 +133,10 @@ export abstract class ClusterAdapterBase extends Adapter {
    * Sends an answer to the node that asked.
    * @param requesterUid the requester's uid
    * @param response the answer (stamped with uid and nsp)
+   * @example
+   * ```ts
+   * protected doPublishResponse(uid: string, response: ClusterResponse) { return this.bus.publish(`answers.${uid}`, encode(response)); }
+   * ```
    */
   protected abstract doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void>;
 
@@ -157,7 +170,9 @@ export abstract class ClusterAdapterBase extends Adapter {
     clearInterval(this.cleanupTimer);
     this.requests.failAll();
     const saving = this.recovery ? this.recovery.close() : [];
-    await Promise.allSettled([...saving, this.publishAndReturnOffset({ type: MessageType.ADAPTER_CLOSE })]);
+    // a bus that is down does not hold the shutdown: the goodbye and the last session writes get a bounded wait
+    const done = Promise.allSettled([...saving, this.publishAndReturnOffset({ type: MessageType.ADAPTER_CLOSE })]);
+    await settleWithin(done.then(() => undefined), CLOSE_TIMEOUT, undefined);
   }
 
   /**

@@ -115,6 +115,7 @@ export class PostgresBus {
       if (this.client) this.client.query(`LISTEN ${quoteChannel(channel)}`).catch((err: Error) => this.reportError(err));
     }
     entry.subscribers.add(subscriber);
+    this.closed = false;
     this.start();
     return () => {
       const current = this.channels.get(channel);
@@ -146,7 +147,7 @@ export class PostgresBus {
   /**
    * Publishes a message on its namespace's channel, after the ones published before it.
    * @param message the message (with `nsp`)
-   * @returns resolves once PostgreSQL has taken it; rejects with the query's error
+   * @returns resolves once PostgreSQL has taken it; rejects with the query's error (also given to `errorHandler`)
    * @example
    * ```ts
    * await bus.publish({ uid, nsp: '/', type: 3, data: { packet, opts } });
@@ -167,11 +168,15 @@ export class PostgresBus {
     }
     const sent = this.outbox.then(sending);
     this.outbox = sent.then(noop, noop);
-    return sent.then(noop);
+    return sent.then(noop, (err: Error) => {
+      this.reportError(err);
+      throw err;
+    });
   }
 
   /**
-   * Stops listening, releases the client and the timers. Idempotent; the pool stays the user's.
+   * Stops listening, releases the client and the timers (a later `subscribe()` starts again). Idempotent; the pool
+   * stays the user's.
    * @example
    * ```ts
    * bus.close();

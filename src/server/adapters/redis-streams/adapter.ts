@@ -18,11 +18,18 @@ import { createLogger } from '../../../util/logger.js';
 import type { AdapterNamespace } from '../../adapter-types.js';
 import { wrapClient, type RedisConnection } from '../redis/client.js';
 import { ClusterAdapter, type ClusterAdapterOptions } from '../cluster/cluster-adapter.js';
+import { settleWithin } from '../cluster/requests.js';
 import { isEphemeral, type ClusterMessage, type ClusterResponse } from '../cluster/messages.js';
 import { RedisStreamsSessionStore } from './session-store.js';
 import { channelsFor, decodeEntry, decodePayload, encodeEntry, encodePayload, streamFor } from './wire.js';
 
 const log = createLogger('socketeer:redis-streams');
+
+/**
+ * How long counting the subscribers of the namespace's channel may take before the heartbeats stand in, and how
+ * long closing waits for Redis, in ms.
+ */
+const COUNT_TIMEOUT = 2000;
 
 /** Options, with the names of `@socket.io/redis-streams-adapter`. */
 export interface RedisStreamsAdapterOptions extends ClusterAdapterOptions {
@@ -82,6 +89,8 @@ class StreamsBus {
   private reader: Promise<{ conn: RedisConnection; close(): void }> | null = null;
   private subscriber: Promise<{ conn: RedisConnection; close(): void }> | null = null;
   private running = false;
+  /** Bumped when reading stops: a loop of an earlier generation ends. */
+  private generation = 0;
 
   constructor(private readonly client: unknown, readonly opts: Resolved) {
     this.conn = wrapClient(client);
@@ -93,16 +102,26 @@ class StreamsBus {
     return this.subscriber.then((s) => s.conn);
   }
 
-  /** Registers a namespace's handler for the entries of its stream; starts reading. */
-  register(nsp: string, handler: EntryHandler): void {
+  /**
+   * Registers a namespace's handler for the entries of its stream and starts reading.
+   * @returns resolves once the stream is read from its current end: every entry added later is delivered
+   */
+  register(nsp: string, handler: EntryHandler): Promise<void> {
     this.handlers.set(nsp, handler);
     const stream = streamFor(nsp, this.opts.streamName, this.opts.streamCount);
-    if (!this.offsets.has(stream)) this.offsets.set(stream, '$');
     if (!this.running) {
       this.running = true;
+      const generation = ++this.generation;
       this.reader ??= duplicate(this.client);
-      void this.reader.then((r) => this.poll(r.conn), (err: Error) => log('no reader connection: %s', err.message));
+      void this.reader.then((r) => this.poll(r.conn, generation), (err: Error) => log('no reader connection: %s', err.message));
     }
+    if (this.offsets.has(stream)) return Promise.resolve();
+    // the id of the last entry now (not `$`, which would skip what is added before the first XREAD)
+    const last = this.conn.command(['XREVRANGE', stream, '+', '-', 'COUNT', '1'], stream)
+      .then((reply) => (Array.isArray(reply) && reply.length > 0 ? String((reply as Array<[Buffer]>)[0]![0]) : '0-0'));
+    return settleWithin(last, COUNT_TIMEOUT, '$').then((id) => {
+      if (!this.offsets.has(stream)) this.offsets.set(stream, id);
+    });
   }
 
   /** Removes a namespace; the last one stops the reader and closes the duplicates. */
@@ -110,6 +129,7 @@ class StreamsBus {
     this.handlers.delete(nsp);
     if (this.handlers.size > 0) return;
     this.running = false;
+    this.generation++;
     const reader = this.reader;
     const subscriber = this.subscriber;
     this.reader = this.subscriber = null;
@@ -118,16 +138,20 @@ class StreamsBus {
     void subscriber?.then((s) => s.close(), () => {});
   }
 
-  private async poll(conn: RedisConnection): Promise<void> {
-    while (this.running) {
+  private async poll(conn: RedisConnection, generation: number): Promise<void> {
+    while (generation === this.generation) {
       const streams = [...this.offsets.keys()];
+      if (streams.length === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
       try {
         const reply = await conn.command(['XREAD', 'BLOCK', String(this.opts.blockTimeInMs), 'COUNT', String(this.opts.readCount),
           'STREAMS', ...streams, ...streams.map((s) => this.offsets.get(s)!)], streams[0]);
-        if (!this.running) return;
+        if (generation !== this.generation) return;
         if (Array.isArray(reply)) this.dispatch(reply as Array<[Buffer, Array<[Buffer, Buffer[]]>]>);
       } catch (err) {
-        if (!this.running) return;
+        if (generation !== this.generation) return;
         log('reading the stream failed: %s', (err as Error)?.message ?? String(err));
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -168,6 +192,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (message) this.onMessage(message);
   };
   private subscribed: Promise<RedisConnection> | null = null;
+  /** Resolves once the namespace's stream is read from where it ended when the adapter was made. */
+  private readonly reading: Promise<void>;
 
   /**
    * @param nsp the namespace
@@ -187,7 +213,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     });
     this.stream = streamFor(nsp.name, opts.streamName, opts.streamCount);
     this.channels = channelsFor(opts.channelPrefix, nsp.name, this.uid);
-    bus.register(nsp.name, (message, offset) => this.onMessage(message, offset));
+    this.reading = bus.register(nsp.name, (message, offset) => this.onMessage(message, offset));
   }
 
   /**
@@ -204,7 +230,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       else await sub.subscribe(channels, this.onPayload);
       return sub;
     });
-    await this.subscribed;
+    await Promise.all([this.subscribed, this.reading]);
     await super.init();
   }
 
@@ -217,13 +243,14 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    */
   override async close(): Promise<void> {
     await super.close();
-    const sub = await this.subscribed?.catch(() => null);
+    const sub = await settleWithin(this.subscribed ?? Promise.resolve(null), COUNT_TIMEOUT, null);
     if (sub) {
       const channels = [this.channels.all, this.channels.own];
-      try {
-        if (this.opts.useShardedPubSub) for (const c of channels) await sub.sunsubscribe(c, this.onPayload);
-        else await sub.unsubscribe(channels, this.onPayload);
-      } catch { /* the connection is gone */ }
+      const unsubscribe = this.opts.useShardedPubSub
+        ? Promise.all(channels.map((c) => sub.sunsubscribe(c, this.onPayload)))
+        : sub.unsubscribe(channels, this.onPayload);
+      // Redis may be down: the duplicates are closed anyway
+      await settleWithin(unsubscribe.then(() => undefined), COUNT_TIMEOUT, undefined);
     }
     this.bus.unregister(this.nsp.name);
   }
@@ -247,17 +274,20 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    * ```
    */
   override async serverCount(): Promise<number> {
-    try {
-      const [count] = await this.bus.conn.numsub([this.channels.all], this.opts.useShardedPubSub);
-      return Math.max(1, count ?? 1);
-    } catch {
-      return super.serverCount();
-    }
+    // while Redis is down the count would wait for it: the nodes heard of recently stand in
+    const counts = await settleWithin(this.bus.conn.numsub([this.channels.all], this.opts.useShardedPubSub), COUNT_TIMEOUT, null);
+    return counts === null ? super.serverCount() : Math.max(1, counts[0] ?? 1);
   }
 
   /**
    * Appends to the stream (resolves with the entry id), or publishes on the namespace's channel when the message
    * need not be kept.
+   * @param message the message
+   * @returns the entry id, for a message kept in the stream
+   * @example
+   * ```ts
+   * io.to('news').emit('headline', text);   // XADD socket.io MAXLEN ~ 10000 * uid … nsp / type 3 data {…}
+   * ```
    */
   protected doPublish(message: ClusterMessage): Promise<string | void> {
     if (isEphemeral(message)) return this.pub(this.channels.all, message).then(() => undefined);
@@ -265,7 +295,15 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     return this.bus.conn.command(args, this.stream).then((id) => String(id));
   }
 
-  /** Publishes an answer on the requester's own channel. */
+  /**
+   * Publishes an answer on the requester's own channel.
+   * @param requesterUid the requester
+   * @param response the answer
+   * @example
+   * ```ts
+   * const sockets = await io.fetchSockets();   // each other node answers on `socket.io#/#<uid>#`
+   * ```
+   */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
     return this.pub(channelsFor(this.opts.channelPrefix, this.nsp.name, requesterUid).own, response).then(() => undefined);
   }
