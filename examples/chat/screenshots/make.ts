@@ -4,7 +4,9 @@
  * - `dashboard.png`: the dashboard (its figures from `socketeer/metrics`) while two signed-in pages chat,
  *   one on WebSocket and one on long-polling, and a terminal client is connected;
  * - `cli.png`: a `socketeer connect` session on the chat with a token, run in tmux, captured with its colours
- *   and rendered as a terminal page.
+ *   and rendered as a terminal page;
+ * - `dashboard-cluster.png`: the same dashboard on 3 nodes over Redis (`startCluster`, needs `redis-server`),
+ *   each node's figures read from its own metrics.
  *
  * ```sh
  * npx tsx examples/chat/screenshots/make.ts      # needs /usr/bin/chromium and tmux
@@ -15,11 +17,31 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startChat } from '../app.js';
+import { startCluster } from '../cluster.js';
 
 const OUT = fileURLToPath(new URL('./', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SESSION = `socketeer-shot-${process.pid}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends chat messages from the pages, alternately, until `stop()` is called.
+ * @returns `stop()`, which resolves once the last message is sent
+ */
+function chatter(pages: Page[]): () => Promise<void> {
+  const lines = ['anyone up for lunch?', 'the deploy went fine', 'polling works too', 'see the rates chart', 'ok!'];
+  let chatting = true;
+  const traffic = (async () => {
+    for (let i = 0; chatting; i++) {
+      await say(pages[i % pages.length]!, `${lines[i % lines.length]} (${i + 1})`);
+      await sleep(250 + (i % 5) * 100);
+    }
+  })();
+  return () => {
+    chatting = false;
+    return traffic;
+  };
+}
 
 /** Waits for `fn` to be true, polling (generous deadline: the machine may be loaded). */
 async function until(fn: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -149,19 +171,11 @@ try {
   });
   await dashboard.waitForSelector('#refusals g[data-label="NO_TOKEN"]');
   // both pages chat until the shot is taken, so that the rates are not zero on it
-  const lines = ['anyone up for lunch?', 'the deploy went fine', 'polling works too', 'see the rates chart', 'ok!'];
-  let chatting = true;
-  const traffic = (async () => {
-    for (let i = 0; chatting; i++) {
-      await say(i % 2 ? bob : alice, `${lines[i % lines.length]} (${i + 1})`);
-      await sleep(250 + (i % 5) * 100);
-    }
-  })();
+  const stop = chatter([alice, bob]);
   await sleep(20_000);
   await until(() => dashboard.evaluate(() => document.getElementById('k-in')!.textContent !== '0'), 'a rate on the dashboard');
   await dashboard.screenshot({ path: OUT + 'dashboard.png', fullPage: true });
-  chatting = false;
-  await traffic;
+  await stop();
 
   type('quit');
   console.log(`wrote ${OUT}dashboard.png, ${OUT}cli.png`);
@@ -171,6 +185,26 @@ try {
   } catch {
     // already gone
   }
-  await browser.close();
   await chat.close();
+}
+
+// the dashboard on 3 nodes
+const cluster = await startCluster({ port: 0 });
+try {
+  const alice = await signIn(browser, cluster.url, 'alice');
+  const bob = await signIn(browser, cluster.url, 'bob', '?transport=polling');
+  const dashboard = await alice.context().newPage();
+  await dashboard.setViewportSize({ width: 1440, height: 900 });
+  await dashboard.goto(cluster.url + '/dashboard');
+  await dashboard.waitForSelector('#nodes-panel:not([hidden])');
+  await dashboard.waitForFunction(() => document.querySelectorAll('#nodes tr').length === 3);
+  const stop = chatter([alice, bob]);
+  await sleep(15_000);
+  await until(() => dashboard.evaluate(() => document.getElementById('k-in')!.textContent !== '0'), 'a rate on the dashboard');
+  await dashboard.screenshot({ path: OUT + 'dashboard-cluster.png', fullPage: true });
+  await stop();
+  console.log(`wrote ${OUT}dashboard-cluster.png`);
+} finally {
+  await cluster.close();
+  await browser.close();
 }
