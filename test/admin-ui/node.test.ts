@@ -107,6 +107,9 @@ test('all_sockets: id, client id, transport, handshake (address, headers, query)
   assert.equal(typeof s.handshake.issued, 'number');
   assert.deepEqual(s.data, { role: 'tester' });
   assert.deepEqual(s.rooms, [user.id]);
+  // admin-ui leaves handshake.auth out on purpose (the user connected with auth: { token })
+  assert.equal('auth' in s.handshake, false);
+  assert.deepEqual(server.io.of('/').sockets.get(user.id!)?.handshake.auth, { token: 't-123' });
 });
 
 test('transport upgrade is reported (socket_updated with "websocket")', async () => {
