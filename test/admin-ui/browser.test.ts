@@ -137,6 +137,27 @@ test('servers view: the server id, healthy', async () => {
   assert.match(await row.innerText(), /Healthy/i);
 });
 
+test('clients view: disconnect a whole client (its connection closes on the server)', async () => {
+  const other = ioc(server.url, { forceNew: true, path: PATH, reconnection: false });
+  await new Promise<void>((r) => other.once('connect', () => r()));
+  const otherId = other.id!;
+  const clientId = other.io.engine.id.substring(0, 12);
+  try {
+    await navigate(page, 'Clients');
+    const row = page.locator('tr', { hasText: clientId }).filter({ hasText: '127.0.0.1' });
+    await row.waitFor({ timeout: 15000 });
+    assert.match(await row.innerText(), /127\.0\.0\.1/);
+    const closed = new Promise<void>((r) => other.io.engine.once('close', () => r()));
+    await row.locator('button').click();
+    await closed;
+    await until(() => !server.io.of('/').sockets.has(otherId), 'client socket removed on the server');
+    // (the click also opens the client page: the table row sees it too)
+    await settle(page);
+  } finally {
+    other.close();
+  }
+});
+
 test('disconnect the socket from its page: gone from the server', async () => {
   await openSocketPage();
   const socketSection = page.locator('tr', { hasText: 'Status' }).nth(1);

@@ -109,14 +109,17 @@ test('Node: join / leave / disconnect from A act on a socket of B', async () => 
   late.close();
 });
 
-test('browser: the UI connected to A shows both servers and the sockets of both, and acts on B', async () => {
+test('browser ("WebSocket only"): the UI connected to A shows both servers and the sockets of both, and acts on B', async () => {
   const ui = await startUiServer();
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
     const page: Page = await openUi(browser, ui.url);
-    await connectUi(page, a.url, '/socket.io');
+    await connectUi(page, a.url, '/socket.io', undefined, true);
     await page.locator('header', { hasText: 'Connected' }).waitFor({ timeout: 15000 });
+    // "WebSocket only": the admin connection opened straight on WebSocket
+    const adminSockets = () => [...a.io.of('/admin').sockets.values()];
+    await until(() => adminSockets().some((s) => s.handshake.query.transport === 'websocket'), 'a WebSocket-only admin connection on A');
     await navigate(page, 'Servers');
     await page.locator('tr', { hasText: 'node-a' }).waitFor({ timeout: 15000 });
     await page.locator('tr', { hasText: 'node-b' }).waitFor({ timeout: 15000 });

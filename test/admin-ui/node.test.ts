@@ -107,6 +107,9 @@ test('all_sockets: id, client id, transport, handshake (address, headers, query)
   assert.equal(typeof s.handshake.issued, 'number');
   assert.deepEqual(s.data, { role: 'tester' });
   assert.deepEqual(s.rooms, [user.id]);
+  // admin-ui leaves handshake.auth out on purpose (the user connected with auth: { token })
+  assert.equal('auth' in s.handshake, false);
+  assert.deepEqual(server.io.of('/').sockets.get(user.id!)?.handshake.auth, { token: 't-123' });
 });
 
 test('transport upgrade is reported (socket_updated with "websocket")', async () => {
@@ -179,4 +182,44 @@ test('disconnect with close=true ends the whole connection', async () => {
   a.socket.emit('_disconnect', '/', true, c.id);
   await closed;
   await until(() => server.io.engine.clientsCount === before - 1, 'engine client closed');
+});
+
+test('instrument() before attach, dynamic namespaces, polling clients count, readonly and a custom namespace', async () => {
+  const { createServer } = await import('node:http');
+  const { Server } = await import('../../src/server/index.js');
+  const { instrument } = await import('@socket.io/admin-ui');
+  const io = new Server({ cors: { origin: true } });
+  io.of(/^\/dyn-\d+$/).on('connection', () => undefined);
+  // called before the server is bound to an HTTP server (admin-ui then looks for io.engine on the next tick)
+  instrument(io as unknown as Parameters<typeof instrument>[0], { auth: false, mode: 'development', readonly: true, namespaceName: '/ops' });
+  const http = createServer();
+  io.attach(http);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+  const ops = ioc(`${url}/ops`, { forceNew: true, reconnection: false });
+  const events: { event: string; args: unknown[] }[] = [];
+  ops.onAny((event: string, ...args: unknown[]) => events.push({ event, args }));
+  const polling = ioc(`${url}/dyn-7`, { forceNew: true, transports: ['polling'] });
+  try {
+    await new Promise<void>((r) => polling.once('connect', () => r()));
+    const pollingId = polling.id;
+    await until(() => events.some((e) => e.event === 'config'), 'config on /ops');
+    const config = events.find((e) => e.event === 'config')!.args[0] as { supportedFeatures: string[] };
+    assert.deepEqual(config.supportedFeatures, ['AGGREGATED_EVENTS', 'ALL_EVENTS'], 'readonly: no action features');
+    type Stats = { pollingClientsCount: number; namespaces: { name: string; socketsCount: number }[] };
+    const stats = () => events.filter((e) => e.event === 'server_stats').map((e) => e.args[0] as Stats);
+    await until(() => stats().some((s) => s.pollingClientsCount === 1 && s.namespaces.some((n) => n.name === '/dyn-7' && n.socketsCount === 1)), `a polling client on /dyn-7 (${JSON.stringify(stats())})`);
+    const sockets = events.find((e) => e.event === 'all_sockets')?.args[0] as { id: string; nsp: string; transport: string }[] | undefined;
+    const listed = sockets?.find((s) => s.id === pollingId) ?? events.find((e) => e.event === 'socket_connected' && (e.args[0] as { id: string }).id === pollingId)?.args[0] as { nsp: string; transport: string } | undefined;
+    assert.equal(listed?.nsp, '/dyn-7');
+    assert.equal(listed?.transport, 'polling');
+    polling.close();
+    await until(() => events.some((e) => e.event === 'socket_disconnected' && e.args[0] === '/dyn-7' && e.args[1] === pollingId), 'dyn-7 socket disconnected');
+    await until(() => stats().at(-1)?.pollingClientsCount === 0, 'polling count back to 0');
+  } finally {
+    polling.close();
+    ops.close();
+    await new Promise<void>((r) => io.close(() => r()));
+    http.closeAllConnections();
+  }
 });

@@ -15,16 +15,17 @@ export async function openUi(browser: Browser, uiUrl: string): Promise<Page> {
 }
 
 /**
- * Fills the connection form (server URL, credentials, and in the advanced options the path) and waits for
- * the "Connected" status.
+ * Fills the connection form (server URL, credentials, and in the advanced options the path and the
+ * "WebSocket only" switch) and submits it.
  */
-export async function connectUi(page: Page, serverUrl: string, path: string, password = PASSWORD): Promise<void> {
+export async function connectUi(page: Page, serverUrl: string, path: string, password = PASSWORD, wsOnly = false): Promise<void> {
   const dialog = page.locator('.v-dialog--active');
   await dialog.getByLabel('Server URL').fill(serverUrl);
   await dialog.getByLabel('Username').fill(USERNAME);
   await dialog.getByLabel('Password').fill(password);
   await dialog.getByText('Advanced options').click();
   await dialog.getByLabel('Path').fill(path);
+  if (wsOnly) await dialog.getByText('WebSocket only').click();
   await dialog.getByRole('button', { name: 'Connect' }).click();
 }
 
