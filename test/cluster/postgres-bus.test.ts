@@ -137,6 +137,21 @@ describe('PostgreSQL bus ↔ @socket.io/postgres-adapter', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('a namespace subscribed once the bus listens: ready() waits for its LISTEN', async () => {
+    const bus = new PostgresBus(pool, { errorHandler: (e) => errors.push(e) });
+    bus.subscribe('/', collector());
+    await bus.ready();
+    const late = collector();
+    bus.subscribe('/late', late);
+    await bus.ready();
+    const other = new PostgresBus(pool);
+    await other.publish({ ...broadcast('other', ['late']), nsp: '/late' });
+    await waitFor(() => late.messages.length === 1, 20_000, 'the message on /late');
+    assert.equal(late.messages[0].nsp, '/late');
+    bus.close();
+    other.close();
+  });
+
   test('the bus does not read back its own attachments, and delivers nothing of its own', async () => {
     const bus = new PostgresBus(pool);
     const sink = collector('me');

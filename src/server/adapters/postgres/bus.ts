@@ -78,6 +78,7 @@ export class PostgresBus {
   private readyWaiters: Array<() => void> = [];
   private tableChecked = false;
   private detach: (() => void) | undefined;
+  private readonly pendingListens = new Set<Promise<void>>();
 
   /**
    * @param pool the user's `pg.Pool` (one client is kept for `LISTEN`; queries use the others)
@@ -112,7 +113,12 @@ export class PostgresBus {
     if (!entry) {
       entry = { nsp, subscribers: new Set() };
       this.channels.set(channel, entry);
-      if (this.client) this.client.query(`LISTEN ${quoteChannel(channel)}`).catch((err: Error) => this.reportError(err));
+      if (this.client) {
+        const listening: Promise<void> = this.client.query(`LISTEN ${quoteChannel(channel)}`)
+          .then(noop, (err: Error) => this.reportError(err))
+          .finally(() => this.pendingListens.delete(listening));
+        this.pendingListens.add(listening);
+      }
     }
     entry.subscribers.add(subscriber);
     this.closed = false;
@@ -135,7 +141,8 @@ export class PostgresBus {
    * ```
    */
   ready(): Promise<void> {
-    if (this.client || this.closed) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    if (this.client) return Promise.all(this.pendingListens).then(noop);
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 

@@ -1,7 +1,7 @@
 /**
  * `socketeer/postgres`: run several Socketeer servers on one PostgreSQL database (`LISTEN`/`NOTIFY`, large or
- * binary messages through an attachments table). Wire-compatible with `@socket.io/postgres-adapter` 0.5 and
- * `@socket.io/postgres-emitter` 0.1.
+ * binary messages through an attachments table), and emit to them from other processes (`Emitter`).
+ * Wire-compatible with `@socket.io/postgres-adapter` 0.5 and `@socket.io/postgres-emitter` 0.1.
  *
  * ```ts
  * import { createAdapter } from 'socketeer/postgres';
@@ -15,3 +15,4 @@ export { createAdapter, PostgresAdapter, type PostgresAdapterOptions } from './a
 export { PostgresBus, type PostgresBusOptions, type BusSubscriber } from './bus.js';
 export type { BusMessage } from './codec.js';
 export { PostgresSessionStore, type PostgresSessionStoreOptions } from './session-store.js';
+export { Emitter, EmitterBroadcast, type EmitterOptions, type EmitterFlags } from './emitter.js';
