@@ -164,6 +164,9 @@ test('JetStream: every cross-node operation, recovery across nodes, NATS restart
     const proxy = await SwitchProxy.start(a!.port);
     proxies.push(proxy);
     const r = await client(proxy.url, { name: 'r', room: 'news' });
+    // sees what is published on the bus: two nodes publish on two connections, so the next one waits for the last
+    const w = await client(c!.url, { name: 'w', room: 'news' });
+    const seen = (n: number) => (): boolean => got(w, 'item').some((e) => e[1] === n);
     const id = r.socket.id;
     await b!.call('emit', { rooms: ['news'], event: 'item', args: [1] });
     await waitFor(() => got(r, 'item').length === 1, 20000, 'first item');
@@ -172,9 +175,10 @@ test('JetStream: every cross-node operation, recovery across nodes, NATS restart
     await waitFor(() => r.disconnects.length === 1, 20000, 'cut');
     await sleep(200);
     await b!.call('emit', { rooms: ['news'], event: 'item', args: [2] });
+    await waitFor(seen(2), 20000, 'item 2 on the bus');
     await c!.call('emit', { event: 'item', args: [3] });
     await c!.call('emit', { rooms: ['elsewhere'], event: 'item', args: [-1] });
-    await sleep(300);
+    await waitFor(seen(3), 20000, 'item 3 on the bus');
     proxy.target = c!.port;
     await waitFor(() => r.socket.connected && got(r, 'item').length >= 3, 20000, 'recovery');
     await sleep(300);

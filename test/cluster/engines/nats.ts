@@ -178,6 +178,7 @@ export const natsFixture = {
   name: 'nats',
   nodeModule: resolve(import.meta.dirname, 'nats.node.ts'),
   official: true,
+  officialRecovery: true,
   outageBuffered: true,
   async startBus() {
     const server = await NatsServer.start();

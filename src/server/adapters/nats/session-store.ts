@@ -12,7 +12,7 @@
  * ```
  *
  * Owns the bucket and the reading of the history. Imports only types of the `nats` package, and of the cluster
- * core only its session-store interface; must never import the server classes.
+ * core only its session-store module (the interface, `reaches`); must never import the server classes.
  */
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, KV, NatsConnection } from 'nats';
