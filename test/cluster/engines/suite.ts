@@ -358,8 +358,8 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecove
           await waitFor(() => r.socket.connected && got(r, 'item').length >= 3, 20_000, 'recovered');
           assert.equal(r.socket.recovered, true);
           // 2 and 3 come from two nodes: their order is the bus's, not the test's
-        assert.equal(got(r, 'item')[0], 1);
-        assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
+          assert.equal(got(r, 'item')[0], 1);
+          assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
           r.socket.close();
         });
       }
