@@ -12,6 +12,9 @@
  * Redis adapter: broadcasts, rooms and `fetchSockets()` span every node, long-polling requests reaching the
  * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions and room history
  * live in Redis, and the dashboard gathers every node's figures. Give every node the same `secret`.
+ *
+ * Every node serves its Prometheus metrics (`socketeer/metrics`) on `GET /metrics`; the dashboard shows the same
+ * figures.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +71,7 @@ export interface Chat {
   authenticators: { main: Authenticator; admin: Authenticator };
   /** the event rate limit of both namespaces */
   limiter: RateLimiter;
+  /** the dashboard figures; `metrics.library` is the server's `socketeer/metrics` (served on `GET /metrics`) */
   metrics: Metrics;
   /** where the pages load the client bundle from */
   bundlePath: string;
@@ -121,11 +125,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   const forwarder: PollingForwarder | null = pub && sub ? forwardPolling(io, pub, sub) : null;
   const main = io.of('/');
   const admin = io.of('/admin');
-  const metrics = new Metrics(io, {
-    namespaces: ['/', '/admin'],
-    counted: ['/'],
-    isPrivateRoom: (room) => room.startsWith(USER_ROOM_PREFIX) || room === 'dashboards',
-  });
+  // the refusal codes of the token check go to the metrics (`chat_refusals_total`), created just below
   const onRefuse = (code: string) => metrics.refuse(code);
   // tokens are checked at CONNECT and at every refresh in place; pages are asked for a new one ~20 s before expiry
   const refresh = { refreshBefore: opts.refreshBeforeMs ?? 20_000, refreshTimeout: 10_000 };
@@ -133,10 +133,20 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     main: authenticate(main, { verify: tokenVerifier(auth, { onRefuse }), ...refresh }),
     admin: authenticate(admin, { verify: tokenVerifier(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }), ...refresh }),
   };
-  const limiter = rateLimit({ points: opts.eventsPerSecond ?? 30, duration: 1000 });
+  const eventsPerSecond = opts.eventsPerSecond ?? 30;
+  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000 });
   main.use(limiter);
   admin.use(limiter);
-  metrics.watch({ authenticators: Object.values(authenticators), limiter, eventsPerSecond: opts.eventsPerSecond ?? 30, connections: io.engine.connectionLimiter });
+  // the library's metrics (`socketeer/metrics`), served on GET /metrics and read by the dashboard
+  const metrics = new Metrics(io, {
+    namespaces: ['/', '/admin'],
+    counted: '/',
+    isPrivateRoom: (room) => room.startsWith(USER_ROOM_PREFIX) || room === 'dashboards',
+    authenticators: Object.values(authenticators),
+    limiter,
+    eventsPerSecond,
+  });
+  metrics.library.mount('/metrics');
   const chat = attachChat(main, { onChange: () => metrics.changed(), history: pub ? new RedisHistory(pub, HISTORY) : undefined });
   let feed = pub ? null : attachAdmin(admin, main, metrics);
 

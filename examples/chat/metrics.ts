@@ -1,19 +1,19 @@
 /**
- * Live figures for the dashboard, built only on the server's public API: engine connections and their
- * transports (`socket.conn.transport.name`, the engine's `upgrade`), namespaces and their sockets, rooms
- * from `adapter.rooms`, event rates from `onAny` / `onAnyOutgoing`, and handshake refusals counted by
- * the middlewares and the engine's `connection_error`.
+ * The dashboard's figures, built on the library's metrics (`socketeer/metrics`, the families `/metrics`
+ * exposes) and the server's public API for the live lists: engine connections and their transports, sockets per
+ * namespace and transport, messages and bytes in and out, ack round trips, refused handshakes, credentials and
+ * limits, process facts. The demo keeps no counter of its own.
  */
 import type { Server, Socket } from '../../src/server/index.js';
 import type { Authenticator, RateLimiter } from '../../src/server/auth/index.js';
-import type { ConnectionLimiter } from '../../src/engine/limits.js';
+import { createMetrics, type LabeledValue, type Metrics as LibraryMetrics, type ReadSample } from '../../src/metrics/index.js';
 
 /** Credentials and limits counters, since the start (summed over the nodes of a cluster). */
 export interface Guard {
   /** tokens refreshed in place (`auth.stats().refreshed`) */
   refreshed: number;
-  /** refresh requests sent to pages */
-  refreshRequests: number;
+  /** refreshes refused for coming too soon after the previous one */
+  refreshThrottled: number;
   /** CONNECTs refused by the token check */
   refused: number;
   /** sockets cut because a refresh was refused */
@@ -35,7 +35,7 @@ export interface Guard {
 export function emptyGuard(): Guard {
   return {
     refreshed: 0,
-    refreshRequests: 0,
+    refreshThrottled: 0,
     refused: 0,
     refreshRefused: 0,
     expired: 0,
@@ -61,6 +61,14 @@ export interface ClientInfo {
   node?: string;
 }
 
+/** Sockets of a namespace, by transport. */
+export interface NamespaceInfo {
+  name: string;
+  sockets: number;
+  websocket: number;
+  polling: number;
+}
+
 /** A room of a namespace with its member count. */
 export interface RoomInfo {
   nsp: string;
@@ -73,17 +81,35 @@ export interface Snapshot {
   at: number;
   uptimeSeconds: number;
   clients: ClientInfo[];
-  namespaces: Array<{ name: string; sockets: number }>;
+  /** `socketeer_sockets` */
+  namespaces: NamespaceInfo[];
   rooms: RoomInfo[];
-  /** events per second over the last `HISTORY` seconds, oldest first */
-  rates: { in: number[]; out: number[] };
-  /** handshake refusals by reason */
+  /** chat events and bytes per second over the last `HISTORY` seconds, oldest first */
+  rates: { in: number[]; out: number[]; bytesIn: number[]; bytesOut: number[] };
+  /** refusals by reason: the chat's codes (`chat_refusals_total`), the engine's (`engine origin`, …) */
   refusals: Record<string, number>;
-  totals: { eventsIn: number; eventsOut: number; connections: number; refusals: number };
+  /** since the start: chat events and bytes (`socketeer_messages_*`, `socketeer_*_bytes_total`), sessions opened, refusals */
+  totals: { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number; connections: number; refusals: number };
+  /** open Engine.IO sessions by transport (`socketeer_engine_connections`) */
+  transports: { websocket: number; polling: number };
+  /** `socketeer_handshakes_refused_total` by `stage reason`, and `socketeer_upgrades_total` */
+  handshakes: { refused: Record<string, number>; upgrades: number };
+  /** `socketeer_ack_round_trip_seconds` of the chat namespace */
+  ack: { count: number; sumSeconds: number };
+  /** the process collectors (the sum over the nodes of a cluster; the lag is the largest) */
+  process: ProcessInfo;
   /** token refreshes, refusals, expiries and the limits' counters */
   guard: Guard;
   /** one line per node, when the chat runs on several (the other fields then sum or list every node) */
   nodes?: NodeSummary[];
+}
+
+/** Process facts, from the default collectors. */
+export interface ProcessInfo {
+  cpuSeconds: number;
+  residentBytes: number;
+  heapUsedBytes: number;
+  eventLoopLagP99Seconds: number;
 }
 
 /** A node of a chat running on several processes, as the dashboard lists it. */
@@ -96,6 +122,7 @@ export interface NodeSummary {
   uptimeSeconds: number;
   /** this node's credentials and limits counters */
   guard: Guard;
+  process: ProcessInfo;
 }
 
 /** One node's own snapshot, as gathered over `serverSideEmit`. */
@@ -113,11 +140,15 @@ export interface NodeSnapshot {
 export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
   const sorted = [...parts].sort((a, b) => a.node.localeCompare(b.node));
   const clients: ClientInfo[] = [];
-  const namespaces = new Map<string, number>();
+  const namespaces = new Map<string, NamespaceInfo>();
   const rooms = new Map<string, RoomInfo>();
-  const rates = { in: new Array<number>(HISTORY).fill(0), out: new Array<number>(HISTORY).fill(0) };
+  const rates = { in: zeros(), out: zeros(), bytesIn: zeros(), bytesOut: zeros() };
   const refusals: Record<string, number> = {};
-  const totals = { eventsIn: 0, eventsOut: 0, connections: 0, refusals: 0 };
+  const totals = { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0, connections: 0, refusals: 0 };
+  const transports = { websocket: 0, polling: 0 };
+  const handshakes = { refused: {} as Record<string, number>, upgrades: 0 };
+  const ack = { count: 0, sumSeconds: 0 };
+  const proc: ProcessInfo = { cpuSeconds: 0, residentBytes: 0, heapUsedBytes: 0, eventLoopLagP99Seconds: 0 };
   const nodes: NodeSummary[] = [];
   const guard = emptyGuard();
   for (const { node, snapshot: s } of sorted) {
@@ -129,22 +160,30 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
       }
     }
     for (const c of s.clients) clients.push({ ...c, node });
-    for (const n of s.namespaces) namespaces.set(n.name, (namespaces.get(n.name) ?? 0) + n.sockets);
+    for (const n of s.namespaces) {
+      const known = namespaces.get(n.name);
+      if (!known) namespaces.set(n.name, { ...n });
+      else for (const k of ['sockets', 'websocket', 'polling'] as const) known[k] += n[k];
+    }
     for (const r of s.rooms) {
       const key = r.nsp + '\0' + r.name;
       const known = rooms.get(key);
       if (known) known.members += r.members;
       else rooms.set(key, { ...r });
     }
-    for (let i = 0; i < HISTORY; i++) {
-      rates.in[i]! += s.rates.in[i] ?? 0;
-      rates.out[i]! += s.rates.out[i] ?? 0;
-    }
+    for (const k of ['in', 'out', 'bytesIn', 'bytesOut'] as const) for (let i = 0; i < HISTORY; i++) rates[k][i]! += s.rates[k][i] ?? 0;
     for (const k in s.refusals) refusals[k] = (refusals[k] ?? 0) + s.refusals[k]!;
-    totals.eventsIn += s.totals.eventsIn;
-    totals.eventsOut += s.totals.eventsOut;
-    totals.connections += s.totals.connections;
-    totals.refusals += s.totals.refusals;
+    for (const k in s.handshakes.refused) handshakes.refused[k] = (handshakes.refused[k] ?? 0) + s.handshakes.refused[k]!;
+    handshakes.upgrades += s.handshakes.upgrades;
+    for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s.totals[k];
+    transports.websocket += s.transports.websocket;
+    transports.polling += s.transports.polling;
+    ack.count += s.ack.count;
+    ack.sumSeconds += s.ack.sumSeconds;
+    proc.cpuSeconds += s.process.cpuSeconds;
+    proc.residentBytes += s.process.residentBytes;
+    proc.heapUsedBytes += s.process.heapUsedBytes;
+    proc.eventLoopLagP99Seconds = Math.max(proc.eventLoopLagP99Seconds, s.process.eventLoopLagP99Seconds);
     nodes.push({
       id: node,
       clients: s.clients.length,
@@ -152,17 +191,22 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
       rates: { in: s.rates.in[s.rates.in.length - 1] ?? 0, out: s.rates.out[s.rates.out.length - 1] ?? 0 },
       uptimeSeconds: s.uptimeSeconds,
       guard: s.guard ?? emptyGuard(),
+      process: s.process,
     });
   }
   return {
     at: Date.now(),
     uptimeSeconds: Math.max(0, ...sorted.map((p) => p.snapshot.uptimeSeconds)),
     clients: clients.sort((a, b) => a.connectedAt - b.connectedAt),
-    namespaces: [...namespaces].map(([name, sockets]) => ({ name, sockets })),
+    namespaces: [...namespaces.values()],
     rooms: [...rooms.values()].sort((a, b) => b.members - a.members || a.name.localeCompare(b.name)),
     rates,
     refusals,
     totals,
+    transports,
+    handshakes,
+    ack,
+    process: proc,
     guard,
     nodes,
   };
@@ -171,105 +215,81 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
 /** Seconds of rate history kept. */
 export const HISTORY = 60;
 
-/** Counts what happens on a server and renders it as `Snapshot`s. */
-export class Metrics {
-  private eventsIn = 0;
-  private eventsOut = 0;
-  private lastIn = 0;
-  private lastOut = 0;
-  private connections = 0;
-  private readonly ratesIn: number[] = new Array(HISTORY).fill(0);
-  private readonly ratesOut: number[] = new Array(HISTORY).fill(0);
-  private readonly refusals: Record<string, number> = {};
-  private readonly connectedAt = new WeakMap<object, number>();
-  private readonly startedAt = Date.now();
-  private changeListener: (() => void) | null = null;
+/** What the dashboard needs to know of the server besides its metrics. */
+export interface FigureOptions {
+  /** namespaces shown */
+  namespaces: string[];
+  /** the namespace whose traffic the rates and totals show (not the dashboard's own feed) */
+  counted: string;
+  /** tells rooms that are not chat rooms (per-user rooms) to hide them */
+  isPrivateRoom: (name: string) => boolean;
+  /** the credentials extension of each namespace, exported by the metrics */
+  authenticators: Authenticator[];
+  /** the event rate limiter, exported by the metrics, and its rate */
+  limiter: RateLimiter;
+  eventsPerSecond: number;
+}
 
-  private readonly namespaces: string[];
-  private readonly isPrivateRoom: (name: string) => boolean;
+/**
+ * The dashboard's figures, read from the library's metrics (`socketeer/metrics`, the same families `/metrics`
+ * exposes): this class keeps no counter of its own. The live lists (clients, rooms) come from the server's
+ * public API; the one-second rates are differences of the library's counters between two ticks; the refusal codes
+ * of the chat's token check are an application family in the same registry (`chat_refusals_total{code}`).
+ */
+export class Metrics {
+  /** the library's metrics of the server (`metrics.mount('/metrics')`, `metrics.text()`) */
+  readonly library: LibraryMetrics;
+  private readonly codes: LabeledValue;
+  private readonly rates = { in: zeros(), out: zeros(), bytesIn: zeros(), bytesOut: zeros() };
+  private last: { in: number; out: number; bytesIn: number; bytesOut: number } | null = null;
+  private readonly connectedAt = new WeakMap<object, number>();
+  private changeListener: (() => void) | null = null;
+  private changeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly maxPerAddress: number;
 
   /**
-   * @param io the server to observe
-   * @param opts `namespaces` shown, `counted` namespaces whose events are counted (not the dashboard's own
-   * traffic), `isPrivateRoom` tells rooms that are not chat rooms (per-user rooms) to hide them
+   * @param io the server to observe (attached to its HTTP server)
+   * @param opts the namespaces shown and counted, the credentials and limits sources
    */
   constructor(
     private readonly io: Server,
-    opts: { namespaces: string[]; counted: string[]; isPrivateRoom: (name: string) => boolean },
+    private readonly opts: FigureOptions,
   ) {
-    this.namespaces = opts.namespaces;
-    this.isPrivateRoom = opts.isPrivateRoom;
+    this.library = createMetrics(io, {
+      eventNames: CHAT_EVENTS,
+      authenticators: opts.authenticators,
+      rateLimiters: [opts.limiter],
+    });
+    this.codes = this.library.register.counter('chat_refusals_total', 'Handshakes and refreshes refused by the chat token check, by code', ['code']);
+    const max = io.engine.connectionLimiter?.stats().maxPerAddress ?? 0;
+    this.maxPerAddress = Number.isFinite(max) ? max : 0;
+    // not counters: what makes the dashboard redraw sooner than the next tick, and when each connection opened
     io.engine.on('connection', (conn: { on(ev: string, fn: () => void): void }) => {
-      this.connections++;
       this.connectedAt.set(conn, Date.now());
       conn.on('upgrade', () => this.changed());
       conn.on('close', () => this.changed());
       this.changed();
     });
-    // refused Engine.IO handshakes: requests without a session id on the engine path (requests of a closed
-    // session, or for other files under the path, are not handshakes)
-    const enginePath = (io.path() + '/').replace(/\/+$/, '/');
-    io.engine.on('connection_error', (err: { message?: string; req?: { url?: string } }) => {
-      const url = err.req?.url ?? '';
-      const isEngine = url.startsWith(enginePath) && (url.length === enginePath.length || url[enginePath.length] === '?');
-      if (isEngine && !/[?&]sid=/.test(url)) this.refuse(`engine: ${err.message ?? 'error'}`);
-    });
-    for (const name of opts.counted) {
-      const nsp = io.of(name);
-      nsp.on('connection', (socket: Socket) => this.track(socket));
+    for (const name of opts.namespaces) {
+      io.of(name).on('connection', (socket: Socket) => {
+        this.changed();
+        socket.on('disconnect', () => this.changed());
+      });
     }
   }
-
-  private watched: { authenticators: Authenticator[]; limiter?: RateLimiter; eventsPerSecond?: number; connections?: ConnectionLimiter } = {
-    authenticators: [],
-  };
 
   /**
-   * Adds the credentials extension's and the limits' counters to the snapshots.
-   * @param what the authenticators (one per namespace), the event rate limiter with its rate, the engine's
-   * connection limiter (`io.engine.connectionLimiter`)
+   * Counts a refusal of the chat's token check in `chat_refusals_total`.
+   * @param code the refusal's code (`TOKEN_EXPIRED`, `/admin NOT_ADMIN`, `refresh BAD_TOKEN`, …)
    */
-  watch(what: { authenticators: Authenticator[]; limiter?: RateLimiter; eventsPerSecond?: number; connections?: ConnectionLimiter }): void {
-    this.watched = what;
-  }
-
-  /** @returns the credentials and limits counters of this server */
-  guard(): Guard {
-    const g = emptyGuard();
-    for (const a of this.watched.authenticators) {
-      const s = a.stats();
-      g.refreshed += s.refreshed;
-      g.refreshRequests += s.refreshRequests;
-      g.refused += s.refused;
-      g.refreshRefused += s.refreshRefused;
-      g.expired += s.expired;
-    }
-    if (this.watched.limiter) {
-      const s = this.watched.limiter.stats();
-      g.rateLimited = s.limited;
-      g.rateDisconnected = s.disconnected;
-      g.eventsPerSecond = this.watched.eventsPerSecond ?? 0;
-    }
-    if (this.watched.connections) {
-      const s = this.watched.connections.stats();
-      g.connectionRefusals = s.refused;
-      g.maxConnectionsPerAddress = Number.isFinite(s.maxPerAddress) ? s.maxPerAddress : 0;
-    }
-    return g;
+  refuse(code: string): void {
+    this.codes.inc([code]);
+    this.changed();
   }
 
   /** Registers the function called (at most every 100 ms) when something visible changed. */
   onChange(fn: () => void): void {
     this.changeListener = fn;
-  }
-
-  /**
-   * Counts a refused handshake.
-   * @param reason the refusal's code (`TOKEN_EXPIRED`, `NOT_ADMIN`, `engine: Session ID unknown`, …)
-   */
-  refuse(reason: string): void {
-    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
-    this.changed();
   }
 
   /** Notes that something the dashboard shows has changed (rooms joined, …). */
@@ -280,33 +300,56 @@ export class Metrics {
       this.changeListener?.();
     }, 100);
   }
-  private changeTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Closes the one-second sample: call every second. */
+  /** Closes the one-second sample (the counters' increase since the previous tick): call every second. */
   tick(): void {
-    this.ratesIn.push(this.eventsIn - this.lastIn);
-    this.ratesOut.push(this.eventsOut - this.lastOut);
-    this.ratesIn.shift();
-    this.ratesOut.shift();
-    this.lastIn = this.eventsIn;
-    this.lastOut = this.eventsOut;
+    const now = this.traffic();
+    const prev = this.last ?? now;
+    for (const k of ['in', 'out', 'bytesIn', 'bytesOut'] as const) {
+      this.rates[k].push(Math.max(0, now[k] - prev[k]));
+      this.rates[k].shift();
+    }
+    this.last = now;
   }
 
-  /** Stops pending work. */
+  /** Detaches the metrics and stops pending work. */
   close(): void {
     if (this.changeTimer) clearTimeout(this.changeTimer);
     this.changeTimer = null;
     this.changeListener = null;
+    this.library.close();
+  }
+
+  /** @returns the credentials and limits counters of this server, from the metrics */
+  guard(): Guard {
+    const refreshes = this.read('credentials_refreshes_total');
+    return {
+      refreshed: total(refreshes, { outcome: 'accepted' }),
+      refreshThrottled: total(refreshes, { outcome: 'throttled' }),
+      refused: total(this.read('credentials_verifications_total'), { outcome: 'refused' }),
+      refreshRefused: total(refreshes, { outcome: 'refused' }),
+      expired: total(this.read('credentials_expiries_total')),
+      rateLimited: total(this.read('rate_limited_events_total')),
+      rateDisconnected: total(this.read('rate_limit_disconnects_total')),
+      connectionRefusals: total(this.read('connection_limit_refusals_total')),
+      eventsPerSecond: this.opts.eventsPerSecond,
+      maxConnectionsPerAddress: this.maxPerAddress,
+    };
   }
 
   /** @returns the current state of the server */
   snapshot(): Snapshot {
     const clients = new Map<string, ClientInfo>();
-    const namespaces: Snapshot['namespaces'] = [];
     const rooms: RoomInfo[] = [];
-    for (const name of this.namespaces) {
+    const sockets = this.read('sockets');
+    const namespaces: Snapshot['namespaces'] = this.opts.namespaces.map((name) => ({
+      name,
+      sockets: total(sockets, { namespace: name }),
+      websocket: total(sockets, { namespace: name, transport: 'websocket' }),
+      polling: total(sockets, { namespace: name, transport: 'polling' }),
+    }));
+    for (const name of this.opts.namespaces) {
       const nsp = this.io.of(name);
-      namespaces.push({ name, sockets: nsp.sockets.size });
       for (const socket of nsp.sockets.values()) {
         const conn = socket.conn;
         let info = clients.get(conn.id);
@@ -324,34 +367,98 @@ export class Metrics {
         info.namespaces.push(name);
       }
       for (const [room, members] of nsp.adapter.rooms) {
-        if (nsp.sockets.has(room) || this.isPrivateRoom(room)) continue;
+        if (nsp.sockets.has(room) || this.opts.isPrivateRoom(room)) continue;
         rooms.push({ nsp: name, name: room, members: members.size });
       }
     }
     rooms.sort((a, b) => b.members - a.members || a.name.localeCompare(b.name));
-    let refusals = 0;
-    for (const k in this.refusals) refusals += this.refusals[k]!;
+
+    // refusals by reason: the chat's codes, and the engine's own refusals (not requests of closed sessions)
+    const refusals: Record<string, number> = {};
+    for (const s of this.library.register.read('chat_refusals_total')) if (s.value > 0) refusals[s.labels.code!] = s.value;
+    const handshakes = this.read('handshakes_refused_total');
+    for (const s of handshakes) {
+      if (s.labels.stage === 'engine' && s.labels.reason !== 'unknown_sid' && s.value > 0) refusals[`engine ${s.labels.reason}`] = s.value;
+    }
+    const refusedByReason: Record<string, number> = {};
+    for (const s of handshakes) if (s.value > 0) refusedByReason[`${s.labels.stage} ${s.labels.reason}`] = s.value;
+    const engines = this.read('engine_connections');
+    const ack = this.library.register.read(PREFIX + 'ack_round_trip_seconds');
+    const counted = { namespace: this.opts.counted };
+    const traffic = this.traffic();
+    const at = Date.now();
+    const started = total(this.library.register.read('process_start_time_seconds'));
     return {
-      at: Date.now(),
-      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      at,
+      uptimeSeconds: started > 0 ? Math.max(0, Math.round(at / 1000 - started)) : 0,
       clients: [...clients.values()].sort((a, b) => a.connectedAt - b.connectedAt),
       namespaces,
       rooms,
-      rates: { in: this.ratesIn.slice(), out: this.ratesOut.slice() },
-      refusals: { ...this.refusals },
-      totals: { eventsIn: this.eventsIn, eventsOut: this.eventsOut, connections: this.connections, refusals },
+      rates: { in: this.rates.in.slice(), out: this.rates.out.slice(), bytesIn: this.rates.bytesIn.slice(), bytesOut: this.rates.bytesOut.slice() },
+      refusals,
+      totals: {
+        eventsIn: traffic.in,
+        eventsOut: traffic.out,
+        bytesIn: traffic.bytesIn,
+        bytesOut: traffic.bytesOut,
+        connections: total(this.read('handshakes_accepted_total'), { stage: 'engine' }),
+        refusals: Object.values(refusals).reduce((a, b) => a + b, 0),
+      },
+      transports: { websocket: total(engines, { transport: 'websocket' }), polling: total(engines, { transport: 'polling' }) },
+      handshakes: { refused: refusedByReason, upgrades: total(this.read('upgrades_total')) },
+      ack: {
+        count: total(ack.filter((s) => s.name.endsWith('_count')), counted),
+        sumSeconds: total(ack.filter((s) => s.name.endsWith('_sum')), counted),
+      },
+      process: {
+        cpuSeconds: total(this.library.register.read('process_cpu_seconds_total')),
+        residentBytes: total(this.library.register.read('process_resident_memory_bytes')),
+        heapUsedBytes: total(this.library.register.read('nodejs_heap_size_used_bytes')),
+        eventLoopLagP99Seconds: total(this.library.register.read('nodejs_eventloop_lag_p99_seconds')),
+      },
       guard: this.guard(),
     };
   }
 
-  private track(socket: Socket): void {
-    socket.onAny(() => {
-      this.eventsIn++;
-    });
-    socket.onAnyOutgoing(() => {
-      this.eventsOut++;
-    });
-    this.changed();
-    socket.on('disconnect', () => this.changed());
+  /** The samples of a `socketeer_…` family. */
+  private read(name: string): ReadSample[] {
+    return this.library.register.read(PREFIX + name);
   }
+
+  /** Events and bytes of the counted namespace, since the start. */
+  private traffic(): { in: number; out: number; bytesIn: number; bytesOut: number } {
+    const nsp = { namespace: this.opts.counted };
+    return {
+      in: total(this.read('messages_received_total'), nsp),
+      out: total(this.read('messages_sent_total'), nsp),
+      bytesIn: total(this.read('received_bytes_total'), nsp),
+      bytesOut: total(this.read('sent_bytes_total'), nsp),
+    };
+  }
+}
+
+/** The prefix of the library's families. */
+const PREFIX = 'socketeer_';
+
+/** The chat's events, counted by name in `socketeer_events_received_total` / `…_sent_total`. */
+const CHAT_EVENTS = ['message', 'image', 'typing', 'room:join', 'room:leave', 'rooms', 'presence'];
+
+function zeros(): number[] {
+  return new Array<number>(HISTORY).fill(0);
+}
+
+/**
+ * Adds up the samples whose labels include `match`.
+ * @param samples samples read from the registry
+ * @param match label values required
+ * @returns the sum
+ */
+export function total(samples: ReadSample[], match: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const s of samples) {
+    let ok = true;
+    for (const k in match) if (s.labels[k] !== match[k]) ok = false;
+    if (ok) sum += s.value;
+  }
+  return sum;
 }

@@ -11,7 +11,7 @@
  * Owns the `socketeer/metrics` entry (re-exports only). Must never import the client.
  */
 export { createMetrics, Metrics, type MetricsOptions, type ServeOptions, type Served } from './metrics.js';
-export { Registry, Histogram, HistogramSeries, LabeledValue, Collected, escapeLabel, type Family, type MetricType, type Sample } from './registry.js';
+export { Registry, Histogram, HistogramSeries, LabeledValue, Collected, escapeLabel, type Family, type MetricType, type ReadSample, type Sample } from './registry.js';
 export { collectProcessMetrics } from './process.js';
 export { ACK_BUCKETS, FAST_BUCKETS, OPAQUE_NAMESPACE, OTHER_EVENT, TrafficProbe, type TrafficOptions } from './traffic.js';
 export type { NamespaceRefusal, ServerProbe } from '../server/probe.js';

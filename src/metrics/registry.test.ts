@@ -51,3 +51,22 @@ test('invalid names, duplicate names and bad buckets are refused', () => {
   assert.equal(r.has('ok_total'), false);
   assert.equal(escapeLabel('plain'), 'plain');
 });
+
+test('read() gives the current samples of one family, labels by name', () => {
+  const r = new Registry();
+  r.counter('app_hits_total', 'Hits', ['path']).inc(['/a"b\\c\nd'], 3);
+  const h = r.histogram('app_latency_seconds', 'Latency', ['route'], [0.1]);
+  h.series(['x']).observe(0.05);
+  h.series(['x']).observe(5);
+  let n = 0;
+  r.collected('app_calls', 'Calls', 'gauge', [], () => [{ labels: [], value: ++n }]);
+  assert.deepEqual(r.read('app_hits_total'), [{ name: 'app_hits_total', labels: { path: '/a"b\\c\nd' }, value: 3 }]);
+  assert.deepEqual(r.read('app_latency_seconds'), [
+    { name: 'app_latency_seconds_bucket', labels: { route: 'x', le: '0.1' }, value: 1 },
+    { name: 'app_latency_seconds_bucket', labels: { route: 'x', le: '+Inf' }, value: 2 },
+    { name: 'app_latency_seconds_sum', labels: { route: 'x' }, value: 5.05 },
+    { name: 'app_latency_seconds_count', labels: { route: 'x' }, value: 2 },
+  ]);
+  assert.deepEqual(r.read('app_calls'), [{ name: 'app_calls', labels: {}, value: 1 }], 'computed now');
+  assert.deepEqual(r.read('app_unknown'), []);
+});

@@ -277,6 +277,33 @@ export class Collected implements Family {
   }
 }
 
+/** A sample read back by {@link Registry.read}. */
+export interface ReadSample {
+  /** the sample's name (the family's, or with `_bucket`, `_sum`, `_count` for a histogram) */
+  name: string;
+  /** label values by label name */
+  labels: Record<string, string>;
+  value: number;
+}
+
+const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses one sample line written by a family (`name{a="x",b="y"} 1`). */
+function parseSample(line: string): ReadSample {
+  const brace = line.indexOf('{');
+  const space = brace === -1 ? line.indexOf(' ') : line.lastIndexOf(' ');
+  const name = line.slice(0, brace === -1 ? space : brace);
+  const labels: Record<string, string> = {};
+  if (brace !== -1) {
+    for (const m of line.slice(brace + 1, space).matchAll(LABEL_PAIR)) {
+      labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+  }
+  const text = line.slice(space + 1);
+  const value = text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
+  return { name, labels, value };
+}
+
 /**
  * A set of metric families rendered together. Names must be unique.
  * @example
@@ -395,6 +422,25 @@ export class Registry {
    */
   collected(name: string, help: string, type: 'counter' | 'gauge', labelNames: readonly string[], collect: () => Iterable<Sample>): Collected {
     return this.register(new Collected(name, help, type, labelNames, collect));
+  }
+
+  /**
+   * The current samples of one family, read back synchronously (for an application showing its own figures, e.g. a
+   * dashboard, without parsing the whole exposition). A histogram gives its `_bucket` (with an `le` label), `_sum`
+   * and `_count` samples. Families computed when scraped are computed now.
+   * @param name the family's name
+   * @returns the samples, with their sample name and labels by name; empty for an unknown family
+   * @example
+   * ```ts
+   * registry.read('socketeer_sockets');   // [{ name: 'socketeer_sockets', labels: { namespace: '/', transport: 'websocket' }, value: 2 }]
+   * ```
+   */
+  read(name: string): ReadSample[] {
+    const family = this.families.get(name);
+    if (family === undefined) return [];
+    const lines: string[] = [];
+    family.write(lines);
+    return lines.map(parseSample);
   }
 
   /**

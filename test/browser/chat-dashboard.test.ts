@@ -1,5 +1,5 @@
 // The live dashboard in Chromium: both chat clients with their transports, rooms, event rates,
-// refusals, updating as clients come and go.
+// refusals, updating as clients come and go; its numbers are those of the server's /metrics.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
@@ -127,6 +127,77 @@ test('rooms, event rates and refusals update live', async () => {
   assert.ok(limited >= 5 && limited <= 10, String(limited));
   await dashboard.waitForSelector(`#g-rate-limited:text("${limited}")`);
   await screenshot(dashboard, 'chat-dashboard');
+});
+
+/** Sums the samples of a family in a Prometheus exposition whose labels include `match`. */
+function sample(text: string, name: string, match: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(match).every(([k, v]) => labels[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+test('the numbers shown are those of /metrics', async () => {
+  const res = await fetch(chat.url + '/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+  // a string, not a function: the page has no helper the test's compiler may reference
+  const read = () =>
+    dashboard.evaluate(`(() => {
+      const text = (id) => document.getElementById(id).textContent;
+      const data = (id, key) => Number(document.getElementById(id).dataset[key]);
+      const bar = (label) => Number(document.querySelector('#refusals g[data-label="' + label + '"] .bar-value')?.textContent ?? 0);
+      return {
+        connections: Number(text('k-clients')),
+        websocket: Number(text('t-ws')),
+        polling: Number(text('t-polling')),
+        eventsIn: data('k-in-sub', 'total'),
+        eventsOut: data('k-out-sub', 'total'),
+        bytesIn: data('m-bytes-in-sub', 'value'),
+        bytesOut: data('m-bytes-out-sub', 'value'),
+        acks: data('m-ack-sub', 'value'),
+        upgrades: data('m-upgrades', 'value'),
+        refusedAtConnect: Number(text('g-refused')),
+        rateLimited: Number(text('g-rate-limited')),
+        noToken: bar('NO_TOKEN'),
+        middleware: Number(document.querySelector('#handshakes li[data-reason="namespace middleware"] b')?.textContent ?? 0),
+      };
+    })()`) as Promise<Record<string, number>>;
+  const expected = (text: string) => ({
+    connections: sample(text, 'socketeer_engine_connections'),
+    websocket: sample(text, 'socketeer_engine_connections', { transport: 'websocket' }),
+    polling: sample(text, 'socketeer_engine_connections', { transport: 'polling' }),
+    eventsIn: sample(text, 'socketeer_messages_received_total', { namespace: '/' }),
+    eventsOut: sample(text, 'socketeer_messages_sent_total', { namespace: '/' }),
+    bytesIn: sample(text, 'socketeer_received_bytes_total', { namespace: '/' }),
+    bytesOut: sample(text, 'socketeer_sent_bytes_total', { namespace: '/' }),
+    acks: sample(text, 'socketeer_ack_round_trip_seconds_count', { namespace: '/' }),
+    upgrades: sample(text, 'socketeer_upgrades_total'),
+    refusedAtConnect: sample(text, 'socketeer_credentials_verifications_total', { outcome: 'refused' }),
+    rateLimited: sample(text, 'socketeer_rate_limited_events_total'),
+    noToken: sample(text, 'chat_refusals_total', { code: 'NO_TOKEN' }),
+    middleware: sample(text, 'socketeer_handshakes_refused_total', { stage: 'namespace', reason: 'middleware' }),
+  });
+  // the page redraws every second: wait until a redraw shows the state /metrics gives (the chat is quiet now)
+  let shown: Record<string, number> | undefined;
+  let scraped: ReturnType<typeof expected> | undefined;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    scraped = expected(await (await fetch(chat.url + '/metrics')).text());
+    shown = await read();
+    if (JSON.stringify(shown) === JSON.stringify(scraped)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.deepEqual(shown, scraped);
+  // the scenario so far left its marks in both
+  assert.equal(scraped!.noToken, 1);
+  assert.ok(scraped!.eventsIn >= 3 && scraped!.bytesIn > 0 && scraped!.bytesOut > 0, JSON.stringify(scraped));
+  assert.ok(scraped!.rateLimited >= 5);
+  assert.equal(scraped!.websocket, 2);
 });
 
 test('an admin disconnects a client from the dashboard; the client can reconnect', async () => {

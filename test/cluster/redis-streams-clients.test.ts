@@ -10,7 +10,7 @@ import { createClient } from 'redis';
 import { Server as SioServer } from 'socket.io';
 import { createAdapter as officialAdapter } from '@socket.io/redis-streams-adapter';
 import { Server } from '../../src/server/index.js';
-import { createAdapter } from '../../src/server/adapters/redis-streams/index.js';
+import { createAdapter, Emitter } from '../../src/server/adapters/redis-streams/index.js';
 import { RedisServer } from './redis.js';
 import { connectClient, waitFor, sleep, type TestClient } from './cluster.js';
 
@@ -99,6 +99,25 @@ describe('redis-streams: ioredis, redis v4 and the official adapter on one Redis
       await waitFor(() => clients.every((c) => c.events.some((e) => e[0] === 'from-emitter' && e[1] === 42)), 15_000, 'emitter');
       // an emitter is not a server
       assert.deepEqual(await Promise.all(servers.map((s) => s.io.of('/').adapter.serverCount())), [3, 3, 3]);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('the Emitter: broadcasts with rooms, socketsJoin, serverSideEmit and disconnectSockets on every server', async () => {
+    const raw = new Redis(redis.port, '127.0.0.1');
+    const notes: string[] = [];
+    for (const s of servers) s.io.on('emitter-note', (v: string) => notes.push(v));
+    try {
+      const emitter = new Emitter(raw);
+      emitter.socketsJoin('via-emitter');
+      emitter.to('via-emitter').except('nobody').emit('emitted', Buffer.from([7]));
+      emitter.serverSideEmit('emitter-note', 'n');
+      await waitFor(() => clients.every((c) => c.events.some((e) => e[0] === 'emitted')) && notes.length === 3, 15_000, 'emitter');
+      emitter.of('/').disconnectSockets(false);
+      await waitFor(() => clients.every((c) => !c.socket.connected), 15_000, 'disconnected by the emitter');
+      for (const c of clients) c.socket.connect();
+      await waitFor(() => clients.every((c) => c.socket.connected), 15_000, 'reconnected');
     } finally {
       raw.disconnect();
     }

@@ -81,13 +81,13 @@ function render(s) {
   const sockets = s.namespaces.reduce((a, n) => a + n.sockets, 0);
   const last = (a) => a[a.length - 1] ?? 0;
   const sum = (a) => a.reduce((x, y) => x + y, 0);
-  const byTransport = { websocket: 0, polling: 0 };
-  for (const c of s.clients) byTransport[c.transport] = (byTransport[c.transport] || 0) + 1;
+  const byTransport = s.transports;
 
   $('k-clients').textContent = String(s.clients.length);
   $('k-clients-sub').textContent = `${s.totals.connections} since start`;
   $('k-sockets').textContent = String(sockets);
   $('k-sockets-sub').textContent = s.namespaces.map((n) => `${n.name} ${n.sockets}`).join(' · ');
+  $('k-sockets-sub').title = s.namespaces.map((n) => `${n.name}: ${n.websocket} websocket, ${n.polling} polling`).join('\n');
   $('k-rooms').textContent = String(s.rooms.length);
   $('k-rooms-sub').textContent = `${s.rooms.reduce((a, r) => a + r.members, 0)} memberships`;
   $('k-in').textContent = String(last(s.rates.in));
@@ -95,12 +95,13 @@ function render(s) {
   $('k-in-sub').dataset.total = String(s.totals.eventsIn);
   $('k-out').textContent = String(last(s.rates.out));
   $('k-out-sub').textContent = `${sum(s.rates.out)} in 60 s · ${s.totals.eventsOut} total`;
+  $('k-out-sub').dataset.total = String(s.totals.eventsOut);
   $('k-refused').textContent = String(s.totals.refusals);
   $('k-refused-sub').textContent = `${Object.keys(s.refusals).length} reason(s)`;
   const g = s.guard;
   if (g) {
     $('k-refreshed').textContent = String(g.refreshed);
-    $('k-refreshed-sub').textContent = `${g.refreshRequests} asked · ${g.refreshRefused + g.expired} cut`;
+    $('k-refreshed-sub').textContent = `${g.refreshThrottled} throttled · ${g.refreshRefused + g.expired} cut`;
     $('g-refreshed').textContent = String(g.refreshed);
     $('g-refused').textContent = String(g.refused);
     $('g-refresh-refused').textContent = String(g.refreshRefused);
@@ -111,6 +112,7 @@ function render(s) {
     $('g-rate').textContent = g.eventsPerSecond ? `${g.eventsPerSecond} events/s per socket` : 'off';
     $('g-max').textContent = g.maxConnectionsPerAddress ? `${g.maxConnectionsPerAddress} per address` : 'off';
   }
+  renderMetrics(s);
   $('updated').textContent = `updated ${new Date(s.at).toLocaleTimeString()} · up ${uptime(s.uptimeSeconds)}`;
 
   lineChart($('rates'), [
@@ -138,6 +140,7 @@ function render(s) {
         el('td', { textContent: String(n.rates.out) }),
         el('td', { className: 'refreshed', textContent: String(n.guard ? n.guard.refreshed : 0) }),
         el('td', { className: 'limited', textContent: n.guard ? `${n.guard.rateLimited} · ${n.guard.connectionRefusals}` : '0 · 0' }),
+        el('td', { className: 'small', textContent: n.process ? bytes(n.process.residentBytes) : '' }),
         el('td', { className: 'muted small', textContent: uptime(n.uptimeSeconds) }),
       ])),
     );
@@ -170,8 +173,41 @@ function render(s) {
     ...s.namespaces.map((n) => el('li', {}, [el('code', { textContent: n.name }), el('span', { className: 'muted', textContent: `${n.sockets} socket${n.sockets === 1 ? '' : 's'}` })])),
   );
   barChart($('refusals'), Object.entries(s.refusals).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), {
-    width: 1100, color: '#ef4444', empty: 'nothing refused so far',
+    width: 1600, color: '#ef4444', empty: 'nothing refused so far',
   });
+}
+
+/** The library's figures: bytes, ack round trips, upgrades, refused handshakes, process facts. */
+function renderMetrics(s) {
+  const last = (a) => a[a.length - 1] ?? 0;
+  const show = (id, text, value) => {
+    $(id).textContent = text;
+    $(id).dataset.value = String(value);
+  };
+  show('m-bytes-in', bytes(last(s.rates.bytesIn)), last(s.rates.bytesIn));
+  show('m-bytes-in-sub', `${bytes(s.totals.bytesIn)} total`, s.totals.bytesIn);
+  show('m-bytes-out', bytes(last(s.rates.bytesOut)), last(s.rates.bytesOut));
+  show('m-bytes-out-sub', `${bytes(s.totals.bytesOut)} total`, s.totals.bytesOut);
+  show('m-ack', s.ack.count ? `${((s.ack.sumSeconds / s.ack.count) * 1000).toFixed(1)} ms` : '–', s.ack.count ? s.ack.sumSeconds / s.ack.count : 0);
+  show('m-ack-sub', `mean of ${s.ack.count} ack${s.ack.count === 1 ? '' : 's'}`, s.ack.count);
+  show('m-upgrades', String(s.handshakes.upgrades), s.handshakes.upgrades);
+  show('m-cpu', `${s.process.cpuSeconds.toFixed(1)} s`, s.process.cpuSeconds);
+  show('m-rss', bytes(s.process.residentBytes), s.process.residentBytes);
+  show('m-heap', `heap ${bytes(s.process.heapUsedBytes)}`, s.process.heapUsedBytes);
+  show('m-lag', `${(s.process.eventLoopLagP99Seconds * 1000).toFixed(1)} ms`, s.process.eventLoopLagP99Seconds);
+  const refused = Object.entries(s.handshakes.refused).sort((a, b) => b[1] - a[1]);
+  $('handshakes').replaceChildren(
+    ...(refused.length
+      ? refused.map(([reason, n]) => el('li', { dataset: { reason } }, [el('code', { textContent: reason }), el('b', { textContent: String(n) })]))
+      : [el('li', { className: 'muted', textContent: 'none so far' })]),
+  );
+}
+
+function bytes(n) {
+  if (n < 1024) return `${Math.round(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function since(ms) {

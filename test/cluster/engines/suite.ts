@@ -19,6 +19,14 @@ export interface BusServer {
   stop(): Promise<void>;
 }
 
+/** What the suite asks of an engine's emitter. */
+export interface TestEmitter {
+  /** Emits `event` to the sockets in `rooms` (all when empty) of every server. */
+  emit(rooms: string[], event: string, ...args: unknown[]): void;
+  /** Closes what the emitter opened. */
+  close(): Promise<void>;
+}
+
 /** How an engine plugs into the suite. */
 export interface EngineFixture {
   /** Shown in the test names. */
@@ -36,6 +44,8 @@ export interface EngineFixture {
    * recovery between its nodes and ours, both ways.
    */
   officialRecovery?: boolean;
+  /** The engine's emitter, run in the test process (a process without a server), when it has one. */
+  emitter?(bus: Record<string, unknown>): Promise<TestEmitter>;
   /** Whether broadcasts sent while the bus is down are delivered once it is back (the bus keeps a log). */
   outageBuffered?: boolean;
 }
@@ -146,6 +156,21 @@ export function defineEngineSuite(fixture: EngineFixture): void {
       assert.equal(doomed.disconnects[0], 'io server disconnect');
     });
 
+    if (fixture.emitter) {
+      it('an emitter in a process without a server reaches the clients of every node', async () => {
+        const emitter = await fixture.emitter!(bus.info);
+        try {
+          emitter.emit(['red'], 'emitted', 'to-red');
+          emitter.emit([], 'emitted', 'to-all');
+          await waitFor(() => got(a, 'emitted').length === 2 && got(b, 'emitted').length === 2 && got(c, 'emitted').length === 1,
+            15_000, 'emitted');
+          assert.deepEqual(got(c, 'emitted'), ['to-all']);
+        } finally {
+          await emitter.close();
+        }
+      });
+    }
+
     if (recovery) {
       it('a client recovers on another node with the broadcasts it missed', async () => {
         const proxy = await SwitchProxy.start(nodes[0]!.port);
@@ -168,7 +193,9 @@ export function defineEngineSuite(fixture: EngineFixture): void {
         assert.equal(r.socket.recovered, true);
         assert.equal(r.socket.id, id);
         await sleep(300);
-        assert.deepEqual(got(r, 'item'), [1, 2, 3]);
+        // 2 and 3 come from two nodes: their order is the bus's, not the test's
+        assert.equal(got(r, 'item')[0], 1);
+        assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
         r.socket.close();
       });
     }
@@ -225,7 +252,8 @@ export function defineEngineSuite(fixture: EngineFixture): void {
       await waitFor(() => k.socket.connected && got(k, 'kept').length >= 3, 20_000, 'recovery after the kill');
       assert.equal(k.socket.recovered, true);
       assert.equal(k.socket.id, id);
-      assert.deepEqual(got(k, 'kept'), [1, 2, 3]);
+      assert.equal(got(k, 'kept')[0], 1);
+      assert.deepEqual([...got(k, 'kept')].sort(), [1, 2, 3], 'each missed broadcast once');
     });
   });
 
@@ -329,7 +357,9 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecove
           proxy.target = second.port;
           await waitFor(() => r.socket.connected && got(r, 'item').length >= 3, 20_000, 'recovered');
           assert.equal(r.socket.recovered, true);
-          assert.deepEqual(got(r, 'item'), [1, 2, 3]);
+          // 2 and 3 come from two nodes: their order is the bus's, not the test's
+        assert.equal(got(r, 'item')[0], 1);
+        assert.deepEqual([...got(r, 'item')].sort(), [1, 2, 3], 'each missed broadcast once');
           r.socket.close();
         });
       }

@@ -44,7 +44,7 @@ export interface ClusterAdapterOptions {
   membershipCheckInterval?: number;
   /**
    * Where connection state recovery keeps sessions and history (when the server enables it). Default: the
-   * engine's own store, else a {@link MemorySessionStore} of this adapter (recovery on this node only).
+   * engine's own store, else a `MemorySessionStore` of this adapter (recovery on this node only).
    */
   sessionStore?: ClusterSessionStore;
 }

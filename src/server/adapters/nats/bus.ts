@@ -55,7 +55,11 @@ export interface BusMessage {
 export interface NatsJetStreamOptions {
   /** Stream name (default: the prefix with `[^A-Za-z0-9_-]` turned into `_`). */
   stream?: string;
-  /** How many messages the stream keeps (all namespaces). Default 10000. */
+  /**
+   * How many messages the stream keeps (all namespaces). Default 100000. It bounds the recovery window, and a
+   * server reading more than this many messages behind (a burst) loses the oldest of them: size it above the
+   * largest burst.
+   */
   maxLen?: number;
   /** How long the stream keeps a message, in ms (0: no limit). Default 0. */
   maxAge?: number;
@@ -183,7 +187,7 @@ export async function ensureStream(jsm: JetStreamManager, prefix: string, opts: 
     if (!/not found/i.test((err as Error).message)) throw err;
   }
   const config = {
-    name, subjects: [`${prefix}.m.>`], max_msgs: opts.maxLen ?? 10000, max_age: (opts.maxAge ?? 0) * 1e6,
+    name, subjects: [`${prefix}.m.>`], max_msgs: opts.maxLen ?? 100_000, max_age: (opts.maxAge ?? 0) * 1e6,
     storage: opts.storage ?? 'file', discard: 'old', retention: 'limits', num_replicas: 1,
   } as unknown as StreamConfig;
   try {
@@ -341,7 +345,7 @@ export class NatsBus {
       filterSubjects: this.subject, opt_start_seq: info.state.last_seq + 1, deliver_policy: 'by_start_sequence',
     } as unknown as Parameters<JetStreamClient['consumers']['get']>[1] & object);
     if (this.closed) return;
-    const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
+    const messages = await consumer.consume({ max_messages: 1024, expires: 5000 });
     this.consumer = messages;
     this.stream = stream;
     this.publisher = new HeldPublisher(js, this.subject, this.opts.uid, { timeout: this.timeout, holdFor: this.opts.maxOutage ?? 10000 });

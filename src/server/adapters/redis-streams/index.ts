@@ -7,11 +7,13 @@
  * import { Redis } from 'ioredis';
  * import { createAdapter } from 'socketeer/redis-streams';
  * const io = new Server(httpServer, { adapter: createAdapter(new Redis()), connectionStateRecovery: {} });
+ * new Emitter(new Redis()).to('news').emit('headline', 'from a worker');   // a process without a server
  * ```
  *
  * The entry point only re-exports. Must never import the server classes nor a Redis client library.
  */
 export { createAdapter, RedisStreamsAdapter, type RedisStreamsAdapterOptions } from './adapter.js';
+export { Emitter, StreamsBroadcast, type StreamsEmitterOptions } from './emitter.js';
 export { RedisStreamsSessionStore, type StreamsStoreOptions } from './session-store.js';
 export type { ClusterAdapterOptions } from '../cluster/cluster-adapter.js';
 export type { ClusterSessionStore } from '../cluster/session-store.js';
