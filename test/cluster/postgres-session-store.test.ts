@@ -42,6 +42,8 @@ test('appends get growing offsets in call order; a session is restored once with
   assert.deepEqual([...(session.missedPackets[0]![1] as Buffer)], [2]);
   assert.equal(session.missedPackets[0]![2], offsets[1]);
   assert.equal(await store.restore('p1', offsets[0]!), null, 'taken once');
+  store.close();
+  other.close();
 });
 
 test('null for an unknown, expired or forgotten session, a malformed offset or one no longer kept', async () => {
@@ -58,4 +60,5 @@ test('null for an unknown, expired or forgotten session, a malformed offset or o
   await store.persist({ sid: 's5', pid: 'p5', rooms: ['s5'], data: null }, 60_000);
   await store.forget('p5');
   assert.equal(await store.restore('p5', offset), null, 'forgotten');
+  store.close();
 });

@@ -55,13 +55,14 @@ export function createAdapter(pool: Pool, opts: PostgresAdapterOptions = {}): (n
   const open = new Set<PostgresAdapter>();
   return function postgresAdapter(nsp: AdapterNamespace): PostgresAdapter {
     const csr = nsp.server.opts.connectionStateRecovery;
-    const sessionStore = opts.sessionStore ?? (csr
+    const ownStore = !opts.sessionStore && csr
       ? new PostgresSessionStore(pool, {
         nsp: nsp.name, ttl: csr.maxDisconnectionDuration ?? 120_000,
         sessionTableName: opts.sessionTableName, historyTableName: opts.historyTableName,
       })
-      : undefined);
-    const adapter = new PostgresAdapter(nsp, bus, { ...opts, sessionStore }, () => {
+      : undefined;
+    const adapter = new PostgresAdapter(nsp, bus, { ...opts, sessionStore: opts.sessionStore ?? ownStore }, () => {
+      ownStore?.close();
       open.delete(adapter);
       if (open.size === 0) bus.close();
     });

@@ -1,8 +1,10 @@
 /**
  * Connection state recovery across servers on PostgreSQL (which `@socket.io/postgres-adapter` does not offer): the
  * sessions in one table (a row per private session id, with its expiry), the recoverable broadcasts in another,
- * whose `bigserial` ids are the offsets handed to clients. Appends go out one after the other, so offsets grow in
- * the order of the broadcasts; rows older than `maxDisconnectionDuration` are deleted as new ones come.
+ * whose `bigserial` ids are the offsets handed to clients. Appends are sent at once, in order, on a client of the
+ * pool kept for them (no wait for a connection: the offsets of broadcasts sent one after the other by different
+ * servers keep their order), so offsets grow in the order of the broadcasts; rows older than
+ * `maxDisconnectionDuration` are deleted as new ones come.
  *
  * ```ts
  * const store = new PostgresSessionStore(pool, { nsp: '/', ttl: 120_000 });
@@ -14,7 +16,7 @@
  * never import the server classes.
  */
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PrivateSessionId, Room, Session, SessionToPersist } from '../../adapter-types.js';
 import { reaches, type ClusterSessionStore, type RecoverableBroadcast } from '../cluster/session-store.js';
 import { checkTableName } from './codec.js';
@@ -49,6 +51,15 @@ export class PostgresSessionStore implements ClusterSessionStore {
   private ready: Promise<void> | null = null;
   private appending: Promise<unknown> = Promise.resolve();
   private lastCleanup = Date.now();
+  private appender: PoolClient | null = null;
+  private taking: Promise<PoolClient> | null = null;
+  private closed = false;
+  private inFlight = 0;
+  private waiting = 0;
+  private tablesReady = false;
+  private readonly onAppenderError = (err: Error): void => {
+    if (this.appender) this.dropAppender(this.appender, err);
+  };
 
   /**
    * @param pool the user's `pg.Pool`
@@ -134,15 +145,67 @@ export class PostgresSessionStore implements ClusterSessionStore {
    */
   append(broadcast: RecoverableBroadcast): Promise<string> {
     const body = msgpackEncode({ data: broadcast.data, rooms: broadcast.rooms, except: broadcast.except });
-    const inserted = this.appending.then(async () => {
-      await this.tables();
-      const result = await this.pool.query<{ id: string }>(
-        `INSERT INTO ${this.history} (nsp, payload) VALUES ($1, $2) RETURNING id`, [this.opts.nsp, body]);
-      return String(result.rows[0]!.id);
-    });
-    this.appending = inserted.catch(() => undefined);
     if (Date.now() - this.lastCleanup > Math.max(1000, this.opts.ttl / 3)) this.cleanup();
+    // sent at once when the kept client is there (its query queue keeps the order); the first ones wait for it
+    if (this.appender && this.tablesReady && this.waiting === 0) return this.insert(this.appender, body);
+    this.waiting++;
+    const inserted = this.appending
+      .then(async () => {
+        await this.tables();
+        return this.insert(await this.appendClient(), body);
+      })
+      .finally(() => { this.waiting--; });
+    this.appending = inserted.catch(() => undefined);
     return inserted;
+  }
+
+  private insert(client: PoolClient, body: Buffer): Promise<string> {
+    this.inFlight++;
+    return client.query<{ id: string }>(`INSERT INTO ${this.history} (nsp, payload) VALUES ($1, $2) RETURNING id`, [this.opts.nsp, body])
+      .then((result) => String(result.rows[0]!.id), (err: Error) => {
+        this.dropAppender(client, err);
+        throw err;
+      })
+      .finally(() => {
+        if (--this.inFlight === 0 && this.closed && this.appender) this.dropAppender(this.appender);
+      });
+  }
+
+
+  /**
+   * Gives back the client kept for appends (the adapter calls it when it closes).
+   * @example
+   * ```ts
+   * store.close();
+   * ```
+   */
+  close(): void {
+    this.closed = true;
+    // (an append in progress gives it back when it is done)
+    if (this.appender && this.inFlight === 0) this.dropAppender(this.appender);
+  }
+
+  private appendClient(): Promise<PoolClient> {
+    if (this.appender) return Promise.resolve(this.appender);
+    this.taking ??= this.pool.connect().then((client) => {
+      client.on('error', this.onAppenderError);
+      this.appender = client;
+      return client;
+    }).finally(() => { this.taking = null; });
+    return this.taking;
+  }
+
+  private dropAppender(client: PoolClient, err?: Error): void {
+    if (this.appender !== client) return;
+    this.appender = null;
+    client.off('error', this.onAppenderError);
+    // a broken connection may report more errors while it is destroyed
+    if (err) client.on('error', () => { /* released */ });
+    try {
+      client.release(err ?? false);
+    } catch {
+      // already released
+    }
   }
 
   private cleanup(): void {
@@ -167,6 +230,7 @@ export class PostgresSessionStore implements ClusterSessionStore {
           if (!['42P07', '23505'].includes((err as { code?: string }).code ?? '')) throw err;
         }
       }
+      this.tablesReady = true;
     })().catch((err: unknown) => {
       this.ready = null;
       throw err;
