@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CLUSTER_TARGETS, startClusterTarget, startTarget, type RunningTarget, type TargetName } from './lib/children.js';
 import { startRedis, type BenchRedis } from './lib/redis.js';
+import { startBuses, type BenchBuses, type Engine } from './lib/buses.js';
 import { measureBundle, REFERENCE_BUNDLE } from './lib/bundle.js';
 import { machineInfo, openFileLimit, processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results } from './lib/report.js';
@@ -98,6 +99,45 @@ describe('bench smoke: cross-node', () => {
     const started = await startClusterTarget('ws', redis.url, 3);
     assert.ok('unavailable' in started);
   });
+});
+
+/** Runs the smoke-size cross-node scenario on a 3-process cluster target. */
+async function smokeCrossNode(started: RunningTarget): Promise<Record<string, number>> {
+  const ctx: ScenarioContext = {
+    target: started.address,
+    serverCpu: () => started.pids!.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+    serverWrites: () => NaN,
+    serverMemory: () => started.memory(),
+    requireCpu: false,
+  };
+  return (await runScenario('cross-node', 'smoke', ctx, { openFileLimit: openFileLimit() })).metrics;
+}
+
+describe('bench smoke: cross-node per engine', () => {
+  const engines: Engine[] = ['redis-streams', 'postgres', 'nats'];
+  let buses: BenchBuses;
+  before(async () => {
+    buses = await startBuses(engines, () => {});
+  });
+  after(() => buses?.stop());
+
+  for (const engine of engines) {
+    for (const name of CLUSTER_TARGETS) {
+      test(`${engine}: ${name}, 3 processes on one bus`, async () => {
+        const missing = buses.missing(engine);
+        assert.equal(missing, null, `${engine}: ${missing}`);
+        const started = await startClusterTarget(name, buses.env(engine, name === 'socketeer' ? 'socketeer' : 'socket.io'), 3);
+        if ('unavailable' in started) throw new Error(`${name} on ${engine} unavailable: ${started.unavailable}`);
+        try {
+          const m = await smokeCrossNode(started);
+          assert.equal(m.deliveries, 6 * 10);
+          assert.equal(m.nodes, 3);
+        } finally {
+          await started.stop();
+        }
+      });
+    }
+  }
 });
 
 describe('bench measurement helpers', () => {

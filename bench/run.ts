@@ -4,12 +4,14 @@
  * generator in another; targets alternate within each round and medians over the rounds are
  * reported, with the server's CPU time (from /proc) as the measure of cost.
  *
- * Usage: `npm run bench [-- <scenario>…] [--rounds N] [--budget SECONDS] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
+ * Usage: `npm run bench [-- <scenario>…] [--engine E] [--rounds N] [--budget SECONDS] [--targets a,b] [--scale K] [--cpu-prof] [--heap-prof] [--alloc-prof] [--heap-snapshots]`
  * Scenarios: echo, fan-out, handshakes, memory, polling, cross-node, bundle (all by default), and `chaos`
  * (only when named: `npm run bench -- chaos [--clients N]`; see chaos/scenario.ts): random connection drops and a
  * rolling restart of a 3-node Redis cluster, for Socketeer and socket.io with its two Redis adapters.
  * `cross-node` runs 3 server processes per target (Socketeer and socket.io, each with its Redis adapter)
- * on a private redis-server the run starts on a free port.
+ * on a private redis-server the run starts on a free port; `--engine redis|redis-streams|postgres|nats|all`
+ * (or a comma-separated list; default `redis`) picks the engines it compares, each against socket.io with the
+ * matching official adapter (see lib/buses.ts).
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
@@ -23,7 +25,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleSizes } from './lib/bundle.js';
 import { CLUSTER_TARGETS, DEFAULT_TARGETS, ScenarioError, startClusterTarget, startLoadgen, startTarget, TARGETS, type TargetName } from './lib/children.js';
-import { startRedis, type BenchRedis } from './lib/redis.js';
+import { startRedis } from './lib/redis.js';
+import { crossNodeKey, ENGINES, OFFICIAL_PEER, startBuses, type BenchBuses, type Engine } from './lib/buses.js';
 import { CROSS_NODE_SERVERS } from './load/cross-node.js';
 import { machineInfo } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results, type TargetOutcome } from './lib/report.js';
@@ -45,10 +48,19 @@ interface Options {
   budgetSec: number;
   chaos: boolean;
   chaosClients: number;
+  /** engines of the cross-node scenario */
+  engines: Engine[];
+}
+
+/** One scenario as it is measured and reported: the cross-node scenario once per engine. */
+interface Run {
+  key: string;
+  scenario: Scenario;
+  engine?: Engine;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300 };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300, engines: ['redis'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
@@ -58,11 +70,13 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
     else if (arg === 'chaos') opts.chaos = true;
+    else if (arg === '--engine') opts.engines = argv[++i] === 'all' ? [...ENGINES] : (argv[i].split(',') as Engine[]);
     else if (arg === '--clients') opts.chaosClients = Math.max(1, Number(argv[++i]) || 300);
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
     else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as Scenario | 'bundle');
     else throw new Error(`unknown argument ${arg}; scenarios: ${ALL_SCENARIOS.join(', ')}`);
   }
+  for (const e of opts.engines) if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine ${e}; engines: ${ENGINES.join(', ')}, all`);
   for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
   if (opts.scenarios.length === 0 && !opts.chaos) opts.scenarios = [...ALL_SCENARIOS];
   return opts;
@@ -117,25 +131,19 @@ async function main(): Promise<void> {
   const unavailable = new Map<TargetName, string>();
   const loadScenarios = opts.scenarios.filter((s): s is Scenario => s !== 'bundle');
   const isCluster = (s: Scenario) => (CLUSTER_SCENARIOS as readonly string[]).includes(s);
-  if (loadScenarios.length > 0) {
+  const runs: Run[] = loadScenarios.flatMap((scenario): Run[] =>
+    isCluster(scenario) ? opts.engines.map((engine) => ({ key: crossNodeKey(engine), scenario, engine })) : [{ key: scenario, scenario }],
+  );
+  if (runs.length > 0) {
     const loadgen = startLoadgen();
-    // the cross-node targets share one private redis-server for the whole run
-    let redis: BenchRedis | null = null;
-    let redisError = '';
-    if (loadScenarios.some(isCluster)) {
-      try {
-        redis = await startRedis();
-        log(`cross-node: redis-server at ${redis.url}`);
-      } catch (err) {
-        redisError = (err as Error).message;
-        log(`cross-node: ${redisError}`);
-      }
-    }
+    // the cross-node targets share private buses (redis-server, nats-server, a PostgreSQL database) for the whole run
+    const buses: BenchBuses | null = loadScenarios.some(isCluster) ? await startBuses(opts.engines, log) : null;
     try {
-      for (const scenario of loadScenarios) {
+      for (const run of runs) {
         const outcomes: Record<string, TargetOutcome> = {};
         for (const t of opts.targets) outcomes[t] = { status: 'ok', rounds: [], median: {}, notes: [] };
-        results.scenarios[scenario] = outcomes;
+        if (run.engine && run.engine !== 'redis' && outcomes['socket.io']) outcomes['socket.io'].notes.push(`adapter: ${OFFICIAL_PEER[run.engine]}`);
+        results.scenarios[run.key] = outcomes;
       }
       // Rounds are the outer loop: every scenario and target is sampled once per round, targets
       // interleaved (rotating who goes first), so slow drifts of the machine hit all alike.
@@ -144,12 +152,13 @@ async function main(): Promise<void> {
         if (round > 0 && Date.now() - started + roundMs > opts.budgetSec * 1000) {
           const note = `${round} of ${opts.rounds} rounds: another would overrun the time budget (--budget ${opts.budgetSec})`;
           log(note);
-          for (const scenario of loadScenarios) for (const outcome of Object.values(results.scenarios[scenario])) outcome.notes.push(note);
+          for (const run of runs) for (const outcome of Object.values(results.scenarios[run.key])) outcome.notes.push(note);
           break;
         }
         const roundStart = Date.now();
-        for (const scenario of loadScenarios) {
-          const outcomes = results.scenarios[scenario];
+        for (const { key, scenario, engine } of runs) {
+          const outcomes = results.scenarios[key];
+          const profileName = engine && engine !== 'redis' ? `${scenario}-${engine}` : scenario;
           const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length]);
           for (const name of order) {
             const outcome = outcomes[name];
@@ -161,23 +170,31 @@ async function main(): Promise<void> {
             }
             const cluster = isCluster(scenario);
             if (cluster && !CLUSTER_TARGETS.includes(name)) {
-              Object.assign(outcome, { status: 'n/a', reason: 'a plain ws server has no Redis adapter' });
+              Object.assign(outcome, { status: 'n/a', reason: `a plain ws server has no ${engine === 'redis' ? 'Redis' : 'cluster'} adapter` });
               continue;
             }
-            if (cluster && !redis) {
-              Object.assign(outcome, { status: name === 'socketeer' ? 'unavailable' : 'failed', reason: redisError });
+            const busMissing = cluster ? buses!.missing(engine!) : null;
+            if (busMissing) {
+              Object.assign(outcome, { status: name === 'socketeer' ? 'unavailable' : 'failed', reason: busMissing });
               if (name !== 'socketeer') referenceFailed = true;
               continue;
             }
             const target = cluster
-              ? await startClusterTarget(name, redis!.url, CROSS_NODE_SERVERS, profileArgs(opts.nodeArgs, name, scenario, round))
+              ? await startClusterTarget(name, buses!.env(engine!, name === 'socketeer' ? 'socketeer' : 'socket.io'), CROSS_NODE_SERVERS, profileArgs(opts.nodeArgs, name, profileName, round))
               : await startTarget(
                   name,
                   profileArgs(opts.nodeArgs, name, scenario, round),
                   profileEnv(opts, name, scenario, round),
                 );
             if ('unavailable' in target) {
-              log(`${scenario} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
+              if (cluster && engine !== 'redis') {
+                // this engine's adapter is missing, not the target
+                log(`${key} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
+                Object.assign(outcome, { status: name === 'socketeer' ? 'unavailable' : 'failed', reason: target.unavailable });
+                if (name !== 'socketeer') referenceFailed = true;
+                continue;
+              }
+              log(`${key} r${round + 1} ${name}: UNAVAILABLE: ${target.unavailable}`);
               unavailable.set(name, target.unavailable);
               Object.assign(outcome, { status: 'unavailable', reason: target.unavailable });
               if (name !== 'socketeer') referenceFailed = true;
@@ -189,13 +206,13 @@ async function main(): Promise<void> {
               if (Object.keys(result.metrics).length === 0) Object.assign(outcome, { status: 'n/a', reason: result.notes?.[0] });
               outcome.rounds.push(result.metrics);
               outcome.notes.push(...(result.notes ?? []));
-              log(`${scenario} r${round + 1} ${name}: ${summary(result.metrics)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+              log(`${key} r${round + 1} ${name}: ${summary(result.metrics)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
             } catch (err) {
               const e = err as ScenarioError;
               const status = name === 'socketeer' ? 'unavailable' : 'failed';
               await new Promise((resolve) => setTimeout(resolve, 100)); // let a crashing server finish writing
               const diagnostics = target.diagnostics();
-              log(`${scenario} r${round + 1} ${name}: ${e.correctness ? 'CORRECTNESS CHECK FAILED' : 'FAILED'}: ${e.message}${diagnostics ? `\n  ${diagnostics}` : ''}`);
+              log(`${key} r${round + 1} ${name}: ${e.correctness ? 'CORRECTNESS CHECK FAILED' : 'FAILED'}: ${e.message}${diagnostics ? `\n  ${diagnostics}` : ''}`);
               Object.assign(outcome, { status, reason: e.message + (diagnostics ? ` (${diagnostics.replace(/\s+/g, ' ')})` : '') });
               if (name !== 'socketeer') referenceFailed = true;
             } finally {
@@ -205,15 +222,15 @@ async function main(): Promise<void> {
         }
         roundMs = Date.now() - roundStart;
       }
-      for (const scenario of loadScenarios) {
-        for (const outcome of Object.values(results.scenarios[scenario])) {
+      for (const run of runs) {
+        for (const outcome of Object.values(results.scenarios[run.key])) {
           if (outcome.status !== 'ok') continue;
           for (const key of Object.keys(outcome.rounds[0] ?? {})) outcome.median[key] = median(outcome.rounds.map((r) => r[key]));
         }
       }
     } finally {
       await loadgen.close();
-      await redis?.stop();
+      await buses?.stop();
     }
   }
   if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();
@@ -226,7 +243,7 @@ async function main(): Promise<void> {
   writeFileSync(`${dir}latest.json`, JSON.stringify(results, null, 2) + '\n');
 
   console.log(`\nSocketeer benchmark — ${results.date.slice(0, 10)}; ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}\n`);
-  if (loadScenarios.length > 0 || results.bundle) console.log(renderTables(results, opts.targets));
+  if (runs.length > 0 || results.bundle) console.log(renderTables(results, opts.targets));
   if (results.chaos) console.log(`#### chaos (${opts.chaosClients} clients, 20 broadcasts/s)\n\n${renderChaos(results.chaos)}\n`);
   console.log(`finished in ${results.durationSec.toFixed(0)} s; results in bench/results/latest.json`);
   if (referenceFailed) {

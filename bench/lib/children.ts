@@ -123,20 +123,22 @@ export function startTarget(name: TargetName, nodeArgs: string[] = [], env: Reco
   });
 }
 
-/** Targets that have a Redis adapter (the cross-node scenario). */
+/** Targets that have cluster adapters (the cross-node scenario). */
 export const CLUSTER_TARGETS: readonly TargetName[] = ['socketeer', 'socket.io'];
 
 /**
- * Starts `count` server processes of a target sharing one Redis through their Redis adapter.
+ * Starts `count` server processes of a target sharing one bus through their cluster adapter.
  * @param name `socketeer` or `socket.io`
- * @param redisUrl the Redis they share
+ * @param bus the URL of the Redis they share (Redis pub/sub adapter), or the environment naming the engine and its
+ *   bus (`BenchBuses.env()` of `buses.ts`)
  * @param count number of server processes
  * @param nodeArgs extra Node.js flags
  * @returns one target whose address lists every node's port and whose `pids` are all the processes
  */
-export async function startClusterTarget(name: TargetName, redisUrl: string, count: number, nodeArgs: string[] = []): Promise<RunningTarget | UnavailableTarget> {
-  if (!CLUSTER_TARGETS.includes(name)) return { unavailable: `${name} has no Redis adapter` };
-  const started = await Promise.all(Array.from({ length: count }, () => startTarget(name, nodeArgs, { BENCH_REDIS_URL: redisUrl })));
+export async function startClusterTarget(name: TargetName, bus: string | Record<string, string>, count: number, nodeArgs: string[] = []): Promise<RunningTarget | UnavailableTarget> {
+  if (!CLUSTER_TARGETS.includes(name)) return { unavailable: `${name} has no cluster adapter` };
+  const env = typeof bus === 'string' ? { BENCH_REDIS_URL: bus } : bus;
+  const started = await Promise.all(Array.from({ length: count }, () => startTarget(name, nodeArgs, env)));
   const running = started.filter((t): t is RunningTarget => !('unavailable' in t));
   const failed = started.find((t): t is UnavailableTarget => 'unavailable' in t);
   if (failed) {

@@ -144,9 +144,28 @@ export function ratioOf(results: Results, scenario: string, metric: string): num
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : null;
 }
 
+/** The scenario a results key measures: `cross-node (nats)` is the cross-node scenario on NATS. */
+function baseScenario(key: string): string {
+  return key.split(' ')[0];
+}
+
+/** Goal of the cross-node scenario on the engines other than Redis pub/sub (issue 13: at least 3× each). */
+export const ENGINE_GOAL = 3;
+
+/** The goals that apply to a run: the fixed ones, plus one per cross-node engine measured. */
+function goalsOf(results: Results): Omit<Goal, 'ratio' | 'met'>[] {
+  const engines = Object.keys(results.scenarios).filter((k) => baseScenario(k) === 'cross-node' && k !== 'cross-node');
+  return [
+    ...GOALS,
+    ...engines.map((key) => ({
+      scenario: key, metric: 'perCpuSec', label: `${key} deliveries per total server CPU-s`, kind: 'min' as const, target: ENGINE_GOAL,
+    })),
+  ];
+}
+
 /** Fills in each goal's ratio and whether it is met. */
 export function evaluateGoals(results: Results): Goal[] {
-  return GOALS.filter((g) => g.scenario === 'bundle' ? results.bundle : results.scenarios[g.scenario]).map((g) => {
+  return goalsOf(results).filter((g) => g.scenario === 'bundle' ? results.bundle : results.scenarios[g.scenario]).map((g) => {
     const r = ratioOf(results, g.scenario, g.metric);
     return { ...g, ratio: r, met: r === null ? null : g.kind === 'min' ? r >= g.target : r <= g.target };
   });
@@ -156,8 +175,8 @@ export function evaluateGoals(results: Results): Goal[] {
 export function renderTables(results: Results, targets: readonly string[]): string {
   const out: string[] = [];
   for (const [scenario, byTarget] of Object.entries(results.scenarios)) {
-    const columns = COLUMNS[scenario];
-    const primary = PRIMARY[scenario];
+    const columns = COLUMNS[baseScenario(scenario)];
+    const primary = PRIMARY[baseScenario(scenario)];
     const ref = byTarget['socket.io'];
     const rows = targets
       .filter((t) => byTarget[t])

@@ -1,19 +1,19 @@
 /**
  * Target `socketeer`: our server with default options, running the shared application.
- * With `BENCH_REDIS_URL` (cross-node scenario), it uses the Redis adapter (`createAdapter`).
+ * In the cross-node scenario (`BENCH_ENGINE` and the bus address set by the runner), it uses the engine's
+ * `createAdapter` (see `cluster-adapters.ts`).
  * (When the server module cannot be compiled or loaded, the runner reports this target unavailable.)
  */
 import { Server } from '../../src/server/index.js';
-import { createAdapter } from '../../src/server/adapters/redis/index.js';
 import { serveTarget } from './harness.js';
 import { installApp, type AppServer } from './io-app.js';
-import { redisFromEnv } from './redis-clients.js';
+import { clusterAdapterFromEnv } from './cluster-adapters.js';
 
 void serveTarget(async (http) => {
-  const redis = redisFromEnv();
-  const io = new Server(http, redis ? { adapter: createAdapter(redis.pub, redis.sub) } : {}) as unknown as AppServer;
+  const cluster = await clusterAdapterFromEnv('socketeer');
+  const io = new Server(http, cluster ? { adapter: cluster.adapter as never } : {}) as unknown as AppServer;
   installApp(io);
-  await redis?.subscribed();
+  await cluster?.ready();
   return {
     close: () =>
       new Promise<void>((resolve) => {
@@ -22,6 +22,6 @@ void serveTarget(async (http) => {
           clearTimeout(timer);
           resolve();
         });
-      }).finally(() => redis?.close()),
+      }).finally(() => cluster?.close()),
   };
 });

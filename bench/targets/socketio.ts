@@ -1,17 +1,18 @@
 /**
  * Target `socket.io`: the official Socket.IO 4 server with default options, running the shared application.
- * With `BENCH_REDIS_URL` (cross-node scenario), it uses `@socket.io/redis-adapter`.
+ * In the cross-node scenario (`BENCH_ENGINE` and the bus address set by the runner), it uses the official adapter
+ * of the engine (`@socket.io/redis-adapter`, `@socket.io/redis-streams-adapter`, `@socket.io/postgres-adapter`;
+ * see `cluster-adapters.ts`).
  */
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import { serveTarget } from './harness.js';
 import { installApp, type AppServer } from './io-app.js';
-import { redisFromEnv } from './redis-clients.js';
+import { clusterAdapterFromEnv } from './cluster-adapters.js';
 
 void serveTarget(async (http) => {
-  const redis = redisFromEnv();
-  const io = new Server(http, redis ? { adapter: createAdapter(redis.pub, redis.sub) } : {});
+  const cluster = await clusterAdapterFromEnv('socket.io');
+  const io = new Server(http, cluster ? { adapter: cluster.adapter as never } : {});
   installApp(io as unknown as AppServer);
-  await redis?.subscribed();
-  return { close: () => new Promise<void>((resolve) => io.close(() => resolve())).finally(() => redis?.close()) };
+  await cluster?.ready();
+  return { close: () => new Promise<void>((resolve) => io.close(() => resolve())).finally(() => cluster?.close()) };
 });
