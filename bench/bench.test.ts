@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CLUSTER_TARGETS, startClusterTarget, startTarget, type RunningTarget, type TargetName } from './lib/children.js';
 import { startRedis, type BenchRedis } from './lib/redis.js';
-import { startBuses, type BenchBuses, type Engine } from './lib/buses.js';
+import { crossNodeKey, startBuses, type BenchBuses, type Engine } from './lib/buses.js';
 import { measureBundle, REFERENCE_BUNDLE } from './lib/bundle.js';
 import { machineInfo, openFileLimit, processCpuSeconds, processWriteCalls } from './lib/proc.js';
 import { evaluateGoals, renderTables, type Results } from './lib/report.js';
@@ -198,5 +198,30 @@ describe('bench measurement helpers', () => {
     assert.match(text, /\| socketeer +\| +300 \|/);
     assert.match(text, /echo round trips per server CPU-s +\| +3\.00× \| +≥ 2\.5× \| +met \|/);
     assert.match(text, /heap per idle connection +\| +0\.50× \| +≤ 0\.35× \| +not met \|/);
+
+  });
+
+  test('cross-node on another engine gets its own table and a 3× goal', () => {
+    const ok = (median: Record<string, number>) => ({ status: 'ok' as const, rounds: [median], median, notes: [] });
+    const results: Results = {
+      date: '2026-01-01T00:00:00.000Z',
+      machine: machineInfo(),
+      rounds: 1,
+      scale: 1,
+      durationSec: 1,
+      sizes: {},
+      scenarios: {
+        [crossNodeKey('nats')]: { socketeer: ok({ perCpuSec: 250, perWallSec: 1, serverCpuSec: 1 }), 'socket.io': ok({ perCpuSec: 100, perWallSec: 1, serverCpuSec: 1 }) },
+      },
+      goals: [],
+    };
+    results.goals = evaluateGoals(results);
+    const goal = results.goals.find((g) => g.scenario === crossNodeKey('nats'))!;
+    assert.equal(goal.ratio, 2.5);
+    assert.equal(goal.target, 3);
+    assert.equal(goal.met, false);
+    const text = renderTables(results, ['socketeer', 'socket.io']);
+    assert.match(text, /### cross-node on nats \(median of 1 round\)/);
+    assert.match(text, /\| socketeer +\| +250 \| +1 \| +1\.00 \| +2\.50× \|/);
   });
 });

@@ -29,7 +29,7 @@ export const OFFICIAL_PEER: Record<Engine, string> = {
 
 /** The results key of the cross-node scenario for an engine (`cross-node` for Redis, as before). */
 export function crossNodeKey(engine: Engine): string {
-  return engine === 'redis' ? 'cross-node' : `cross-node (${engine})`;
+  return engine === 'redis' ? 'cross-node' : `cross-node on ${engine}`;
 }
 
 /** A running bus. */

@@ -144,7 +144,7 @@ export function ratioOf(results: Results, scenario: string, metric: string): num
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : null;
 }
 
-/** The scenario a results key measures: `cross-node (nats)` is the cross-node scenario on NATS. */
+/** The scenario a results key measures: `cross-node on nats` is the cross-node scenario on NATS. */
 function baseScenario(key: string): string {
   return key.split(' ')[0];
 }
