@@ -129,6 +129,7 @@ export abstract class ClusterAdapterBase extends Adapter {
       uid: this.uid, server: nsp.server,
       publish: (data) => this.publish({ type: POLLING_FORWARD, data }),
       publishResponse: (uid, data) => this.publishResponse(uid, { type: POLLING_FORWARD, data }),
+      isUp: () => this.isUp(),
     }, fwd === true ? {} : fwd) : null;
   }
 

@@ -47,6 +47,8 @@ export interface PollingForwardingHost {
   publish(data: ForwardData): void;
   /** Sends forwarding data to one node. */
   publishResponse(uid: string, data: ForwardData): void;
+  /** Whether the bus answers now (while it does not, unknown sessions are answered at once). */
+  isUp(): boolean;
 }
 
 /** The payload of a {@link POLLING_FORWARD} message. */
@@ -117,6 +119,7 @@ function headerRecord(headers: Record<string, string | string[] | undefined>): R
  *   uid: adapter.uid, server: io,
  *   publish: (data) => adapter.publish({ type: POLLING_FORWARD, data }),
  *   publishResponse: (uid, data) => adapter.publishResponse(uid, { type: POLLING_FORWARD, data }),
+ *   isUp: () => true,
  * });
  * forwarding.start();
  * ```
@@ -196,7 +199,7 @@ export class PollingForwarding {
 
   /** @returns true when the request is forwarded (the engine calls it for a polling request it does not own) */
   private intercept(req: IncomingMessage, res: ServerResponse, sid: string): boolean {
-    if (this.closed || req.headers[FORWARDED_HEADER] !== undefined) return false;
+    if (this.closed || req.headers[FORWARDED_HEADER] !== undefined || !this.host.isUp()) return false;
     const maxBody = 2 * (this.engine?.opts?.maxHttpBufferSize ?? 1e6) + 1024;
     const chunks: Buffer[] = [];
     let size = 0;
