@@ -62,7 +62,7 @@ export async function createNodeAdapter(kind: 'ours' | 'official', bus: Record<s
   if (kind === 'official') return { adapter: await socketIoClusterAdapter(nc), close: () => nc.drain() };
   const { createAdapter } = await import(src('nats/index.ts'));
   return {
-    adapter: createAdapter(nc, { heartbeatInterval: 1000, heartbeatTimeout: 3000 }),
+    adapter: createAdapter(nc, { heartbeatInterval: 1000, heartbeatTimeout: 3000, pollingForwarding: !!bus.pollingForwarding }),
     close: () => nc.drain(),
   };
 }

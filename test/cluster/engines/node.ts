@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       if (q.room) socket.join(String(q.room));
     }
     socket.on('whoami', (cb: (v: unknown) => void) => cb({ node: config.name, id: socket.id, rooms: [...socket.rooms] }));
+    socket.on('relay', (n: unknown) => socket.emit('relayed', n));
   });
   io.on('ping-servers', (arg: unknown, cb?: (v: unknown) => void) => {
     process.send?.({ type: 'server-side', from: config.name, arg });
@@ -125,6 +126,12 @@ async function main(): Promise<void> {
     },
     serverCount: () => io.of('/').adapter.serverCount(),
     localRooms: () => [...io.of('/').adapter.rooms.keys()],
+    // a graceful stop (the adapter says goodbye), then the process exits
+    shutdown: async () => {
+      await io.close();
+      setTimeout(() => process.exit(0), 100);
+      return true;
+    },
   };
 
   process.on('message', async (msg: Command) => {

@@ -19,5 +19,5 @@ export async function createNodeAdapter(kind: 'ours' | 'official', bus: Record<s
   }
   const src = pathToFileURL(resolve(import.meta.dirname, '../../../src/server/adapters/postgres/index.ts')).href;
   const { createAdapter } = await import(src);
-  return { adapter: createAdapter(pool, opts), close: () => pool.end() };
+  return { adapter: createAdapter(pool, { ...opts, pollingForwarding: !!bus.pollingForwarding }), close: () => pool.end() };
 }

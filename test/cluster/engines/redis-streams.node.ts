@@ -28,5 +28,5 @@ export async function createNodeAdapter(kind: 'ours' | 'official', bus: Record<s
   }
   const src = pathToFileURL(resolve(import.meta.dirname, '../../../src/server/adapters/redis-streams/index.ts')).href;
   const { createAdapter } = await import(src);
-  return { adapter: createAdapter(client, { heartbeatInterval: 1000, heartbeatTimeout: 3000 }) };
+  return { adapter: createAdapter(client, { heartbeatInterval: 1000, heartbeatTimeout: 3000, pollingForwarding: !!bus.pollingForwarding }) };
 }

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectClient, waitFor, sleep, type TestClient } from '../cluster.js';
-import { SwitchProxy } from '../proxy.js';
+import { SwitchProxy, RoundRobinProxy } from '../proxy.js';
 import { EngineNode } from './engine-node.js';
 
 /** A bus server started by a fixture (private to the suite, on a free port). */
@@ -48,6 +48,11 @@ export interface EngineFixture {
   emitter?(bus: Record<string, unknown>): Promise<TestEmitter>;
   /** Whether broadcasts sent while the bus is down are delivered once it is back (the bus keeps a log). */
   outageBuffered?: boolean;
+  /**
+   * Whether our nodes forward polling requests over the bus (`pollingForwarding: true`, passed to the node module
+   * as `pollingForwarding` in the bus info): polling through the no-affinity proxy is tested. Default true.
+   */
+  pollingForwarding?: boolean;
 }
 
 const RECOVERY_MS = 30_000;
@@ -65,6 +70,40 @@ async function untilServerCount(nodes: EngineNode[], count: number, timeout = 20
 
 const got = (c: TestClient, event: string): unknown[] => c.events.filter((e) => e[0] === event).map((e) => e[1]);
 
+/** The bus info handed to a node: the fixture's, with polling forwarding turned on when the fixture enables it. */
+const nodeBus = (fixture: EngineFixture, bus: BusServer): Record<string, unknown> =>
+  ({ ...bus.info, pollingForwarding: fixture.pollingForwarding !== false });
+
+/**
+ * A polling-only client through a proxy sending each request to the next of `nodes`: 200 messages relayed in order
+ * (every request of the session lands on another node than the previous one), then a broadcast from each node.
+ */
+async function pollThroughProxy(nodes: EngineNode[], proxies: Array<{ close(): Promise<void> }>): Promise<void> {
+  const proxy = await RoundRobinProxy.start(nodes.map((n) => n.port));
+  proxies.push(proxy);
+  const p = await connectClient(proxy.url, { transports: ['polling'], upgrade: false, reconnection: false, query: { name: 'p' } });
+  try {
+    const owner = await new Promise<{ node: string }>((r) => p.socket.emit('whoami', r));
+    assert.ok(nodes.some((n) => n.config.name === owner.node));
+    for (let round = 0; round < 10; round++) {
+      for (let i = round * 20; i < (round + 1) * 20; i++) p.socket.emit('relay', i);
+      await waitFor(() => got(p, 'relayed').length >= (round + 1) * 20, 30_000, `polling round ${round}`);
+    }
+    assert.deepEqual(got(p, 'relayed'), [...Array(200).keys()]);
+    assert.ok(proxy.counts.every((n) => n >= 5), `every node got polling requests (${proxy.counts.join(',')})`);
+    for (const [i, node] of nodes.entries()) await node.call('emit', { event: 'polled', args: [i] });
+    await waitFor(() => got(p, 'polled').length === nodes.length, 30_000, 'broadcasts to the polling client');
+    assert.deepEqual([...got(p, 'polled')].sort(), [...nodes.keys()]);
+    assert.ok(p.socket.connected);
+    assert.deepEqual(p.disconnects, []);
+    const res = await fetch(`${proxy.url}/socket.io/?EIO=4&transport=polling&sid=nosuchsession`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { code: 1, message: 'Session ID unknown' });
+  } finally {
+    p.socket.close();
+  }
+}
+
 /**
  * Defines the engine acceptance suite for one engine.
  * @param fixture how to run the engine's bus and nodes
@@ -75,13 +114,13 @@ export function defineEngineSuite(fixture: EngineFixture): void {
     let bus: BusServer;
     const nodes: EngineNode[] = [];
     const clients: TestClient[] = [];
-    const proxies: SwitchProxy[] = [];
+    const proxies: Array<{ close(): Promise<void> }> = [];
     let a: TestClient, b: TestClient, c: TestClient;
 
     before(async () => {
       bus = await fixture.startBus();
       const started = await Promise.all(['n0', 'n1', 'n2'].map((name) => EngineNode.start({
-        kind: 'ours', name, module: fixture.nodeModule, bus: bus.info, recovery: recovery ? RECOVERY_MS : undefined,
+        kind: 'ours', name, module: fixture.nodeModule, bus: nodeBus(fixture, bus), recovery: recovery ? RECOVERY_MS : undefined,
       })));
       nodes.push(...started);
       await untilServerCount(nodes, 3);
@@ -225,6 +264,13 @@ export function defineEngineSuite(fixture: EngineFixture): void {
       await untilServerCount(nodes, 3, 30_000);
     });
 
+    if (fixture.pollingForwarding !== false) {
+      // after the bus restart: forwarding works on a bus that came back
+      it('polling through the no-affinity proxy: every request of a polling-only client goes to another node', async () => {
+        await pollThroughProxy(nodes, proxies);
+      });
+    }
+
     it('a node killed: the others stop counting it; its clients recover elsewhere later than 10 s', async () => {
       const proxy = await SwitchProxy.start(nodes[2]!.port);
       proxies.push(proxy);
@@ -265,12 +311,12 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecove
     let bus: BusServer;
     let ours: EngineNode, theirs: EngineNode;
     const clients: TestClient[] = [];
-    const proxies: SwitchProxy[] = [];
+    const proxies: Array<{ close(): Promise<void> }> = [];
     let x: TestClient, y: TestClient;
 
     before(async () => {
       bus = await fixture.startBus();
-      const opts = { module: fixture.nodeModule, bus: bus.info, recovery: recovery ? RECOVERY_MS : undefined };
+      const opts = { module: fixture.nodeModule, bus: nodeBus(fixture, bus), recovery: recovery ? RECOVERY_MS : undefined };
       [ours, theirs] = await Promise.all([
         EngineNode.start({ kind: 'ours', name: 'ours', ...opts }),
         EngineNode.start({ kind: 'official', name: 'theirs', ...opts }),
@@ -336,6 +382,43 @@ function defineMixedSuite(fixture: EngineFixture, recovery: boolean, crossRecove
       await theirs.call('disconnectSockets', { rooms: ['gone'] });
       await waitFor(() => dx.disconnects.length === 1 && dy.disconnects.length === 1, 15_000, 'disconnected');
     });
+
+    if (fixture.pollingForwarding !== false) {
+      it('polling forwarded between our nodes while an official node hears it all: the official node is undisturbed', async () => {
+        const ours2 = await EngineNode.start({
+          kind: 'ours', name: 'ours2', module: fixture.nodeModule, bus: nodeBus(fixture, bus), recovery: recovery ? RECOVERY_MS : undefined,
+        });
+        try {
+          await untilServerCount([ours, theirs, ours2], 3);
+          await pollThroughProxy([ours, ours2], proxies);
+          // the official node ignored every forwarding message: it counts the same nodes, answers and delivers
+          await untilServerCount([ours, theirs, ours2], 3);
+          // (the polling client just closed: its node drops it once its close request has gone through)
+          const expected = [x.socket.id, y.socket.id].sort();
+          const deadline = Date.now() + 15_000;
+          for (;;) {
+            const all = await theirs.call<Array<{ id: string }>>('fetchSockets', {});
+            if (Date.now() > deadline || all.length <= expected.length) {
+              assert.deepEqual(all.map((s) => s.id).sort(), expected);
+              break;
+            }
+            await sleep(100);
+          }
+          const answers = await theirs.call<{ error: string | null; responses: string[] }>('serverSideEmit',
+            { event: 'ping-servers', args: ['w'], ack: true });
+          assert.equal(answers.error, null);
+          assert.deepEqual(answers.responses.sort(), ['pong-ours-w', 'pong-ours2-w']);
+          await theirs.call('emit', { event: 'after-polling', args: [1] });
+          await waitFor(() => got(x, 'after-polling').length === 1 && got(y, 'after-polling').length === 1, 15_000, 'after polling');
+          assert.deepEqual(theirs.crashes, []);
+        } finally {
+          await ours2.call('shutdown').catch(() => undefined);
+          await ours2.kill();
+          assert.deepEqual(ours2.crashes, []);
+        }
+        await untilServerCount([ours, theirs], 2, 30_000);
+      });
+    }
 
     if (crossRecovery) {
       for (const dir of ['theirs-to-ours', 'ours-to-theirs'] as const) {

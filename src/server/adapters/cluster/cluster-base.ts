@@ -25,6 +25,7 @@ import {
 } from './messages.js';
 import { ClusterRecovery, isRecoverable } from './recovery.js';
 import { MemorySessionStore, type ClusterSessionStore } from './session-store.js';
+import { PollingForwarding, POLLING_FORWARD, type PollingForwardingOptions } from './polling-forwarding.js';
 
 /** How long `close()` waits for the goodbye message and the last session writes, in ms. */
 const CLOSE_TIMEOUT = 2000;
@@ -47,6 +48,11 @@ export interface ClusterAdapterOptions {
    * engine's own store, else a `MemorySessionStore` of this adapter (recovery on this node only).
    */
   sessionStore?: ClusterSessionStore;
+  /**
+   * Long-polling without sticky sessions: polling requests of sessions owned by another node are forwarded to it
+   * over the bus (see `polling-forwarding.ts`). Default false.
+   */
+  pollingForwarding?: boolean | PollingForwardingOptions;
 }
 
 /** A message before the core stamps it with its uid and namespace. */
@@ -90,6 +96,8 @@ export abstract class ClusterAdapterBase extends Adapter {
   private localTail: Promise<void> | null = null;
   private localPending = 0;
   private closed = false;
+  /** Polling forwarding (the main namespace's adapter, when the option is on). */
+  private readonly forwarding: PollingForwarding | null;
 
   /**
    * @param nsp the namespace
@@ -116,6 +124,13 @@ export abstract class ClusterAdapterBase extends Adapter {
     this.recovery = csr
       ? new ClusterRecovery(this, opts.sessionStore ?? new MemorySessionStore(), csr.maxDisconnectionDuration ?? 120_000)
       : null;
+    const fwd = opts.pollingForwarding;
+    this.forwarding = fwd && nsp.name === '/' ? new PollingForwarding({
+      uid: this.uid, server: nsp.server,
+      publish: (data) => this.publish({ type: POLLING_FORWARD, data }),
+      publishResponse: (uid, data) => this.publishResponse(uid, { type: POLLING_FORWARD, data }),
+      isUp: () => this.isUp(),
+    }, fwd === true ? {} : fwd) : null;
   }
 
   /**
@@ -152,6 +167,7 @@ export abstract class ClusterAdapterBase extends Adapter {
       for (const uid of this.peers.stale()) this.removePeer(uid);
     }, 1000);
     this.cleanupTimer.unref();
+    this.forwarding?.start();
     this.publish({ type: MessageType.INITIAL_HEARTBEAT });
   }
 
@@ -168,6 +184,7 @@ export abstract class ClusterAdapterBase extends Adapter {
     this.closed = true;
     clearTimeout(this.heartbeatTimer);
     clearInterval(this.cleanupTimer);
+    this.forwarding?.close();
     this.requests.failAll();
     const saving = this.recovery ? this.recovery.close() : [];
     // a bus that is down does not hold the shutdown: the goodbye and the last session writes get a bounded wait
@@ -309,6 +326,9 @@ export abstract class ClusterAdapterBase extends Adapter {
       case MessageType.BROADCAST_ACK:
         this.onResponse(message);
         return;
+      case POLLING_FORWARD:
+        this.forwarding?.receive(message.data);
+        return;
       default:
         log('[%s] ignoring message type %s', this.uid, message.type);
     }
@@ -357,6 +377,10 @@ export abstract class ClusterAdapterBase extends Adapter {
   protected onResponse(response: ClusterResponse): void {
     if (!response || response.uid === this.uid) return;
     if (typeof response.uid === 'string' && response.uid !== EMITTER_UID) this.peers.note(response.uid, true);
+    if (response.type === POLLING_FORWARD) {
+      this.forwarding?.receive(response.data);
+      return;
+    }
     const data = asRecord(response.data);
     const requestId = data.requestId;
     if (typeof requestId !== 'string') return;

@@ -22,4 +22,7 @@ export {
 } from './session-store.js';
 export { ClusterRecovery, isRecoverable, type RecoveryHost } from './recovery.js';
 export { PeerTracker } from './peers.js';
+export {
+  PollingForwarding, POLLING_FORWARD, FORWARDED_HEADER, type PollingForwardingOptions, type PollingForwardingHost, type ForwardData,
+} from './polling-forwarding.js';
 export { RequestTracker, settleWithin, type PendingRequest, type LiveServers, type RequestTrackerOptions } from './requests.js';
