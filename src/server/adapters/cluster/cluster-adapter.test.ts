@@ -4,54 +4,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { Server } from '../../index.js';
 import type { AdapterNamespace } from '../../adapter-types.js';
-import { ClusterAdapter, type ClusterAdapterOptions } from './cluster-adapter.js';
+import { LocalBus, LocalBusAdapter } from '../../../../test/cluster/local-bus.js';
 import { MessageType, type ClusterMessage, type ClusterResponse } from './messages.js';
 import { MemorySessionStore } from './session-store.js';
-
-/** A bus of this process: messages to everyone, answers to one node; delivered on a later turn, as a network would. */
-class LocalBus extends EventEmitter {
-  readonly seen: ClusterMessage[] = [];
-}
-
-class LocalBusAdapter extends ClusterAdapter {
-  private readonly onBus = (m: ClusterMessage): void => this.onMessage(structuredClone(m));
-  private readonly onAnswer = (m: ClusterResponse): void => this.onResponse(structuredClone(m));
-
-  constructor(nsp: AdapterNamespace, private readonly bus: LocalBus, opts: ClusterAdapterOptions) {
-    super(nsp, opts);
-  }
-
-  override init(): void {
-    this.bus.on('message', this.onBus);
-    this.bus.on(`answer:${this.uid}`, this.onAnswer);
-    super.init();
-  }
-
-  protected doPublish(message: ClusterMessage): Promise<void> {
-    const copy = structuredClone(message);
-    this.bus.seen.push(copy);
-    setImmediate(() => this.bus.emit('message', copy));
-    return Promise.resolve();
-  }
-
-  protected doPublishResponse(to: string, response: ClusterResponse): Promise<void> {
-    const copy = structuredClone(response);
-    setImmediate(() => this.bus.emit(`answer:${to}`, copy));
-    return Promise.resolve();
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
-    this.bus.off('message', this.onBus);
-    this.bus.off(`answer:${this.uid}`, this.onAnswer);
-  }
-}
 
 interface Node {
   io: Server;
