@@ -104,7 +104,9 @@ export {
 } from './engine/index.js';
 export type { ManagerOptions, ManagerReservedEvents, CustomParser } from './manager.js';
 export type { SocketOptions, SocketReservedEvents, DisconnectDescription, ExtendedError } from './socket.js';
+export type { ClientDisconnectReason } from './socket-host.js';
 export type { EngineOptions } from './engine/options.js';
+export { DISCONNECT_DETAILS_EVENT, DisconnectReasons, type DisconnectDetails } from '../protocol/disconnect.js';
 export type { EngineSocket, HandshakeData } from './engine/session.js';
 export type { TransportError } from './engine/transport.js';
 export type {

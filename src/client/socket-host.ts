@@ -4,8 +4,8 @@
  * `SocketHost` declares; the Manager's socket.io-client names (`_packet`, `_destroy`, `_readyState`,
  * `_reconnecting`, `_autoConnect`) stay for compatibility only.
  *
- * Owns: `SocketHost`, `SocketHostEvents`, `SocketOptions`, `DisconnectDescription`, `ExtendedError`,
- * `OutgoingPacket`. Types only: must never import anything at run time, and never server code.
+ * Owns: `SocketHost`, `SocketHostEvents`, `SocketOptions`, `SocketReservedEvents`, `ClientDisconnectReason`,
+ * `DisconnectDescription`, `ExtendedError`, `OutgoingPacket`. Types only: must never import anything at run time, and never server code.
  *
  * @example
  * ```ts
@@ -27,12 +27,32 @@ export interface SocketOptions {
   ackTimeout: number;
 }
 
+/** Why a socket disconnected (`Socket.DisconnectReason`). */
+export type ClientDisconnectReason =
+  | 'io server disconnect'
+  | 'io client disconnect'
+  | 'ping timeout'
+  | 'transport close'
+  | 'transport error'
+  | 'parse error'
+  /** credentials refresh extension: the server let the credentials expire */
+  | 'credentials expired'
+  /** credentials refresh extension: the server refused the new credentials */
+  | 'credentials refused';
+
 /** Why a socket disconnected: the reason's details. */
 export type DisconnectDescription = Error | { description: string; context?: unknown };
 
 /** An error with server-provided data (`connect_error`). */
 export interface ExtendedError extends Error {
   data?: any;
+}
+
+/** Events a Socket emits itself. */
+export interface SocketReservedEvents {
+  connect: () => void;
+  connect_error: (err: ExtendedError) => void;
+  disconnect: (reason: ClientDisconnectReason, description?: DisconnectDescription) => void;
 }
 
 /** A packet on its way out, with its write options. */

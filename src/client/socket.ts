@@ -14,12 +14,14 @@
  * and `src/util/`.
  */
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/index.js';
+import { DISCONNECT_DETAILS_EVENT, type DisconnectDetails } from '../protocol/disconnect.js';
 import { AckRegistry, type Ack } from './ack-registry.js';
 import { CatchAllEmitter } from './catch-all.js';
 import { on } from './emitter.js';
 import type { Manager } from './manager.js';
 import { RetryQueue, type EmitFlags } from './retry-queue.js';
-import type { DisconnectDescription, ExtendedError, OutgoingPacket, SocketHost, SocketOptions } from './socket-host.js';
+import { connectErrorOf, describeDisconnect, readDisconnectDetails } from './server-close.js';
+import type { ClientDisconnectReason, DisconnectDescription, OutgoingPacket, SocketHost, SocketOptions, SocketReservedEvents } from './socket-host.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -38,14 +40,8 @@ export type {
   SocketHost,
   SocketHostEvents,
   SocketOptions,
+  SocketReservedEvents,
 } from './socket-host.js';
-
-/** Events a Socket emits itself. */
-export interface SocketReservedEvents {
-  connect: () => void;
-  connect_error: (err: ExtendedError) => void;
-  disconnect: (reason: Socket.DisconnectReason, description?: DisconnectDescription) => void;
-}
 
 /**
  * A connection to one namespace.
@@ -72,6 +68,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   connected = false;
   /** True when the last connection restored the previous session's state. */
   recovered = false;
+  /**
+   * Why the server ended the last disconnection, when it said (`{ reason, message?, data? }`, e.g. `rate limited`);
+   * undefined after a disconnection the server gave no reason for. Also the `disconnect` event's description.
+   */
+  disconnectDetails: DisconnectDetails | undefined;
   /** CONNECT payload or producer. */
   auth: SocketOptions['auth'] | undefined;
   /** Events received before `connect`, delivered after it. */
@@ -90,6 +91,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private readonly queue = new RetryQueue(() => this._opts.retries!, () => this.drainQueue());
   private _pid: string | undefined;
   private _lastOffset: string | undefined;
+  /** details received, for the disconnection that follows them */
+  private pendingDetails: DisconnectDetails | undefined;
 
   /**
    * @param io the Manager
@@ -314,7 +317,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private onclose(reason: Socket.DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
     this.id = undefined;
-    this.emitReserved('disconnect', reason, description);
+    const details = (this.disconnectDetails = this.pendingDetails);
+    this.pendingDetails = undefined; // the server's details, where the reference gives no description
+    this.emitReserved('disconnect', reason, description ?? (details && describeDisconnect(details)));
     // the acks of packets sent and not answered fail; those of buffered packets are kept
     this.acks.failSent((id) => this.sendBuffer.some((packet) => packet.id === id));
   }
@@ -338,22 +343,27 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       case PacketType.DISCONNECT:
         this.ondisconnect();
         break;
-      case PacketType.CONNECT_ERROR: {
+      case PacketType.CONNECT_ERROR:
         this.destroy();
-        const data = packet.data;
-        const err: ExtendedError = new Error(typeof data === 'string' ? data : data?.message);
-        if (data && typeof data === 'object') err.data = data.data;
-        this.emitReserved('connect_error', err);
+        this.emitReserved('connect_error', connectErrorOf(packet.data));
         break;
-      }
     }
   }
 
   private onevent(packet: Packet): void {
     const args: unknown[] = packet.data || [];
+    if (args[0] === DISCONNECT_DETAILS_EVENT) return this.ondetails(args[1]);
     if (packet.id != null) args.push(this.ack(packet.id));
     if (this.connected) this.emitEvent(args);
     else this.receiveBuffer.push(Object.freeze(args));
+  }
+
+  /** The server says why it is about to disconnect us (arriving late: set on the property only). */
+  private ondetails(body: unknown): void {
+    const details = readDisconnectDetails(body);
+    if (details === undefined) return;
+    if (this.connected) this.pendingDetails = details;
+    else this.disconnectDetails ??= details;
   }
 
   private emitEvent(args: ReadonlyArray<unknown>): void {
@@ -486,15 +496,5 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
 export declare namespace Socket {
   /** Why a socket disconnected. */
-  type DisconnectReason =
-    | 'io server disconnect'
-    | 'io client disconnect'
-    | 'ping timeout'
-    | 'transport close'
-    | 'transport error'
-    | 'parse error'
-    /** credentials refresh extension: the server let the credentials expire */
-    | 'credentials expired'
-    /** credentials refresh extension: the server refused the new credentials */
-    | 'credentials refused';
+  type DisconnectReason = ClientDisconnectReason;
 }

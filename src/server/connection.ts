@@ -21,6 +21,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { DecoderOptions } from '../protocol/index.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import { createLogger } from '../util/logger.js';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
 import type { PacketEncoder, WriteOptions } from './adapter.js';
@@ -215,15 +216,16 @@ export class Connection<
 
   /**
    * Disconnects every namespace (each gets a DISCONNECT), then closes the connection (`socket.disconnect(true)`).
+   * @param details why, told to the client in each namespace before its DISCONNECT
    * @example
    * ```ts
    * socket.client.disconnectAll();   // what socket.disconnect(true) does
    * ```
    */
-  disconnectAll(): void {
+  disconnectAll(details?: DisconnectDetails): void {
     const sockets = this.sockets;
     this.sockets = [];
-    for (const socket of sockets) socket.disconnect();
+    for (const socket of sockets) socket.disconnect(false, details);
     this.close();
   }
 

@@ -40,6 +40,7 @@ export type {
 export { isLocalSocket, type AdapterNamespace, type AdapterServerOptions, type AdapterSocket, type FetchedSocket, type PacketEncoder, type RemoteSocketDetails } from './adapter.js';
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
+export { DISCONNECT_DETAILS_EVENT, DisconnectReasons, type DisconnectDetails } from '../protocol/disconnect.js';
 export type { ErrorReporter, HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
 export type { EngineConnection, EngineLike, EngineOptions, AttachOptions } from './engine.js';
 export type {

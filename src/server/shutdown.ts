@@ -4,7 +4,8 @@
  *
  * 1. the engine drains: new handshakes get `503 Service Unavailable` (a load balancer's health check sees it, a
  *    client retries and reaches another server); requests of open sessions are still served;
- * 2. every socket leaves its namespace with the reason `server shutting down`: with connection state recovery its
+ * 2. every socket leaves its namespace with the reason `server shutting down`: its client is told first (the
+ *    `socketeer:disconnect` event, `{ reason: 'server shutting down' }`); with connection state recovery its
  *    session is saved (rooms, data) for another server to restore;
  * 3. the adapters finish their work: broadcasts waiting to be published go out, sessions being saved are written
  *    (the Redis adapter awaits both in `close()`);
@@ -50,9 +51,21 @@ export interface GracefulShutdownOptions extends ShutdownOptions {
   exit?: boolean;
 }
 
+/** What closing and shutting down need of a socket: tell its client why, then leave the namespace. */
+export interface ShutdownSocket {
+  sendDisconnectDetails(details: { reason: 'server shutting down' }): void;
+  leaveNamespace(reason: 'server shutting down'): unknown;
+}
+
+/** Tells the client the server is going away (no DISCONNECT: it reconnects), then leaves the namespace. */
+function leaveForShutdown(socket: ShutdownSocket): void {
+  socket.sendDisconnectDetails({ reason: 'server shutting down' });
+  socket.leaveNamespace('server shutting down');
+}
+
 /** What closing and shutting down need of a namespace: its sockets (to make them leave) and its adapter. */
 export interface ShutdownNamespace {
-  readonly sockets: ReadonlyMap<string, { leaveNamespace(reason: 'server shutting down'): unknown }>;
+  readonly sockets: ReadonlyMap<string, ShutdownSocket>;
   readonly adapter: { close(): Promise<void> | void };
 }
 
@@ -84,7 +97,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10000;
 export async function closeServer(io: ShutdownTarget, fn?: (err?: Error) => void): Promise<void> {
   await Promise.allSettled(
     [...io.namespaces.values()].map(async (nsp) => {
-      for (const socket of nsp.sockets.values()) socket.leaveNamespace('server shutting down');
+      for (const socket of nsp.sockets.values()) leaveForShutdown(socket);
       await nsp.adapter.close();
     }),
   );
@@ -141,7 +154,7 @@ async function drain(io: ShutdownTarget, closing: Set<EngineTransport>): Promise
   for (const nsp of nsps) {
     for (const socket of [...nsp.sockets.values()]) {
       try {
-        socket.leaveNamespace('server shutting down');
+        leaveForShutdown(socket);
       } catch (err) {
         debug('error while closing a socket: %s', (err as Error)?.message);
       }

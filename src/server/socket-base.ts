@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { createLogger } from '../util/logger.js';
 import { PacketType, type Packet } from '../protocol/index.js';
+import { checkDisconnectDetails, DISCONNECT_DETAILS_EVENT, type DisconnectDetails } from '../protocol/disconnect.js';
 import type { Adapter, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
 import type { EngineConnection } from './engine.js';
 import { isThenable, type ErrorReporter, type Escape, type HandlerErrorKind } from './handler-errors.js';
@@ -31,6 +32,13 @@ import type { DisconnectReason, Handshake } from './socket-types.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 const debug = createLogger('socketeer:socket');
+
+/** Checks the details given to `disconnect()`; throws a TypeError saying what is wrong. */
+function validDisconnectDetails(details: unknown): DisconnectDetails {
+  const checked = checkDisconnectDetails(details);
+  if (typeof checked === 'string') throw new TypeError(checked);
+  return checked;
+}
 
 /**
  * A socket's membership of its namespace and rooms (see {@link Socket}).
@@ -378,29 +386,59 @@ export abstract class SocketBase<
   }
 
   /**
-   * Disconnects this socket from its namespace.
+   * Disconnects this socket from its namespace. With `details`, the client is told why first: the event
+   * `socketeer:disconnect` (`{ reason, message?, data? }`) goes just before the DISCONNECT packet; the Socketeer
+   * client gives it with its `disconnect` event, any other client can listen to it. Without `details` nothing
+   * changes from socket.io. The server-side `disconnect` listeners get the usual reason and `details` as the
+   * description.
    * @param close whether to close the whole connection (all namespaces) too
+   * @param details why, for the client (see `DisconnectReasons` for the built-in reasons)
    * @returns this
+   * @throws TypeError if `details` has no non-empty string `reason`, or a `message` that is not a string
    * @example
    * ```ts
    * io.on('connection', (socket) => {
    *   setTimeout(() => socket.disconnect(), 5000);   // the client gets "io server disconnect" and does not reconnect
    *   // socket.disconnect(true) also closes the underlying connection (every namespace of that client)
+   *   // with a reason the client can show:
+   *   socket.disconnect(false, { reason: 'kicked', message: 'Removed by a moderator' });
    * });
    * ```
    */
-  disconnect(close = false): this {
+  disconnect(close = false, details?: DisconnectDetails): this {
+    const checked = details === undefined ? undefined : validDisconnectDetails(details);
     if (!this.connected) return this;
     if (close) {
-      this.client.disconnectAll();
+      this.client.disconnectAll(checked);
     } else {
+      if (checked !== undefined) this.sendDisconnectDetails(checked);
       this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
-      this.leaveNamespace('server namespace disconnect');
+      this.leaveNamespace('server namespace disconnect', checked);
     }
     return this;
   }
 
-
+  /**
+   * Tells the client why it is about to be disconnected (the `socketeer:disconnect` event), without
+   * disconnecting it. Written directly: not replayed by connection state recovery, not seen by `onAnyOutgoing`.
+   * `data` that cannot be encoded is left out; the reason still goes.
+   * @param details why
+   * @example
+   * ```ts
+   * socket.sendDisconnectDetails({ reason: 'server shutting down' });
+   * socket.leaveNamespace('server shutting down');   // then the connection closes; the client reconnects
+   * ```
+   */
+  sendDisconnectDetails(details: DisconnectDetails): void {
+    try {
+      this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: [DISCONNECT_DETAILS_EVENT, details] });
+    } catch (err) {
+      if (details.data === undefined) throw err;
+      if (debug.enabled) debug('disconnect data cannot be encoded (%s): sent without it', (err as Error)?.message);
+      const { data: _left, ...rest } = details;
+      this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: [DISCONNECT_DETAILS_EVENT, rest] });
+    }
+  }
 
   /**
    * Writes a packet of this namespace to the client.

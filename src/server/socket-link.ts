@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Packet } from '../protocol/index.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import type { Adapter, SocketId, WriteOptions } from './adapter.js';
 import type { EngineConnection } from './engine.js';
 import type { ErrorReporter } from './handler-errors.js';
@@ -60,8 +61,11 @@ export interface SocketLink {
    * @param socket the socket
    */
   removeSocket(socket: SocketRef): void;
-  /** Disconnects every namespace of the connection, then closes it (`socket.disconnect(true)`). */
-  disconnectAll(): void;
+  /**
+   * Disconnects every namespace of the connection, then closes it (`socket.disconnect(true)`).
+   * @param details why, told to the client in each namespace before its DISCONNECT
+   */
+  disconnectAll(details?: DisconnectDetails): void;
 }
 
 /**

@@ -242,10 +242,11 @@ test('a client that announced refresh but never answers is cut at expiry', async
     assert.ok(elapsed >= 1490 && elapsed < 2500, `cut ${elapsed} ms after the token was issued`);
     assert.equal(reason, 'io server disconnect');
     assert.equal(serverReason, 'credentials expired');
-    // the refresh request, then the error event (the official client shows them as plain events)
-    assert.equal(events.length, 2);
+    // the refresh request, the disconnect details, then the error event (the official client shows them as plain events)
+    assert.equal(events.length, 3);
     assert.equal(events[0]![0], '$credentials:refresh');
-    assert.deepEqual(events[1], ['$credentials:error', { reason: 'credentials expired', message: 'credentials expired' }]);
+    assert.deepEqual(events[1], ['socketeer:disconnect', { reason: 'credentials expired' }]);
+    assert.deepEqual(events[2], ['$credentials:error', { reason: 'credentials expired', message: 'credentials expired' }]);
     assert.equal(h.auth.stats().expired, 1);
   } finally {
     await h.close();
@@ -275,7 +276,7 @@ test('the official socket.io-client is cut at expiry (fallback) and reconnects w
     assert.ok(elapsed >= 1190 && elapsed < 2200, `cut ${elapsed} ms after the token was issued`);
     assert.equal(reason, 'io server disconnect');
     assert.deepEqual(reasons, ['credentials expired']);
-    assert.deepEqual(events, [], 'no extension event is sent to clients that did not announce it');
+    assert.deepEqual(events, ['socketeer:disconnect'], 'no extension event is sent to clients that did not announce it, only the reason');
 
     client.connect();
     await waitFor(client, 'connect');

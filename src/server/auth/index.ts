@@ -25,7 +25,7 @@ export {
   type VerifyResult,
 } from './authenticate.js';
 export { rateLimit, REASON_RATE_LIMITED, type RateLimiter, type RateLimitOptions, type RateLimitStats, type RateLimitedAck } from './rate-limit.js';
-export { disconnectWithReason } from './close.js';
+export { disconnectWithReason, type DisconnectWithReasonOptions } from './close.js';
 export { jwtExpiry, toExpiry } from './expiry.js';
 export {
   ANNOUNCE_KEY,

@@ -15,7 +15,7 @@
  * ```
  */
 import { createLogger } from '../../util/logger.js';
-import { PacketType } from '../../protocol/index.js';
+import { PacketType, type Packet } from '../../protocol/index.js';
 import {
   ERROR_EVENT,
   REASON_EXPIRED,
@@ -185,11 +185,10 @@ export class AuthLifecycle<Data = unknown> {
    */
   cut(socket: AnySocket, reason: CredentialsDisconnectReason, message: string, data: unknown, refreshable: boolean): void {
     if (!socket.connected) return;
-    if (refreshable) {
-      const body: CredentialsErrorPayload = data === undefined ? { reason, message } : { reason, message, data };
-      socket.packet({ type: PacketType.EVENT, nsp: socket.nsp.name, data: [ERROR_EVENT, body] });
-    }
-    disconnectWithReason(socket, reason);
+    const body: CredentialsErrorPayload = data === undefined ? { reason, message } : { reason, message, data };
+    // the details go to every client; the credentials error only to those of the extension, after them
+    const before: Packet | undefined = refreshable ? { type: PacketType.EVENT, nsp: socket.nsp.name, data: [ERROR_EVENT, body] } : undefined;
+    disconnectWithReason(socket, reason, { message: message === reason ? undefined : message, data, before });
   }
 
   /**

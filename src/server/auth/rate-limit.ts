@@ -14,7 +14,8 @@
  *   argument `{ "error": "rate limited", "retryAfter": <ms> }`;
  * - on sustained abuse (more than `tolerance` events dropped per `duration`, i.e. a sustained rate above
  *   `points + tolerance` per `duration`), the socket is disconnected from the namespace with the reason
- *   `rate limited` (the client sees `io server disconnect`).
+ *   `rate limited`: the client is told first (`socketeer:disconnect` with `{ reason: 'rate limited', data:
+ *   { retryAfter } }`; the Socketeer client gives it with `disconnect`, the official one sees `io server disconnect`).
  * Catch-all listeners (`onAny`) run before packet middlewares and still see dropped events.
  *
  * Exempt events (by default: the credentials refreshes of sockets that announced the credentials extension,
@@ -128,7 +129,7 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
         (last as (a: RateLimitedAck) => void)(answer);
       }
       if (abuse !== undefined && (abuse === null || !abuse.take(now))) {
-        if (disconnectWithReason(socket, REASON_RATE_LIMITED)) stats.disconnected++;
+        if (disconnectWithReason(socket, REASON_RATE_LIMITED, { data: { retryAfter } })) stats.disconnected++;
         return;
       }
       const err = new Error('rate limited') as Error & { data?: unknown };
