@@ -2,7 +2,8 @@
  * The chat itself, on the main namespace: rooms to join and leave, messages acknowledged to their sender
  * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
  * binary. The last messages of each room are kept in the `history` store (SQLite, or Redis on several
- * nodes) so a newcomer, or anyone after a restart, sees the conversation. On several nodes (`shared`),
+ * nodes) so a newcomer, or anyone after a restart, sees the conversation (forgotten when a room other than
+ * the default ones empties). On several nodes (`shared`),
  * presence and the room list are gathered from every node with `fetchSockets()`.
  *
  * | Client → server | Payload | Ack |
@@ -121,6 +122,12 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
     history.add(msg).catch(fail);
   };
 
+  /** Forgets the history of a room nobody is in any more (the default rooms keep theirs). */
+  const forgetIfEmpty = (room: string) => {
+    // on several nodes the room may still have members elsewhere: shared histories expire on their own
+    if (!shared && !nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.clear(room).catch(fail);
+  };
+
   nsp.on('connection', (socket: Socket) => {
     const { user } = socket.data as SocketData;
     noticeExpiry(socket);
@@ -152,6 +159,7 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
       if (typeof reply === 'function') reply({ ok: true });
       socket.emit('presence', { room, users: [] });
       presence(room);
+      forgetIfEmpty(room);
     });
 
     socket.on('message', (msg: { room?: unknown; text?: unknown }, reply: Reply) => {
@@ -192,7 +200,10 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
       const left = [...socket.rooms].filter((r) => r !== socket.id && !r.startsWith(USER_ROOM_PREFIX));
       // the socket is out of its rooms once `disconnect` fires
       socket.once('disconnect', () => {
-        for (const room of left) presence(room);
+        for (const room of left) {
+          presence(room);
+          forgetIfEmpty(room);
+        }
         roomsChanged();
       });
     });

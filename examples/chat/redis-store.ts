@@ -78,6 +78,11 @@ export class RedisStore implements ChatStore {
     });
   }
 
+  /** Deletes the room's list. */
+  async clear(room: string): Promise<void> {
+    await this.redis.del(this.prefix + 'history:' + room);
+  }
+
   /** Nothing to release: the connection belongs to the caller. */
   close(): void {}
 }

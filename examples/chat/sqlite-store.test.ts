@@ -67,6 +67,9 @@ test('sessions expire and close; history is trimmed per room by count and image 
   assert.equal(a[0]!.text, 'm5');
   assert.equal(a.at(-1)!.text, `m${HISTORY + 4}`);
   assert.equal((await store.get('b')).length, 1);
+  await store.clear('b');
+  assert.deepEqual(await store.get('b'), []);
+  assert.equal((await store.get('a')).length, HISTORY, 'other rooms untouched');
 
   const big = { type: 'image/png', name: 'big.png', data: Buffer.alloc(1.5 * 1024 * 1024) };
   for (let i = 0; i < 4; i++) await store.add({ id: `img${i}`, room: 'c', from: 'bob', at: i, image: big });

@@ -127,6 +127,10 @@ export class SqliteStore implements ChatStore {
     });
   }
 
+  async clear(room: string): Promise<void> {
+    this.q.trim.run(room, Number.MAX_SAFE_INTEGER);
+  }
+
   close(): void {
     this.db.close();
   }

@@ -34,6 +34,8 @@ export interface HistoryStore {
   add(msg: ChatMessage): Promise<void>;
   /** @returns the last messages of a room, oldest first */
   get(room: string): Promise<ChatMessage[]>;
+  /** Forgets a room's history. */
+  clear(room: string): Promise<void>;
 }
 
 /** Everything the chat stores. */
