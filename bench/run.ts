@@ -8,6 +8,10 @@
  * Scenarios: echo, fan-out, handshakes, memory, polling, cross-node, bundle (all by default), and `chaos`
  * (only when named: `npm run bench -- chaos [--clients N]`; see chaos/scenario.ts): random connection drops and a
  * rolling restart of a 3-node Redis cluster, for Socketeer and socket.io with its two Redis adapters.
+ * `density` (only when named: `npm run bench -- density [--size limit|100k] [--connections N]`; see
+ * density/scenario.ts): idle connections at the per-process open-file limit (or 100,000 over 6 server processes
+ * on one Redis), their memory, the time to connect them and a broadcast to all of them, for Socketeer, socket.io
+ * and plain `ws`.
  * `cross-node` runs 3 server processes per target (Socketeer and socket.io, each with its Redis adapter)
  * on a private redis-server the run starts on a free port; `--engine redis|redis-streams|postgres|nats|all`
  * (or a comma-separated list; default `redis`) picks the engines it compares, each against socket.io with the
@@ -33,6 +37,8 @@ import { evaluateGoals, renderTables, type Results, type TargetOutcome } from '.
 import { median } from './lib/stats.js';
 import { CLUSTER_SCENARIOS, LOAD_SCENARIOS, SCENARIO_SIZES, type Scenario } from './load/scenarios.js';
 import { MODES, renderChaos, runChaos, STACKS, type ChaosResult } from './chaos/scenario.js';
+import { DENSITY_SIZES, DENSITY_TARGETS, runDensity, type DensityResult, type DensitySize } from './density/scenario.js';
+import { renderDensity } from './density/report.js';
 
 const ALL_SCENARIOS = [...LOAD_SCENARIOS, ...CLUSTER_SCENARIOS, 'bundle'] as const;
 
@@ -48,6 +54,11 @@ interface Options {
   budgetSec: number;
   chaos: boolean;
   chaosClients: number;
+  density: boolean;
+  densitySize: DensitySize;
+  densityConnections?: number;
+  /** --targets was given */
+  targetsGiven: boolean;
   /** engines of the cross-node scenario */
   engines: Engine[];
 }
@@ -60,7 +71,7 @@ interface Run {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300, engines: ['redis'] };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300, density: false, densitySize: 'limit', targetsGiven: false, engines: ['redis'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
@@ -68,8 +79,16 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--alloc-prof') opts.allocationProfile = true;
     else if (arg === '--heap-snapshots') opts.heapSnapshots = true;
     else if (arg === '--scale') opts.scale = Math.max(1, Number(argv[++i]) || 1);
-    else if (arg === '--targets') opts.targets = argv[++i].split(',') as TargetName[];
-    else if (arg === 'chaos') opts.chaos = true;
+    else if (arg === '--targets') {
+      opts.targets = argv[++i].split(',') as TargetName[];
+      opts.targetsGiven = true;
+    } else if (arg === 'chaos') opts.chaos = true;
+    else if (arg === 'density') opts.density = true;
+    else if (arg === '--size') {
+      const size = argv[++i];
+      if (!(size in DENSITY_SIZES)) throw new Error(`unknown size ${size}; sizes: ${Object.keys(DENSITY_SIZES).join(', ')}`);
+      opts.densitySize = size as DensitySize;
+    } else if (arg === '--connections') opts.densityConnections = Math.max(10, Number(argv[++i]) || 0);
     else if (arg === '--engine') opts.engines = argv[++i] === 'all' ? [...ENGINES] : (argv[i].split(',') as Engine[]);
     else if (arg === '--clients') opts.chaosClients = Math.max(1, Number(argv[++i]) || 300);
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
@@ -78,7 +97,7 @@ function parseArgs(argv: string[]): Options {
   }
   for (const e of opts.engines) if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine ${e}; engines: ${ENGINES.join(', ')}, all`);
   for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
-  if (opts.scenarios.length === 0 && !opts.chaos) opts.scenarios = [...ALL_SCENARIOS];
+  if (opts.scenarios.length === 0 && !opts.chaos && !opts.density) opts.scenarios = [...ALL_SCENARIOS];
   return opts;
 }
 
@@ -235,6 +254,7 @@ async function main(): Promise<void> {
   }
   if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();
   if (opts.chaos) results.chaos = await chaos(opts);
+  if (opts.density) results.density = await density(opts, machine.openFileLimit);
 
   results.goals = evaluateGoals(results);
   results.durationSec = (Date.now() - started) / 1000;
@@ -244,6 +264,7 @@ async function main(): Promise<void> {
 
   console.log(`\nSocketeer benchmark — ${results.date.slice(0, 10)}; ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}\n`);
   if (runs.length > 0 || results.bundle) console.log(renderTables(results, opts.targets));
+  if (results.density) console.log(renderDensity(results.density, densityTitle(opts, results.density)));
   if (results.chaos) console.log(`#### chaos (${opts.chaosClients} clients, 20 broadcasts/s)\n\n${renderChaos(results.chaos)}\n`);
   console.log(`finished in ${results.durationSec.toFixed(0)} s; results in bench/results/latest.json`);
   if (referenceFailed) {
@@ -275,6 +296,30 @@ async function chaos(opts: Options): Promise<ChaosResult[]> {
     await redis.stop();
   }
   return results;
+}
+
+/** The density scenario for each of its targets, one after the other (each alone on the machine). */
+async function density(opts: Options, openFileLimit: number): Promise<DensityResult[]> {
+  const targets = opts.targetsGiven ? opts.targets.filter((t) => DENSITY_TARGETS.includes(t)) : [...DENSITY_TARGETS];
+  const redis = DENSITY_SIZES[opts.densitySize].servers > 1 ? await startRedis() : null;
+  const results: DensityResult[] = [];
+  try {
+    for (const target of targets) {
+      const r = await runDensity(target, { size: opts.densitySize, connections: opts.densityConnections, redisUrl: redis?.url, openFileLimit, log });
+      log(`density ${target}: ${r.status}${r.reason ? `: ${r.reason}` : ''}${r.websocket ? ` heap/conn ${Math.round(r.websocket.heapPerConnBytes)} B, rss/conn ${Math.round(r.websocket.rssPerConnBytes)} B, CPU/broadcast ${r.websocket.cpuMsPerBroadcast.toFixed(1)} ms, p99 ${r.websocket.p99Ms.toFixed(1)} ms` : ''}`);
+      if (r.status !== 'ok' && target !== 'socketeer') process.exitCode = 1;
+      results.push(r);
+    }
+  } finally {
+    await redis?.stop();
+  }
+  return results;
+}
+
+function densityTitle(opts: Options, results: DensityResult[]): string {
+  const r = results[0];
+  const servers = DENSITY_SIZES[opts.densitySize].servers;
+  return `${(r?.connections ?? 0).toLocaleString('en-US')} connections on ${servers === 1 ? 'one server process' : `${servers} server processes on one Redis`}`;
 }
 
 function summary(metrics: Record<string, number>): string {

@@ -34,6 +34,8 @@ export interface RunningTarget {
   pids?: number[];
   /** Server memory after full garbage collections. */
   memory(): Promise<MemorySample>;
+  /** Asks the server to send `tick` `{ s: seq, t }` to every client (see targets/harness.ts). */
+  broadcast(seq: number): void;
   /** Stops the server and waits for the process to exit. */
   stop(): Promise<void>;
   /** Last lines the server wrote to stderr, and how it exited if it did (for error reports). */
@@ -105,6 +107,9 @@ export function startTarget(name: TargetName, nodeArgs: string[] = [], env: Reco
               memoryWaiters.set(id, (m) => (m.usage ? res(m.usage) : rej(new Error(m.error))));
               child.send({ type: 'memory', id });
             }),
+          broadcast: (seq) => {
+            if (child.connected) child.send({ type: 'broadcast', seq });
+          },
           diagnostics: () => {
             const exit = child.exitCode !== null || child.signalCode !== null ? `server exited (${child.signalCode ?? child.exitCode}); ` : '';
             const lines = stderr.trim().split('\n').filter(Boolean).slice(-20).join('\n  ');
@@ -151,6 +156,7 @@ export async function startClusterTarget(name: TargetName, bus: string | Record<
     pid: running[0]!.pid,
     pids: running.map((t) => t.pid),
     memory: () => running[0]!.memory(),
+    broadcast: (seq) => running[0]!.broadcast(seq),
     stop: async () => {
       await Promise.all(running.map((t) => t.stop()));
     },

@@ -41,6 +41,8 @@ export interface Results {
   bundle?: { socketeer: BundleSize; 'socket.io': BundleSize };
   /** chaos scenario (`npm run bench -- chaos`), one run per stack and kind of chaos */
   chaos?: import('../chaos/scenario.js').ChaosResult[];
+  /** density scenario (`npm run bench -- density`), one result per target */
+  density?: import('../density/scenario.js').DensityResult[];
   goals: Goal[];
 }
 

@@ -5,7 +5,8 @@
  *
  * Messages to the parent: `{ type: 'ready', port }` or `{ type: 'unavailable', reason }`.
  * Messages from the parent: `{ type: 'memory', id }` (answered with `{ type: 'memory', id, usage }`
- * after `global.gc()`), `{ type: 'stop' }`.
+ * after `global.gc()`), `{ type: 'broadcast', seq }` (the density scenario: `tick` with
+ * `{ s: seq, t: <wall-clock ms when the broadcast starts> }` to every client), `{ type: 'stop' }`.
  *
  * With `BENCH_ALLOC_PROFILE=<file>` in the environment, the process samples every allocation
  * (including objects already collected, unlike `--heap-prof`) and writes the profile on stop.
@@ -22,6 +23,8 @@ import type { AddressInfo } from 'node:net';
 export interface TargetHandle {
   /** Closes the target's own resources (the harness closes the HTTP server afterwards). */
   close(): Promise<void> | void;
+  /** Sends `tick` with `payload` to every client connected to this server (or, on a cluster adapter, to every server's clients). */
+  broadcastAll?(payload: unknown): void;
 }
 
 /** Server memory as reported after garbage collection. */
@@ -97,6 +100,8 @@ export async function serveTarget(attach: (http: HttpServer) => Promise<TargetHa
         (usage) => send({ type: 'memory', id: message.id, usage }),
         (err: Error) => send({ type: 'memory', id: message.id, error: err.message }),
       );
+    } else if (message.type === 'broadcast') {
+      handle.broadcastAll?.({ s: (message as { seq?: number }).seq, t: performance.timeOrigin + performance.now() });
     } else if (message.type === 'stop') {
       void Promise.resolve(handle.close())
         .then(writeProfile)

@@ -18,6 +18,7 @@ export interface AppSocket {
 export interface AppServer {
   on(event: 'connection', listener: (socket: AppSocket) => void): unknown;
   to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+  emit(event: string, ...args: unknown[]): unknown;
   close(fn?: (err?: Error) => void): unknown;
 }
 

@@ -15,6 +15,7 @@ void serveTarget(async (http) => {
   installApp(io);
   await cluster?.ready();
   return {
+    broadcastAll: (payload) => io.emit('tick', payload),
     close: () =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1000);

@@ -14,5 +14,8 @@ void serveTarget(async (http) => {
   const io = new Server(http, cluster ? { adapter: cluster.adapter as never } : {});
   installApp(io as unknown as AppServer);
   await cluster?.ready();
-  return { close: () => new Promise<void>((resolve) => io.close(() => resolve())).finally(() => cluster?.close()) };
+  return {
+    broadcastAll: (payload) => io.emit('tick', payload),
+    close: () => new Promise<void>((resolve) => io.close(() => resolve())).finally(() => cluster?.close()),
+  };
 });

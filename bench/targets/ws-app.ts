@@ -98,6 +98,10 @@ export function attachWsApp(http: HttpServer, batched: boolean): TargetHandle {
   });
 
   return {
+    broadcastAll: (payload) => {
+      const frame = Buffer.from('42' + JSON.stringify(['tick', payload]));
+      for (const client of wss.clients) send(client as RawWebSocket, frame);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();

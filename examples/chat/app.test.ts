@@ -104,9 +104,15 @@ describe('chat server', () => {
     assert.notEqual(refreshed.body.token, ok.body.token);
     assert.equal((await chat.auth.verifyToken(refreshed.body.token)).name, 'bob');
     assert.equal((await post(chat, '/api/token')).body.code, 'NO_SESSION');
+    // what a page asks on load: a token, or "nobody" without a failed request
+    const resumed = await post(chat, '/api/session', {}, cookie);
+    assert.equal(resumed.status, 200);
+    assert.equal((await chat.auth.verifyToken(resumed.body.token)).name, 'bob');
+    assert.deepEqual(await post(chat, '/api/session'), { status: 200, body: { user: null }, cookie: null });
 
     assert.equal((await post(chat, '/api/logout', {}, cookie)).status, 204);
     assert.equal((await post(chat, '/api/token', {}, cookie)).status, 401);
+    assert.deepEqual((await post(chat, '/api/session', {}, cookie)).body, { user: null });
   });
 
   test('signing out disconnects every socket of the user, in both namespaces', async () => {

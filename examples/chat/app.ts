@@ -10,8 +10,10 @@
  *
  * With `redisUrl` (the demo on several processes, see `cluster.ts`), the node joins the others through the
  * Redis adapter: broadcasts, rooms and `fetchSockets()` span every node, long-polling requests reaching the
- * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions and room history
- * live in Redis, and the dashboard gathers every node's figures. Give every node the same `secret`.
+ * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions, room history and the
+ * token secret live in Redis, and the dashboard gathers every node's figures. Without it they live in an
+ * SQLite file in `dataDir` (`npm start`: `./data/`), so a restart keeps everyone signed in and the history;
+ * without either, in an SQLite database in memory (the tests).
  *
  * Every node serves its Prometheus metrics (`socketeer/metrics`) on `GET /metrics`; the dashboard shows the same
  * figures.
@@ -26,12 +28,14 @@ import { authenticate, rateLimit, type Authenticator, type RateLimiter } from '.
 import { createAdapter, forwardPolling, type PollingForwarder } from '../../src/server/adapters/redis/index.js';
 import { ChatAuth } from './auth.js';
 import { attachAdmin } from './admin.js';
-import { attachChat, HISTORY, USER_ROOM_PREFIX } from './chat.js';
+import { attachChat, USER_ROOM_PREFIX } from './chat.js';
 import { buildAuthHelperBundle, buildFallbackBundle, FALLBACK_BUNDLE, probeServedBundle, SERVED_BUNDLE } from './client-bundle.js';
 import { createHttpHandler } from './http.js';
 import { Metrics } from './metrics.js';
 import { tokenVerifier } from './middleware.js';
-import { RedisAuthStore, RedisHistory } from './redis-store.js';
+import { RedisStore } from './redis-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { ChatStore } from './store.js';
 
 /** Options of `startChat`. */
 export interface ChatOptions {
@@ -49,12 +53,14 @@ export interface ChatOptions {
   maxConnectionsPerAddress?: number;
   /** refresh cookie lifetime (default 8 h) */
   refreshTtlSeconds?: number;
-  /** HS256 secret of the tokens (default: random at each start) */
+  /** HS256 secret of the tokens (default: the store's, random at the first start) */
   secret?: Uint8Array;
   /** extra Socket.IO server options (heartbeat, transports…) */
   server?: Partial<ServerOptions>;
   /** Redis to share the chat with other nodes (default: none, everything in this process) */
   redisUrl?: string;
+  /** without `redisUrl`: the folder of the SQLite file (`chat.db`) that keeps users, sessions, history and secret (default: none, in memory) */
+  dataDir?: string;
   /** this node's name on the dashboard when `redisUrl` is set (default `node-<port>`) */
   nodeId?: string;
 }
@@ -71,6 +77,8 @@ export interface Chat {
   authenticators: { main: Authenticator; admin: Authenticator };
   /** the event rate limit of both namespaces */
   limiter: RateLimiter;
+  /** users, refresh sessions, history and secret (SQLite or Redis) */
+  store: ChatStore;
   /** the dashboard figures; `metrics.library` is the server's `socketeer/metrics` (served on `GET /metrics`) */
   metrics: Metrics;
   /** where the pages load the client bundle from */
@@ -90,11 +98,12 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   // with Redis: one connection publishes (and runs the store's commands), one subscribes
   const pub = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : null;
   const sub = pub ? pub.duplicate() : null;
+  const store: ChatStore = pub ? new RedisStore(pub) : opts.dataDir ? SqliteStore.open(opts.dataDir) : new SqliteStore(':memory:');
   const auth = new ChatAuth({
     tokenTtlSeconds: opts.tokenTtlSeconds,
     refreshTtlSeconds: opts.refreshTtlSeconds,
     secret: opts.secret,
-    store: pub ? new RedisAuthStore(pub) : undefined,
+    store,
   });
   await auth.ready;
   let bundlePath = SERVED_BUNDLE;
@@ -147,11 +156,21 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     eventsPerSecond,
   });
   metrics.library.mount('/metrics');
-  const chat = attachChat(main, { onChange: () => metrics.changed(), history: pub ? new RedisHistory(pub, HISTORY) : undefined });
+  const chat = attachChat(main, { history: store, shared: pub !== null, onChange: () => metrics.changed() });
   let feed = pub ? null : attachAdmin(admin, main, metrics);
 
   http.listen(opts.port ?? 3000, opts.host);
-  await once(http, 'listening');
+  try {
+    await once(http, 'listening');
+  } catch (err) {
+    // e.g. EADDRINUSE: nothing stays open behind the error
+    chat.close();
+    await io.close();
+    store.close();
+    pub?.disconnect();
+    sub?.disconnect();
+    throw err;
+  }
   const port = (http.address() as AddressInfo).port;
   // a shared chat names its node after the port unless told otherwise
   const nodeId = pub ? (opts.nodeId ?? `node-${port}`) : undefined;
@@ -168,6 +187,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     io,
     http,
     auth,
+    store,
     authenticators,
     limiter,
     metrics,
@@ -181,6 +201,7 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       forwarder?.close();
       await io.close();
       http.closeAllConnections();
+      store.close();
       if (pub && sub) {
         pub.disconnect();
         sub.disconnect();

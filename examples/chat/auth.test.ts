@@ -68,13 +68,12 @@ test('tokens verify, carry the role, and are refused when expired, tampered or f
   assert.equal(await (async () => fixed.verifyToken(old).then(() => 'accepted', (e: AuthError) => e.code))(), 'TOKEN_EXPIRED');
 });
 
-test('refresh sessions name a user until closed', () => {
+test('refresh sessions name a user until closed', async () => {
   const auth = new ChatAuth();
-  // in memory (no shared store) the answers are synchronous
-  const id = auth.openSession({ name: 'bob', role: 'user' }) as string;
-  assert.deepEqual(auth.sessionUser(id), { name: 'bob', role: 'user' });
-  assert.equal(auth.sessionUser('unknown'), null);
-  assert.equal(auth.sessionUser(undefined), null);
-  auth.closeSession(id);
-  assert.equal(auth.sessionUser(id), null);
+  const id = await auth.openSession({ name: 'bob', role: 'user' });
+  assert.deepEqual(await auth.sessionUser(id), { name: 'bob', role: 'user' });
+  assert.equal(await auth.sessionUser('unknown'), null);
+  assert.equal(await auth.sessionUser(undefined), null);
+  await auth.closeSession(id);
+  assert.equal(await auth.sessionUser(id), null);
 });

@@ -1,7 +1,7 @@
 /**
- * Identity for the chat demo: an in-memory user list (scrypt-hashed passwords), short-lived access tokens
- * (JWT HS256 signed with a secret generated at start) and longer-lived refresh sessions held server-side
- * and named by an HttpOnly cookie.
+ * Identity for the chat demo: users (scrypt-hashed passwords), short-lived access tokens (JWT HS256 signed
+ * with a secret generated at the first start and kept in the store) and longer-lived refresh sessions held
+ * server-side and named by an HttpOnly cookie.
  *
  * ```ts
  * const auth = new ChatAuth({ tokenTtlSeconds: 120 });
@@ -10,13 +10,15 @@
  * const claims = await auth.verifyToken(token); // throws AuthError { code: 'TOKEN_EXPIRED' | 'BAD_TOKEN' | 'NO_TOKEN' }
  * ```
  *
- * With a `store` (`RedisAuthStore`, when the demo runs on several nodes) users and refresh sessions live
- * there instead of in memory, and the methods that touch them return promises; every node signs with the
- * same `secret`, so any node verifies any token.
+ * Users, refresh sessions and the secret live in a `store` (`store.ts`): the embedded SQLite file of
+ * `npm start` (a restart keeps everyone signed in), or Redis when the demo runs on several nodes (every
+ * node signs with the same secret, so any node verifies any token). Without one, an SQLite database in memory.
  */
 import { randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SqliteStore } from './sqlite-store.js';
+import type { AuthStore } from './store.js';
 
 /** A role carried by the token: admins may open the `/admin` namespace (the dashboard). */
 export type Role = 'admin' | 'user';
@@ -69,9 +71,9 @@ export interface ChatAuthOptions {
   tokenTtlSeconds?: number;
   /** refresh session lifetime (default 8 h) */
   refreshTtlSeconds?: number;
-  /** HS256 secret (default: 32 random bytes generated now, so tokens die with the process) */
+  /** HS256 secret (default: the store's, generated and stored at the first start) */
   secret?: Uint8Array;
-  /** shared storage of users and refresh sessions (default: this process's memory) */
+  /** where users and refresh sessions live (default: an SQLite database in memory) */
   store?: AuthStore;
 }
 
@@ -80,28 +82,6 @@ export interface StoredUser extends PublicUser {
   salt: Buffer;
   hash: Buffer;
 }
-
-/** Users and refresh sessions shared by several chat nodes (see `RedisAuthStore`). */
-export interface AuthStore {
-  /** @returns the user named `name`, if any */
-  getUser(name: string): Promise<StoredUser | undefined>;
-  /** Adds a user unless the name is taken. @returns false when it is */
-  addUser(user: StoredUser): Promise<boolean>;
-  /** Stores a refresh session for `ttlSeconds`. */
-  openSession(id: string, name: string, ttlSeconds: number): Promise<void>;
-  /** @returns the user name of a live refresh session, or null */
-  sessionName(id: string): Promise<string | null>;
-  /** Ends a refresh session. */
-  closeSession(id: string): Promise<void>;
-}
-
-interface RefreshSession {
-  name: string;
-  expiresAt: number;
-}
-
-/** A value, or its promise when the auth data is in a shared store. */
-export type MaybePromise<T> = T | Promise<T>;
 
 /** The seeded accounts, also listed on the sign-in page. */
 export const SEED_USERS: ReadonlyArray<PublicUser & { password: string }> = [
@@ -117,36 +97,37 @@ const MIN_PASSWORD = 8;
 export class ChatAuth {
   readonly tokenTtlSeconds: number;
   readonly refreshTtlSeconds: number;
-  private readonly secret: Uint8Array;
-  private readonly users = new Map<string, StoredUser>();
-  private readonly sessions = new Map<string, RefreshSession>();
-  private readonly store: AuthStore | undefined;
-  /** settles once the seed users are in the shared store (resolved at once without one) */
+  private secret: Uint8Array | undefined;
+  private readonly store: AuthStore;
+  /** settles once the seed users are stored and the secret is known (every method waits for it) */
   readonly ready: Promise<void>;
 
-  /** @param opts token lifetimes, secret and shared store */
+  /** @param opts token lifetimes, secret and store */
   constructor(opts: ChatAuthOptions = {}) {
     this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 60;
     this.refreshTtlSeconds = opts.refreshTtlSeconds ?? 8 * 3600;
-    this.secret = opts.secret ?? randomBytes(32);
-    this.store = opts.store;
+    this.secret = opts.secret;
+    const store = (this.store = opts.store ?? new SqliteStore(':memory:'));
     const seeded: StoredUser[] = [];
     for (const u of SEED_USERS) {
       const salt = randomBytes(16);
       seeded.push({ name: u.name, role: u.role, salt, hash: scryptSync(u.password, salt, 32) });
     }
-    if (this.store) {
-      const store = this.store;
-      // the first node to start seeds them; the others keep its hashes
-      this.ready = Promise.all(seeded.map((u) => store.addUser(u))).then(() => undefined);
-    } else {
-      for (const u of seeded) this.users.set(u.name, u);
-      this.ready = Promise.resolve();
-    }
+    // the first start (or the first node) seeds them; later ones keep its hashes
+    this.ready = Promise.all([
+      ...seeded.map((u) => store.addUser(u)),
+      this.secret ? null : store.secret(randomBytes(32)).then((s) => void (this.secret = s)),
+    ]).then(() => undefined);
   }
 
-  private findUser(name: string): MaybePromise<StoredUser | undefined> {
-    return this.store ? this.store.getUser(name) : this.users.get(name);
+  private async findUser(name: string): Promise<StoredUser | undefined> {
+    await this.ready;
+    return this.store.getUser(name);
+  }
+
+  private async key(): Promise<Uint8Array> {
+    await this.ready;
+    return this.secret!;
   }
 
   /**
@@ -167,12 +148,7 @@ export class ChatAuth {
     if (await this.findUser(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
     const salt = randomBytes(16);
     const hash = await scrypt(password, salt, 32);
-    if (this.store) {
-      if (!(await this.store.addUser({ name, role, salt, hash }))) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
-      return { name, role };
-    }
-    if (this.users.has(name)) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
-    this.users.set(name, { name, role, salt, hash });
+    if (!(await this.store.addUser({ name, role, salt, hash }))) throw new AuthError('NAME_TAKEN', 'This username is taken', 409);
     return { name, role };
   }
 
@@ -188,10 +164,10 @@ export class ChatAuth {
     return { name: user.name, role: user.role };
   }
 
-  /** @returns the user named `name`, if any (a promise with a shared store) */
-  getUser(name: string): MaybePromise<PublicUser | undefined> {
-    const pick = (u: StoredUser | undefined) => u && { name: u.name, role: u.role };
-    return this.store ? this.store.getUser(name).then(pick) : pick(this.users.get(name));
+  /** @returns the user named `name`, if any */
+  async getUser(name: string): Promise<PublicUser | undefined> {
+    const u = await this.findUser(name);
+    return u && { name: u.name, role: u.role };
   }
 
   /**
@@ -209,7 +185,7 @@ export class ChatAuth {
       .setJti(randomUUID())
       .setIssuedAt()
       .setExpirationTime(exp)
-      .sign(this.secret);
+      .sign(await this.key());
     return {
       token,
       expiresIn: this.tokenTtlSeconds,
@@ -229,7 +205,7 @@ export class ChatAuth {
     if (typeof token !== 'string' || token.length === 0) throw new AuthError('NO_TOKEN', 'No token');
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, await this.key(), { issuer: ISSUER, algorithms: ['HS256'] }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AuthError('TOKEN_EXPIRED', 'Token expired');
       throw new AuthError('BAD_TOKEN', 'Invalid token');
@@ -243,44 +219,31 @@ export class ChatAuth {
 
   /**
    * Opens a refresh session for a signed-in user.
-   * @returns the opaque session id to put in the HttpOnly cookie (a promise with a shared store)
+   * @returns the opaque session id to put in the HttpOnly cookie
    */
-  openSession(user: PublicUser): MaybePromise<string> {
+  async openSession(user: PublicUser): Promise<string> {
     const id = randomBytes(24).toString('base64url');
-    if (this.store) return this.store.openSession(id, user.name, this.refreshTtlSeconds).then(() => id);
-    this.pruneSessions();
-    this.sessions.set(id, { name: user.name, expiresAt: Date.now() + this.refreshTtlSeconds * 1000 });
+    await this.ready;
+    await this.store.openSession(id, user.name, this.refreshTtlSeconds);
     return id;
   }
 
   /**
    * @param id the refresh cookie value
-   * @returns the user of a live refresh session, or null (a promise with a shared store)
+   * @returns the user of a live refresh session, or null
    */
-  sessionUser(id: string | undefined): MaybePromise<PublicUser | null> {
+  async sessionUser(id: string | undefined): Promise<PublicUser | null> {
     if (!id) return null;
-    if (this.store) {
-      return this.store.sessionName(id).then(async (name) => (name === null ? null : ((await this.getUser(name)) ?? null)));
-    }
-    const s = this.sessions.get(id);
-    if (!s) return null;
-    if (s.expiresAt <= Date.now()) {
-      this.sessions.delete(id);
-      return null;
-    }
-    return (this.getUser(s.name) as PublicUser | undefined) ?? null;
+    await this.ready;
+    const name = await this.store.sessionName(id);
+    return name === null ? null : ((await this.getUser(name)) ?? null);
   }
 
-  /** Ends a refresh session (sign-out); a promise with a shared store. */
-  closeSession(id: string | undefined): MaybePromise<void> {
+  /** Ends a refresh session (sign-out). */
+  async closeSession(id: string | undefined): Promise<void> {
     if (!id) return;
-    if (this.store) return this.store.closeSession(id);
-    this.sessions.delete(id);
-  }
-
-  private pruneSessions(): void {
-    const now = Date.now();
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+    await this.ready;
+    await this.store.closeSession(id);
   }
 }
 

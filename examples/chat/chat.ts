@@ -1,9 +1,10 @@
 /**
  * The chat itself, on the main namespace: rooms to join and leave, messages acknowledged to their sender
  * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
- * binary. A short history per room is kept in memory so a newcomer sees the conversation (dropped when a
- * room other than the default ones empties). With a shared `history` store (several nodes on Redis), presence
- * and the room list are gathered from every node with `fetchSockets()` and the history lives in the store.
+ * binary. The last messages of each room are kept in the `history` store (SQLite, or Redis on several
+ * nodes) so a newcomer, or anyone after a restart, sees the conversation (forgotten when a room other than
+ * the default ones empties). On several nodes (`shared`),
+ * presence and the room list are gathered from every node with `fetchSockets()`.
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
@@ -19,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { noticeExpiry, type SocketData } from './middleware.js';
-import type { HistoryStore } from './redis-store.js';
+import type { HistoryStore } from './store.js';
 
 /** A message as stored and relayed. */
 export interface ChatMessage {
@@ -44,22 +45,18 @@ const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 const MAX_TEXT = 2000;
 const MAX_IMAGE = 512 * 1024;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
-/** Messages kept per room. */
-export const HISTORY = 50;
-/** Bytes of images kept per room's history. */
-const HISTORY_IMAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Wires the chat handlers on a namespace whose middleware put the user in `socket.data`.
  * @param nsp the main namespace
- * @param opts `onChange` is called when rooms or membership change (for the dashboard); `history` is the
- * store shared by the nodes when the chat runs on several (default: this process's memory)
+ * @param opts `history` keeps each room's last messages; `shared` when the chat runs on several nodes
+ * (presence over all of them); `onChange` is called when rooms or membership change (for the dashboard)
  * @returns `close()` to stop pending timers
  */
-export function attachChat(nsp: Namespace, opts: { onChange?: () => void; history?: HistoryStore } = {}): { close(): void } {
-  const history = new Map<string, ChatMessage[]>();
-  const shared = opts.history;
-  const fail = (err: Error) => console.error('chat: shared state unavailable:', err.message);
+export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared?: boolean; onChange?: () => void }): { close(): void } {
+  const history = opts.history;
+  const shared = opts.shared === true;
+  const fail = (err: Error) => console.error('chat: store unavailable:', err.message);
   let roomsTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Distinct user names of the sockets in a room. */
@@ -121,24 +118,14 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void; histor
     roomsChanged();
   };
 
-  /** Keeps the last messages of a room, within a count and an image-bytes budget. */
   const remember = (msg: ChatMessage) => {
-    if (shared) {
-      shared.add(msg).catch(fail);
-      return;
-    }
-    let list = history.get(msg.room);
-    if (!list) history.set(msg.room, (list = []));
-    list.push(msg);
-    let bytes = 0;
-    for (const m of list) bytes += m.image?.data.length ?? 0;
-    while (list.length > HISTORY || bytes > HISTORY_IMAGE_BYTES) bytes -= list.shift()!.image?.data.length ?? 0;
+    history.add(msg).catch(fail);
   };
 
   /** Forgets the history of a room nobody is in any more (the default rooms keep theirs). */
   const forgetIfEmpty = (room: string) => {
-    // shared histories expire on their own (the room may still have members on other nodes)
-    if (!shared && !nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.delete(room);
+    // on several nodes the room may still have members elsewhere: shared histories expire on their own
+    if (!shared && !nsp.adapter.rooms.has(room) && !DEFAULT_ROOMS.includes(room)) history.clear(room).catch(fail);
   };
 
   nsp.on('connection', (socket: Socket) => {
@@ -154,18 +141,13 @@ export function attachChat(nsp: Namespace, opts: { onChange?: () => void; histor
         return reply({ ok: false, error: 'Room names are 1 to 24 characters: a-z, 0-9 and -' });
       }
       socket.join(room);
-      if (shared) {
-        Promise.all([sharedUsersIn(room), shared.get(room)]).then(([users, past]) => {
-          reply({ ok: true, users, history: past });
-          presence(room);
-        }, (err: Error) => {
-          fail(err);
-          reply({ ok: false, error: 'Try again in a moment' });
-        });
-        return;
-      }
-      reply({ ok: true, users: usersIn(room), history: history.get(room) ?? [] });
-      presence(room);
+      Promise.all([shared ? sharedUsersIn(room) : usersIn(room), history.get(room)]).then(([users, past]) => {
+        reply({ ok: true, users, history: past });
+        presence(room);
+      }, (err: Error) => {
+        fail(err);
+        reply({ ok: false, error: 'Try again in a moment' });
+      });
     });
 
     socket.on('room:leave', (room: unknown, reply: Reply) => {

@@ -8,7 +8,7 @@
  * ```ts
  * import { startCluster } from './examples/chat/cluster.js';
  * const cluster = await startCluster({ port: 0 });
- * console.log(cluster.url, cluster.nodes); // http://localhost:54321 [{ id: 'node-1', port: 41234, … }, …]
+ * console.log(cluster.url, cluster.nodes); // http://127.0.0.1:54321 [{ id: 'node-1', port: 41234, … }, …]
  * await cluster.close();
  * ```
  */
@@ -27,6 +27,8 @@ import { SEED_USERS } from './auth.js';
 export interface ClusterOptions {
   /** proxy port (default 3000; 0 picks a free one) */
   port?: number;
+  /** the proxy's interface (default `127.0.0.1`; `0.0.0.0` to let other machines in); the nodes stay on `127.0.0.1` */
+  host?: string;
   /** Redis shared by the nodes (default: a `redis-server` started on a free port, stopped with the cluster) */
   redisUrl?: string;
   /** number of chat nodes (default 3) */
@@ -221,22 +223,24 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       const port = await freePort();
       const id = `node-${i}`;
       const child = spawn(process.execPath, ['--import', 'tsx', server], {
-        env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, SECRET: secret, NODE_ID: id },
+        // the nodes stay on this machine: only the proxy is reached from outside
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl, SECRET: secret, NODE_ID: id },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
       child.stderr!.on('data', (d: Buffer) => log(`[${id}] ${d.toString().trimEnd()}`));
       started.push(waitForLine(child, /Socketeer chat on/, 30000, id));
-      nodes.push({ id, port, url: `http://localhost:${port}`, pid: child.pid! });
+      nodes.push({ id, port, url: `http://127.0.0.1:${port}`, pid: child.pid! });
     }
     await Promise.all(started);
     for (const n of nodes) log(`${n.id} on ${n.url} (pid ${n.pid})`);
 
     proxy = roundRobinProxy(nodes.map((n) => n.port));
-    proxy.listen(opts.port ?? 3000);
+    const host = opts.host ?? '127.0.0.1';
+    proxy.listen(opts.port ?? 3000, host);
     await once(proxy, 'listening');
     const port = (proxy.address() as { port: number }).port;
-    return { url: `http://localhost:${port}`, port, nodes, redisUrl, ownRedis, close };
+    return { url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`, port, nodes, redisUrl, ownRedis, close };
   } catch (err) {
     await close();
     throw err;
@@ -244,7 +248,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const cluster = await startCluster({ port: Number(process.env.PORT ?? 3000), redisUrl: process.env.REDIS_URL || undefined, secret: process.env.SECRET || undefined, log: (l) => console.log(l) });
+  const cluster = await startCluster({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST || undefined, redisUrl: process.env.REDIS_URL || undefined, secret: process.env.SECRET || undefined, log: (l) => console.log(l) });
   console.log(`Socketeer chat on ${cluster.url} through a round-robin proxy over ${cluster.nodes.length} nodes (dashboard: ${cluster.url}/dashboard)`);
   console.log(`Users: ${SEED_USERS.map((u) => `${u.name} / ${u.password}${u.role === 'admin' ? ' (admin)' : ''}`).join(', ')}`);
   const quit = () => {

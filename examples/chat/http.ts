@@ -7,6 +7,7 @@
  * | `POST /api/login` | `{ username, password }` | `200 { token, expiresIn, expiresAt, issuedAt, user }` + refresh cookie, or `401 { code: 'BAD_CREDENTIALS' }` (`429` after 10 failures a minute from one address) |
  * | `POST /api/signup` | `{ username, password }` | `201` as above, or `400`/`409 { code, error }` |
  * | `POST /api/token` | – (refresh cookie) | `200 { token, … }`, or `401 { code: 'NO_SESSION' }` |
+ * | `POST /api/session` | – (refresh cookie) | what a page asks on load: `200 { token, … }` as above, or `200 { user: null }` when nobody is signed in |
  * | `POST /api/logout` | – (refresh cookie) | `204`, cookie cleared, the user's sockets disconnected |
  * | `GET /healthz` | – | `200 ok` (health checks of load balancers and containers) |
  *
@@ -97,6 +98,13 @@ export function createHttpHandler(opts: HttpHandlerOptions): (req: IncomingMessa
         await readJson(req);
         const user = await auth.sessionUser(refreshId);
         if (!user) throw new AuthError('NO_SESSION', 'Please sign in');
+        return sendToken(res, user, 200);
+      }
+      case 'session': {
+        // not signed in is an answer here, not an error: a fresh visit logs no failed request
+        await readJson(req);
+        const user = await auth.sessionUser(refreshId);
+        if (!user) return json(res, 200, { user: null }, { 'cache-control': 'no-store' });
         return sendToken(res, user, 200);
       }
       case 'logout': {

@@ -1,25 +1,37 @@
 /**
- * What the chat nodes share when the demo runs on several processes (`REDIS_URL`): users and refresh
- * sessions (`RedisAuthStore`) and the history of each room (`RedisHistory`), in one Redis.
+ * What the chat nodes share when the demo runs on several processes (`REDIS_URL`): the `ChatStore` in one
+ * Redis — users, refresh sessions, the history of each room and the token signing secret.
  *
- * Keys (prefix `chat:` by default): `chat:users` (hash: name → JSON user with base64 salt and hash),
+ * Keys (prefix `chat:` by default): `chat:secret` (set once by the first node), `chat:users` (hash: name →
+ * JSON user with base64 salt and hash),
  * `chat:refresh:<id>` (string: user name, expiring with the session), `chat:history:<room>` (list of JSON
  * messages, newest last, trimmed to the history length, expiring a day after the last message).
  */
 import type { Redis } from 'ioredis';
-import type { AuthStore, StoredUser } from './auth.js';
+import type { StoredUser } from './auth.js';
 import type { ChatMessage } from './chat.js';
+import { HISTORY, type ChatStore } from './store.js';
 
-/** Users and refresh sessions in Redis. */
-export class RedisAuthStore implements AuthStore {
+/** Seconds a room's history is kept after its last message. */
+const HISTORY_TTL = 24 * 3600;
+
+/** Users, refresh sessions, room history (images as base64) and the secret in Redis. */
+export class RedisStore implements ChatStore {
   /**
-   * @param redis a command connection
+   * @param redis a command connection (its owner closes it)
    * @param prefix key prefix (default `chat:`)
    */
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'chat:',
   ) {}
+
+  /** `SET NX`, then the stored value */
+  async secret(fresh: Uint8Array): Promise<Uint8Array> {
+    const key = this.prefix + 'secret';
+    await this.redis.set(key, Buffer.from(fresh).toString('base64'), 'NX');
+    return new Uint8Array(Buffer.from((await this.redis.get(key)) ?? '', 'base64'));
+  }
 
   /** @returns the stored user, if any */
   async getUser(name: string): Promise<StoredUser | undefined> {
@@ -49,37 +61,12 @@ export class RedisAuthStore implements AuthStore {
   async closeSession(id: string): Promise<void> {
     await this.redis.del(this.prefix + 'refresh:' + id);
   }
-}
-
-/** Room history shared by the nodes (see `attachChat`'s `history` option). */
-export interface HistoryStore {
-  /** Appends a message to its room's history. */
-  add(msg: ChatMessage): Promise<void>;
-  /** @returns the last messages of a room, oldest first */
-  get(room: string): Promise<ChatMessage[]>;
-}
-
-/** Seconds a room's history is kept after its last message. */
-const HISTORY_TTL = 24 * 3600;
-
-/** Room history in Redis lists (images as base64). */
-export class RedisHistory implements HistoryStore {
-  /**
-   * @param redis a command connection
-   * @param length messages kept per room
-   * @param prefix key prefix (default `chat:`)
-   */
-  constructor(
-    private readonly redis: Redis,
-    private readonly length: number,
-    private readonly prefix = 'chat:',
-  ) {}
 
   /** Appends and trims (one transaction). */
   async add(msg: ChatMessage): Promise<void> {
     const key = this.prefix + 'history:' + msg.room;
     const stored = msg.image ? { ...msg, image: { ...msg.image, data: msg.image.data.toString('base64') } } : msg;
-    await this.redis.multi().rpush(key, JSON.stringify(stored)).ltrim(key, -this.length, -1).expire(key, HISTORY_TTL).exec();
+    await this.redis.multi().rpush(key, JSON.stringify(stored)).ltrim(key, -HISTORY, -1).expire(key, HISTORY_TTL).exec();
   }
 
   /** @returns the room's messages, images back as buffers */
@@ -90,4 +77,12 @@ export class RedisHistory implements HistoryStore {
       return m.image ? { ...m, image: { ...m.image, data: Buffer.from(m.image.data, 'base64') } } : (m as ChatMessage);
     });
   }
+
+  /** Deletes the room's list. */
+  async clear(room: string): Promise<void> {
+    await this.redis.del(this.prefix + 'history:' + room);
+  }
+
+  /** Nothing to release: the connection belongs to the caller. */
+  close(): void {}
 }

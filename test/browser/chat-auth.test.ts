@@ -126,7 +126,7 @@ describe('sign-in', () => {
       .sign(secret);
     // the next token the page gets is already expired, though it looks fresh (as after a sleep or a clock jump)
     let served = 0;
-    await bob.page.route('**/api/token', async (route) => {
+    await bob.page.route('**/api/{token,session}', async (route) => {
       if (served++ > 0) return route.continue();
       const t = Date.now();
       await route.fulfill({

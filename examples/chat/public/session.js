@@ -46,14 +46,10 @@ export class Session {
     return this.accept(await post('/api/signup', { username, password }));
   }
 
-  /** Resumes a session from the refresh cookie; resolves to the user or null. */
+  /** Resumes a session from the refresh cookie; resolves to the user or null (never a failed request). */
   async resume() {
-    try {
-      return this.accept(await post('/api/token'));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return null;
-      throw err;
-    }
+    const data = await post('/api/session');
+    return data.user ? this.accept(data) : null;
   }
 
   /**
