@@ -244,7 +244,8 @@ export abstract class RedisBusAdapter extends ClusterAdapter {
       this.dropping = true;
       return Promise.resolve();
     }
-    return (this.sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)).then(() => undefined);
+    // the receiver count is not read: no extra promise per message
+    return (this.sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)) as Promise<unknown> as Promise<void>;
   }
 
   /**

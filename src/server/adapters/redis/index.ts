@@ -13,7 +13,7 @@
  */
 export { createAdapter, RedisAdapter, type RedisAdapterOptions } from './adapter.js';
 export { createShardedAdapter, ShardedRedisAdapter, type ShardedRedisAdapterOptions } from './sharded-adapter.js';
-export { RedisBusAdapter, type BaseAdapterOptions } from './bus.js';
+export { RedisBusAdapter, type BaseAdapterOptions, type Subscriptions } from './bus.js';
 export { forwardPolling, PollingForwarder, FORWARDED_HEADER, type PollingForwardOptions } from './forward-polling.js';
 export { wrapClient, type RedisConnection, type MessageHandler } from './client.js';
 export { RedisSessionStore, type SessionStoreOptions, type StoredSession, type RestoredSession } from './session-store.js';
