@@ -1,22 +1,9 @@
 // The engine acceptance suite on Redis Streams: with ioredis, alone and mixed with @socket.io/redis-streams-adapter;
 // with the `redis` package (v4), alone.
-import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisServer } from './redis.js';
 import { Emitter } from '../../src/server/adapters/redis-streams/index.js';
-import { defineEngineSuite, type BusServer } from './engines/suite.js';
-
-async function startRedis(library: 'ioredis' | 'redis'): Promise<BusServer> {
-  const server = await RedisServer.start();
-  return {
-    info: { port: server.port, library },
-    kill: () => server.kill(),
-    restart: () => server.restart(),
-    stop: () => server.stop(),
-  };
-}
-
-const nodeModule = resolve(import.meta.dirname, 'engines/redis-streams.node.ts');
+import { defineEngineSuite } from './engines/suite.js';
+import { redisStreamsNodeModule as nodeModule, startRedisBus as startRedis } from './engines/redis-streams.js';
 
 async function emitter(info: Record<string, unknown>) {
   const client = new Redis(Number(info.port), '127.0.0.1');
