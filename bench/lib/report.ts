@@ -43,6 +43,8 @@ export interface Results {
   chaos?: import('../chaos/scenario.js').ChaosResult[];
   /** density scenario (`npm run bench -- density`), one result per target */
   density?: import('../density/scenario.js').DensityResult[];
+  /** the presence scenario (only when named) */
+  presence?: import('../presence/scenario.js').PresenceResult[];
   goals: Goal[];
 }
 

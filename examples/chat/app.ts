@@ -9,8 +9,8 @@
  * ```
  *
  * With `redisUrl` (the demo on several processes, see `cluster.ts`), the node joins the others through the
- * Redis adapter: broadcasts, rooms and `fetchSockets()` span every node, long-polling requests reaching the
- * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions, room history and the
+ * Redis Streams adapter: broadcasts, rooms, presence and `fetchSockets()` span every node, long-polling requests
+ * reaching the wrong node are forwarded to their owner (`pollingForwarding`), users, refresh sessions, room history and the
  * token secret live in Redis, and the dashboard gathers every node's figures. Without it they live in an
  * SQLite file in `dataDir` (`npm start`: `./data/`), so a restart keeps everyone signed in and the history;
  * without either, in an SQLite database in memory (the tests).
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Server, type ServerOptions } from '../../src/server/index.js';
 import { authenticate, rateLimit, type Authenticator, type RateLimiter } from '../../src/server/auth/index.js';
-import { createAdapter, forwardPolling, type PollingForwarder } from '../../src/server/adapters/redis/index.js';
+import { createAdapter } from '../../src/server/adapters/redis-streams/index.js';
 import { ChatAuth } from './auth.js';
 import { attachAdmin } from './admin.js';
 import { attachChat, USER_ROOM_PREFIX } from './chat.js';
@@ -95,9 +95,8 @@ export interface Chat {
  * @returns the running chat
  */
 export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
-  // with Redis: one connection publishes (and runs the store's commands), one subscribes
+  // with Redis: one connection runs the store's commands; the adapter opens its own from it
   const pub = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : null;
-  const sub = pub ? pub.duplicate() : null;
   const store: ChatStore = pub ? new RedisStore(pub) : opts.dataDir ? SqliteStore.open(opts.dataDir) : new SqliteStore(':memory:');
   const auth = new ChatAuth({
     tokenTtlSeconds: opts.tokenTtlSeconds,
@@ -128,10 +127,11 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
   const io = new Server(http, {
     maxHttpBufferSize: 2e6,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? 50,
-    ...(pub && sub ? { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) } : {}),
+    // a node gone is out of everyone's presence within the heartbeat timeout
+    ...(pub ? { adapter: createAdapter(pub, { requestsTimeout: 2000, heartbeatInterval: 2000, heartbeatTimeout: 6000, pollingForwarding: true }) } : {}),
+    presence: { diffInterval: 50 },
     ...opts.server,
   });
-  const forwarder: PollingForwarder | null = pub && sub ? forwardPolling(io, pub, sub) : null;
   const main = io.of('/');
   const admin = io.of('/admin');
   // the refusal codes of the token check go to the metrics (`chat_refusals_total`), created just below
@@ -168,7 +168,6 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     await io.close();
     store.close();
     pub?.disconnect();
-    sub?.disconnect();
     throw err;
   }
   const port = (http.address() as AddressInfo).port;
@@ -198,14 +197,10 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     async close() {
       chat.close();
       feed!.close();
-      forwarder?.close();
       await io.close();
       http.closeAllConnections();
       store.close();
-      if (pub && sub) {
-        pub.disconnect();
-        sub.disconnect();
-      }
+      pub?.disconnect();
     },
   };
 }

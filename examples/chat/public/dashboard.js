@@ -91,6 +91,10 @@ function render(s) {
   $('k-sockets-sub').title = s.namespaces.map((n) => `${n.name}: ${n.websocket} websocket, ${n.polling} polling`).join('\n');
   $('k-rooms').textContent = String(s.rooms.length);
   $('k-rooms-sub').textContent = `${s.rooms.reduce((a, r) => a + r.members, 0)} memberships`;
+  // presence: users in each chat room, on every node
+  const present = s.presence ?? [];
+  $('k-present').textContent = String(present.reduce((a, p) => a + p.users, 0));
+  $('k-present-sub').textContent = present.length ? present.slice(0, 3).map((p) => `#${p.room} ${p.users}`).join(' · ') : 'nobody in a room';
   $('k-in').textContent = String(last(s.rates.in));
   $('k-in-sub').textContent = `${sum(s.rates.in)} in 60 s · ${s.totals.eventsIn} total`;
   $('k-in-sub').dataset.total = String(s.totals.eventsIn);
