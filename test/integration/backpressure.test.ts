@@ -146,6 +146,22 @@ describe('backpressure', () => {
     }
   });
 
+  it('websocket: a mark below the connection buffer still drains with nothing more sent', async () => {
+    const h = await startServer({ ...SLOW_HEARTBEAT, highWaterMark: 4 * 1024, lowWaterMark: 1024 });
+    try {
+      const { client, socket } = await wsClient(h);
+      const got = waitFor(client, 'big', 60_000);
+      assert.equal(socket.emit('big', 'b'.repeat(8 * 1024)), false, 'one message over the mark');
+      assert.equal(socket.conn.writableNeedDrain, true);
+      await Promise.all([socket.drained(), got]);
+      assert.equal(socket.conn.writableNeedDrain, false);
+      assert.equal(socket.connected, true);
+      client.disconnect();
+    } finally {
+      await h.close();
+    }
+  });
+
   it('polling: a client that does not poll fills up, drains on its next poll, volatile dropped while over', async () => {
     const h = await startServer({ ...SLOW_HEARTBEAT, highWaterMark: 256 * 1024, lowWaterMark: 64 * 1024, slowClient: false });
     try {
