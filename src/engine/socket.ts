@@ -237,6 +237,7 @@ export class EngineSocket extends EventEmitter {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
+    transport.wantsReady = this.pressure === OVER;
     // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
     // session, which detaches them
     (transport as OwnedTransport)[kSession] = this;
@@ -444,6 +445,7 @@ export class EngineSocket extends EventEmitter {
   /** The high-water mark is reached: `drain` waits for the low-water mark, the slow-client clock starts. */
   private onFull(): void {
     this.pressure = OVER;
+    this.transport.wantsReady = true;
     const slow = this.server.opts.backpressure.slowClient;
     // the size bound applies from the next packet on: one message, however large, does not make a slow client
     if (slow === false) return;
@@ -454,6 +456,7 @@ export class EngineSocket extends EventEmitter {
   private checkDrain(): void {
     if (!underLowWaterMark(this.bufferedBytes, this.server.opts.backpressure)) return;
     this.pressure = UNDER;
+    this.transport.wantsReady = false;
     if (this.slowTimer !== null) {
       clearTimeout(this.slowTimer);
       this.slowTimer = null;

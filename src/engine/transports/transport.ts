@@ -91,6 +91,11 @@ export abstract class Transport extends EventEmitter {
   readonly supportsBinary: boolean;
   /** session id, set when the session opens */
   sid = '';
+  /**
+   * Set by the session while its connection is over the high-water mark: the transport then emits `ready` each
+   * time a write completes, so that the session sees its count fall even when nothing else is sent.
+   */
+  wantsReady = false;
 
   /**
    * @param req the request that created the transport

@@ -80,6 +80,8 @@ export class WebSocketTransport extends Transport implements Corkable {
   private readonly onWritten = (): void => {
     if (--this.writesInFlight === 0 && this.frames.length === 0 && !this.blocked && this.readyState === 'open') {
       this.writable = true;
+      // the session is over its high-water mark: let it count again
+      if (this.wantsReady) this.emit('ready');
     }
   };
 
