@@ -18,6 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { createLogger } from '../util/logger.js';
+import { compactListeners } from '../util/event-table.js';
 import { PacketType, type Packet } from '../protocol/index.js';
 import { checkDisconnectDetails, DISCONNECT_DETAILS_EVENT, type DisconnectDetails } from '../protocol/disconnect.js';
 import type { Adapter, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
@@ -115,6 +116,7 @@ export abstract class SocketBase<
   ) {
     // a listener returning a rejected promise (an async listener) is reported, not left unhandled
     super({ captureRejections: true });
+    compactListeners(this);
     this.issued = Date.now();
     // an empty payload is not kept: the handshake gets a fresh empty object when built
     this.auth = isEmptyPlainObject(auth) ? undefined : auth;

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { createLogger } from '../../util/logger.js';
+import { compactListeners } from '../../util/event-table.js';
 import { DecodeError } from '../../protocol/errors.js';
 import type { EnginePacketType } from '../../protocol/engine-packet.js';
 import { engineCodecFor, type EngineCodec } from '../../protocol/engine-codec.js';
@@ -102,6 +103,7 @@ export abstract class Transport extends EventEmitter {
    */
   constructor(req: EngineRequest) {
     super();
+    compactListeners(this);
     this.codec = engineCodecFor(req._query.EIO);
     this.protocol = this.codec.protocol;
     this.supportsBinary = !req._query.b64;
