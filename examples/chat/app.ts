@@ -85,7 +85,7 @@ export interface Chat {
   bundlePath: string;
   /** this node's name, when it shares the chat with others over Redis */
   nodeId: string | undefined;
-  /** Disconnects everyone and stops the servers. */
+  /** Tells every page the server is shutting down, disconnects everyone and stops the servers (within 2 s). */
   close(): Promise<void>;
 }
 
@@ -143,7 +143,9 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     admin: authenticate(admin, { verify: tokenVerifier(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }), ...refresh }),
   };
   const eventsPerSecond = opts.eventsPerSecond ?? 30;
-  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000 });
+  // an event over the rate is refused on its own (its ack says `rate limited` and `retryAfter`; the page shows the
+  // message as not sent, with a Retry): only a sustained flood of ten times the rate in refused events cuts the socket
+  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000, tolerance: eventsPerSecond * 10 });
   main.use(limiter);
   admin.use(limiter);
   // the library's metrics (`socketeer/metrics`), served on GET /metrics and read by the dashboard
@@ -199,7 +201,9 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       chat.close();
       feed!.close();
       forwarder?.close();
-      await io.close();
+      // a graceful stop: each page is told "server shutting down" (its writes flushed, long-polling included),
+      // so it says "The server restarted, reconnecting…" and reconnects
+      await io.shutdown({ timeout: 2000 });
       http.closeAllConnections();
       store.close();
       if (pub && sub) {

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { noticeExpiry, type SocketData } from './middleware.js';
 import type { HistoryStore } from './store.js';
+import { roomsToRejoin } from './rejoin.js';
 
 /** A message as stored and relayed. */
 export interface ChatMessage {
@@ -132,6 +133,8 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
     const { user } = socket.data as SocketData;
     noticeExpiry(socket);
     socket.join(USER_ROOM_PREFIX + user.name);
+    // a page reconnecting is back in its rooms before its queued messages arrive (see rejoin.ts)
+    for (const room of roomsToRejoin(socket.handshake.auth, (r) => ROOM_NAME.test(r))) socket.join(room);
     if (shared) sharedRoomList().then((list) => socket.emit('rooms', list), fail);
     else socket.emit('rooms', roomList());
 
