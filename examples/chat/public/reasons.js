@@ -56,13 +56,13 @@ export function afterDisconnect(reason, details, expired) {
 
 /**
  * The sign-in form's message when the server ends the session (`credentials_error`).
- * @param err the error (`err.message`, `err.data.code`)
+ * @param err the error (`err.message`, `err.reason`, `err.data.code`)
  * @param details the disconnect details, if any
  */
 export function sessionEnded(err, details) {
-  if (details && details.reason === 'credentials expired') return 'Your session expired, sign in again.';
   const code = err && err.data && err.data.code;
-  if (code === 'TOKEN_EXPIRED') return 'Your session expired, sign in again.';
+  const expired = (err && err.reason === 'credentials expired') || (details && details.reason === 'credentials expired');
+  if (expired || code === 'TOKEN_EXPIRED') return 'Your session expired, sign in again.';
   const why = err && err.message ? err.message : 'refused by the server';
   return code ? `${why} (${code}). Please sign in again.` : `Session ended: ${why}. Please sign in again.`;
 }
