@@ -5,7 +5,7 @@
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
- * | `kick` | Engine.IO session id | `{ ok }`: closes that connection |
+ * | `kick` | Engine.IO session id | `{ ok }`: closes that connection, telling the page why (`kicked`) |
  *
  * With a `nodeId` (the chat on several nodes over Redis), snapshots are gathered from every node with
  * `serverSideEmitWithAck('chat:snapshot')` and merged (`mergeSnapshots`); each node pushes to its own

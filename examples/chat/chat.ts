@@ -14,6 +14,9 @@
  * | `image` | `{ room, type, name, data: ArrayBuffer }` | `{ ok, id, at }` |
  * | `typing` (volatile) | `{ room, typing }` | – |
  *
+ * A page's CONNECT may name the rooms it was in (`auth.rooms`, see `rejoin.ts`): the socket is put back in them
+ * at once, so the messages it sends again right after a reconnection are not refused.
+ *
  * Server → client: `message` (a `ChatMessage`, `image.data` binary), `typing`, `presence { room, users }`,
  * `rooms [{ name, users }]`, `session:expired`.
  */
