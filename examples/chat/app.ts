@@ -119,9 +119,10 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       fallbackBundle: () => fallback,
       authHelper: () => authHelper,
       onLogout: (user) => {
-        // every socket of the user, chat and dashboard
-        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
-        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
+        // every socket of the user, chat and dashboard, on every node: their pages show the sign-in form
+        const why = { reason: 'signed out', message: 'Signed out in another window' };
+        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
+        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
       },
     }),
   );

@@ -213,3 +213,26 @@ describe('the server restarts', () => {
     assert.deepEqual(bob.errors, []);
   });
 });
+
+describe('signing out', () => {
+  let chat: Chat;
+  before(async () => {
+    chat = await startChat({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    await chat?.close();
+  });
+
+  test('in one window: the other windows of the user show the sign-in form and say why', async () => {
+    const first = await signIn(browser, chat.url, 'bob');
+    const second = await signIn(browser, chat.url, 'bob');
+    await first.page.click('#logout');
+    await second.page.waitForSelector('#signin:not([hidden])');
+    assert.equal(await second.page.textContent('#auth-error'), 'You signed out in another window. Sign in again.');
+    await first.page.waitForSelector('#signin:not([hidden])');
+    assert.equal(await first.page.isHidden('#auth-error'), true, 'the window signed out on purpose says nothing');
+    assert.deepEqual(second.errors, []);
+    await first.context.close();
+    await second.context.close();
+  });
+});

@@ -158,6 +158,7 @@ function connect() {
     // the DISCONNECT (rate limit, credentials, an admin), or before the connection closed (a restart)
     const next = afterDisconnect(reason, socket.disconnectDetails, expired);
     if (next.action === 'none') return;
+    if (next.action === 'signin') return signedOut(next.text);
     reasonShown = next.text !== RECONNECTING;
     if (next.action === 'manual') return showBanner(next.text, next.level, 'Reconnect', () => socket.connect());
     showBanner(next.text, next.level);

@@ -21,7 +21,7 @@ export function retryIn(ms) {
  * @param expired whether the server announced the end of the session token (`session:expired`)
  * @returns `{ action, text, level, after }`: `action` is `none` (ended on purpose, or handled by the sign-in
  * path), `auto` (the client reconnects by itself), `later` (connect again after `after` ms), `renew` (new token,
- * then connect) or `manual` (a Reconnect button)
+ * then connect), `signin` (the sign-in form, with `text`) or `manual` (a Reconnect button)
  */
 export function afterDisconnect(reason, details, expired) {
   const why = details && details.reason;
@@ -37,6 +37,8 @@ export function afterDisconnect(reason, details, expired) {
       return { action: 'later', after: 1000, level: 'warn', text: 'Your connection could not keep up with the chat, reconnecting…' };
     case 'kicked':
       return { action: 'manual', level: 'error', text: 'You were disconnected by an admin.' };
+    case 'signed out':
+      return { action: 'signin', text: 'You signed out in another window. Sign in again.' };
     case 'credentials expired':
     case 'credentials refused':
       // the credentials extension reports it with `credentials_error`, which shows the sign-in form

@@ -21,6 +21,7 @@
  * client library (it speaks to a `RedisConnection`), nor the sharded adapter.
  */
 import type { Packet } from '../../../protocol/index.js';
+import { remoteDetails, type DisconnectDetails } from '../../../protocol/disconnect.js';
 import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
@@ -296,7 +297,7 @@ export class RedisAdapter extends RedisAdapterBase {
       const opts = fromWireOptions(request.opts);
       if (request.type === RequestType.REMOTE_JOIN) this.localAddSockets(opts, roomList(request.rooms));
       else if (request.type === RequestType.REMOTE_LEAVE) this.localDelSockets(opts, roomList(request.rooms));
-      else this.localDisconnectSockets(opts, !!request.close);
+      else this.localDisconnectSockets(opts, !!request.close, remoteDetails(request.details));
       return;
     }
     const socket = typeof request.sid === 'string' ? this.nsp.sockets.get(request.sid) : undefined;
@@ -422,14 +423,15 @@ export class RedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @param details - why, for the clients: an extra `details` field of the request, ignored by the official adapter
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets(true);   // on every server
    * ```
    */
-  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_DISCONNECT, opts, { close });
-    super.disconnectSockets(opts, close);
+  override disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
+    if (!opts.flags?.local) this.bulkRequest(RequestType.REMOTE_DISCONNECT, opts, details === undefined ? { close } : { close, details });
+    super.disconnectSockets(opts, close, details);
   }
 
   /**

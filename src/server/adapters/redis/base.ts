@@ -15,6 +15,7 @@
  */
 import { createLogger } from '../../../util/logger.js';
 import type { Packet } from '../../../protocol/index.js';
+import type { DisconnectDetails } from '../../../protocol/disconnect.js';
 import {
   Adapter, type AdapterNamespace, type BroadcastOptions, type FetchedSocket, type PrivateSessionId, type Room,
   type Session, type SessionToPersist,
@@ -279,9 +280,9 @@ export abstract class RedisAdapterBase extends Adapter {
     super.delSockets(opts, rooms);
   }
 
-  /** Local sockets disconnect. */
-  protected localDisconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    super.disconnectSockets(opts, close);
+  /** Local sockets disconnect (told why when `details`). */
+  protected localDisconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
+    super.disconnectSockets(opts, close, details);
   }
 
   // ---- broadcasting -------------------------------------------------------------------------------------------

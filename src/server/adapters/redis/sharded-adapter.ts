@@ -22,6 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Packet } from '../../../protocol/index.js';
+import { remoteDetails, type DisconnectDetails } from '../../../protocol/disconnect.js';
 import type { AdapterNamespace, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import { wrapClient, type RedisConnection } from './client.js';
 import { RedisAdapterBase, log, type BaseAdapterOptions } from './base.js';
@@ -258,7 +259,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
         this.localDelSockets(fromWireOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
-        this.localDisconnectSockets(fromWireOptions(data.opts), !!data.close);
+        this.localDisconnectSockets(fromWireOptions(data.opts), !!data.close, remoteDetails(data.details));
         return;
       case MessageType.FETCH_SOCKETS:
         this.localFetchSockets(fromWireOptions(data.opts)).then((sockets) => {
@@ -402,14 +403,19 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
    * Disconnects the matching sockets of every server.
    * @param opts - rooms, except and flags
    * @param close - whether to close the underlying connections
+   * @param details - why, for the clients: an extra `details` field of the message, ignored by the official adapter
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets(true);   // on every server
    * ```
    */
-  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: toWireOptions(opts), close } });
-    super.disconnectSockets(opts, close);
+  override disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
+    if (!opts.flags?.local) {
+      const data: Record<string, unknown> = { opts: toWireOptions(opts), close };
+      if (details !== undefined) data.details = details;
+      this.publish({ type: MessageType.DISCONNECT_SOCKETS, data });
+    }
+    super.disconnectSockets(opts, close, details);
   }
 
   /**
