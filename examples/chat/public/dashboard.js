@@ -32,6 +32,7 @@ function setConn(state, text) {
 }
 
 function start(user) {
+  $('me').hidden = false;
   $('me-name').textContent = user.name;
   $('me-role').textContent = user.role;
   $('me-role').classList.toggle('tag-admin', user.role === 'admin');
@@ -173,7 +174,7 @@ function render(s) {
     ...s.namespaces.map((n) => el('li', {}, [el('code', { textContent: n.name }), el('span', { className: 'muted', textContent: `${n.sockets} socket${n.sockets === 1 ? '' : 's'}` })])),
   );
   barChart($('refusals'), Object.entries(s.refusals).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), {
-    width: 1600, color: '#ef4444', empty: 'nothing refused so far',
+    width: 640, color: '#ef4444', empty: 'nothing refused so far',
   });
 }
 
