@@ -235,4 +235,18 @@ describe('signing out', () => {
     await first.context.close();
     await second.context.close();
   });
+
+  test('in the chat: the same admin\'s dashboard in another window says so too', async () => {
+    const chatPage = await signIn(browser, chat.url, 'alice');
+    const board = await signIn(browser, chat.url, 'alice');
+    await board.page.goto(chat.url + '/dashboard');
+    await board.page.waitForSelector('#conn[data-state="connected"]');
+    await chatPage.page.click('#logout');
+    await board.page.waitForSelector('#refused:not([hidden])');
+    assert.equal(await board.page.textContent('#refused-title'), 'Signed out');
+    assert.equal(await board.page.textContent('#refused-text'), 'You signed out in another window. Sign in again.');
+    assert.deepEqual(board.errors, []);
+    await chatPage.context.close();
+    await board.context.close();
+  });
 });
