@@ -85,7 +85,7 @@ export interface Chat {
   bundlePath: string;
   /** this node's name, when it shares the chat with others over Redis */
   nodeId: string | undefined;
-  /** Disconnects everyone and stops the servers. */
+  /** Tells every page the server is shutting down, disconnects everyone and stops the servers (within 2 s). */
   close(): Promise<void>;
 }
 
@@ -118,9 +118,10 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       fallbackBundle: () => fallback,
       authHelper: () => authHelper,
       onLogout: (user) => {
-        // every socket of the user, chat and dashboard
-        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
-        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
+        // every socket of the user, chat and dashboard, on every node: their pages show the sign-in form
+        const why = { reason: 'signed out', message: 'Signed out in another window' };
+        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
+        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
       },
     }),
   );
@@ -143,7 +144,9 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     admin: authenticate(admin, { verify: tokenVerifier(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }), ...refresh }),
   };
   const eventsPerSecond = opts.eventsPerSecond ?? 30;
-  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000 });
+  // an event over the rate is refused on its own (its ack says `rate limited` and `retryAfter`; the page shows the
+  // message as not sent, with a Retry): only a sustained flood of ten times the rate in refused events cuts the socket
+  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000, tolerance: eventsPerSecond * 10 });
   main.use(limiter);
   admin.use(limiter);
   // the library's metrics (`socketeer/metrics`), served on GET /metrics and read by the dashboard
@@ -197,7 +200,9 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     async close() {
       chat.close();
       feed!.close();
-      await io.close();
+      // a graceful stop: each page is told "server shutting down" (its writes flushed, long-polling included),
+      // so it says "The server restarted, reconnecting…" and reconnects
+      await io.shutdown({ timeout: 2000 });
       http.closeAllConnections();
       store.close();
       pub?.disconnect();

@@ -15,6 +15,9 @@
  * | `image` | `{ room, type, name, data: ArrayBuffer }` | `{ ok, id, at }` |
  * | `typing` (volatile) | `{ room, typing }` | – |
  *
+ * A page's CONNECT may name the rooms it was in (`auth.rooms`, see `rejoin.ts`): the socket is put back in them
+ * at once, so the messages it sends again right after a reconnection are not refused.
+ *
  * Server → client: `message` (a `ChatMessage`, `image.data` binary), `typing`, `presence { room, users }`,
  * `rooms [{ name, users }]`, `session:expired`.
  */
@@ -22,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { noticeExpiry, type SocketData } from './middleware.js';
 import type { HistoryStore } from './store.js';
+import { roomsToRejoin } from './rejoin.js';
 
 /** A message as stored and relayed. */
 export interface ChatMessage {
@@ -100,6 +104,8 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
     const { user } = socket.data as SocketData;
     noticeExpiry(socket);
     socket.join(USER_ROOM_PREFIX + user.name);
+    // a page reconnecting is back in its rooms (and their presence) before its queued messages arrive (see rejoin.ts)
+    for (const room of roomsToRejoin(socket.handshake.auth, (r) => ROOM_NAME.test(r))) nsp.presence.track(socket, room, user.name);
     socket.emit('rooms', roomList());
 
     socket.on('room:join', (room: unknown, reply: Reply) => {

@@ -3,6 +3,7 @@
 import { Session } from './session.js';
 import { barChart, donut, lineChart } from './charts.js';
 import { avatar, el } from './ui.js';
+import { afterDisconnect } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
@@ -71,8 +72,12 @@ function start(user) {
     expired = true;
   });
   socket.on('disconnect', (reason) => {
-    setConn('disconnected', 'reconnecting…');
-    if (reason === 'io server disconnect' && expired) session.fresh(true).then(() => socket.connect());
+    // the server's reason, in words (public/reasons.js): signed out elsewhere, a restart, the rate limit…
+    const next = afterDisconnect(reason, socket.disconnectDetails, expired);
+    if (next.action === 'signin') return refuse('Signed out', next.text);
+    setConn('disconnected', next.action === 'manual' ? 'disconnected' : 'reconnecting…');
+    if (next.action === 'renew') session.fresh(true).then(() => socket.connect());
+    if (next.action === 'later') setTimeout(() => !socket.connected && socket.connect(), next.after);
   });
   socket.on('snapshot', render);
   socket.connect();

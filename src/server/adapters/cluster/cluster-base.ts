@@ -13,6 +13,7 @@
  */
 import { createLogger } from '../../../util/logger.js';
 import type { Packet } from '../../../protocol/index.js';
+import { remoteDetails } from '../../../protocol/disconnect.js';
 import {
   Adapter, type AdapterNamespace, type BroadcastOptions, type PrivateSessionId, type Room,
   type Session, type SessionToPersist, type SocketId,
@@ -316,7 +317,7 @@ export abstract class ClusterAdapterBase extends Adapter {
         super.delSockets(decodeOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(decodeOptions(data.opts), !!data.close);
+        super.disconnectSockets(decodeOptions(data.opts), !!data.close, remoteDetails(data.details));
         return;
       case MessageType.FETCH_SOCKETS:
         super.fetchSockets(decodeOptions(data.opts)).then((sockets) => {
