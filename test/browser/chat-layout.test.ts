@@ -1,5 +1,5 @@
-// The chat and the dashboard in Chromium on a small phone (360×740), a phone (390×844) and a desktop
-// (1280×800): nothing overflows sideways, the side panels are drawers behind the header's buttons on phones,
+// The chat and the dashboard in Chromium on a small phone (360×740), a phone (390×844), a tablet (800×1000)
+// and a desktop (1280×800): nothing overflows sideways, the side panels are drawers behind the header's buttons on phones,
 // the composer takes the width, "Sign out" stays on screen, the dashboard is one column on a phone and its
 // refusal chart is readable; no request of a page load fails (no 401 in the console).
 import { after, before, describe, test } from 'node:test';
@@ -111,6 +111,7 @@ for (const { width, height } of PHONES) {
       const input = await onScreen(page, '#input');
       assert.ok(input.width >= 0.5 * width, `message box ${input.width}px of ${width}: never a column of one character`);
       await onScreen(page, '#send');
+      assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
       // the panels are drawers, closed
       assert.equal(await page.locator('#rooms-panel').isVisible(), false, 'rooms hidden');
       assert.equal(await page.locator('#members-panel').isVisible(), false, 'members hidden');
@@ -200,6 +201,7 @@ describe('chat on a desktop, 1280×800', () => {
     assert.equal(await page.locator('#toggle-members').isVisible(), false);
     assert.equal(await page.locator('#scrim').isVisible(), false);
     await onScreen(page, '#logout');
+    assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
     assert.ok((await onScreen(page, '#input')).width >= 500);
     assert.equal(await overflow(page), 0);
     assert.deepEqual(noise, { console: [], failed: [] });
@@ -217,6 +219,26 @@ describe('chat on a desktop, 1280×800', () => {
     await assertReadableBars(board, '#refusals');
     await assertRoundTicks(board);
     await board.close();
+  });
+});
+
+describe('chat on a tablet, 800×1000', () => {
+  test('rooms as a column, members as a drawer, a one-row header, nothing overflowing', async () => {
+    const { page, noise } = await newPage(800, 1000);
+    await signIn(page, 'alice');
+    const rooms = await onScreen(page, '#rooms-panel');
+    const composer = await onScreen(page, '#composer');
+    assert.ok(rooms.x + rooms.width <= composer.x, 'rooms | room');
+    assert.equal(await page.locator('#toggle-rooms').isVisible(), false);
+    assert.equal(await page.locator('#members-panel').isVisible(), false);
+    assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
+    await onScreen(page, '#logout');
+    await page.click('#toggle-members');
+    await page.waitForSelector('#members-panel .member[data-user="alice"]', { state: 'visible' });
+    assert.equal(await overflow(page), 0);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#members-panel', { state: 'hidden' });
+    assert.deepEqual(noise, { console: [], failed: [] });
   });
 });
 
