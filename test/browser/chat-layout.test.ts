@@ -256,10 +256,10 @@ describe('page loads', () => {
     await page.waitForSelector('#signin:not([hidden])');
     await signIn(page, 'bob');
     // leaving a page in the middle of its upgrade may log the aborted WebSocket: leave once it is done
-    await page.waitForSelector('#transport-info:text("websocket")');
+    await page.waitForSelector('#transport-info:text("websocket")', { state: 'attached' });
     await page.reload();
     await page.waitForSelector('#conn[data-state="connected"]');
-    await page.waitForSelector('#transport-info:text("websocket")');
+    await page.waitForSelector('#transport-info:text("websocket")', { state: 'attached' });
     await page.goto(chat.url + '/dashboard');
     await page.waitForSelector('#refused:not([hidden])');
     await page.waitForSelector('#me:not([hidden])');
