@@ -117,7 +117,8 @@ export interface AdapterSocket {
    */
   readonly privateSessionId: PrivateSessionId | undefined;
   readonly client: {
-    writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void;
+    /** false when the connection is over its high-water mark (a `void` return counts as true) */
+    writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): boolean | void;
   };
   /** Acknowledgement callbacks waiting for the client, by packet id. */
   readonly acks: Map<number, (...args: unknown[]) => void>;

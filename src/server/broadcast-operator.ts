@@ -164,7 +164,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * (across servers) and calls it with `(err, responses)` once all arrived or the timeout expired.
    * @param ev the event name
    * @param args the arguments, possibly ending with the acknowledgement callback
-   * @returns true
+   * @returns false when a recipient on this server is over its high-water mark (it still gets the packet, unless
+   *   volatile), true otherwise (and always with an acknowledgement callback)
    * @throws Error if the event name is reserved
    * @example
    * ```ts
@@ -181,9 +182,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     if (typeof data[data.length - 1] !== 'function') {
       const probe = this.adapter.nsp.server.probes?.current;
       const started = probe === undefined ? 0 : performance.now();
-      this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
+      const delivered = this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
       if (probe !== undefined) probe.broadcast(this.adapter.nsp.name, started);
-      return true;
+      // false: a local recipient is over its high-water mark (an adapter that returns nothing reports true)
+      return delivered !== false;
     }
     const ack = data.pop() as (...args: any[]) => void;
     const flags = this.flags;

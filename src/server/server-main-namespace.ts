@@ -14,6 +14,7 @@
 import type { Room, SocketId } from './adapter.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 import type { Namespace, NamespaceMiddleware, ServerReservedEventsMap } from './namespace.js';
+import type { Presence } from './presence/index.js';
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -205,6 +206,18 @@ export abstract class MainNamespaceShortcuts<
    */
   get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.volatile;
+  }
+
+  /**
+   * Presence in the main namespace: who is in each room, on every node.
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => io.presence.track(socket, 'lobby', socket.data.userId, { status: 'online' }));
+   * io.presence.count('lobby');
+   * ```
+   */
+  get presence(): Presence {
+    return this.sockets.presence;
   }
 
   /**

@@ -116,6 +116,18 @@ export abstract class Transport extends EventEmitter {
   }
 
   /**
+   * Bytes the transport holds that the client has not taken yet (0 when it keeps nothing: polling answers a GET
+   * at once). Read by the session for its backpressure count; must be cheap (no per-call work).
+   * @example
+   * ```ts
+   * const held = transport.bufferedBytes;
+   * ```
+   */
+  get bufferedBytes(): number {
+    return 0;
+  }
+
+  /**
    * Marks the transport as discarded (being replaced by an upgrade).
    * @example
    * ```ts

@@ -104,6 +104,18 @@ export class WebSocketTransport extends Transport implements Corkable {
   }
 
   /**
+   * Frames collected in this tick, plus what the connection still buffers (`ws`'s `bufferedAmount`: the
+   * socket's write buffer and, with permessage-deflate, the messages queued in its sender).
+   * @example
+   * ```ts
+   * transport.bufferedBytes;   // 0 once the client has taken everything
+   * ```
+   */
+  override get bufferedBytes(): number {
+    return this.framesLength + this.socket.bufferedAmount;
+  }
+
+  /**
    * Ends the tick (called by the tick batcher): writes the frames collected in it, then releases the cork of
    * the messages `ws` framed in it.
    * @example

@@ -40,6 +40,7 @@ import type { BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../..
 import type { PendingRequest } from './requests.js';
 import { encodeOptions, MessageType, randomId } from './messages.js';
 import { isRecoverable } from './recovery.js';
+import type { PresenceChannel, PresenceReceiver } from '../../presence/types.js';
 import { ClusterAdapterBase, log, type OutgoingMessage } from './cluster-base.js';
 
 export { ClusterAdapterBase, type ClusterAdapterOptions, type OutgoingMessage, type AckRequest } from './cluster-base.js';
@@ -243,4 +244,16 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
     this.requests.send(requestId, () => this.publish(message), request, timeout);
   }
 
+  /**
+   * Connects the namespace's presence to the bus (its replication is in `presence/replica.ts`).
+   * @param receiver where presence messages of other nodes and node departures go
+   * @returns the channel presence publishes on
+   * @example
+   * ```ts
+   * io.presence.track(socket, 'lobby', userId);   // io.presence attaches itself on first use
+   * ```
+   */
+  attachPresence(receiver: PresenceReceiver): PresenceChannel {
+    return this.presenceLink.attach(receiver);
+  }
 }
