@@ -229,7 +229,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       });
       children.push(child);
       child.stderr!.on('data', (d: Buffer) => log(`[${id}] ${d.toString().trimEnd()}`));
-      started.push(waitForLine(child, /Socketeer chat on/, 30000, id));
+      // compiling the TypeScript sources takes a while on a busy machine: a node is late, not broken, for 90 s
+      started.push(waitForLine(child, /Socketeer chat on/, 90000, id));
       nodes.push({ id, port, url: `http://127.0.0.1:${port}`, pid: child.pid! });
     }
     await Promise.all(started);
