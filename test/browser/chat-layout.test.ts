@@ -244,16 +244,21 @@ describe('chat on a tablet, 800×1000', () => {
 });
 
 describe('page loads', () => {
-  test('an anonymous visitor of /dashboard sees no empty avatar; no page load logs an error or a failed request', async () => {
+  test('an anonymous visitor of /dashboard sees no empty avatar; the sign-in page fits a phone; no page load logs an error or a failed request', async () => {
     const { page, noise } = await newPage(390, 844);
     await page.goto(chat.url + '/dashboard');
     await page.waitForSelector('#refused:not([hidden])');
     assert.equal(await page.locator('#me').isVisible(), false, 'no signed-in user shown');
+    await onScreen(page, '#refused-link');
+    assert.equal(await overflow(page), 0);
     const emptyAvatars = await page.$$eval('.avatar', (a) => a.filter((e) => (e as HTMLElement).offsetParent && !e.textContent!.trim()).length);
     assert.equal(emptyAvatars, 0);
     // the chat signed out, signed in, reloaded; the dashboard of a user who is not an admin
     await page.goto(chat.url + '/');
     await page.waitForSelector('#signin:not([hidden])');
+    await onScreen(page, '#auth-submit');
+    await onScreen(page, '.demo-user[data-user="alice"]');
+    assert.equal(await overflow(page), 0, 'the sign-in page fits');
     await signIn(page, 'bob');
     // leaving a page in the middle of its upgrade may log the aborted WebSocket: leave once it is done
     await page.waitForSelector('#transport-info:text("websocket")', { state: 'attached' });
