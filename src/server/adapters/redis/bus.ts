@@ -40,15 +40,24 @@ export interface BaseAdapterOptions extends ClusterAdapterOptions {
 }
 
 /**
- * The session store as the adapter uses it: while Redis is down a broadcast gets no offset at once (it is delivered
- * without one) rather than waiting for the command timeout.
+ * The session store as the adapter uses it: while Redis is down a broadcast gets no offset at once, and an append
+ * pending when the connection drops stops waiting (the broadcast is delivered without one) rather than holding the
+ * local deliveries behind it until the command timeout.
  */
 function failFast(store: RedisSessionStore, pub: RedisConnection): ClusterSessionStore {
   return {
     persist: (session, ttl) => store.persist(session, ttl),
     forget: (pid) => store.forget(pid),
     restore: (pid, offset) => store.restore(pid, offset),
-    append: (broadcast) => (pub.up ? store.append(broadcast) : Promise.reject(new Error('Redis unavailable: no offset'))),
+    append: (broadcast) => {
+      if (!pub.up) return Promise.reject(new Error('Redis unavailable: no offset'));
+      return new Promise<string>((resolve, reject) => {
+        const stop = pub.onState((up) => {
+          if (!up) reject(new Error('Redis connection lost: no offset'));
+        });
+        store.append(broadcast).then(resolve, reject).finally(stop);
+      });
+    },
   };
 }
 

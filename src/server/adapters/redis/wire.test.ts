@@ -100,3 +100,17 @@ test('answers: shared or specific channel as the reference; untyped answers are 
   assert.equal(rooms.uid, undefined);
   assert.deepEqual(rooms.data, { requestId: 'q', rooms: ['a'] });
 });
+
+test("Socketeer's own message types (polling forwarding, presence) cross as requests, answers on the requester's channel", () => {
+  for (const type of [1001, 1002]) {
+    const out = encodeClassic({ uid: 'me', nsp: '/', type, data: { k: 'req', n: [1] } }, c)!;
+    assert.equal(out.channel, 'socket.io-request#/#');
+    assert.deepEqual(decodeClassicRequest(decodeMessage(Buffer.from(out.payload))!, '/'), { uid: 'me', nsp: '/', type, data: { k: 'req', n: [1] } });
+    const answer = encodeClassicResponse({ uid: 'me', nsp: '/', type, data: { bin: Buffer.from([9]) } }, 'other', c, false)!;
+    assert.equal(answer.channel, 'socket.io-response#/#other#');
+    const back = decodeClassicResponse(decodeMessage(answer.payload as Buffer)!, '/');
+    assert.equal(back.type, type);
+    assert.deepEqual([...(back.data as { bin: Uint8Array }).bin], [9]);
+  }
+  assert.equal(encodeClassic({ uid: 'me', nsp: '/', type: 999 }, c), null);
+});

@@ -17,7 +17,9 @@ import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import {
   MessageType, asRecord, containsBinary, mayContainBinary, type ClusterMessage, type WireOptions, type WirePacket,
 } from '../cluster/messages.js';
-import { POLLING_FORWARD } from '../cluster/polling-forwarding.js';
+
+/** The first of Socketeer's own message types (polling forwarding is 1001, presence 1002). */
+const EXTENSION_TYPES = 1000;
 
 export { MessageType, containsBinary, type WireOptions, type WirePacket } from '../cluster/messages.js';
 
@@ -193,6 +195,20 @@ function roomsOnly(opts: unknown): { rooms: unknown[]; except: unknown[] } {
   return { rooms: Array.isArray(o.rooms) ? o.rooms : [], except: Array.isArray(o.except) ? o.except : [] };
 }
 
+/**
+ * Whether a message type is one of Socketeer's own (from 1000: polling forwarding, presence…). They cross as
+ * requests `{ uid, type, data }` (answers on the requester's own channel); the reference ignores their types.
+ */
+function isExtension(type: unknown): boolean {
+  return typeof type === 'number' && type >= EXTENSION_TYPES;
+}
+
+/** A message of Socketeer's own types: JSON unless it holds binary. */
+function encodeExtension(message: ClusterMessage): string | Buffer {
+  const out = { uid: message.uid, type: message.type, data: message.data };
+  return containsBinary(out.data) ? msgpackEncode(out) : encodeJson(out);
+}
+
 /** The sender of a classic message (answers of the reference carry none: left undefined, as no node's uid). */
 function senderOf(r: Record<string, unknown>): string {
   return (typeof r.uid === 'string' ? r.uid : undefined) as string;
@@ -242,10 +258,8 @@ export function encodeClassic(message: ClusterMessage, c: ClassicChannels): Outg
       return request(encodeJson({ uid, requestId: data.requestId, type: RequestType.REMOTE_FETCH, opts: roomsOnly(data.opts) }));
     case MessageType.SERVER_SIDE_EMIT:
       return request(encodeJson({ uid, requestId: data.requestId, type: RequestType.SERVER_SIDE_EMIT, data: data.packet }));
-    case POLLING_FORWARD:
-      return request(encodeJson({ uid, type: POLLING_FORWARD, data: message.data }));
     default:
-      return null;
+      return isExtension(message.type) ? request(encodeExtension(message)) : null;
   }
 }
 
@@ -276,10 +290,8 @@ export function encodeClassicResponse(response: ClusterMessage, requesterUid: st
       return { channel, payload: encodeJson({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId: data.requestId, clientCount: data.clientCount, uid }) };
     case MessageType.BROADCAST_ACK:
       return { channel, payload: msgpackEncode({ type: RequestType.BROADCAST_ACK, requestId: data.requestId, packet: data.packet, uid }) };
-    case POLLING_FORWARD:
-      return { channel: `${c.response}${requesterUid}#`, payload: encodeJson({ uid, type: POLLING_FORWARD, data: response.data }) };
     default:
-      return null;
+      return isExtension(response.type) ? { channel: `${c.response}${requesterUid}#`, payload: encodeExtension(response) } : null;
   }
 }
 
@@ -320,8 +332,6 @@ export function decodeClassicRequest(r: Record<string, unknown>, nsp: string): C
       return message(MessageType.INITIAL_HEARTBEAT);
     case CLOSE_REQUEST:
       return message(MessageType.ADAPTER_CLOSE);
-    case POLLING_FORWARD:
-      return message(POLLING_FORWARD, r.data);
     case RequestType.REMOTE_JOIN:
     case RequestType.REMOTE_LEAVE:
     case RequestType.REMOTE_DISCONNECT:
@@ -336,7 +346,7 @@ export function decodeClassicRequest(r: Record<string, unknown>, nsp: string): C
     case RequestType.BROADCAST:
       return message(MessageType.BROADCAST, { packet: r.packet, opts: r.opts, requestId: r.requestId });
     default:
-      return null;
+      return isExtension(r.type) ? message(r.type as number, r.data) : null;
   }
 }
 
@@ -361,9 +371,8 @@ export function decodeClassicResponse(r: Record<string, unknown>, nsp: string): 
       return { uid, nsp, type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId, clientCount: r.clientCount } };
     case RequestType.BROADCAST_ACK:
       return { uid, nsp, type: MessageType.BROADCAST_ACK, data: { requestId, packet: r.packet } };
-    case POLLING_FORWARD:
-      return { uid, nsp, type: POLLING_FORWARD, data: r.data };
     default:
+      if (isExtension(r.type)) return { uid, nsp, type: r.type as number, data: r.data };
       return { uid, nsp, type: MessageType.FETCH_SOCKETS_RESPONSE, data: r };
   }
 }
