@@ -103,8 +103,9 @@ export abstract class ClusterAdapterBase extends Adapter {
   /** Presence replication of this namespace (`presence-link.ts`). @internal */
   protected readonly presenceLink = new PresenceLink({
     uid: this.uid,
-    publish: (data) => this.publish({ type: PRESENCE_MESSAGE, data }),
-    publishResponse: (uid, data) => this.publishResponse(uid, { type: PRESENCE_MESSAGE, data }),
+    // a closed adapter publishes no more presence (its goodbye told the others)
+    publish: (data) => this.closed || this.publish({ type: PRESENCE_MESSAGE, data }),
+    publishResponse: (uid, data) => this.closed || this.publishResponse(uid, { type: PRESENCE_MESSAGE, data }),
   });
 
   /**
