@@ -44,7 +44,5 @@ export function compactListeners(emitter: EventEmitter): void {
     return;
   }
   if (old instanceof ListenerTable) return;
-  const table = new ListenerTable();
-  for (const key of Reflect.ownKeys(old)) table[key] = old[key];
-  target._events = table;
+  target._events = Object.assign(new ListenerTable(), old);
 }
