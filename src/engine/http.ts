@@ -130,6 +130,9 @@ export class UpgradeResponse extends EventEmitter {
   }
 }
 
+/** A query that URLSearchParams would decode or split differently from a plain split on `&` and `=`. */
+const NEEDS_DECODING = /[%+#;]/;
+
 /** A character outside HTAB, SP, VCHAR and obs-text. */
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -157,7 +160,25 @@ export function parseQuery(url: string): Record<string, string> {
   const query: Record<string, string> = {};
   const q = url.indexOf('?');
   if (q === -1) return query;
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+  const search = url.slice(q + 1);
+  // the common query (`EIO=4&transport=websocket&sid=…`) has nothing to decode: split it by hand
+  if (!NEEDS_DECODING.test(search)) {
+    let start = 0;
+    while (start <= search.length) {
+      let end = search.indexOf('&', start);
+      if (end === -1) end = search.length;
+      if (end > start) {
+        const eq = search.indexOf('=', start);
+        const key = eq === -1 || eq > end ? search.slice(start, end) : search.slice(start, eq);
+        const value = eq === -1 || eq > end ? '' : search.slice(eq + 1, end);
+        if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
+        else query[key] = value;
+      }
+      start = end + 1;
+    }
+    return query;
+  }
+  for (const [key, value] of new URLSearchParams(search)) {
     if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
     else query[key] = value;
   }

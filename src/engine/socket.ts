@@ -19,6 +19,7 @@ import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
 import { packetBytes, overHighWaterMark, slowClientNow, underLowWaterMark, SLOW_CLIENT_REASON } from './backpressure.js';
 import { slimRequest } from './handshake-request.js';
+import { openPacketData } from './open-packet.js';
 import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
 import { compactListeners } from '../util/event-table.js';
 import {
@@ -174,16 +175,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     this.readyState = 'open';
     this.transport.sid = this.id;
     const opts = this.server.opts;
-    this.sendPacket(
-      'open',
-      JSON.stringify({
-        sid: this.id,
-        upgrades: this.getAvailableUpgrades(),
-        pingInterval: opts.pingInterval,
-        pingTimeout: opts.pingTimeout,
-        maxPayload: opts.maxHttpBufferSize,
-      }),
-    );
+    this.sendPacket('open', openPacketData(this.id, opts, this.getAvailableUpgrades()));
     if (opts.initialPacket !== undefined) this.sendPacket('message', opts.initialPacket);
     this.emit('open');
     if (this.codec.pingFrom === 'client') {
@@ -398,15 +390,18 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     this.timerList?.remove(this);
     this.awaitingPong = false;
     // keep the buffer readable in 'close' listeners
-    process.nextTick(() => {
-      this.writeBuffer = [];
-      this.queuedBytes = 0;
-    });
+    process.nextTick(EngineSocket.clearWriteBuffer, this);
     this.packetsFn = [];
     this.clearTransport();
     const clients = this.server.clients as Map<string, EngineSocket> | undefined;
     if (clients !== undefined && clients.get(this.id) === this) clients.delete(this.id);
     this.emit('close', reason, description);
+  }
+
+  /** Empties a closed session's buffer (a tick after its `close`). */
+  private static clearWriteBuffer(socket: EngineSocket): void {
+    socket.writeBuffer = [];
+    socket.queuedBytes = 0;
   }
 
   /**

@@ -24,7 +24,7 @@ import type { EventEmitter } from 'node:events';
 const ListenerTable = function ListenerTable(this: object): void {} as unknown as new () => Record<string | symbol, unknown>;
 ListenerTable.prototype = Object.create(null) as object;
 
-type WithTable = { _events?: Record<string | symbol, unknown> };
+type WithTable = { _events?: Record<string | symbol, unknown>; _eventsCount?: number };
 
 /**
  * Gives an emitter a compact listener table holding the listeners it has (none when just constructed).
@@ -37,8 +37,12 @@ type WithTable = { _events?: Record<string | symbol, unknown> };
 export function compactListeners(emitter: EventEmitter): void {
   const target = emitter as unknown as WithTable;
   const old = target._events;
-  if (old === undefined || old instanceof ListenerTable) return;
-  const table = new ListenerTable();
-  for (const key of Reflect.ownKeys(old)) table[key] = old[key];
-  target._events = table;
+  if (old === undefined) return;
+  if (target._eventsCount === 0) {
+    // just constructed (or without listeners): nothing to copy
+    target._events = new ListenerTable();
+    return;
+  }
+  if (old instanceof ListenerTable) return;
+  target._events = Object.assign(new ListenerTable(), old);
 }

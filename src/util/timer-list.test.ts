@@ -100,6 +100,24 @@ describe('TimerList', () => {
     assert.equal(list.size, 0);
   });
 
+  test('an entry added again while the list fires does not delay the entries behind it', async () => {
+    const log: string[] = [];
+    const list = new TimerList(1000);
+    let first = true;
+    const a: Waiter = new Waiter('a', log, () => {
+      if (first) list.add(a);
+      first = false;
+    });
+    const b = new Waiter('b', log);
+    list.add(a);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    list.add(b);
+    await until(() => log.length === 3);
+    assert.deepEqual(log, ['a', 'b', 'a']);
+    // b is due about 20 ms after a's first turn, a's second turn a second after it: b does not wait for it
+    assert.ok(b.fired[0]! < a.fired[1]! - 400, `b fired ${a.fired[1]! - b.fired[0]!} ms before a's second turn`);
+  });
+
   test('timerList(ms) is one shared list per duration', () => {
     assert.equal(timerList(12345), timerList(12345));
     assert.notEqual(timerList(12345), timerList(12346));

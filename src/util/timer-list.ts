@@ -58,6 +58,8 @@ export class TimerList {
   private head: TimerEntry | null = null;
   private tail: TimerEntry | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** true while due entries are being fired (the timer is armed for the head once they are done) */
+  private firing = false;
   private readonly onFireBound = (): void => this.fire();
 
   private readonly onError: (err: unknown) => void;
@@ -91,7 +93,7 @@ export class TimerList {
     else this.tail.timerNext = entry;
     this.tail = entry;
     this.size++;
-    if (this.timer === null) this.schedule(due);
+    if (this.timer === null && !this.firing) this.schedule(this.head!.timerDue);
   }
 
   /**
@@ -130,18 +132,24 @@ export class TimerList {
   /** Fires every due entry, then waits for the next. */
   private fire(): void {
     this.timer = null;
+    this.firing = true;
     const limit = performance.now() + TOLERANCE_MS;
     let entry = this.head;
-    while (entry !== null && entry.timerDue <= limit) {
-      this.remove(entry);
-      try {
-        entry.onTimer();
-      } catch (err) {
-        this.onError(err);
+    try {
+      // entries added again by their onTimer are due `ms` later, behind the limit
+      while (entry !== null && entry.timerDue <= limit) {
+        this.remove(entry);
+        try {
+          entry.onTimer();
+        } catch (err) {
+          this.onError(err);
+        }
+        entry = this.head;
       }
-      entry = this.head;
+    } finally {
+      this.firing = false;
+      if (this.head !== null && this.timer === null) this.schedule(this.head.timerDue);
     }
-    if (entry !== null && this.timer === null) this.schedule(entry.timerDue);
   }
 }
 
