@@ -128,17 +128,21 @@ describe('a flood over the rate limit', () => {
   });
 
   test('a single refused message has its own Retry', async () => {
-    // a burst just over the bucket (10), then one Retry click
-    const texts = Array.from({ length: 14 }, (_, i) => `single ${i}`);
+    // a burst well over the bucket (10, refilled at 10 a second), then one Retry click, then Retry all
+    const texts = Array.from({ length: 50 }, (_, i) => `single ${String(i).padStart(2, '0')}`);
     await typeAll(alice.page, texts);
     await eventually(async () => (await myStates(alice.page, 'single ')).every(([, s]) => s === 'delivered' || s === 'failed'), 'settled', 30_000);
     const failed = (await myStates(alice.page, 'single ')).filter(([, s]) => s === 'failed').map(([t]) => t);
     assert.ok(failed.length > 0, 'some were refused');
-    for (const text of failed) {
-      await alice.page.locator('#messages li.message.mine', { hasText: text }).locator('button.retry').click();
+    const one = alice.page.locator('#messages li.message.mine', { hasText: failed[0]! });
+    await one.locator('button.retry').click();
+    await one.and(alice.page.locator('[data-state="delivered"]')).waitFor({ timeout: 30_000 });
+    assert.equal(await one.locator('.send-error').count(), 0, 'its reason is gone');
+    if (failed.length > 1) {
+      await alice.page.click('#outbox-notice button:text("Retry all")');
     }
-    await eventually(async () => (await myStates(alice.page, 'single ')).every(([, s]) => s === 'delivered'), 'all delivered', 30_000);
-    await eventually(async () => (await received(bob.page, 'alice', 'single ')).length === 14, 'bob has the 14', 30_000);
+    await eventually(async () => (await myStates(alice.page, 'single ')).every(([, s]) => s === 'delivered'), 'all delivered', 60_000);
+    await eventually(async () => (await received(bob.page, 'alice', 'single ')).length === 50, 'bob has the 50', 30_000);
   });
 });
 

@@ -106,9 +106,9 @@ function connect() {
       // place (the socket is connected then: always a new token from POST /api/token)
       auth: (cb) =>
         session.fresh(Boolean(socket && socket.connected)).then(
-          // the rooms this page is in: the server puts a reconnected socket back in them at once, before the
-          // messages the outbox sends again
-          (token) => cb({ token, rooms: [...joined.keys()] }),
+          // the rooms this page is in (the default room on a first connection): the server puts the socket in
+          // them at once, before the messages the outbox sends (again, or typed before signing in again)
+          (token) => cb({ token, rooms: firstConnect ? ['general'] : [...joined.keys()] }),
           (err) => {
             if (err instanceof ApiError && err.status === 401) return signedOut('Your session ended. Please sign in again.');
             cb({});
