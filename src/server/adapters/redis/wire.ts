@@ -338,7 +338,8 @@ export function decodeClassicRequest(r: Record<string, unknown>, nsp: string): C
       if (!r.opts) return null;
       return message(r.type === RequestType.REMOTE_JOIN ? MessageType.SOCKETS_JOIN
         : r.type === RequestType.REMOTE_LEAVE ? MessageType.SOCKETS_LEAVE : MessageType.DISCONNECT_SOCKETS,
-      { opts: r.opts, rooms: r.rooms, close: r.close, details: r.details });
+      r.details === undefined ? { opts: r.opts, rooms: r.rooms, close: r.close }
+        : { opts: r.opts, rooms: r.rooms, close: r.close, details: r.details });
     case RequestType.REMOTE_FETCH:
       return message(MessageType.FETCH_SOCKETS, { opts: r.opts, requestId: r.requestId });
     case RequestType.SERVER_SIDE_EMIT:
