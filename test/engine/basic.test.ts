@@ -151,8 +151,9 @@ describe('engine basics', () => {
     try {
       const a = await openPolling(h);
       const pending = req(h.port, 'GET', h.path('EIO=4&transport=polling&sid=' + a.sid));
-      await sleep(30);
       const sa = h.engine.clients.get(a.sid)!;
+      // the GET is held once the transport is writable
+      for (let i = 0; i < 1000 && !(sa.transport as { writable?: boolean }).writable; i++) await sleep(10);
       const ra = new Promise((resolve) => sa.once('close', resolve));
       sa.close();
       assert.equal((await pending).text, '1');
