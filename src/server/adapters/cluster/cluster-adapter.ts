@@ -84,10 +84,12 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
       return;
     }
     const data = packet.data as unknown[];
-    const append = recovery.store.append;
+    const store = recovery.store;
+    const append = store.append;
+    const entry = (): Promise<string> =>
+      append!.call(store, { data: [...data], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] });
     const published = append
-      ? this.appendInOrder(() =>
-        append.call(recovery.store, { data: [...data], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] }))
+      ? (store.ordered === true ? entry() : this.appendInOrder(entry))
         .then((offset) => {
           data.push(offset);
           this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(opts) } });
@@ -102,9 +104,9 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
   }
 
   /**
-   * Runs an append to the history once the previous one settled: a store may assign offsets in the order appends
-   * are executed rather than issued (a command retried by a Redis Cluster client, concurrent INSERTs of a pool),
-   * and the history must keep the order in which this node broadcast.
+   * Runs an append to the history once the previous one settled, for a store that may give offsets in the order
+   * appends run rather than the order they were sent (a command retried by a Redis Cluster client, a pool): the
+   * history must keep the order in which this node broadcast.
    * @param append issues the append
    * @returns its offset
    */

@@ -25,6 +25,8 @@ function gate(): { wait: Promise<void>; open: () => void } {
  * retried by a Redis Cluster client gets its entry id late), and whose next restore can be held once read.
  */
 class HeldStore extends MemorySessionStore {
+  /** Like a Redis Cluster client, the store does not promise to run appends in the order they are sent. */
+  override readonly ordered = false;
   appended = 0;
   holdAppend: Promise<void> | null = null;
   holdRestore: Promise<void> | null = null;

@@ -48,6 +48,7 @@ function failFast(store: RedisSessionStore, pub: RedisConnection): ClusterSessio
     persist: (session, ttl) => store.persist(session, ttl),
     forget: (pid) => store.forget(pid),
     restore: (pid, offset) => store.restore(pid, offset),
+    ordered: store.ordered,
     append: (broadcast) => (pub.up ? store.append(broadcast) : Promise.reject(new Error('Redis unavailable: no offset'))),
   };
 }
