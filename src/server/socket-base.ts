@@ -122,8 +122,9 @@ export abstract class SocketBase<
       this.pid = previousSession.pid;
       for (const room of previousSession.rooms) this.joinReported(room);
       this.ownData = previousSession.data as SocketData;
-      // missed events go out just before the CONNECT reply, once the middlewares accepted the socket
-      if (previousSession.missedPackets.length > 0) this.missed = previousSession.missedPackets;
+      // missed events go out just before the CONNECT reply, once the middlewares accepted the socket; the adapter
+      // may add to the same array until then (broadcasts that could not reach the socket live meanwhile)
+      this.missed = previousSession.missedPackets;
       this.recovered = true;
     } else {
       this.id = client.protocol.socketId(nsp.name, client.id);

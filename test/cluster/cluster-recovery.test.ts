@@ -20,7 +20,7 @@ after(async () => {
   for (const p of proxies) await p.close();
   for (const node of started) assert.deepEqual(node.crashes, []);
   await Promise.all(started.map((n) => n.stop()));
-  await cluster.stop();
+  await cluster?.stop();
 });
 
 for (const [adapter, library] of [['sharded', 'redis'], ['classic', 'ioredis']] as const) {

@@ -121,8 +121,25 @@ export class RedisCluster {
    * @returns the cluster, once every slot is served
    */
   static async start(count = 3): Promise<RedisCluster> {
-    const nodes = await Promise.all(Array.from({ length: count }, () =>
-      RedisServer.start(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'])));
+    // a port found free may be taken meanwhile (or its cluster bus port, 10000 above, be in use): a member then
+    // exits and the join fails; the cluster is started again on other ports
+    for (let attempt = 1; ; attempt++) {
+      const started = await Promise.allSettled(Array.from({ length: count }, () =>
+        RedisServer.start(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'])));
+      const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      try {
+        const failed = started.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return await RedisCluster.join(nodes);
+      } catch (err) {
+        await Promise.all(nodes.map((n) => n.stop()));
+        if (attempt === 3) throw err;
+      }
+    }
+  }
+
+  private static async join(nodes: RedisServer[]): Promise<RedisCluster> {
+    const count = nodes.length;
     const cluster = new RedisCluster(nodes);
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
     await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);

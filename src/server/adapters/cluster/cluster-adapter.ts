@@ -57,6 +57,9 @@ export { ClusterAdapterBase, type ClusterAdapterOptions, type OutgoingMessage, t
  * ```
  */
 export abstract class ClusterAdapter extends ClusterAdapterBase {
+  /** The append to the history in progress (the next one waits for it), if any. */
+  private appending: Promise<void> | null = null;
+
   // ---- operations across nodes --------------------------------------------------------------------------------
 
   /**
@@ -82,9 +85,12 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
       return;
     }
     const data = packet.data as unknown[];
-    const append = recovery.store.append;
+    const store = recovery.store;
+    const append = store.append;
+    const entry = (): Promise<string> =>
+      append!.call(store, { data: [...data], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] });
     const published = append
-      ? append.call(recovery.store, { data: [...data], rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [] })
+      ? (store.ordered === true ? entry() : this.appendInOrder(entry))
         .then((offset) => {
           data.push(offset);
           this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(opts) } });
@@ -96,6 +102,33 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
     this.enqueue(published.catch((err: Error) =>
       log('[%s] could not publish a broadcast: %s', this.uid, err?.message ?? String(err))),
     () => super.broadcast(packet, recovery.deliveryOptions(packet, opts)));
+  }
+
+  /**
+   * Runs an append to the history once the previous one settled, for a store that may give offsets in the order
+   * appends run rather than the order they were sent (a command retried by a Redis Cluster client, a pool): the
+   * history must keep the order in which this node broadcast.
+   * @param append issues the append
+   * @returns its offset
+   */
+  private appendInOrder(append: () => Promise<string>): Promise<string> {
+    const previous = this.appending;
+    let next: Promise<string>;
+    if (previous === null) {
+      try {
+        next = append();
+      } catch (err) {
+        next = Promise.reject(err);
+      }
+    } else {
+      next = previous.then(append);
+    }
+    const tail = next.then(() => undefined, () => undefined);
+    this.appending = tail;
+    void tail.then(() => {
+      if (this.appending === tail) this.appending = null;
+    });
+    return next;
   }
 
   /**

@@ -24,6 +24,21 @@ const log = createLogger('socketeer:cluster');
 
 /** How long after a restore the live copies of the broadcasts it delivered are skipped, in ms. */
 const RESTORED_WINDOW_MS = 10_000;
+/** How long a restored socket not accepted yet (its middlewares running) still collects the broadcasts it misses. */
+const PENDING_WINDOW_MS = 60_000;
+
+/** A socket restored a moment ago. */
+interface RestoredMark {
+  /** Offset of the last broadcast it got in its missed packets (live copies up to it skip the socket). */
+  upTo: string;
+  /** Until when the mark is kept, in ms since the epoch. */
+  until: number;
+  /**
+   * Until the socket is accepted, its missed packets (the very array it sends on acceptance) and its rooms: the
+   * broadcasts meanwhile cannot reach it live (it is not among the namespace's sockets yet), so they are added.
+   */
+  pending: { missed: unknown[][]; rooms: readonly Room[] } | null;
+}
 
 /** What the recovery uses of its adapter. */
 export interface RecoveryHost {
@@ -65,8 +80,8 @@ export class ClusterRecovery {
   private restoring = 0;
   /** While restores are in progress: the broadcasts delivered (with their offset, rooms and except). */
   private delivering: Array<{ offset: string; data: unknown[]; rooms: Room[]; except: Room[] }> | null = null;
-  /** Sockets restored a moment ago → the offset of the last missed packet delivered, and until when to check. */
-  private readonly restored = new Map<SocketId, { upTo: string; until: number }>();
+  /** Sockets restored a moment ago. */
+  private readonly restored = new Map<SocketId, RestoredMark>();
   private readonly saving = new Set<Promise<void>>();
   private flushScheduled = false;
   private readonly refreshTimer: NodeJS.Timeout;
@@ -98,7 +113,8 @@ export class ClusterRecovery {
 
   /**
    * The options of a local delivery: around a restore, the restored sockets that already got the packet (in their
-   * missed packets) are excluded.
+   * missed packets) are excluded, and a restored socket not accepted yet gets the packet added to its missed
+   * packets (so that it is neither lost nor sent ahead of them).
    * @param packet the packet (its offset last, if recoverable)
    * @param opts rooms, except and flags
    * @returns `opts`, or a copy with more `except`
@@ -116,10 +132,28 @@ export class ClusterRecovery {
     const now = Date.now();
     let except: Set<Room> | undefined;
     for (const [sid, mark] of this.restored) {
-      if (mark.until < now) this.restored.delete(sid);
-      else if (this.compare(offset, mark.upTo) <= 0) (except ??= new Set(opts.except)).add(sid);
+      if (mark.until < now) {
+        this.restored.delete(sid);
+      } else if (this.compare(offset, mark.upTo) <= 0) {
+        (except ??= new Set(opts.except)).add(sid);
+      } else if (mark.pending !== null) {
+        if (this.host.nsp.sockets.has(sid)) {
+          mark.pending = null;   // accepted: it gets live deliveries from now on
+          mark.until = now + RESTORED_WINDOW_MS;
+        } else if (this.reachesPending(sid, mark.pending.rooms, opts)) {
+          mark.pending.missed.push([...data!]);
+          mark.upTo = offset;
+        }
+      }
     }
     return except === undefined ? opts : { ...opts, except };
+  }
+
+  /** Whether a broadcast reaches a restored socket not accepted yet (its rooms in this adapter once it joined). */
+  private reachesPending(sid: SocketId, sessionRooms: readonly Room[], opts: BroadcastOptions): boolean {
+    const joined = this.host.sids.get(sid);
+    const rooms = joined === undefined ? sessionRooms : [...joined];
+    return reaches(rooms, [...opts.rooms], opts.except ? [...opts.except] : []);
   }
 
   private markDirty(id: SocketId): void {
@@ -153,6 +187,7 @@ export class ClusterRecovery {
    */
   socketLeft(id: SocketId): void {
     this.dirty.delete(id);
+    this.restored.delete(id);
     if (this.persisted.delete(id)) return;
     const pid = this.host.nsp.sockets.get(id)?.privateSessionId;
     if (typeof pid === 'string') this.store.forget(pid).catch(() => {});
@@ -208,7 +243,10 @@ export class ClusterRecovery {
             upTo = live.offset;
           }
         }
-        if (s.missedPackets.length > 0) this.restored.set(s.sid, { upTo, until: Date.now() + RESTORED_WINDOW_MS });
+        // until the socket is accepted, the broadcasts it would miss are added to the same missed packets
+        this.restored.set(s.sid, {
+          upTo, until: Date.now() + PENDING_WINDOW_MS, pending: { missed: s.missedPackets, rooms: s.rooms },
+        });
         return s;
       }, (err: Error) => {
         done();

@@ -64,6 +64,12 @@ export interface ClusterSessionStore {
    */
   append?(broadcast: RecoverableBroadcast): Promise<string>;
   /**
+   * Whether `append` gives offsets in the order it is called (e.g. one connection whose queue keeps the order),
+   * so that a server may send the next append before the previous one is answered. Default false: a server waits
+   * for each append before the next (a client that retries a command, or a pool, may run them out of order).
+   */
+  readonly ordered?: boolean;
+  /**
    * Compares two offsets of this store (negative, zero, positive). Default: `<ms>-<seq>` ids, then integers, then
    * text order.
    */
@@ -127,6 +133,8 @@ interface Kept {
  * ```
  */
 export class MemorySessionStore implements ClusterSessionStore {
+  /** Offsets are given in the order of the calls. */
+  readonly ordered: boolean = true;
   private readonly sessions = new Map<PrivateSessionId, { session: SessionToPersist; until: number }>();
   private log: Kept[] = [];
   private next = 1;

@@ -46,6 +46,8 @@ const OFFSET = /^\d+$/;
  * ```
  */
 export class PostgresSessionStore implements ClusterSessionStore {
+  /** Appends go through one kept client whose query queue keeps their order. */
+  readonly ordered = true;
   private readonly sessions: string;
   private readonly history: string;
   private ready: Promise<void> | null = null;

@@ -49,6 +49,7 @@ function failFast(store: RedisSessionStore, pub: RedisConnection): ClusterSessio
     persist: (session, ttl) => store.persist(session, ttl),
     forget: (pid) => store.forget(pid),
     restore: (pid, offset) => store.restore(pid, offset),
+    ordered: store.ordered,
     append: (broadcast) => {
       if (!pub.up) return Promise.reject(new Error('Redis unavailable: no offset'));
       return new Promise<string>((resolve, reject) => {

@@ -68,6 +68,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * ```
  */
 export class RedisSessionStore implements ClusterSessionStore {
+  /**
+   * On one Redis server, the connection keeps the order of the appends; a Redis Cluster client may retry one
+   * (`CLUSTERDOWN`, `TRYAGAIN`, a failover) after a later one ran.
+   */
+  readonly ordered: boolean;
   private readonly streamKey: string;
   private readonly sessionPrefix: string;
   private readonly maxLen: number;
@@ -86,6 +91,7 @@ export class RedisSessionStore implements ClusterSessionStore {
     this.sessionPrefix = `${opts.key}-session#`;
     this.maxLen = opts.maxLen ?? 10000;
     this.timeout = opts.commandTimeout ?? 2000;
+    this.ordered = !conn.cluster;
   }
 
   /**
