@@ -1,9 +1,9 @@
 /**
  * `npm run start:cluster`: the chat demo on several processes. Starts a `redis-server` on a free port
  * (unless `REDIS_URL` is set), 3 chat nodes (`server.ts` as child processes on free ports, sharing the chat
- * through the Redis adapter) and a round-robin HTTP + WebSocket proxy on port 3000 (`PORT`) without session
+ * through the Redis Streams adapter) and a round-robin HTTP + WebSocket proxy on port 3000 (`PORT`) without session
  * affinity: each request goes to the next node, long-polling requests reaching the wrong node are forwarded
- * to their owner over Redis (`forwardPolling`). Needs `redis-server` on the PATH when `REDIS_URL` is unset.
+ * to their owner over Redis (`pollingForwarding`). Needs `redis-server` on the PATH when `REDIS_URL` is unset.
  *
  * ```ts
  * import { startCluster } from './examples/chat/cluster.js';

@@ -46,7 +46,10 @@ async function run(env: Record<string, string>): Promise<{ stdout: string; stder
   };
 }
 
-test('a taken port is said in one line, and the process exits with code 1', async () => {
+// a start of the process (tsx) may take long on a busy machine
+const SLOW = { timeout: 300_000 };
+
+test('a taken port is said in one line, and the process exits with code 1', SLOW, async () => {
   const taken = createServer().listen(0, '127.0.0.1');
   await once(taken, 'listening');
   const { port } = taken.address() as { port: number };
@@ -61,7 +64,7 @@ test('a taken port is said in one line, and the process exits with code 1', asyn
   }
 });
 
-test('it listens on 127.0.0.1 by default, names its data folder and says how to let other machines in', async () => {
+test('it listens on 127.0.0.1 by default, names its data folder and says how to let other machines in', SLOW, async () => {
   const r = await run({ PORT: '0' });
   await r.stop();
   assert.equal(r.code, null, r.stderr);

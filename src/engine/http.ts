@@ -14,6 +14,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { EngineRequest } from './transports/index.js';
 
+/** The stand-in response of a connection, while its upgrade is being answered. */
+const kResponse = Symbol('socketeer.upgradeResponse');
+type ResponseOwner = Duplex & { [kResponse]?: UpgradeResponse };
+
+/** A connection's `close` listener, shared: tells the stand-in response of its upgrade. */
+function forwardClose(this: ResponseOwner): void {
+  const res = this[kResponse];
+  if (res === undefined) return;
+  res.release();
+  res.emit('close');
+}
+
 /** Headers a `headers` listener may change on an upgrade response. */
 export type HeaderBag = Record<string, string | number | string[]>;
 
@@ -33,8 +45,24 @@ export class UpgradeResponse extends EventEmitter {
 
   constructor(private readonly socket: Duplex) {
     super();
-    // middlewares may watch the response's 'close'
-    socket.once('close', () => this.emit('close'));
+    // middlewares may watch the response's 'close' until the upgrade is answered
+    (socket as ResponseOwner)[kResponse] = this;
+    socket.on('close', forwardClose);
+  }
+
+  /**
+   * Lets go of the connection once the upgrade is answered (accepted or refused): the stand-in is not kept
+   * alive by the connection it stood for, and emits no `close` after this.
+   * @example
+   * ```ts
+   * res.release(); // the 101 is being written (or the upgrade refused)
+   * ```
+   */
+  release(): void {
+    const socket = this.socket as ResponseOwner;
+    if (socket[kResponse] !== this) return;
+    socket[kResponse] = undefined;
+    socket.removeListener('close', forwardClose);
   }
   /**
    * Stores a header for the 101 response.
@@ -102,6 +130,9 @@ export class UpgradeResponse extends EventEmitter {
   }
 }
 
+/** A query that URLSearchParams would decode or split differently from a plain split on `&` and `=`. */
+const NEEDS_DECODING = /[%+#;]/;
+
 /** A character outside HTAB, SP, VCHAR and obs-text. */
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -129,7 +160,25 @@ export function parseQuery(url: string): Record<string, string> {
   const query: Record<string, string> = {};
   const q = url.indexOf('?');
   if (q === -1) return query;
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+  const search = url.slice(q + 1);
+  // the common query (`EIO=4&transport=websocket&sid=…`) has nothing to decode: split it by hand
+  if (!NEEDS_DECODING.test(search)) {
+    let start = 0;
+    while (start <= search.length) {
+      let end = search.indexOf('&', start);
+      if (end === -1) end = search.length;
+      if (end > start) {
+        const eq = search.indexOf('=', start);
+        const key = eq === -1 || eq > end ? search.slice(start, end) : search.slice(start, eq);
+        const value = eq === -1 || eq > end ? '' : search.slice(eq + 1, end);
+        if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
+        else query[key] = value;
+      }
+      start = end + 1;
+    }
+    return query;
+  }
+  for (const [key, value] of new URLSearchParams(search)) {
     if (key === '__proto__') Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
     else query[key] = value;
   }

@@ -320,6 +320,7 @@ export class EngineServer extends EventEmitter {
       const res = new UpgradeResponse(socket);
       this.upgradeHeaders.set(req, res.headers);
       const callback = (code?: EngineErrorCode, context?: EngineErrorContext): void => {
+        res.release();
         try {
           if (code !== undefined) {
             this.connectionError(ereq, code, context);
@@ -451,25 +452,27 @@ export class EngineServer extends EventEmitter {
     }
     delete req.websocket;
     const socket = new EngineSocket(id, this, transport, req, codec);
-    const cookie = this.opts.cookie;
-    transport.on('headers', (headers: HeaderBag, r: EngineRequest) => {
-      if (!r._query.sid) {
-        if (cookie) headers['Set-Cookie'] = [serializeCookie(cookie.name, id, cookie)];
-        this.emit('initial_headers', headers, r);
-      }
-      this.emit('headers', headers, r);
-    });
-    if (res) transport.onRequest(req, res);
+    if (res) {
+      // the headers of polling responses (an upgraded connection's go with the 101: see init())
+      const cookie = this.opts.cookie;
+      transport.on('headers', (headers: HeaderBag, r: EngineRequest) => {
+        if (!r._query.sid) {
+          if (cookie) headers['Set-Cookie'] = [serializeCookie(cookie.name, id, cookie)];
+          this.emit('initial_headers', headers, r);
+        }
+        this.emit('headers', headers, r);
+      });
+      transport.onRequest(req, res);
+    }
+    // the session leaves `clients` itself as it closes
     this.clients.set(id, socket);
-    socket.once('close', () => {
-      if (this.clients.get(id) === socket) this.clients.delete(id);
-    });
     try {
       this.emit('connection', socket);
     } catch (err) {
       // an application listener of the engine's `connection` event threw: the session goes on
       if (log.enabled) log('a connection listener threw: %s', err instanceof Error ? err.stack || err.message : String(err));
     }
+    socket.keepSlimRequest();
   }
 
   /**

@@ -56,9 +56,9 @@ class FakeTransport extends Transport {
   }
 }
 
-/** A stand-in for the engine server: options and events only. */
+/** A stand-in for the engine server: options, events and the session map. */
 function fakeServer(opts: EngineOptions = {}): EngineServer {
-  return Object.assign(new EventEmitter(), { opts: resolveEngineOptions(opts) }) as unknown as EngineServer;
+  return Object.assign(new EventEmitter(), { opts: resolveEngineOptions(opts), clients: new Map() }) as unknown as EngineServer;
 }
 
 function session(transport: FakeTransport, opts: EngineOptions = {}, codec: EngineCodec = EngineCodecs.v4): EngineSocket {

@@ -18,6 +18,10 @@ import type { EnginePacketType } from '../protocol/engine-packet.js';
 import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
 import { packetBytes, overHighWaterMark, slowClientNow, underLowWaterMark, SLOW_CLIENT_REASON } from './backpressure.js';
+import { slimRequest } from './handshake-request.js';
+import { openPacketData } from './open-packet.js';
+import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
+import { compactListeners } from '../util/event-table.js';
 import {
   availableUpgrades,
   transportEntry,
@@ -67,13 +71,20 @@ const SLOW = 2;
  * });
  * ```
  */
-export class EngineSocket extends EventEmitter {
+export class EngineSocket extends EventEmitter implements TimerEntry {
   /** session id */
   readonly id: string;
   /** the owning server */
   readonly server: EngineServer;
-  /** the request that opened the session */
-  readonly request: EngineRequest;
+  /**
+   * The request that opened the session. Once the `connection` event has run, a slim copy of it
+   * ({@link HandshakeRequest}: headers, URL, method, HTTP version, the connection, the parsed query and what
+   * middlewares added) stands in for the `IncomingMessage`.
+   */
+  get request(): EngineRequest {
+    return this.req;
+  }
+  private req: EngineRequest;
   /** client address */
   readonly remoteAddress: string;
   /** Engine.IO protocol revision of the client (`codec.protocol`) */
@@ -99,14 +110,18 @@ export class EngineSocket extends EventEmitter {
   private packetsFn: Array<() => void> = [];
   /** the transport our listeners are attached to (null once detached) */
   private listenedTransport: Transport | null = null;
-  private pingIntervalTimer: NodeJS.Timeout | null = null;
-  private pingTimeoutTimer: NodeJS.Timeout | null = null;
   private awaitingPong = false;
   private hasRefreshedPingTimeout = false;
-
-  // handlers bound once per session (the heartbeat allocates nothing per interval)
-  private readonly onPingIntervalBound = (): void => this.sendPing();
-  private readonly onPingTimeoutBound = (): void => this.onPingTimeout();
+  /** what the heartbeat waits for: the next ping to send, or a pong (v3: the client's next ping) */
+  private heartbeatPhase: HeartbeatPhase = HeartbeatPhase.NONE;
+  /** @internal the heartbeat's place in the shared timer list of its duration (see `util/timer-list.ts`) */
+  timerPrev: TimerEntry | null = null;
+  /** @internal */
+  timerNext: TimerEntry | null = null;
+  /** @internal */
+  timerDue = 0;
+  /** @internal */
+  timerList: TimerList | null = null;
   // transport listeners shared by every session (`this` is the transport; its session is found through it;
   // a listener still running after the session let go of the transport does nothing)
   private static onTransportPacket(this: OwnedTransport, packet: IncomingPacket): void {
@@ -137,9 +152,10 @@ export class EngineSocket extends EventEmitter {
    */
   constructor(id: string, server: EngineServer, transport: Transport, req: EngineRequest, codec: EngineCodec) {
     super();
+    compactListeners(this);
     this.id = id;
     this.server = server;
-    this.request = req;
+    this.req = req;
     this.codec = codec;
     this.protocol = codec.protocol;
     this.remoteAddress = req.socket?.remoteAddress ?? '';
@@ -147,29 +163,52 @@ export class EngineSocket extends EventEmitter {
     this.onOpen();
   }
 
+  /**
+   * Replaces the handshake request by its slim copy (called by the server once the `connection` event has run).
+   * @internal
+   */
+  keepSlimRequest(): void {
+    this.req = slimRequest(this.req);
+  }
+
   private onOpen(): void {
     this.readyState = 'open';
     this.transport.sid = this.id;
     const opts = this.server.opts;
-    this.sendPacket(
-      'open',
-      JSON.stringify({
-        sid: this.id,
-        upgrades: this.getAvailableUpgrades(),
-        pingInterval: opts.pingInterval,
-        pingTimeout: opts.pingTimeout,
-        maxPayload: opts.maxHttpBufferSize,
-      }),
-    );
+    this.sendPacket('open', openPacketData(this.id, opts, this.getAvailableUpgrades()));
     if (opts.initialPacket !== undefined) this.sendPacket('message', opts.initialPacket);
     this.emit('open');
     if (this.codec.pingFrom === 'client') {
       // v3: the client pings, the server answers and expects the next ping in time
       this.awaitingPong = true;
-      this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, opts.pingInterval + opts.pingTimeout);
+      this.waitFor(HeartbeatPhase.TIMEOUT, opts.pingInterval + opts.pingTimeout);
     } else {
-      this.pingIntervalTimer = setTimeout(this.onPingIntervalBound, opts.pingInterval);
+      this.waitFor(HeartbeatPhase.INTERVAL, opts.pingInterval);
     }
+  }
+
+  /**
+   * (Re)starts the heartbeat's wait, in the shared list of its duration.
+   * @param phase what is waited for
+   * @param ms how long
+   */
+  private waitFor(phase: HeartbeatPhase, ms: number): void {
+    this.heartbeatPhase = phase;
+    timerList(ms).add(this);
+  }
+
+  /** @internal The heartbeat's wait is over (called by the timer list). */
+  onTimer(): void {
+    if (this.readyState === 'closed') return;
+    if (this.heartbeatPhase === HeartbeatPhase.INTERVAL) this.sendPing();
+    else if (this.heartbeatPhase === HeartbeatPhase.TIMEOUT) this.onPingTimeout();
+  }
+
+  /** Restarts the wait for the pong (or the v3 client's ping), if it is waited for. */
+  private refreshPingTimeout(): void {
+    if (this.heartbeatPhase !== HeartbeatPhase.TIMEOUT) return;
+    const opts = this.server.opts;
+    this.waitFor(HeartbeatPhase.TIMEOUT, this.codec.pingFrom === 'client' ? opts.pingInterval + opts.pingTimeout : opts.pingTimeout);
   }
 
   private sendPing(): void {
@@ -177,11 +216,7 @@ export class EngineSocket extends EventEmitter {
     this.hasRefreshedPingTimeout = false;
     this.sendPacket('ping');
     this.awaitingPong = true;
-    if (this.pingTimeoutTimer === null) {
-      this.pingTimeoutTimer = setTimeout(this.onPingTimeoutBound, this.server.opts.pingTimeout);
-    } else {
-      this.pingTimeoutTimer.refresh();
-    }
+    this.waitFor(HeartbeatPhase.TIMEOUT, this.server.opts.pingTimeout);
   }
 
   private onPingTimeout(): void {
@@ -198,7 +233,7 @@ export class EngineSocket extends EventEmitter {
     const pingFrom = this.codec.pingFrom;
     if (pingFrom === 'server' && this.awaitingPong && !this.hasRefreshedPingTimeout && packet.type !== 'pong') {
       // the pong may be queued behind this packet: give it a full timeout once
-      this.pingTimeoutTimer!.refresh();
+      this.refreshPingTimeout();
       this.hasRefreshedPingTimeout = true;
     }
     switch (packet.type) {
@@ -207,7 +242,7 @@ export class EngineSocket extends EventEmitter {
           this.onError(new Error('invalid heartbeat direction'));
           return;
         }
-        this.pingTimeoutTimer!.refresh();
+        this.refreshPingTimeout();
         this.sendPacket('pong');
         this.emit('heartbeat');
         break;
@@ -217,7 +252,7 @@ export class EngineSocket extends EventEmitter {
           return;
         }
         this.awaitingPong = false;
-        this.pingIntervalTimer!.refresh();
+        this.waitFor(HeartbeatPhase.INTERVAL, this.server.opts.pingInterval);
         this.emit('heartbeat');
         break;
       case 'error':
@@ -237,6 +272,7 @@ export class EngineSocket extends EventEmitter {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
+    transport.wantsReady = this.pressure === OVER;
     // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
     // session, which detaches them
     (transport as OwnedTransport)[kSession] = this;
@@ -350,17 +386,22 @@ export class EngineSocket extends EventEmitter {
     }
     // however it ends, a session closed by the slow-client policy ends for that reason
     if (this.pressure === SLOW) reason = SLOW_CLIENT_REASON;
-    if (this.pingIntervalTimer) clearTimeout(this.pingIntervalTimer);
-    if (this.pingTimeoutTimer) clearTimeout(this.pingTimeoutTimer);
+    this.heartbeatPhase = HeartbeatPhase.NONE;
+    this.timerList?.remove(this);
     this.awaitingPong = false;
     // keep the buffer readable in 'close' listeners
-    process.nextTick(() => {
-      this.writeBuffer = [];
-      this.queuedBytes = 0;
-    });
+    process.nextTick(EngineSocket.clearWriteBuffer, this);
     this.packetsFn = [];
     this.clearTransport();
+    const clients = this.server.clients as Map<string, EngineSocket> | undefined;
+    if (clients !== undefined && clients.get(this.id) === this) clients.delete(this.id);
     this.emit('close', reason, description);
+  }
+
+  /** Empties a closed session's buffer (a tick after its `close`). */
+  private static clearWriteBuffer(socket: EngineSocket): void {
+    socket.writeBuffer = [];
+    socket.queuedBytes = 0;
   }
 
   /**
@@ -444,6 +485,7 @@ export class EngineSocket extends EventEmitter {
   /** The high-water mark is reached: `drain` waits for the low-water mark, the slow-client clock starts. */
   private onFull(): void {
     this.pressure = OVER;
+    this.transport.wantsReady = true;
     const slow = this.server.opts.backpressure.slowClient;
     // the size bound applies from the next packet on: one message, however large, does not make a slow client
     if (slow === false) return;
@@ -454,6 +496,7 @@ export class EngineSocket extends EventEmitter {
   private checkDrain(): void {
     if (!underLowWaterMark(this.bufferedBytes, this.server.opts.backpressure)) return;
     this.pressure = UNDER;
+    this.transport.wantsReady = false;
     if (this.slowTimer !== null) {
       clearTimeout(this.slowTimer);
       this.slowTimer = null;
@@ -546,6 +589,15 @@ export class EngineSocket extends EventEmitter {
     if (discard) this.transport.discard();
     this.transport.close(() => this.onClose('forced close'));
   }
+}
+
+/** What a session's heartbeat waits for. */
+const enum HeartbeatPhase {
+  NONE = 0,
+  /** the time to send the next ping (v4) */
+  INTERVAL = 1,
+  /** the pong (v4), or the client's next ping (v3) */
+  TIMEOUT = 2,
 }
 
 function ignore(): void {}

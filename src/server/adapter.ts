@@ -24,6 +24,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import { broadcastWriteOptions } from './adapter-delivery.js';
 import type {
   AdapterNamespace, AdapterSocket, BroadcastFlags, BroadcastOptions, FetchedSocket, PacketEncoder, PrivateSessionId,
@@ -367,14 +368,15 @@ export class Adapter extends EventEmitter {
    * Disconnects the matching sockets.
    * @param opts rooms, except and flags
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients (`socketeer:disconnect` just before the DISCONNECT), already checked
    * @example
    * ```ts
    * io.of('/').adapter.disconnectSockets({ rooms: new Set(['room-101']) }, false);   // io.in('room-101').disconnectSockets()
    * ```
    */
-  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+  disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
     this.apply(opts, (socket) => {
-      socket.disconnect(close);
+      socket.disconnect(close, details);
     });
   }
 

@@ -13,6 +13,7 @@
  * namespace, connection or socket modules.
  */
 import { PacketType, type Packet } from '../protocol/index.js';
+import { validDisconnectDetails, type DisconnectDetails } from '../protocol/disconnect.js';
 import { isLocalSocket, type Adapter, type BroadcastFlags, type Room, type SocketDetails, type SocketId } from './adapter.js';
 import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
 import { callReported, HandlerErrors, type ErrorReporter } from './handler-errors.js';
@@ -330,16 +331,22 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   }
 
   /**
-   * Disconnects the selected sockets.
+   * Disconnects the selected sockets, on every server with a cluster adapter.
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients: each is sent `socketeer:disconnect` just before its DISCONNECT (see
+   * `socket.disconnect`); carried to the other servers by Socketeer's adapters (other servers' adapters
+   * disconnect their sockets without it)
+   * @throws TypeError if `details` has no non-empty string `reason`, or a `message` that is not a string
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets();       // they get "io server disconnect"
    * io.in('room-101').disconnectSockets(true);   // and their underlying connections are closed
+   * io.in('user:42').disconnectSockets(false, { reason: 'signed out' });   // and are told why
    * ```
    */
-  disconnectSockets(close = false): void {
-    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close);
+  disconnectSockets(close = false, details?: DisconnectDetails): void {
+    const checked = details === undefined ? undefined : validDisconnectDetails(details);
+    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close, checked);
   }
 }
 
@@ -438,14 +445,16 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Disconnects this socket.
    * @param close whether to close the underlying connection too
+   * @param details why, for the client (see `BroadcastOperator.disconnectSockets`)
+   * @throws TypeError for invalid `details`
    * @example
    * ```ts
    * const sockets = await io.fetchSockets();
-   * for (const socket of sockets) if (socket.data.banned) socket.disconnect(true);
+   * for (const socket of sockets) if (socket.data.banned) socket.disconnect(true, { reason: 'banned' });
    * ```
    */
-  disconnect(close = false): this {
-    this.operator.disconnectSockets(close);
+  disconnect(close = false, details?: DisconnectDetails): this {
+    this.operator.disconnectSockets(close, details);
     return this;
   }
 }

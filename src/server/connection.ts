@@ -23,6 +23,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DecoderOptions } from '../protocol/index.js';
 import type { DisconnectDetails } from '../protocol/disconnect.js';
 import { createLogger } from '../util/logger.js';
+import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
 import { PacketType, SocketDecoder, type Packet } from '../protocol/index.js';
 import type { PacketEncoder, WriteOptions } from './adapter.js';
 import { redactPacket } from './redact.js';
@@ -96,7 +97,7 @@ export class Connection<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = any,
-> implements SocketLink {
+> implements SocketLink, TimerEntry {
   /** The Engine.IO connection (any engine satisfying {@link EngineConnection} can be bound). */
   readonly conn: EngineConnection;
   /** The Engine.IO id (private: never sent to other clients). */
@@ -114,7 +115,14 @@ export class Connection<
    * namespace: a connection rarely joins more than a couple of namespaces, and an array costs far less memory).
    */
   private sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
-  private connectTimer: NodeJS.Timeout | undefined;
+  /** @internal the connect timeout's place in the shared timer list of its duration (see `util/timer-list.ts`) */
+  timerPrev: TimerEntry | null = null;
+  /** @internal */
+  timerNext: TimerEntry | null = null;
+  /** @internal */
+  timerDue = 0;
+  /** @internal */
+  timerList: TimerList | null = null;
 
   /**
    * @param server the server
@@ -143,7 +151,7 @@ export class Connection<
     conn.on('message', Connection.onConnMessage);
     conn.on('error', Connection.onConnError);
     conn.on('close', Connection.onConnClose);
-    this.connectTimer = setTimeout(Connection.onConnectTimeout, server.connectTimeout(), this as unknown as Connection);
+    timerList(server.connectTimeout()).add(this);
     // Engine.IO v3 clients connect to the main namespace implicitly
     if (this.protocol.connectsToMainImplicitly) this.connect('/');
   }
@@ -158,12 +166,11 @@ export class Connection<
   private static onConnClose(this: ConnWithConnection, reason: DisconnectReason, description?: unknown): void {
     this[kConnection]!.onclose(reason, description);
   }
-  /** Closes a connection that joined no namespace in time. */
-  private static onConnectTimeout(connection: Connection): void {
-    connection.connectTimer = undefined;
-    if (connection.sockets.length === 0) {
+  /** @internal Closes a connection that joined no namespace in time (called by the timer list). */
+  onTimer(): void {
+    if (this.sockets.length === 0) {
       if (debug.enabled) debug('no namespace joined yet, close the client');
-      connection.close();
+      this.close();
     }
   }
 
@@ -207,10 +214,7 @@ export class Connection<
         // an array literal of the exact size: push() on an empty array reserves room for 17 elements
         if (this.sockets.length === 0) this.sockets = [socket];
         else this.sockets.push(socket);
-        if (this.connectTimer !== undefined) {
-          clearTimeout(this.connectTimer);
-          this.connectTimer = undefined;
-        }
+        this.timerList?.remove(this);
       });
     });
   }
@@ -398,15 +402,12 @@ export class Connection<
     else this.customDecoder!.destroy();
   }
 
-  /** Removes the listeners and the timer. */
+  /** Removes the listeners and the connect timeout. */
   private destroy(): void {
     this.conn.removeListener('message', Connection.onConnMessage);
     this.conn.removeListener('error', Connection.onConnError);
     this.conn.removeListener('close', Connection.onConnClose);
-    if (this.connectTimer !== undefined) {
-      clearTimeout(this.connectTimer);
-      this.connectTimer = undefined;
-    }
+    this.timerList?.remove(this);
   }
 }
 

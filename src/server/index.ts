@@ -48,6 +48,7 @@ export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './soc
 export { DISCONNECT_DETAILS_EVENT, DisconnectReasons, type DisconnectDetails } from '../protocol/disconnect.js';
 export type { ErrorReporter, HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
 export type { EngineConnection, EngineLike, EngineOptions, AttachOptions } from './engine.js';
+export type { BackpressureOptions, SlowClientOptions } from '../engine/backpressure.js';
 export type {
   DefaultEventsMap,
   EventsMap,

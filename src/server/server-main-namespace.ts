@@ -12,6 +12,7 @@
  * ```
  */
 import type { Room, SocketId } from './adapter.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 import type { Namespace, NamespaceMiddleware, ServerReservedEventsMap } from './namespace.js';
 import type { Presence } from './presence/index.js';
@@ -296,13 +297,14 @@ export abstract class MainNamespaceShortcuts<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients (see `BroadcastOperator.disconnectSockets`)
    * @example
    * ```ts
    * io.disconnectSockets();                       // every socket of the main namespace
    * io.in('room1').disconnectSockets(true);       // and close their underlying connections
    * ```
    */
-  disconnectSockets(close = false): void {
-    return this.sockets.disconnectSockets(close);
+  disconnectSockets(close = false, details?: DisconnectDetails): void {
+    return this.sockets.disconnectSockets(close, details);
   }
 }

@@ -39,7 +39,7 @@ async function node(serverId: string): Promise<AdminServer> {
 async function user(url: string, tag: string): Promise<ClientSocket> {
   const s = ioc(url, { forceNew: true, query: { node: tag } });
   await new Promise<void>((r) => s.once('connect', () => r()));
-  // the tests read the transport of the users: wait for the upgrade to WebSocket (slow on a loaded machine)
+  // the tests read the socket's transport: wait for the upgrade rather than race it
   if (s.io.engine.transport.name !== 'websocket') await new Promise<void>((r) => s.io.engine.once('upgrade', () => r()));
   return s;
 }

@@ -1,5 +1,5 @@
-// The chat and the dashboard in Chromium on a small phone (360×740), a phone (390×844) and a desktop
-// (1280×800): nothing overflows sideways, the side panels are drawers behind the header's buttons on phones,
+// The chat and the dashboard in Chromium on a small phone (360×740), a phone (390×844), a tablet (800×1000)
+// and a desktop (1280×800): nothing overflows sideways, the side panels are drawers behind the header's buttons on phones,
 // the composer takes the width, "Sign out" stays on screen, the dashboard is one column on a phone and its
 // refusal chart is readable; no request of a page load fails (no 401 in the console).
 import { after, before, describe, test } from 'node:test';
@@ -111,6 +111,7 @@ for (const { width, height } of PHONES) {
       const input = await onScreen(page, '#input');
       assert.ok(input.width >= 0.5 * width, `message box ${input.width}px of ${width}: never a column of one character`);
       await onScreen(page, '#send');
+      assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
       // the panels are drawers, closed
       assert.equal(await page.locator('#rooms-panel').isVisible(), false, 'rooms hidden');
       assert.equal(await page.locator('#members-panel').isVisible(), false, 'members hidden');
@@ -142,6 +143,7 @@ for (const { width, height } of PHONES) {
       await page.waitForSelector('#members-panel', { state: 'visible' });
       await page.keyboard.press('Escape');
       await page.waitForSelector('#members-panel', { state: 'hidden' });
+      assert.equal(await page.evaluate(() => document.activeElement!.id), 'toggle-members', 'the focus back on the button');
       // the header stays above the drawers: a second click on the same button closes it too
       await page.click('#toggle-members');
       await page.waitForSelector('#members-panel', { state: 'visible' });
@@ -155,7 +157,7 @@ for (const { width, height } of PHONES) {
       await page.waitForSelector('#members-panel', { state: 'visible' });
       await page.keyboard.press('Escape');
       await page.waitForSelector('#members-panel', { state: 'hidden' });
-      assert.deepEqual(noise, { console: [], failed: [] });
+      assert.deepEqual(noise, { console: [], failed: [] }, JSON.stringify(noise));
     });
 
     test('the dashboard is one column, without sideways overflow, its refusal chart readable', async () => {
@@ -200,9 +202,10 @@ describe('chat on a desktop, 1280×800', () => {
     assert.equal(await page.locator('#toggle-members').isVisible(), false);
     assert.equal(await page.locator('#scrim').isVisible(), false);
     await onScreen(page, '#logout');
+    assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
     assert.ok((await onScreen(page, '#input')).width >= 500);
     assert.equal(await overflow(page), 0);
-    assert.deepEqual(noise, { console: [], failed: [] });
+    assert.deepEqual(noise, { console: [], failed: [] }, JSON.stringify(noise));
   });
 
   test('the dashboard has several columns and a readable refusal chart with round ticks', async () => {
@@ -220,24 +223,52 @@ describe('chat on a desktop, 1280×800', () => {
   });
 });
 
+describe('chat on a tablet, 800×1000', () => {
+  test('rooms as a column, members as a drawer, a one-row header, nothing overflowing', async () => {
+    const { page, noise } = await newPage(800, 1000);
+    await signIn(page, 'alice');
+    const rooms = await onScreen(page, '#rooms-panel');
+    const composer = await onScreen(page, '#composer');
+    assert.ok(rooms.x + rooms.width <= composer.x, 'rooms | room');
+    assert.equal(await page.locator('#toggle-rooms').isVisible(), false);
+    assert.equal(await page.locator('#members-panel').isVisible(), false);
+    assert.ok((await onScreen(page, '.topbar')).height <= 60, 'the header is one row');
+    await onScreen(page, '#logout');
+    await page.click('#toggle-members');
+    await page.waitForSelector('#members-panel .member[data-user="alice"]', { state: 'visible' });
+    assert.equal(await overflow(page), 0);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#members-panel', { state: 'hidden' });
+    assert.deepEqual(noise, { console: [], failed: [] }, JSON.stringify(noise));
+  });
+});
+
 describe('page loads', () => {
-  test('an anonymous visitor of /dashboard sees no empty avatar; no page load logs an error or a failed request', async () => {
+  test('an anonymous visitor of /dashboard sees no empty avatar; the sign-in page fits a phone; no page load logs an error or a failed request', async () => {
     const { page, noise } = await newPage(390, 844);
     await page.goto(chat.url + '/dashboard');
     await page.waitForSelector('#refused:not([hidden])');
     assert.equal(await page.locator('#me').isVisible(), false, 'no signed-in user shown');
+    await onScreen(page, '#refused-link');
+    assert.equal(await overflow(page), 0);
     const emptyAvatars = await page.$$eval('.avatar', (a) => a.filter((e) => (e as HTMLElement).offsetParent && !e.textContent!.trim()).length);
     assert.equal(emptyAvatars, 0);
     // the chat signed out, signed in, reloaded; the dashboard of a user who is not an admin
     await page.goto(chat.url + '/');
     await page.waitForSelector('#signin:not([hidden])');
+    await onScreen(page, '#auth-submit');
+    await onScreen(page, '.demo-user[data-user="alice"]');
+    assert.equal(await overflow(page), 0, 'the sign-in page fits');
     await signIn(page, 'bob');
+    // leaving a page in the middle of its upgrade may log the aborted WebSocket: leave once it is done
+    await page.waitForSelector('#transport-info:text("websocket")', { state: 'attached' });
     await page.reload();
     await page.waitForSelector('#conn[data-state="connected"]');
+    await page.waitForSelector('#transport-info:text("websocket")', { state: 'attached' });
     await page.goto(chat.url + '/dashboard');
     await page.waitForSelector('#refused:not([hidden])');
     await page.waitForSelector('#me:not([hidden])');
-    assert.deepEqual(noise, { console: [], failed: [] });
+    assert.deepEqual(noise, { console: [], failed: [] }, JSON.stringify(noise));
   });
 });
 

@@ -59,11 +59,14 @@ async function stopServer(): Promise<void> {
   assert.equal(code, 0, 'the chat stops cleanly on SIGTERM');
 }
 
+// a start of the process (tsx, the client bundles) may take long on a busy machine: generous bounds
+const SLOW = { timeout: 300_000 };
+
 before(async () => {
   port = await freePort();
   server = await startServer();
   browser = await launchChromium();
-});
+}, SLOW);
 
 after(async () => {
   await browser?.close();
@@ -71,7 +74,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('a restart keeps the page signed in and the history; members show offline while the server is down', async () => {
+test('a restart keeps the page signed in and the history; members show offline while the server is down', SLOW, async () => {
   const url = `http://127.0.0.1:${port}`;
   alice = await signIn(browser, url, 'alice');
   const { page } = alice;

@@ -11,6 +11,11 @@ const toggles = {
 
 /** Opens the drawer `name` ('rooms' or 'members'), or closes the open one (null). */
 function show(name) {
+  const open = app.dataset.panel;
+  // closing with the keyboard: back to the button that opened the drawer
+  if (!name && open && app.contains(document.activeElement) && document.activeElement.closest('.sidebar, .members')) {
+    toggles[open].focus({ preventScroll: true });
+  }
   if (name) app.dataset.panel = name;
   else delete app.dataset.panel;
   scrim.hidden = !name;

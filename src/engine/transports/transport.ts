@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { createLogger } from '../../util/logger.js';
+import { compactListeners } from '../../util/event-table.js';
 import { DecodeError } from '../../protocol/errors.js';
 import type { EnginePacketType } from '../../protocol/engine-packet.js';
 import { engineCodecFor, type EngineCodec } from '../../protocol/engine-codec.js';
@@ -91,12 +92,18 @@ export abstract class Transport extends EventEmitter {
   readonly supportsBinary: boolean;
   /** session id, set when the session opens */
   sid = '';
+  /**
+   * Set by the session while its connection is over the high-water mark: the transport then emits `ready` each
+   * time a write completes, so that the session sees its count fall even when nothing else is sent.
+   */
+  wantsReady = false;
 
   /**
    * @param req the request that created the transport
    */
   constructor(req: EngineRequest) {
     super();
+    compactListeners(this);
     this.codec = engineCodecFor(req._query.EIO);
     this.protocol = this.codec.protocol;
     this.supportsBinary = !req._query.b64;

@@ -18,10 +18,15 @@ import type { Socket as NetSocket } from 'node:net';
 import { WebSocket as WsSocket } from 'ws';
 import { buildFrame, canWriteFrames, rawSocketOf } from '../../util/ws-internals.js';
 import { createLogger } from '../../util/logger.js';
+import { compactListeners } from '../../util/event-table.js';
 import { uncorkAtEndOfTick, type Corkable } from '../cork.js';
 import { Transport, type EngineRequest, type OutgoingPacket } from './transport.js';
 
 const log = createLogger('socketeer:engine:ws');
+
+/** The transport of a `ws` socket, stored on it so that the socket's listeners are shared functions. */
+const kTransport = Symbol('socketeer.transport');
+type OwnedSocket = WsSocket & { [kTransport]: WebSocketTransport };
 
 /** Up to this many bytes, the broadcast frames of a tick are joined into one buffer before writing. */
 const MAX_JOINED_BYTES = 64 * 1024;
@@ -64,24 +69,40 @@ export class WebSocketTransport extends Transport implements Corkable {
   /** true while the connection is corked for the messages `ws` frames in this tick (permessage-deflate) */
   private rawCorked = false;
 
-  private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
-    this.onData(isBinary ? data : data.toString());
-  };
-  private readonly onSocketClose = (): void => this.onClose();
-  private readonly onSocketError = (err: Error): void => this.onError(err.message, err);
-  private readonly onRawDrain = (): void => {
+  // listeners of the `ws` socket shared by every connection (`this` is the `ws` socket, its transport is found
+  // through it)
+  private static onSocketMessage(this: WsSocket, data: Buffer, isBinary: boolean): void {
+    (this as OwnedSocket)[kTransport].onData(isBinary ? data : data.toString());
+  }
+  private static onSocketClose(this: WsSocket): void {
+    (this as OwnedSocket)[kTransport].onClose();
+  }
+  private static onSocketError(this: WsSocket, err: Error): void {
+    (this as OwnedSocket)[kTransport].onError(err.message, err);
+  }
+  /** the `drain` listener of the connection, created on the first full buffer */
+  private onRawDrainBound: (() => void) | undefined;
+  /** the callback of every write, created on the first write */
+  private onWrittenBound: (() => void) | undefined;
+
+  private onRawDrain(): void {
     this.awaitingDrain = false;
     if (this.readyState !== 'open') return;
     this.blocked = false;
     if (this.writesInFlight === 0 && this.frames.length === 0) this.writable = true;
     this.emit('ready');
-  };
-  /** the callback of every write: the transport is writable again once the last one has completed */
-  private readonly onWritten = (): void => {
-    if (--this.writesInFlight === 0 && this.frames.length === 0 && !this.blocked && this.readyState === 'open') {
-      this.writable = true;
-    }
-  };
+  }
+
+  /** The callback of every write: the transport is writable again once the last one has completed. */
+  private get onWritten(): () => void {
+    return (this.onWrittenBound ??= () => {
+      if (--this.writesInFlight === 0 && this.frames.length === 0 && !this.blocked && this.readyState === 'open') {
+        this.writable = true;
+        // the session is over its high-water mark: let it count again
+        if (this.wantsReady) this.emit('ready');
+      }
+    });
+  }
 
   /**
    * @param req the upgrade request; `req.websocket` is the accepted `ws` socket
@@ -92,10 +113,14 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.socket = socket;
     this.raw = rawSocketOf(socket);
     this.framesHere = canWriteFrames(socket);
-    socket.on('message', this.onMessage);
+    (socket as OwnedSocket)[kTransport] = this;
+    socket.on('message', WebSocketTransport.onSocketMessage);
     // `on` rather than `once` (no wrapper per connection): `ws` emits `close` once
-    socket.on('close', this.onSocketClose);
-    socket.on('error', this.onSocketError);
+    socket.on('close', WebSocketTransport.onSocketClose);
+    socket.on('error', WebSocketTransport.onSocketError);
+    // the connection's emitters live as long as it: compact tables (see util/event-table.ts)
+    compactListeners(socket);
+    if (this.raw !== undefined) compactListeners(this.raw);
     this.writable = true;
   }
 
@@ -184,7 +209,7 @@ export class WebSocketTransport extends Transport implements Corkable {
     this.blocked = true;
     if (!this.awaitingDrain) {
       this.awaitingDrain = true;
-      raw.once('drain', this.onRawDrain);
+      raw.once('drain', (this.onRawDrainBound ??= () => this.onRawDrain()));
     }
   }
 

@@ -36,6 +36,7 @@
  * classes (only `adapter.ts` and the boundary types).
  */
 import type { Packet } from '../../../protocol/index.js';
+import type { DisconnectDetails } from '../../../protocol/disconnect.js';
 import type { BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import type { PendingRequest } from './requests.js';
 import { encodeOptions, MessageType, randomId } from './messages.js';
@@ -153,14 +154,20 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
    * Disconnects the matching sockets of every node.
    * @param opts rooms, except and flags
    * @param close whether to close the underlying connections
+   * @param details why, for the clients: an extra `details` field of the message (the official adapters ignore it
+   * and disconnect their sockets without it)
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets(true);   // every node
    * ```
    */
-  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: encodeOptions(opts), close } });
-    super.disconnectSockets(opts, close);
+  override disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
+    if (!opts.flags?.local) {
+      const data: Record<string, unknown> = { opts: encodeOptions(opts), close };
+      if (details !== undefined) data.details = details;
+      this.publish({ type: MessageType.DISCONNECT_SOCKETS, data });
+    }
+    super.disconnectSockets(opts, close, details);
   }
 
   /**

@@ -13,6 +13,7 @@
  */
 import { createLogger } from '../../../util/logger.js';
 import type { Packet } from '../../../protocol/index.js';
+import { remoteDetails } from '../../../protocol/disconnect.js';
 import {
   Adapter, type AdapterNamespace, type BroadcastOptions, type PrivateSessionId, type Room,
   type Session, type SessionToPersist, type SocketId,
@@ -102,8 +103,9 @@ export abstract class ClusterAdapterBase extends Adapter {
   /** Presence replication of this namespace (`presence-link.ts`). @internal */
   protected readonly presenceLink = new PresenceLink({
     uid: this.uid,
-    publish: (data) => this.publish({ type: PRESENCE_MESSAGE, data }),
-    publishResponse: (uid, data) => this.publishResponse(uid, { type: PRESENCE_MESSAGE, data }),
+    // a closed adapter publishes no more presence (its goodbye told the others)
+    publish: (data) => this.closed || this.publish({ type: PRESENCE_MESSAGE, data }),
+    publishResponse: (uid, data) => this.closed || this.publishResponse(uid, { type: PRESENCE_MESSAGE, data }),
   });
 
   /**
@@ -316,7 +318,7 @@ export abstract class ClusterAdapterBase extends Adapter {
         super.delSockets(decodeOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(decodeOptions(data.opts), !!data.close);
+        super.disconnectSockets(decodeOptions(data.opts), !!data.close, remoteDetails(data.details));
         return;
       case MessageType.FETCH_SOCKETS:
         super.fetchSockets(decodeOptions(data.opts)).then((sockets) => {

@@ -248,8 +248,12 @@ export function encodeClassic(message: ClusterMessage, c: ClassicChannels): Outg
         uid, type: message.type === MessageType.SOCKETS_JOIN ? RequestType.REMOTE_JOIN : RequestType.REMOTE_LEAVE,
         opts: roomsOnly(data.opts), rooms: data.rooms,
       }));
-    case MessageType.DISCONNECT_SOCKETS:
-      return request(encodeJson({ uid, type: RequestType.REMOTE_DISCONNECT, opts: roomsOnly(data.opts), close: data.close }));
+    case MessageType.DISCONNECT_SOCKETS: {
+      // `details` (why, for the clients) is an extra field: the official adapter ignores it
+      const body: Record<string, unknown> = { uid, type: RequestType.REMOTE_DISCONNECT, opts: roomsOnly(data.opts), close: data.close };
+      if (data.details !== undefined) body.details = data.details;
+      return request(encodeJson(body));
+    }
     case MessageType.FETCH_SOCKETS:
       return request(encodeJson({ uid, requestId: data.requestId, type: RequestType.REMOTE_FETCH, opts: roomsOnly(data.opts) }));
     case MessageType.SERVER_SIDE_EMIT:
@@ -334,7 +338,8 @@ export function decodeClassicRequest(r: Record<string, unknown>, nsp: string): C
       if (!r.opts) return null;
       return message(r.type === RequestType.REMOTE_JOIN ? MessageType.SOCKETS_JOIN
         : r.type === RequestType.REMOTE_LEAVE ? MessageType.SOCKETS_LEAVE : MessageType.DISCONNECT_SOCKETS,
-      { opts: r.opts, rooms: r.rooms, close: r.close });
+      r.details === undefined ? { opts: r.opts, rooms: r.rooms, close: r.close }
+        : { opts: r.opts, rooms: r.rooms, close: r.close, details: r.details });
     case RequestType.REMOTE_FETCH:
       return message(MessageType.FETCH_SOCKETS, { opts: r.opts, requestId: r.requestId });
     case RequestType.SERVER_SIDE_EMIT:
