@@ -50,7 +50,7 @@ export interface PresenceNamespace {
 }
 
 /** What `clientFollow` needs of a socket. */
-interface PresenceClientSocket extends PresenceSocket {
+export interface PresenceClientSocket extends PresenceSocket {
   on(ev: string, fn: (...args: any[]) => void): unknown;
 }
 
