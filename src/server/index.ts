@@ -41,7 +41,7 @@ export { isLocalSocket, type AdapterNamespace, type AdapterServerOptions, type A
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
 export {
   Presence, PresenceError, type PresenceErrorCode, type PresenceOptions, type PresenceMeta, type PresenceState, type PresenceDiff,
-  type PresenceSocket, type PresenceNamespace, type PresenceReadOptions, type PresenceListener,
+  type PresenceSocket, type PresenceClientSocket, type PresenceNamespace, type PresenceReadOptions, type PresenceListener,
   type PresenceChannel, type PresenceReceiver, type PresenceReplicatingAdapter,
 } from './presence/index.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';

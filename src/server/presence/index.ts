@@ -7,7 +7,7 @@
  * io.on('connection', (socket) => io.presence.track(socket, 'lobby', socket.data.userId, { status: 'online' }));
  * ```
  */
-export { Presence, type PresenceSocket, type PresenceNamespace, type PresenceReadOptions, type PresenceListener } from './presence.js';
+export { Presence, type PresenceSocket, type PresenceClientSocket, type PresenceNamespace, type PresenceReadOptions, type PresenceListener } from './presence.js';
 export {
   PresenceError, type PresenceErrorCode, type PresenceOptions, type PresenceMeta, type PresenceState, type PresenceDiff,
   type PresenceChannel, type PresenceReceiver, type PresenceReplicatingAdapter,

@@ -200,3 +200,54 @@ describe('presence on one server', () => {
     offError();
   });
 });
+
+describe('presence: clients asking to follow (clientFollow)', () => {
+  let io: Server;
+  let url: string;
+  const clients: ClientSocket[] = [];
+
+  before(async () => {
+    const http = createServer();
+    io = new Server(http, { presence: { diffInterval: 20, clientFollow: (_socket, room) => room !== 'secret' } });
+    io.on('connection', (socket) => {
+      const user = socket.handshake.query.user;
+      if (typeof user === 'string') io.presence.track(socket, 'open', user);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await io.close();
+  });
+
+  const connect = async (query: Record<string, string> = {}): Promise<ClientSocket> => {
+    const c = ioc(url, { query, transports: ['websocket'], forceNew: true });
+    clients.push(c);
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    return c;
+  };
+
+  it('presence_follow is acknowledged, refused by the check or for a bad room, and presence_unfollow stops the diffs', async () => {
+    const c = await connect();
+    const states: any[] = [];
+    const diffs: any[] = [];
+    c.on('presence_state', (p) => states.push(p));
+    c.on('presence_diff', (p) => diffs.push(p));
+    assert.deepEqual(await c.emitWithAck('presence_follow', 'secret'), { ok: false, error: 'refused' });
+    assert.deepEqual(await c.emitWithAck('presence_follow', ''), { ok: false, error: 'invalid-room' });
+    assert.deepEqual(await c.emitWithAck('presence_follow', 'open'), { ok: true });
+    await until(() => states.length === 1, 'presence_state');
+    assert.deepEqual(states[0], { room: 'open', state: {} });
+    const u = await connect({ user: 'uma' });
+    await until(() => diffs.length === 1, 'the join');
+    assert.deepEqual(Object.keys(diffs[0].joins), ['uma']);
+    c.emit('presence_unfollow', 'open');
+    await c.emitWithAck('presence_follow', 'secret');   // a round trip: the unfollow is handled
+    u.close();
+    await until(() => io.presence.count('open') === 0, 'uma gone');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(diffs.length, 1, 'no diff after unfollowing');
+  });
+});

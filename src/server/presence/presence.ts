@@ -46,6 +46,12 @@ export interface PresenceNamespace {
   readonly sockets: ReadonlyMap<string, unknown>;
   readonly local: { to(rooms: string[]): { emit(ev: string, ...args: unknown[]): unknown } };
   readonly errors: ErrorReporter;
+  on(ev: 'connection', fn: (socket: PresenceClientSocket) => void): unknown;
+}
+
+/** What `clientFollow` needs of a socket. */
+export interface PresenceClientSocket extends PresenceSocket {
+  on(ev: string, fn: (...args: any[]) => void): unknown;
 }
 
 /** Options of `list` and `count`. */
@@ -71,7 +77,7 @@ const isReplicating = (a: unknown): a is PresenceReplicatingAdapter =>
  */
 export class Presence<M extends object = Record<string, any>> {
   private readonly table: PresenceTable;
-  private readonly opts: Required<PresenceOptions>;
+  private readonly opts: Required<Omit<PresenceOptions, 'clientFollow'>>;
   private adapter: unknown = null;
   private channel: PresenceChannel | null = null;
   private replica: PresenceReplica | null = null;
@@ -105,6 +111,8 @@ export class Presence<M extends object = Record<string, any>> {
     };
     this.table = new PresenceTable(() => this.schedule());
     this.bind();
+    const allow = opts.clientFollow;
+    if (allow) nsp.on('connection', (socket) => this.listenToFollows(socket, allow));
   }
 
   /** This node's id in the table (the adapter's uid on a cluster). */
@@ -346,6 +354,21 @@ export class Presence<M extends object = Record<string, any>> {
       replica.hello();
     }
     for (const e of mine) this.add(e.sid!, e.room, e.key, stripRef(e.meta));
+  }
+
+  /** `presence_follow` and `presence_unfollow` of a client (the `clientFollow` option). */
+  private listenToFollows(socket: PresenceClientSocket, allow: Exclude<PresenceOptions['clientFollow'], false | undefined>): void {
+    socket.on('presence_follow', (room: unknown, ack?: unknown) => {
+      const reply = (res: unknown): void => {
+        if (typeof ack === 'function') ack(res);
+      };
+      new Promise<boolean>((resolve) => resolve(allow === true || allow(socket, room as string))).then((ok) => {
+        if (!ok) return reply({ ok: false, error: 'refused' });
+        this.follow(socket, room as string);
+        reply({ ok: true });
+      }).catch((err: unknown) => reply({ ok: false, error: err instanceof PresenceError ? err.code : 'refused' }));
+    });
+    socket.on('presence_unfollow', (room: unknown) => this.unfollow(socket, typeof room === 'string' ? room : undefined));
   }
 
   private add(sid: string, room: string, key: string, meta: object): void {

@@ -23,6 +23,12 @@ export interface PresenceOptions {
   maxMetaSize?: number;
   /** How many rooms one socket may be tracked in. Default 32. */
   maxEntriesPerSocket?: number;
+  /**
+   * Let clients ask to follow a room: `socket.emit('presence_follow', room, ack?)` and `presence_unfollow`. `true`
+   * allows every room; a function decides per socket and room (a throw or `false` refuses). The ack gets `{ ok: true }`
+   * or `{ ok: false, error }`. Default false (only the server follows sockets).
+   */
+  clientFollow?: boolean | ((socket: { id: string; data?: unknown }, room: string) => boolean | Promise<boolean>);
 }
 
 /** The codes of a {@link PresenceError}. */
