@@ -2,8 +2,12 @@
 # See docs/deploy.md (proxy, TLS, several processes).
 FROM node:20-slim
 
+# inside a container the published port is the gate: listen on every interface of the container (the demo's
+# default, 127.0.0.1, would answer nothing from outside); the SQLite file in a volume survives the container
 ENV NODE_ENV=production \
     PORT=3000 \
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
@@ -18,7 +22,8 @@ COPY --chown=node:node package.json package-lock.json tsconfig.json tsconfig.bui
 COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node src ./src
 COPY --chown=node:node examples ./examples
-RUN npm ci --include=dev && npm cache clean --force
+RUN npm ci --include=dev && npm cache clean --force && mkdir -p /app/data
+VOLUME /app/data
 
 EXPOSE 3000
 

@@ -59,6 +59,11 @@ for (const name of targets) {
             if (target.address.kind === 'sio') assert.equal(m.messages, 3 * 3 * 4);
             else assert.deepEqual(m, {});
             break;
+          case 'slow-reader':
+            assert.equal(m.broadcasts, 10);
+            assert.equal(m.nonReaders, 2);
+            assert.ok(Number.isFinite(m.rssGrowthBytes) && Number.isFinite(m.heapGrowthBytes));
+            break;
         }
       });
     }

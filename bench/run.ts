@@ -16,6 +16,9 @@
  * on a private redis-server the run starts on a free port; `--engine redis|redis-streams|postgres|nats|all`
  * (or a comma-separated list; default `redis`) picks the engines it compares, each against socket.io with the
  * matching official adapter (see lib/buses.ts).
+ * `presence` (only when named: `npm run bench -- presence [--clients N] [--rate R] [--seconds S]`; see
+ * presence/scenario.ts): 3 nodes on one Redis, clients joining and leaving a room at a steady rate; CPU per
+ * change and the time until every node agrees, Socketeer presence beside socket.io's fetchSockets per change.
  * `--cpu-prof` / `--heap-prof` profile the selected server targets into `bench/results/profiles/`;
  * `--alloc-prof` samples every allocation of the servers (collected objects included) into
  * `bench/results/profiles/<target>-<scenario>-r<round>/allocations.heapprofile`;
@@ -39,6 +42,7 @@ import { CLUSTER_SCENARIOS, LOAD_SCENARIOS, SCENARIO_SIZES, type Scenario } from
 import { MODES, renderChaos, runChaos, STACKS, type ChaosResult } from './chaos/scenario.js';
 import { DENSITY_SIZES, DENSITY_TARGETS, runDensity, type DensityResult, type DensitySize } from './density/scenario.js';
 import { renderDensity } from './density/report.js';
+import { PRESENCE_STACKS, renderPresence, runPresence, type PresenceResult } from './presence/scenario.js';
 
 const ALL_SCENARIOS = [...LOAD_SCENARIOS, ...CLUSTER_SCENARIOS, 'bundle'] as const;
 
@@ -57,6 +61,11 @@ interface Options {
   density: boolean;
   densitySize: DensitySize;
   densityConnections?: number;
+  presence: boolean;
+  /** the presence scenario's clients (`--clients`), changes per second and seconds */
+  presenceClients?: number;
+  presenceRate: number;
+  presenceSeconds: number;
   /** --targets was given */
   targetsGiven: boolean;
   /** engines of the cross-node scenario */
@@ -71,7 +80,7 @@ interface Run {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300, density: false, densitySize: 'limit', targetsGiven: false, engines: ['redis'] };
+  const opts: Options = { scenarios: [], rounds: 3, targets: [...DEFAULT_TARGETS], nodeArgs: [], scale: 1, allocationProfile: false, heapSnapshots: false, budgetSec: 270, chaos: false, chaosClients: 300, density: false, densitySize: 'limit', presence: false, presenceRate: 100, presenceSeconds: 10, targetsGiven: false, engines: ['redis'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--rounds') opts.rounds = Math.max(1, Number(argv[++i]) || 1);
@@ -84,20 +93,23 @@ function parseArgs(argv: string[]): Options {
       opts.targetsGiven = true;
     } else if (arg === 'chaos') opts.chaos = true;
     else if (arg === 'density') opts.density = true;
+    else if (arg === 'presence') opts.presence = true;
+    else if (arg === '--rate') opts.presenceRate = Math.max(1, Number(argv[++i]) || 100);
+    else if (arg === '--seconds') opts.presenceSeconds = Math.max(1, Number(argv[++i]) || 10);
     else if (arg === '--size') {
       const size = argv[++i];
       if (!(size in DENSITY_SIZES)) throw new Error(`unknown size ${size}; sizes: ${Object.keys(DENSITY_SIZES).join(', ')}`);
       opts.densitySize = size as DensitySize;
     } else if (arg === '--connections') opts.densityConnections = Math.max(10, Number(argv[++i]) || 0);
     else if (arg === '--engine') opts.engines = argv[++i] === 'all' ? [...ENGINES] : (argv[i].split(',') as Engine[]);
-    else if (arg === '--clients') opts.chaosClients = Math.max(1, Number(argv[++i]) || 300);
+    else if (arg === '--clients') opts.presenceClients = opts.chaosClients = Math.max(1, Number(argv[++i]) || 300);
     else if (arg === '--cpu-prof' || arg === '--heap-prof') opts.nodeArgs.push(arg);
     else if ((ALL_SCENARIOS as readonly string[]).includes(arg)) opts.scenarios.push(arg as Scenario | 'bundle');
     else throw new Error(`unknown argument ${arg}; scenarios: ${ALL_SCENARIOS.join(', ')}`);
   }
   for (const e of opts.engines) if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine ${e}; engines: ${ENGINES.join(', ')}, all`);
   for (const t of opts.targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
-  if (opts.scenarios.length === 0 && !opts.chaos && !opts.density) opts.scenarios = [...ALL_SCENARIOS];
+  if (opts.scenarios.length === 0 && !opts.chaos && !opts.density && !opts.presence) opts.scenarios = [...ALL_SCENARIOS];
   return opts;
 }
 
@@ -255,6 +267,7 @@ async function main(): Promise<void> {
   if (opts.scenarios.includes('bundle')) results.bundle = bundleSizes();
   if (opts.chaos) results.chaos = await chaos(opts);
   if (opts.density) results.density = await density(opts, machine.openFileLimit);
+  if (opts.presence) results.presence = await presence(opts);
 
   results.goals = evaluateGoals(results);
   results.durationSec = (Date.now() - started) / 1000;
@@ -265,12 +278,34 @@ async function main(): Promise<void> {
   console.log(`\nSocketeer benchmark — ${results.date.slice(0, 10)}; ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}\n`);
   if (runs.length > 0 || results.bundle) console.log(renderTables(results, opts.targets));
   if (results.density) console.log(renderDensity(results.density, densityTitle(opts, results.density)));
+  if (results.presence) console.log(renderPresence(results.presence));
   if (results.chaos) console.log(`#### chaos (${opts.chaosClients} clients, 20 broadcasts/s)\n\n${renderChaos(results.chaos)}\n`);
   console.log(`finished in ${results.durationSec.toFixed(0)} s; results in bench/results/latest.json`);
   if (referenceFailed) {
     console.error('a reference target failed: the comparison is incomplete');
     process.exitCode = 1;
   }
+}
+
+/** The presence scenario: each stack in turn, alone on the machine. */
+async function presence(opts: Options): Promise<PresenceResult[]> {
+  const redis = await startRedis();
+  const results: PresenceResult[] = [];
+  try {
+    for (const stack of PRESENCE_STACKS) {
+      try {
+        const r = await runPresence(stack, { redisUrl: redis.url, clients: opts.presenceClients, rate: opts.presenceRate, seconds: opts.presenceSeconds, log });
+        log(`presence ${stack}: ${r.cpuMsPerChange.toFixed(2)} CPU ms/change, agree p50 ${r.agreeP50Ms.toFixed(1)} ms p99 ${r.agreeP99Ms.toFixed(1)} ms, missing ${r.missing}/${r.joins}`);
+        results.push(r);
+      } catch (err) {
+        log(`presence ${stack}: FAILED: ${(err as Error).message}`);
+        if (stack !== 'socketeer') process.exitCode = 1;
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  return results;
 }
 
 /** The chaos scenario: every stack under random drops, then under a rolling restart (one run each). */

@@ -43,6 +43,8 @@ export interface Results {
   chaos?: import('../chaos/scenario.js').ChaosResult[];
   /** density scenario (`npm run bench -- density`), one result per target */
   density?: import('../density/scenario.js').DensityResult[];
+  /** the presence scenario (only when named) */
+  presence?: import('../presence/scenario.js').PresenceResult[];
   goals: Goal[];
 }
 
@@ -88,6 +90,12 @@ const COLUMNS: Record<string, [string, string, (v: number) => string][]> = {
     ['rssPerConnBytes', 'RSS / conn', kb],
     ['connections', 'idle connections', int],
   ],
+  'slow-reader': [
+    ['rssGrowthBytes', 'RSS growth', mb],
+    ['heapGrowthBytes', 'heap growth', mb],
+    ['externalGrowthBytes', 'external growth', mb],
+    ['sentPerNonReaderBytes', 'sent to each non-reader', mb],
+  ],
   polling: [
     ['perCpuSec', 'messages / server CPU-s', int],
     ['perWallSec', 'messages / s (wall)', int],
@@ -104,6 +112,7 @@ const PRIMARY: Record<string, string> = {
   handshakes: 'websocketPerCpuSec',
   memory: 'heapPerConnBytes',
   polling: 'perCpuSec',
+  'slow-reader': 'rssGrowthBytes',
 };
 
 function int(v: number): string {
@@ -117,6 +126,9 @@ function ms(v: number): string {
 }
 function sec(v: number): string {
   return v.toFixed(2);
+}
+function mb(v: number): string {
+  return `${(v / (1024 * 1024)).toFixed(1)} MB`;
 }
 function kb(v: number): string {
   return `${(v / 1024).toFixed(2)} KB`;

@@ -6,9 +6,10 @@ import { HANDSHAKES_FULL, HANDSHAKES_SMOKE, handshakeScenario } from './handshak
 import { MEMORY_FULL, MEMORY_SMOKE, memoryScenario } from './memory.js';
 import { POLLING_FULL, POLLING_SMOKE, pollingScenario } from './polling.js';
 import { CROSS_NODE_FULL, CROSS_NODE_SMOKE, crossNodeScenario } from './cross-node.js';
+import { SLOW_READER_FULL, SLOW_READER_SMOKE, slowReaderScenario } from './slow-reader.js';
 
 /** Names of the scenarios that put load on a server. */
-export const LOAD_SCENARIOS = ['echo', 'fan-out', 'handshakes', 'memory', 'polling'] as const;
+export const LOAD_SCENARIOS = ['echo', 'fan-out', 'handshakes', 'memory', 'polling', 'slow-reader'] as const;
 export type LoadScenario = (typeof LOAD_SCENARIOS)[number];
 
 /** Scenarios whose target is several server processes sharing a Redis (see `load/cross-node.ts`). */
@@ -56,6 +57,8 @@ export function runScenario(name: Scenario, size: Size, ctx: ScenarioContext, op
       const p = full ? POLLING_FULL : POLLING_SMOKE;
       return pollingScenario(ctx, { ...p, batches: p.batches * k, timeoutMs: p.timeoutMs * k });
     }
+    case 'slow-reader':
+      return slowReaderScenario(ctx, full ? SLOW_READER_FULL : SLOW_READER_SMOKE);
     case 'cross-node': {
       const p = full ? CROSS_NODE_FULL : CROSS_NODE_SMOKE;
       return crossNodeScenario(ctx, { ...p, broadcasts: p.broadcasts * k, timeoutMs: p.timeoutMs * k });
@@ -71,4 +74,5 @@ export const SCENARIO_SIZES = {
   memory: MEMORY_FULL,
   polling: POLLING_FULL,
   'cross-node': CROSS_NODE_FULL,
+  'slow-reader': SLOW_READER_FULL,
 } as const;

@@ -5,13 +5,13 @@
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
- * | `kick` | Engine.IO session id | `{ ok }`: closes that connection |
+ * | `kick` | Engine.IO session id | `{ ok }`: closes that connection, telling the page why (`kicked`) |
  *
  * With a `nodeId` (the chat on several nodes over Redis), snapshots are gathered from every node with
  * `serverSideEmitWithAck('chat:snapshot')` and merged (`mergeSnapshots`); each node pushes to its own
  * dashboards only, and `kick` asks the other nodes (`chat:kick`) when the connection is not local.
  */
-import type { Namespace, Socket } from '../../src/server/index.js';
+import { DisconnectReasons, type Namespace, type Socket } from '../../src/server/index.js';
 import { mergeSnapshots, type Metrics, type NodeSnapshot, type Snapshot } from './metrics.js';
 import { USER_ROOM_PREFIX } from './chat.js';
 import { noticeExpiry, type SocketData } from './middleware.js';
@@ -61,7 +61,8 @@ export function attachAdmin(admin: Namespace, main: Namespace, metrics: Metrics,
   const kickLocal = (id: unknown): boolean => {
     for (const s of main.sockets.values()) {
       if (s.conn.id === id) {
-        s.disconnect(true);
+        // the page says why: "You were disconnected by an admin"
+        s.disconnect(true, { reason: DisconnectReasons.KICKED, message: 'Disconnected by an admin' });
         return true;
       }
     }

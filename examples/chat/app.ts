@@ -9,8 +9,8 @@
  * ```
  *
  * With `redisUrl` (the demo on several processes, see `cluster.ts`), the node joins the others through the
- * Redis adapter: broadcasts, rooms and `fetchSockets()` span every node, long-polling requests reaching the
- * wrong node are forwarded to their owner (`forwardPolling`), users, refresh sessions, room history and the
+ * Redis Streams adapter: broadcasts, rooms, presence and `fetchSockets()` span every node, long-polling requests
+ * reaching the wrong node are forwarded to their owner (`pollingForwarding`), users, refresh sessions, room history and the
  * token secret live in Redis, and the dashboard gathers every node's figures. Without it they live in an
  * SQLite file in `dataDir` (`npm start`: `./data/`), so a restart keeps everyone signed in and the history;
  * without either, in an SQLite database in memory (the tests).
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Server, type ServerOptions } from '../../src/server/index.js';
 import { authenticate, rateLimit, type Authenticator, type RateLimiter } from '../../src/server/auth/index.js';
-import { createAdapter, forwardPolling, type PollingForwarder } from '../../src/server/adapters/redis/index.js';
+import { createAdapter } from '../../src/server/adapters/redis-streams/index.js';
 import { ChatAuth } from './auth.js';
 import { attachAdmin } from './admin.js';
 import { attachChat, USER_ROOM_PREFIX } from './chat.js';
@@ -85,7 +85,7 @@ export interface Chat {
   bundlePath: string;
   /** this node's name, when it shares the chat with others over Redis */
   nodeId: string | undefined;
-  /** Disconnects everyone and stops the servers. */
+  /** Tells every page the server is shutting down, disconnects everyone and stops the servers (within 2 s). */
   close(): Promise<void>;
 }
 
@@ -95,9 +95,8 @@ export interface Chat {
  * @returns the running chat
  */
 export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
-  // with Redis: one connection publishes (and runs the store's commands), one subscribes
+  // with Redis: one connection runs the store's commands; the adapter opens its own from it
   const pub = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : null;
-  const sub = pub ? pub.duplicate() : null;
   const store: ChatStore = pub ? new RedisStore(pub) : opts.dataDir ? SqliteStore.open(opts.dataDir) : new SqliteStore(':memory:');
   const auth = new ChatAuth({
     tokenTtlSeconds: opts.tokenTtlSeconds,
@@ -119,19 +118,21 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
       fallbackBundle: () => fallback,
       authHelper: () => authHelper,
       onLogout: (user) => {
-        // every socket of the user, chat and dashboard
-        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
-        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets();
+        // every socket of the user, chat and dashboard, on every node: their pages show the sign-in form
+        const why = { reason: 'signed out', message: 'Signed out in another window' };
+        main.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
+        admin.in(USER_ROOM_PREFIX + user.name).disconnectSockets(false, why);
       },
     }),
   );
   const io = new Server(http, {
     maxHttpBufferSize: 2e6,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? 50,
-    ...(pub && sub ? { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) } : {}),
+    // a node gone is out of everyone's presence within the heartbeat timeout
+    ...(pub ? { adapter: createAdapter(pub, { requestsTimeout: 2000, heartbeatInterval: 2000, heartbeatTimeout: 6000, pollingForwarding: true }) } : {}),
+    presence: { diffInterval: 50 },
     ...opts.server,
   });
-  const forwarder: PollingForwarder | null = pub && sub ? forwardPolling(io, pub, sub) : null;
   const main = io.of('/');
   const admin = io.of('/admin');
   // the refusal codes of the token check go to the metrics (`chat_refusals_total`), created just below
@@ -143,7 +144,9 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     admin: authenticate(admin, { verify: tokenVerifier(auth, { requireAdmin: true, onRefuse: (code) => onRefuse(`/admin ${code}`) }), ...refresh }),
   };
   const eventsPerSecond = opts.eventsPerSecond ?? 30;
-  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000 });
+  // an event over the rate is refused on its own (its ack says `rate limited` and `retryAfter`; the page shows the
+  // message as not sent, with a Retry): only a sustained flood of ten times the rate in refused events cuts the socket
+  const limiter = rateLimit({ points: eventsPerSecond, duration: 1000, tolerance: eventsPerSecond * 10 });
   main.use(limiter);
   admin.use(limiter);
   // the library's metrics (`socketeer/metrics`), served on GET /metrics and read by the dashboard
@@ -168,7 +171,6 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     await io.close();
     store.close();
     pub?.disconnect();
-    sub?.disconnect();
     throw err;
   }
   const port = (http.address() as AddressInfo).port;
@@ -198,14 +200,12 @@ export async function startChat(opts: ChatOptions = {}): Promise<Chat> {
     async close() {
       chat.close();
       feed!.close();
-      forwarder?.close();
-      await io.close();
+      // a graceful stop: each page is told "server shutting down" (its writes flushed, long-polling included),
+      // so it says "The server restarted, reconnecting…" and reconnects
+      await io.shutdown({ timeout: 2000 });
       http.closeAllConnections();
       store.close();
-      if (pub && sub) {
-        pub.disconnect();
-        sub.disconnect();
-      }
+      pub?.disconnect();
     },
   };
 }

@@ -3,8 +3,9 @@
  * (the page's delivered tick), a volatile typing indicator, who is in each room, and pasted images sent as
  * binary. The last messages of each room are kept in the `history` store (SQLite, or Redis on several
  * nodes) so a newcomer, or anyone after a restart, sees the conversation (forgotten when a room other than
- * the default ones empties). On several nodes (`shared`),
- * presence and the room list are gathered from every node with `fetchSockets()`.
+ * the default ones empties). Who is in each room, and the room list with its counts, come from the server's
+ * presence (`nsp.presence`, replicated between the nodes: no request to the other nodes), each node telling its
+ * own sockets when a room's presence changes.
  *
  * | Client → server | Payload | Ack |
  * |---|---|---|
@@ -14,6 +15,9 @@
  * | `image` | `{ room, type, name, data: ArrayBuffer }` | `{ ok, id, at }` |
  * | `typing` (volatile) | `{ room, typing }` | – |
  *
+ * A page's CONNECT may name the rooms it was in (`auth.rooms`, see `rejoin.ts`): the socket is put back in them
+ * at once, so the messages it sends again right after a reconnection are not refused.
+ *
  * Server → client: `message` (a `ChatMessage`, `image.data` binary), `typing`, `presence { room, users }`,
  * `rooms [{ name, users }]`, `session:expired`.
  */
@@ -21,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from '../../src/server/index.js';
 import { noticeExpiry, type SocketData } from './middleware.js';
 import type { HistoryStore } from './store.js';
+import { roomsToRejoin } from './rejoin.js';
 
 /** A message as stored and relayed. */
 export interface ChatMessage {
@@ -59,64 +64,31 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
   const fail = (err: Error) => console.error('chat: store unavailable:', err.message);
   let roomsTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Distinct user names of the sockets in a room. */
-  const usersIn = (room: string): string[] => {
-    const ids = nsp.adapter.rooms.get(room);
-    const names = new Set<string>();
-    if (ids) {
-      for (const id of ids) {
-        const s = nsp.sockets.get(id);
-        if (s) names.add((s.data as SocketData).user.name);
-      }
-    }
-    return [...names].sort();
-  };
+  /** Distinct user names in a room, on every node. */
+  const usersIn = (room: string): string[] => Object.keys(nsp.presence.list(room)).sort();
 
   const roomList = () => {
     const names = new Set(DEFAULT_ROOMS);
-    for (const room of nsp.adapter.rooms.keys()) {
-      if (!nsp.sockets.has(room) && !room.startsWith(USER_ROOM_PREFIX)) names.add(room);
-    }
-    return [...names].map((name) => ({ name, users: usersIn(name).length }));
+    for (const room of nsp.presence.rooms()) if (ROOM_NAME.test(room)) names.add(room);
+    return [...names].map((name) => ({ name, users: nsp.presence.count(name) }));
   };
 
-  /** `usersIn` over every node. */
-  const sharedUsersIn = async (room: string): Promise<string[]> => {
-    const names = new Set<string>();
-    for (const s of await nsp.in(room).fetchSockets()) names.add((s.data as SocketData).user.name);
-    return [...names].sort();
-  };
-
-  /** `roomList` over every node. */
-  const sharedRoomList = async () => {
-    const users = new Map<string, Set<string>>(DEFAULT_ROOMS.map((r) => [r, new Set<string>()]));
-    for (const s of await nsp.fetchSockets()) {
-      for (const room of s.rooms) {
-        if (room === s.id || room.startsWith(USER_ROOM_PREFIX)) continue;
-        let set = users.get(room);
-        if (!set) users.set(room, (set = new Set()));
-        set.add((s.data as SocketData).user.name);
-      }
-    }
-    return [...users].map(([name, set]) => ({ name, users: set.size }));
-  };
-
-  /** Tells everyone the room list changed (coalesced). */
+  /** Tells this node's sockets the room list changed (coalesced; every node does it for its own). */
   const roomsChanged = () => {
     opts.onChange?.();
     if (roomsTimer) return;
     roomsTimer = setTimeout(() => {
       roomsTimer = null;
-      if (shared) sharedRoomList().then((list) => nsp.emit('rooms', list), fail);
-      else nsp.emit('rooms', roomList());
+      nsp.local.emit('rooms', roomList());
     }, 50);
   };
 
-  const presence = (room: string) => {
-    if (shared) sharedUsersIn(room).then((users) => nsp.to(room).emit('presence', { room, users }), fail);
-    else nsp.to(room).emit('presence', { room, users: usersIn(room) });
+  // a room's presence changed (on this node or another): its members on this node get the new list
+  const unsubscribe = nsp.presence.subscribe(({ room }) => {
+    if (!ROOM_NAME.test(room)) return;
+    nsp.local.to(room).emit('presence', { room, users: usersIn(room) });
     roomsChanged();
-  };
+  });
 
   const remember = (msg: ChatMessage) => {
     history.add(msg).catch(fail);
@@ -132,18 +104,18 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
     const { user } = socket.data as SocketData;
     noticeExpiry(socket);
     socket.join(USER_ROOM_PREFIX + user.name);
-    if (shared) sharedRoomList().then((list) => socket.emit('rooms', list), fail);
-    else socket.emit('rooms', roomList());
+    // a page reconnecting is back in its rooms (and their presence) before its queued messages arrive (see rejoin.ts)
+    for (const room of roomsToRejoin(socket.handshake.auth, (r) => ROOM_NAME.test(r))) nsp.presence.track(socket, room, user.name);
+    socket.emit('rooms', roomList());
 
     socket.on('room:join', (room: unknown, reply: Reply) => {
       if (typeof reply !== 'function') return;
       if (typeof room !== 'string' || !ROOM_NAME.test(room)) {
         return reply({ ok: false, error: 'Room names are 1 to 24 characters: a-z, 0-9 and -' });
       }
-      socket.join(room);
-      Promise.all([shared ? sharedUsersIn(room) : usersIn(room), history.get(room)]).then(([users, past]) => {
-        reply({ ok: true, users, history: past });
-        presence(room);
+      if (!socket.rooms.has(room)) nsp.presence.track(socket, room, user.name);
+      history.get(room).then((past) => {
+        reply({ ok: true, users: usersIn(room), history: past });
       }, (err: Error) => {
         fail(err);
         reply({ ok: false, error: 'Try again in a moment' });
@@ -158,7 +130,6 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
       socket.leave(room);
       if (typeof reply === 'function') reply({ ok: true });
       socket.emit('presence', { room, users: [] });
-      presence(room);
       forgetIfEmpty(room);
     });
 
@@ -200,10 +171,7 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
       const left = [...socket.rooms].filter((r) => r !== socket.id && !r.startsWith(USER_ROOM_PREFIX));
       // the socket is out of its rooms once `disconnect` fires
       socket.once('disconnect', () => {
-        for (const room of left) {
-          presence(room);
-          forgetIfEmpty(room);
-        }
+        for (const room of left) forgetIfEmpty(room);
         roomsChanged();
       });
     });
@@ -211,6 +179,7 @@ export function attachChat(nsp: Namespace, opts: { history: HistoryStore; shared
 
   return {
     close() {
+      unsubscribe();
       if (roomsTimer) clearTimeout(roomsTimer);
       roomsTimer = null;
     },

@@ -1,9 +1,9 @@
 /**
  * `npm run start:cluster`: the chat demo on several processes. Starts a `redis-server` on a free port
  * (unless `REDIS_URL` is set), 3 chat nodes (`server.ts` as child processes on free ports, sharing the chat
- * through the Redis adapter) and a round-robin HTTP + WebSocket proxy on port 3000 (`PORT`) without session
+ * through the Redis Streams adapter) and a round-robin HTTP + WebSocket proxy on port 3000 (`PORT`) without session
  * affinity: each request goes to the next node, long-polling requests reaching the wrong node are forwarded
- * to their owner over Redis (`forwardPolling`). Needs `redis-server` on the PATH when `REDIS_URL` is unset.
+ * to their owner over Redis (`pollingForwarding`). Needs `redis-server` on the PATH when `REDIS_URL` is unset.
  *
  * ```ts
  * import { startCluster } from './examples/chat/cluster.js';
@@ -229,7 +229,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       });
       children.push(child);
       child.stderr!.on('data', (d: Buffer) => log(`[${id}] ${d.toString().trimEnd()}`));
-      started.push(waitForLine(child, /Socketeer chat on/, 30000, id));
+      // compiling the TypeScript sources takes a while on a busy machine: a node is late, not broken, for 90 s
+      started.push(waitForLine(child, /Socketeer chat on/, 90000, id));
       nodes.push({ id, port, url: `http://127.0.0.1:${port}`, pid: child.pid! });
     }
     await Promise.all(started);

@@ -84,6 +84,8 @@ export interface Snapshot {
   /** `socketeer_sockets` */
   namespaces: NamespaceInfo[];
   rooms: RoomInfo[];
+  /** users present in each chat room, on every node (`io.presence`: the same on every node once replicated) */
+  presence?: Array<{ room: string; users: number }>;
   /** chat events and bytes per second over the last `HISTORY` seconds, oldest first */
   rates: { in: number[]; out: number[]; bytesIn: number[]; bytesOut: number[] };
   /** refusals by reason: the chat's codes (`chat_refusals_total`), the engine's (`engine origin`, …) */
@@ -200,6 +202,8 @@ export function mergeSnapshots(parts: NodeSnapshot[]): Snapshot {
     clients: clients.sort((a, b) => a.connectedAt - b.connectedAt),
     namespaces: [...namespaces.values()],
     rooms: [...rooms.values()].sort((a, b) => b.members - a.members || a.name.localeCompare(b.name)),
+    // presence is replicated: every node has the cluster's, this node's is taken
+    presence: parts[0]?.snapshot.presence,
     rates,
     refusals,
     totals,
@@ -417,6 +421,8 @@ export class Metrics {
         eventLoopLagP99Seconds: total(this.library.register.read('nodejs_eventloop_lag_p99_seconds')),
       },
       guard: this.guard(),
+      presence: this.io.presence.rooms().filter((r) => !this.opts.isPrivateRoom(r))
+        .map((room) => ({ room, users: this.io.presence.count(room) })).sort((a, b) => b.users - a.users || a.room.localeCompare(b.room)),
     };
   }
 

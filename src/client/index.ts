@@ -102,6 +102,7 @@ export {
   WebSocketTransport as WebSocket,
   WebSocketTransport as NodeWebSocket,
 } from './engine/index.js';
+export { Presence, type PresenceEvents, type PresenceSource, type PresenceMeta, type PresenceState } from './presence.js';
 export type { ManagerOptions, ManagerReservedEvents, CustomParser } from './manager.js';
 export type { SocketOptions, SocketReservedEvents, DisconnectDescription, ExtendedError } from './socket.js';
 export type { ClientDisconnectReason } from './socket-host.js';

@@ -37,6 +37,8 @@ export interface EngineServerEvents {
   flush: (socket: EngineSocket, buffer: OutgoingPacket[]) => void;
   /** a session handed its buffered packets to its transport (emitted only if listened to) */
   drain: (socket: EngineSocket) => void;
+  /** the slow-client policy is closing a session (`bufferedBytes` were buffered for it) */
+  slowClient: (socket: EngineSocket, bufferedBytes: number) => void;
 }
 
 /** Session state. */
@@ -46,9 +48,16 @@ export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
  * Why a session closed (the first argument of its `close` event): `'transport close'` — the connection was
  * lost or the client closed it; `'ping timeout'` — no heartbeat in time; `'parse error'` — undecodable input;
  * `'transport error'` — the transport failed (its error is the second argument); `'forced close'` — closed
- * by the server (`close()`).
+ * by the server (`close()`); `'slow client'` — the client did not read what it was sent (the `slowClient` option).
  */
-export type EngineCloseReason = 'transport close' | 'ping timeout' | 'parse error' | 'transport error' | 'forced close';
+export type EngineCloseReason =
+  | 'transport close'
+  | 'ping timeout'
+  | 'parse error'
+  | 'transport error'
+  | 'forced close'
+  /** the slow-client policy closed the session (see the `slowClient` option) */
+  | 'slow client';
 
 /** Listener signatures of `EngineSocket` events. */
 export interface EngineSocketEvents {
@@ -60,8 +69,14 @@ export interface EngineSocketEvents {
   packet: (packet: IncomingPacket) => void;
   packetCreate: (packet: OutgoingPacket) => void;
   heartbeat: () => void;
+  /**
+   * the buffered packets were handed to the transport; while {@link EngineSocket.writableNeedDrain}, only once
+   * back under the low-water mark
+   */
   drain: () => void;
   flush: (buffer: OutgoingPacket[]) => void;
+  /** the slow-client policy is closing the session; `bufferedBytes` were buffered (last words may still be sent) */
+  slowClient: (bufferedBytes: number) => void;
   upgrading: (transport: Transport) => void;
   upgrade: (transport: Transport) => void;
   error: (err: Error) => void;

@@ -18,6 +18,8 @@ export type { TransportEntry, TransportCreateOptions } from './transports/index.
 export { Transport, Polling, JsonpPolling, WebSocketTransport, transportEntry, availableUpgrades } from './transports/index.js';
 export type { EngineOptions, ResolvedEngineOptions, TransportName, HttpCompressionOptions, AllowRequestCallback, UnknownSidHandler } from './options.js';
 export type { CookieOptions } from './cookie.js';
+export type { BackpressureOptions, SlowClientOptions, ResolvedBackpressure } from './backpressure.js';
+export { resolveBackpressureOptions, DEFAULT_HIGH_WATER_MARK, DEFAULT_LOW_WATER_MARK } from './backpressure.js';
 export { EngineErrors, EngineErrorMessages } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
 export type { AllowRequest } from './limits.js';

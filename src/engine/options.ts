@@ -14,6 +14,7 @@ import type { PerMessageDeflateOptions } from 'ws';
 import type { CookieOptions } from './cookie.js';
 import type { AllowedOrigins } from './origin.js';
 import { TRANSPORT_NAMES, type TransportName } from './transports/index.js';
+import { resolveBackpressureOptions, type BackpressureOptions, type ResolvedBackpressure } from './backpressure.js';
 
 export type { TransportName };
 
@@ -27,8 +28,11 @@ export interface HttpCompressionOptions {
   [zlibOption: string]: unknown;
 }
 
-/** Options of the engine (`EngineServer`, `io.engine`), passed through by the `Server` constructor. */
-export interface EngineOptions {
+/**
+ * Options of the engine (`EngineServer`, `io.engine`), passed through by the `Server` constructor; the backpressure
+ * options (`highWaterMark`, `lowWaterMark`, `slowClient`) are those of {@link BackpressureOptions}.
+ */
+export interface EngineOptions extends BackpressureOptions {
   /** ms between server pings (default 25000) */
   pingInterval?: number;
   /** ms to wait for the pong (default 20000) */
@@ -104,12 +108,15 @@ export interface ResolvedEngineOptions {
   maxConnectionsPerAddress: number | undefined;
   /** may be set after construction (read on every request) */
   unknownSid: UnknownSidHandler | undefined;
+  /** high- and low-water marks and the slow-client policy of every session */
+  backpressure: ResolvedBackpressure;
 }
 
 /**
  * Applies the defaults.
  * @param opts user options
  * @returns a fully resolved copy
+ * @throws RangeError / TypeError for backpressure options out of range (see `resolveBackpressureOptions`)
  * @example
  * ```ts
  * const opts = resolveEngineOptions({ cookie: true }); // opts.cookie.name === 'io'
@@ -141,5 +148,6 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     trustProxy: opts.trustProxy ?? false,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
     unknownSid: opts.unknownSid,
+    backpressure: resolveBackpressureOptions(opts),
   };
 }

@@ -17,6 +17,7 @@ import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
 import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
+import { packetBytes, overHighWaterMark, slowClientNow, underLowWaterMark, SLOW_CLIENT_REASON } from './backpressure.js';
 import { slimRequest } from './handshake-request.js';
 import { openPacketData } from './open-packet.js';
 import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
@@ -49,9 +50,19 @@ export interface EngineSocket {
   once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
 
+/** {@link EngineSocket.pressure}: under the high-water mark, over it (waiting for `drain`), closing as a slow client. */
+const UNDER = 0;
+const OVER = 1;
+const SLOW = 2;
+
 /**
  * One Engine.IO session. Events: `message`(data), `close`(reason, description), `packet`,
- * `packetCreate`, `heartbeat`, `drain`, `flush`, `upgrading`, `upgrade`, `error`.
+ * `packetCreate`, `heartbeat`, `drain`, `flush`, `upgrading`, `upgrade`, `error`, `slowClient`(bufferedBytes).
+ *
+ * Backpressure: {@link bufferedBytes} counts what is queued for the client; from the high-water mark on,
+ * {@link writableNeedDrain} is true and `drain` waits until the count is back under the low-water mark (under
+ * the mark, `drain` fires after each flush, as the reference's). A client that stays over the mark too long or
+ * buffers too much is closed with reason `slow client` (see `backpressure.ts`).
  * @example
  * ```ts
  * engine.on('connection', (socket: EngineSocket) => {
@@ -90,6 +101,12 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   upgraded = false;
 
   private writeBuffer: OutgoingPacket[] = [];
+  /** bytes of the packets in {@link writeBuffer} (see `packetBytes`) */
+  private queuedBytes = 0;
+  /** UNDER, OVER (the high-water mark was reached; waiting for the low-water mark) or SLOW (closing as a slow client) */
+  private pressure = UNDER;
+  /** while OVER: ends the time a client may stay over the mark; while SLOW: ends the grace of the close */
+  private slowTimer: NodeJS.Timeout | null = null;
   private packetsFn: Array<() => void> = [];
   /** the transport our listeners are attached to (null once detached) */
   private listenedTransport: Transport | null = null;
@@ -115,6 +132,12 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   }
   private static onTransportReady(this: OwnedTransport): void {
     this[kSession]?.flush();
+  }
+  /** The slow-client timer: over the high-water mark for too long, or the grace of a slow client's close ended. */
+  private static onSlowTimer(session: EngineSocket): void {
+    session.slowTimer = null;
+    if (session.pressure === OVER) session.closeSlowClient();
+    else if (session.pressure === SLOW && session.readyState !== 'closed') session.closeTransport(true);
   }
   private static onTransportClose(this: OwnedTransport): void {
     this[kSession]?.onClose('transport close');
@@ -249,6 +272,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
+    transport.wantsReady = this.pressure === OVER;
     // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
     // session, which detaches them
     (transport as OwnedTransport)[kSession] = this;
@@ -356,6 +380,12 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   private onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
+    if (this.slowTimer !== null) {
+      clearTimeout(this.slowTimer);
+      this.slowTimer = null;
+    }
+    // however it ends, a session closed by the slow-client policy ends for that reason
+    if (this.pressure === SLOW) reason = SLOW_CLIENT_REASON;
     this.heartbeatPhase = HeartbeatPhase.NONE;
     this.timerList?.remove(this);
     this.awaitingPong = false;
@@ -371,6 +401,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   /** Empties a closed session's buffer (a tick after its `close`). */
   private static clearWriteBuffer(socket: EngineSocket): void {
     socket.writeBuffer = [];
+    socket.queuedBytes = 0;
   }
 
   /**
@@ -416,12 +447,95 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     // events without listeners are not emitted: emit() costs an arguments array per call
     if (hasListeners(this, 'packetCreate')) this.emit('packetCreate', packet);
     this.writeBuffer.push(packet);
+    this.queuedBytes += packetBytes(data);
     if (typeof callback === 'function') this.packetsFn.push(callback);
     this.flush();
+    if (this.pressure === UNDER) {
+      if (overHighWaterMark(this.bufferedBytes, this.server.opts.backpressure)) this.onFull();
+    } else if (this.pressure === OVER && slowClientNow(this.bufferedBytes, this.server.opts.backpressure)) {
+      this.closeSlowClient();
+    }
+  }
+
+  /**
+   * Bytes buffered for the client: the packets queued in the session (a string counts its length) and the bytes
+   * its transport holds (WebSocket: frames of this tick and the connection's write buffer; polling: none, a
+   * payload waits in the session until the client polls).
+   * @example
+   * ```ts
+   * console.log(socket.conn.bufferedBytes);   // 0 for a client that reads everything
+   * ```
+   */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.transport.bufferedBytes;
+  }
+
+  /**
+   * True from the moment {@link bufferedBytes} reaches the high-water mark until `drain` (back under the
+   * low-water mark): `socket.emit` returns false and volatile packets are dropped meanwhile.
+   * @example
+   * ```ts
+   * if (socket.conn.writableNeedDrain) socket.conn.once('drain', resume);
+   * ```
+   */
+  get writableNeedDrain(): boolean {
+    return this.pressure !== UNDER;
+  }
+
+  /** The high-water mark is reached: `drain` waits for the low-water mark, the slow-client clock starts. */
+  private onFull(): void {
+    this.pressure = OVER;
+    this.transport.wantsReady = true;
+    const slow = this.server.opts.backpressure.slowClient;
+    // the size bound applies from the next packet on: one message, however large, does not make a slow client
+    if (slow === false) return;
+    if (slow.maxOverMs !== Infinity) this.slowTimer = setTimeout(EngineSocket.onSlowTimer, slow.maxOverMs, this);
+  }
+
+  /** Back under the low-water mark: `drain`. */
+  private checkDrain(): void {
+    if (!underLowWaterMark(this.bufferedBytes, this.server.opts.backpressure)) return;
+    this.pressure = UNDER;
+    this.transport.wantsReady = false;
+    if (this.slowTimer !== null) {
+      clearTimeout(this.slowTimer);
+      this.slowTimer = null;
+    }
+    this.emitDrain();
+  }
+
+  private emitDrain(): void {
+    if (hasListeners(this, 'drain')) this.emit('drain');
+    const server = this.server;
+    if (hasListeners(server, 'drain')) server.emit('drain', this);
+  }
+
+  /**
+   * Closes the session of a slow client: what it has not been handed yet is dropped, `slowClient` listeners may
+   * queue last words (the Socket.IO layer sends the disconnect details), then the session closes gracefully
+   * within `pingTimeout` (after which the transport is closed without waiting), with reason `slow client`.
+   */
+  private closeSlowClient(): void {
+    if (this.readyState !== 'open') return;
+    const bytes = this.bufferedBytes;
+    if (log.enabled) log('slow client: %d bytes buffered', bytes);
+    this.pressure = SLOW;
+    if (this.slowTimer !== null) clearTimeout(this.slowTimer);
+    this.writeBuffer = [];
+    this.packetsFn = [];
+    this.queuedBytes = 0;
+    if (hasListeners(this, 'slowClient')) this.emit('slowClient', bytes);
+    if (hasListeners(this.server, 'slowClient')) this.server.emit('slowClient', this, bytes);
+    this.slowTimer = setTimeout(EngineSocket.onSlowTimer, this.server.opts.pingTimeout, this);
+    this.close();
   }
 
   private flush(): void {
-    if (this.readyState === 'closed' || !this.transport.canSend || this.writeBuffer.length === 0) return;
+    if (this.readyState === 'closed' || !this.transport.canSend) return;
+    if (this.writeBuffer.length === 0) {
+      if (this.pressure === OVER) this.checkDrain();
+      return;
+    }
     const server = this.server;
     if (hasListeners(this, 'flush')) this.emit('flush', this.writeBuffer);
     if (hasListeners(server, 'flush')) server.emit('flush', this, this.writeBuffer);
@@ -435,9 +549,10 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
         for (let i = 0; i < fns.length; i++) fns[i]!();
       };
     }
+    this.queuedBytes = 0;
     this.transport.send(wbuf, onSent);
-    if (hasListeners(this, 'drain')) this.emit('drain');
-    if (hasListeners(server, 'drain')) server.emit('drain', this);
+    if (this.pressure === OVER) this.checkDrain();
+    else this.emitDrain();
   }
 
   private getAvailableUpgrades(): string[] {

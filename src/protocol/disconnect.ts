@@ -82,3 +82,36 @@ export function checkDisconnectDetails(value: unknown): DisconnectDetails | stri
   if (data !== undefined) details.data = data;
   return details;
 }
+
+/**
+ * Checks details given by an application.
+ * @param value the candidate
+ * @returns the details with only the known fields
+ * @throws TypeError saying what is wrong
+ * @example
+ * ```ts
+ * validDisconnectDetails({ reason: 'kicked', extra: 1 });   // { reason: 'kicked' }
+ * validDisconnectDetails({});                               // throws TypeError
+ * ```
+ */
+export function validDisconnectDetails(value: unknown): DisconnectDetails {
+  const checked = checkDisconnectDetails(value);
+  if (typeof checked === 'string') throw new TypeError(checked);
+  return checked;
+}
+
+/**
+ * The details carried by another server's message (a cluster adapter's `disconnectSockets`): checked, and left
+ * out when absent or malformed (the sockets are still disconnected).
+ * @param value the message's `details` field
+ * @returns the details, or undefined
+ * @example
+ * ```ts
+ * adapter.disconnectSockets(opts, close, remoteDetails(message.details));
+ * ```
+ */
+export function remoteDetails(value: unknown): DisconnectDetails | undefined {
+  if (value === undefined) return undefined;
+  const checked = checkDisconnectDetails(value);
+  return typeof checked === 'string' ? undefined : checked;
+}

@@ -16,6 +16,7 @@
  * `socket.ts`, `client.ts`) nor anything under `adapters/`.
  */
 import type { Packet } from '../protocol/index.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import type { EngineSendOptions } from './engine.js';
 import type { Handshake } from './socket-types.js';
 import type { Adapter } from './adapter.js';
@@ -117,7 +118,8 @@ export interface AdapterSocket {
    */
   readonly privateSessionId: PrivateSessionId | undefined;
   readonly client: {
-    writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): void;
+    /** false when the connection is over its high-water mark (a `void` return counts as true) */
+    writeToEngine(encoded: Array<string | Uint8Array>, opts: WriteOptions): boolean | void;
   };
   /** Acknowledgement callbacks waiting for the client, by packet id. */
   readonly acks: Map<number, (...args: unknown[]) => void>;
@@ -125,7 +127,8 @@ export interface AdapterSocket {
   notifyOutgoingListeners(packet: Packet): void;
   join(rooms: Room | Room[]): void | Promise<void>;
   leave(room: Room): void | Promise<void>;
-  disconnect(close?: boolean): unknown;
+  /** `details`: why, for the client (`socketeer:disconnect` just before the DISCONNECT) */
+  disconnect(close?: boolean, details?: DisconnectDetails): unknown;
 }
 
 /** What the server's `opts` says to adapters. */

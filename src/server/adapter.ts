@@ -24,6 +24,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import { broadcastWriteOptions } from './adapter-delivery.js';
 import type {
   AdapterNamespace, AdapterSocket, BroadcastFlags, BroadcastOptions, FetchedSocket, PacketEncoder, PrivateSessionId,
@@ -191,6 +192,7 @@ export class Adapter extends EventEmitter {
    * shared frame so that the websocket transport frames it once for all recipients.
    * @param packet the packet (its `nsp` is set here)
    * @param opts rooms, except and flags
+   * @returns false when a local recipient is over its high-water mark (`io.emit` returns it), true otherwise
    * @example
    * ```ts
    * class MyAdapter extends Adapter {
@@ -201,7 +203,7 @@ export class Adapter extends EventEmitter {
    * }
    * ```
    */
-  broadcast(packet: Packet, opts: BroadcastOptions): void {
+  broadcast(packet: Packet, opts: BroadcastOptions): boolean | void {
     const flags = opts.flags || EMPTY_FLAGS;
     packet.nsp = this.nsp.name;
     const encoded = this.encoder.encode(packet);
@@ -209,27 +211,29 @@ export class Adapter extends EventEmitter {
     const sockets = this.nsp.sockets;
     const except = this.computeExceptSids(opts.except);
     const rooms = opts.rooms;
+    // a recipient over its high-water mark makes the broadcast report a full buffer
+    let full = false;
     if (rooms.size === 0) {
       for (const socket of sockets.values()) {
         if (except.size !== 0 && except.has(socket.id)) continue;
         socket.notifyOutgoingListeners(packet);
-        socket.client.writeToEngine(encoded, writeOpts);
+        if (socket.client.writeToEngine(encoded, writeOpts) === false) full = true;
       }
-      return;
+      return !full;
     }
     if (rooms.size === 1) {
       for (const room of rooms) {
         const members = this.rooms.get(room);
-        if (members === undefined) return;
+        if (members === undefined) return true;
         for (const id of members) {
           if (except.size !== 0 && except.has(id)) continue;
           const socket = sockets.get(id);
           if (socket === undefined) continue;
           socket.notifyOutgoingListeners(packet);
-          socket.client.writeToEngine(encoded, writeOpts);
+          if (socket.client.writeToEngine(encoded, writeOpts) === false) full = true;
         }
       }
-      return;
+      return !full;
     }
     const seen = new Set<SocketId>();
     for (const room of rooms) {
@@ -241,9 +245,10 @@ export class Adapter extends EventEmitter {
         if (socket === undefined) continue;
         seen.add(id);
         socket.notifyOutgoingListeners(packet);
-        socket.client.writeToEngine(encoded, writeOpts);
+        if (socket.client.writeToEngine(encoded, writeOpts) === false) full = true;
       }
     }
+    return !full;
   }
 
   /**
@@ -363,14 +368,15 @@ export class Adapter extends EventEmitter {
    * Disconnects the matching sockets.
    * @param opts rooms, except and flags
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients (`socketeer:disconnect` just before the DISCONNECT), already checked
    * @example
    * ```ts
    * io.of('/').adapter.disconnectSockets({ rooms: new Set(['room-101']) }, false);   // io.in('room-101').disconnectSockets()
    * ```
    */
-  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+  disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
     this.apply(opts, (socket) => {
-      socket.disconnect(close);
+      socket.disconnect(close, details);
     });
   }
 

@@ -13,6 +13,7 @@
  * namespace, connection or socket modules.
  */
 import { PacketType, type Packet } from '../protocol/index.js';
+import { validDisconnectDetails, type DisconnectDetails } from '../protocol/disconnect.js';
 import { isLocalSocket, type Adapter, type BroadcastFlags, type Room, type SocketDetails, type SocketId } from './adapter.js';
 import { RESERVED_EVENTS, type Handshake } from './socket-types.js';
 import { callReported, HandlerErrors, type ErrorReporter } from './handler-errors.js';
@@ -164,7 +165,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * (across servers) and calls it with `(err, responses)` once all arrived or the timeout expired.
    * @param ev the event name
    * @param args the arguments, possibly ending with the acknowledgement callback
-   * @returns true
+   * @returns false when a recipient on this server is over its high-water mark (it still gets the packet, unless
+   *   volatile), true otherwise (and always with an acknowledgement callback)
    * @throws Error if the event name is reserved
    * @example
    * ```ts
@@ -181,9 +183,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     if (typeof data[data.length - 1] !== 'function') {
       const probe = this.adapter.nsp.server.probes?.current;
       const started = probe === undefined ? 0 : performance.now();
-      this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
+      const delivered = this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
       if (probe !== undefined) probe.broadcast(this.adapter.nsp.name, started);
-      return true;
+      // false: a local recipient is over its high-water mark (an adapter that returns nothing reports true)
+      return delivered !== false;
     }
     const ack = data.pop() as (...args: any[]) => void;
     const flags = this.flags;
@@ -328,16 +331,22 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   }
 
   /**
-   * Disconnects the selected sockets.
+   * Disconnects the selected sockets, on every server with a cluster adapter.
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients: each is sent `socketeer:disconnect` just before its DISCONNECT (see
+   * `socket.disconnect`); carried to the other servers by Socketeer's adapters (other servers' adapters
+   * disconnect their sockets without it)
+   * @throws TypeError if `details` has no non-empty string `reason`, or a `message` that is not a string
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets();       // they get "io server disconnect"
    * io.in('room-101').disconnectSockets(true);   // and their underlying connections are closed
+   * io.in('user:42').disconnectSockets(false, { reason: 'signed out' });   // and are told why
    * ```
    */
-  disconnectSockets(close = false): void {
-    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close);
+  disconnectSockets(close = false, details?: DisconnectDetails): void {
+    const checked = details === undefined ? undefined : validDisconnectDetails(details);
+    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close, checked);
   }
 }
 
@@ -436,14 +445,16 @@ export class RemoteSocket<EmitEvents extends EventsMap, SocketData> implements T
   /**
    * Disconnects this socket.
    * @param close whether to close the underlying connection too
+   * @param details why, for the client (see `BroadcastOperator.disconnectSockets`)
+   * @throws TypeError for invalid `details`
    * @example
    * ```ts
    * const sockets = await io.fetchSockets();
-   * for (const socket of sockets) if (socket.data.banned) socket.disconnect(true);
+   * for (const socket of sockets) if (socket.data.banned) socket.disconnect(true, { reason: 'banned' });
    * ```
    */
-  disconnect(close = false): this {
-    this.operator.disconnectSockets(close);
+  disconnect(close = false, details?: DisconnectDetails): this {
+    this.operator.disconnectSockets(close, details);
     return this;
   }
 }

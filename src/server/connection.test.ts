@@ -175,4 +175,17 @@ describe('Connection', () => {
     connection.writeToEngine(['d'], { volatile: true });
     assert.deepEqual(conn.sent, ['a', 'b', 'c']);
   });
+
+  it('writeToEngine: false while the connection is over its high-water mark, a volatile packet dropped then', () => {
+    const { conn, connection } = setup();
+    assert.equal(connection.writeToEngine('a', {}), true);
+    (conn as unknown as { writableNeedDrain: boolean }).writableNeedDrain = true;
+    assert.equal(conn.transport.writable, true, 'the transport itself is idle');
+    assert.equal(connection.writeToEngine('b', {}), false, 'sent, and reported full');
+    assert.equal(connection.writeToEngine('c', { volatile: true }), false);
+    assert.equal(connection.writable, false);
+    (conn as unknown as { writableNeedDrain: boolean }).writableNeedDrain = false;
+    assert.equal(connection.writeToEngine('d', { volatile: true }), true);
+    assert.deepEqual(conn.sent, ['a', 'b', 'd']);
+  });
 });

@@ -33,6 +33,7 @@ import type { ProbeSlot } from './probe.js';
 import { protocolVersionOf, type ProtocolVersion } from './protocol-version.js';
 import type { CustomDecoder, CustomParser } from './server-options.js';
 import type { Socket } from './socket.js';
+import { disconnectSlowClient } from './slow-client.js';
 import type { SocketLink, SocketRef } from './socket-link.js';
 import type { DisconnectReason } from './socket-types.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
@@ -287,29 +288,59 @@ export class Connection<
   }
 
   /**
+   * Whether the connection is under its high-water mark (what `socket.emit` returns).
+   * @example
+   * ```ts
+   * if (!socket.client.writable) await socket.drained();
+   * ```
+   */
+  get writable(): boolean {
+    return this.conn.writableNeedDrain !== true;
+  }
+
+  /**
    * Writes encoded packet parts to the connection (used by adapters: encode once, write to many).
    * @param encoded the header text and its binary attachments (or a single part)
    * @param opts write options; `parts[i]` (if set) is used for `encoded[i]`
+   * @returns false when the connection is over its high-water mark (a volatile packet is then dropped)
    * @example
    * ```ts
    * const encoded = io.encoder.encode({ type: 2, nsp: '/', data: ['hello'] });
    * socket.client.writeToEngine(encoded, { compress: true });
    * ```
    */
-  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): void {
+  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): boolean {
     const conn = this.conn;
-    if (opts.volatile && !conn.transport.writable) {
+    if (opts.volatile && (!conn.transport.writable || conn.writableNeedDrain === true)) {
       if (debug.enabled) debug('volatile packet is discarded since the transport is not currently writable');
-      return;
+      return conn.writableNeedDrain !== true;
     }
     const probe = this.server.probes.current;
     if (probe !== undefined) probe.sent(this, encoded);
     const parts = opts.parts;
     if (!Array.isArray(encoded)) {
       conn.send(encoded, parts !== undefined ? parts[0] : opts);
-      return;
+    } else {
+      for (let i = 0; i < encoded.length; i++) conn.send(encoded[i]!, parts !== undefined ? parts[i] : opts);
     }
-    for (let i = 0; i < encoded.length; i++) conn.send(encoded[i]!, parts !== undefined ? parts[i] : opts);
+    return conn.writableNeedDrain !== true;
+  }
+
+  /**
+   * Called by the server when the engine's slow-client policy closes a connection: every socket is disconnected
+   * with reason `slow client`, the client being told why (the engine closes the connection right after).
+   * @param conn the engine connection
+   * @param bufferedBytes the bytes buffered for the client
+   * @example
+   * ```ts
+   * engine.on('slowClient', Connection.onSlowClient);   // done by Server#bind
+   * ```
+   */
+  static onSlowClient(this: void, conn: EngineConnection, bufferedBytes: number): void {
+    const connection = (conn as ConnWithConnection)[kConnection];
+    if (connection === undefined) return;
+    const sockets = connection.sockets.slice();
+    for (const socket of sockets) disconnectSlowClient(socket, bufferedBytes);
   }
 
   /** Called with each Engine.IO message. */

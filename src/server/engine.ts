@@ -54,6 +54,10 @@ export interface EngineConnection extends EventEmitter {
   readonly transport: EngineTransport;
   /** true once the session upgraded its transport */
   readonly upgraded: boolean;
+  /** bytes buffered for the client (Socketeer's engine; see its `highWaterMark` option) */
+  readonly bufferedBytes?: number;
+  /** true while the connection is over its high-water mark, until `drain` (Socketeer's engine) */
+  readonly writableNeedDrain?: boolean;
   send(data: string | Uint8Array, options?: EngineSendOptions, callback?: () => void): unknown;
   close(discard?: boolean): unknown;
   on<E extends keyof EngineConnectionEvents>(event: E, listener: EngineConnectionEvents[E]): this;
@@ -74,7 +78,10 @@ export interface EngineConnectionEvents {
   packet: (packet: { type: string; data?: string | Uint8Array | ArrayBuffer }) => void;
   packetCreate: (packet: { type: string; data?: string | Uint8Array | ArrayBuffer }) => void;
   heartbeat: () => void;
+  /** the buffered packets were handed to the transport (while full: back under the low-water mark) */
   drain: () => void;
+  /** the slow-client policy is closing the connection (Socketeer's engine) */
+  slowClient: (bufferedBytes: number) => void;
   flush: (buffer: Array<{ type: string; data?: string | Uint8Array | ArrayBuffer }>) => void;
 }
 

@@ -39,10 +39,16 @@ export type {
 } from './adapter.js';
 export { isLocalSocket, type AdapterNamespace, type AdapterServerOptions, type AdapterSocket, type FetchedSocket, type PacketEncoder, type RemoteSocketDetails } from './adapter.js';
 export { MemoryAdapter, SessionAwareAdapter } from './adapters/memory.js';
+export {
+  Presence, PresenceError, type PresenceErrorCode, type PresenceOptions, type PresenceMeta, type PresenceState, type PresenceDiff,
+  type PresenceSocket, type PresenceNamespace, type PresenceReadOptions, type PresenceListener,
+  type PresenceChannel, type PresenceReceiver, type PresenceReplicatingAdapter,
+} from './presence/index.js';
 export type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
 export { DISCONNECT_DETAILS_EVENT, DisconnectReasons, type DisconnectDetails } from '../protocol/disconnect.js';
 export type { ErrorReporter, HandlerErrorContext, HandlerErrorKind, HandlerErrorListener } from './handler-errors.js';
 export type { EngineConnection, EngineLike, EngineOptions, AttachOptions } from './engine.js';
+export type { BackpressureOptions, SlowClientOptions } from '../engine/backpressure.js';
 export type {
   DefaultEventsMap,
   EventsMap,

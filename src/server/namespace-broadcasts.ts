@@ -14,6 +14,7 @@
  * ```
  */
 import type { Adapter, Room, SocketId } from './adapter.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { ErrorReporter } from './handler-errors.js';
 import type { NamespaceReservedEventsMap } from './namespace.js';
@@ -248,12 +249,13 @@ export abstract class NamespaceBroadcasts<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients (see `BroadcastOperator.disconnectSockets`)
    * @example
    * ```ts
    * io.of('/chat').in('room-101').disconnectSockets();
    * ```
    */
-  disconnectSockets(close = false): void {
-    return this.operator<EmitEvents>().disconnectSockets(close);
+  disconnectSockets(close = false, details?: DisconnectDetails): void {
+    return this.operator<EmitEvents>().disconnectSockets(close, details);
   }
 }

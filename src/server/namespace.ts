@@ -21,6 +21,7 @@ import { runChain } from '../util/middleware.js';
 import type { Adapter, SocketId } from './adapter.js';
 import { isThenable, toError, type ErrorReporter } from './handler-errors.js';
 import { NamespaceBroadcasts } from './namespace-broadcasts.js';
+import { Presence } from './presence/presence.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
 import type { SocketHost, SocketLink, SocketRef } from './socket-link.js';
@@ -122,6 +123,7 @@ export class Namespace<
    * {@link nextAckId}.
    */
   _ids = 0;
+  private presenceOfNsp: Presence | undefined;
   /** Called when the last socket left (see {@link onEmpty}). */
   private emptyListeners: Array<() => void> | undefined;
 
@@ -142,6 +144,16 @@ export class Namespace<
     this.errors = server.errors;
     this.recoveryEnabled = !!server.opts.connectionStateRecovery;
     this.initAdapter();
+    if (server.opts.presence) void this.presence;
+  }
+
+  /**
+   * Who is in each room of this namespace, on every node (made on first use, or with the namespace when the
+   * server's `presence` option is set). @example `io.of('/chat').presence.track(socket, 'room1', userId, { away: false })`
+   */
+  get presence(): Presence {
+    const opts = this.server.opts.presence;
+    return (this.presenceOfNsp ??= new Presence(this, typeof opts === 'object' ? opts : {}));
   }
 
   /**

@@ -129,11 +129,13 @@ class ParentBroadcastAdapter extends Adapter {
     super(parent);
   }
 
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+  override broadcast(packet: Packet, opts: BroadcastOptions): boolean {
+    let full = false;
     for (const nsp of this.parent.children) {
       // each child encodes (and may extend, with an offset) its own copy
       const copy: Packet = { type: packet.type, nsp: nsp.name, data: Array.isArray(packet.data) ? packet.data.slice() : packet.data };
-      nsp.adapter.broadcast(copy, opts);
+      if (nsp.adapter.broadcast(copy, opts) === false) full = true;
     }
+    return !full;
   }
 }

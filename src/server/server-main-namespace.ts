@@ -12,8 +12,10 @@
  * ```
  */
 import type { Room, SocketId } from './adapter.js';
+import type { DisconnectDetails } from '../protocol/disconnect.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast-operator.js';
 import type { Namespace, NamespaceMiddleware, ServerReservedEventsMap } from './namespace.js';
+import type { Presence } from './presence/index.js';
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -208,6 +210,18 @@ export abstract class MainNamespaceShortcuts<
   }
 
   /**
+   * Presence in the main namespace: who is in each room, on every node.
+   * @example
+   * ```ts
+   * io.on('connection', (socket) => io.presence.track(socket, 'lobby', socket.data.userId, { status: 'online' }));
+   * io.presence.count('lobby');
+   * ```
+   */
+  get presence(): Presence {
+    return this.sockets.presence;
+  }
+
+  /**
    * Only the sockets of this server.
    * @example
    * ```ts
@@ -283,13 +297,14 @@ export abstract class MainNamespaceShortcuts<
   /**
    * Disconnects the sockets.
    * @param close whether to close the underlying connections too
+   * @param details why, for the clients (see `BroadcastOperator.disconnectSockets`)
    * @example
    * ```ts
    * io.disconnectSockets();                       // every socket of the main namespace
    * io.in('room1').disconnectSockets(true);       // and close their underlying connections
    * ```
    */
-  disconnectSockets(close = false): void {
-    return this.sockets.disconnectSockets(close);
+  disconnectSockets(close = false, details?: DisconnectDetails): void {
+    return this.sockets.disconnectSockets(close, details);
   }
 }

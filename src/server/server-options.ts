@@ -17,6 +17,7 @@ import type { Packet } from '../protocol/index.js';
 import type { AdapterConstructor, PacketEncoder } from './adapter.js';
 import type { AttachOptions, EngineOptions } from './engine.js';
 import type { GracefulShutdownOptions } from './shutdown.js';
+import type { PresenceOptions } from './presence/types.js';
 
 /** Decides whether a dynamic namespace accepts a name: `next(null, true)` accepts. */
 export type ParentNspNameMatchFn = (
@@ -70,6 +71,12 @@ export interface ServerOptions extends EngineOptions, AttachOptions {
    * with `parse error`. `Infinity` lifts the limit. Not applied to a custom `parser`.
    */
   maxNestingDepth: number;
+  /**
+   * Presence (`io.presence`, `nsp.presence`): diff interval, sync interval and limits. Set (even `{}` or `true`)
+   * to create it with every namespace, so that a node holds the other nodes' presence from the start; otherwise it
+   * is made on first use with the defaults.
+   */
+  presence: boolean | PresenceOptions;
 }
 
 /** A parser with the `socket.io-parser` shape. */

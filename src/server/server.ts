@@ -388,6 +388,8 @@ export class Server<
   bind(engine: EngineLike): this {
     this.engine = engine;
     this.engine.on('connection', this.onconnection.bind(this));
+    // the slow-client policy of the engine (if it has one): the sockets are told why before the connection closes
+    this.engine.on('slowClient', Connection.onSlowClient);
     return this;
   }
 

@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http';
 import { createLogger } from '../util/logger.js';
 import { compactListeners } from '../util/event-table.js';
 import { PacketType, type Packet } from '../protocol/index.js';
-import { checkDisconnectDetails, DISCONNECT_DETAILS_EVENT, type DisconnectDetails } from '../protocol/disconnect.js';
+import { DISCONNECT_DETAILS_EVENT, validDisconnectDetails, type DisconnectDetails } from '../protocol/disconnect.js';
 import type { Adapter, PrivateSessionId, Room, Session, SocketId, WriteOptions } from './adapter.js';
 import type { EngineConnection } from './engine.js';
 import { isThenable, type ErrorReporter, type Escape, type HandlerErrorKind } from './handler-errors.js';
@@ -34,12 +34,6 @@ import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 const debug = createLogger('socketeer:socket');
 
-/** Checks the details given to `disconnect()`; throws a TypeError saying what is wrong. */
-function validDisconnectDetails(details: unknown): DisconnectDetails {
-  const checked = checkDisconnectDetails(details);
-  if (typeof checked === 'string') throw new TypeError(checked);
-  return checked;
-}
 
 /**
  * A socket's membership of its namespace and rooms (see {@link Socket}).

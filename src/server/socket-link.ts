@@ -54,8 +54,9 @@ export interface SocketLink {
    * Writes encoded packet parts (adapters: encode once, write to many).
    * @param encoded the header text and its binary attachments (or a single part)
    * @param opts write options
+   * @returns false when the connection is over its high-water mark (the packet may have been dropped: volatile)
    */
-  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): void;
+  writeToEngine(encoded: Array<string | Uint8Array> | string | Uint8Array, opts: WriteOptions): boolean;
   /**
    * Forgets a socket that left its namespace.
    * @param socket the socket

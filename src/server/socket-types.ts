@@ -30,7 +30,9 @@ export type DisconnectReason =
   /** a refresh or re-verification refused the credentials */
   | 'credentials refused'
   /** sustained abuse of the per-socket event rate limit */
-  | 'rate limited';
+  | 'rate limited'
+  /** the client did not read what it was sent (the `slowClient` option) */
+  | 'slow client';
 
 /** The events a server-side socket fires on its own. */
 export interface SocketReservedEventsMap {

@@ -40,7 +40,9 @@ function fakeLink(protocol: ProtocolVersion = PROTOCOL_V5) {
     writePacket(packet, opts) {
       written.push({ packet, opts });
     },
-    writeToEngine() {},
+    writeToEngine() {
+      return true;
+    },
     removeSocket(socket) {
       removed.push(socket);
     },

@@ -27,6 +27,7 @@ import { SocketBase } from './socket-base.js';
 import type { Event, PacketMiddleware } from './socket-link.js';
 import { WRITE_DEFAULT, writeOptionsOf } from './socket-operators.js';
 import { RESERVED_EVENTS } from './socket-types.js';
+import { drained } from './slow-client.js';
 import type {
   AllButLast,
   DefaultEventsMap,
@@ -81,7 +82,8 @@ export class Socket<
    * (after `timeout(ms)`: with an error first).
    * @param ev the event name
    * @param args the arguments
-   * @returns true
+   * @returns false when the connection is over its high-water mark (the packet is queued all the same, unless
+   *   volatile): wait for {@link drained} before sending more; true otherwise
    * @throws Error if the event name is reserved
    * @example
    * ```ts
@@ -114,7 +116,24 @@ export class Socket<
       this.notifyOutgoingListeners(packet);
       this.client.writePacket(packet, writeOptionsOf(flags));
     }
-    return true;
+    return this.client.conn.writableNeedDrain !== true;
+  }
+
+  /**
+   * Resolves once the connection is under its high-water mark: at once if it is, else when it drains back under
+   * its low-water mark (the `drain` event of `socket.conn`). Rejects if the connection closes first.
+   * @returns a promise of the drain
+   * @example
+   * ```ts
+   * io.on('connection', async (socket) => {
+   *   for (const chunk of chunks) {
+   *     if (!socket.emit('chunk', chunk)) await socket.drained();   // the client reads slowly: wait for it
+   *   }
+   * });
+   * ```
+   */
+  drained(): Promise<void> {
+    return drained(this.client.conn);
   }
 
   /**

@@ -48,3 +48,29 @@ test('the dashboard lists the 3 nodes and the clients of every node', async () =
   await screenshot(dashboard, 'dashboard-cluster');
   await dashboard.close();
 });
+
+test('presence across nodes: the members list and the dashboard follow users on other nodes; tabs of one user are one member', async () => {
+  const [n1, , n3] = cluster.nodes;
+  // one more tab of each user, each straight on another node
+  const aliceOnNode1 = await signIn(browser, n1!.url, 'alice');
+  const bobOnNode3 = await signIn(browser, n3!.url, 'bob');
+  await aliceOnNode1.page.waitForSelector('#members li[data-user="bob"]');
+  const dashboard = await alice.context.newPage();
+  await dashboard.goto(cluster.url + '/dashboard');
+  await dashboard.waitForFunction(() => document.querySelector('#k-present')?.textContent === '2');
+  assert.equal(await aliceOnNode1.page.locator('#members li[data-user="bob"]').count(), 1, 'two tabs, one member');
+  assert.equal(await aliceOnNode1.page.locator('#members li[data-user="alice"]').count(), 1);
+  await screenshot(aliceOnNode1.page, 'chat-cluster-presence');
+  // bob's tab on node-3 closes: he is still here through his other tab
+  await bobOnNode3.context.close();
+  await bob.page.waitForTimeout(300);
+  assert.equal(await aliceOnNode1.page.locator('#members li[data-user="bob"]').count(), 1);
+  // his last tab closes: he leaves every node's list
+  await bob.context.close();
+  await aliceOnNode1.page.waitForSelector('#members li[data-user="bob"]', { state: 'detached', timeout: 20_000 });
+  await alice.page.waitForSelector('#members li[data-user="bob"]', { state: 'detached', timeout: 20_000 });
+  await dashboard.waitForFunction(() => document.querySelector('#k-present')?.textContent === '1');
+  assert.deepEqual(aliceOnNode1.errors, []);
+  await dashboard.close();
+  await aliceOnNode1.context.close();
+});

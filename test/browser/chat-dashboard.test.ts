@@ -203,7 +203,7 @@ test('the numbers shown are those of /metrics', async () => {
 test('an admin disconnects a client from the dashboard; the client can reconnect', async () => {
   const before = (await dashboard.getAttribute('#clients tr[data-user="bob"]', 'data-client'))!;
   await dashboard.click('#clients tr[data-user="bob"] button:text("Disconnect")');
-  await bob.page.waitForSelector('#banner:has-text("Disconnected by the server")');
+  await bob.page.waitForSelector('#banner:has-text("You were disconnected by an admin")');
   assert.equal(await bob.page.getAttribute('#conn', 'data-state'), 'disconnected');
   await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'));
   await bob.page.click('#banner-action:text("Reconnect")');

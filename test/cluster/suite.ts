@@ -197,8 +197,13 @@ export function defineClusterSuite(opts: SuiteOptions): void {
     });
     const extra = await Promise.all(nodes.map((n, i) => connectClient(n.url, { query: { name: `x${i}`, room: 'doomed' }, reconnection: false })));
     const reasons = extra.map((c) => new Promise<string>((r) => c.socket.once('disconnect', (reason) => r(reason))));
-    await nodes[1]!.call('disconnectSockets', { rooms: ['doomed'] });
+    // with a reason for the clients: it travels with the request (an extra field an official adapter ignores)
+    const details = { reason: 'kicked', message: 'bye', data: { by: 'B' } };
+    await nodes[1]!.call('disconnectSockets', { rooms: ['doomed'], details });
     assert.deepEqual(await Promise.all(reasons), ['io server disconnect', 'io server disconnect', 'io server disconnect']);
+    // each Socketeer server tells its clients why, just before the DISCONNECT; socket.io's cannot
+    const told = extra.map((c) => c.events.filter(([ev]) => ev === 'socketeer:disconnect'));
+    assert.deepEqual(told, opts.kinds.map((kind) => (kind === 'socketeer' ? [['socketeer:disconnect', details]] : [])));
     for (const c of clients) assert.ok(c.socket.connected, 'sockets outside the room stay connected');
   });
 

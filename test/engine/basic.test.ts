@@ -90,7 +90,7 @@ describe('engine basics', () => {
   });
 
   test('heartbeat: ping after pingInterval, pong keeps the session, silence times it out', async () => {
-    const h = await startEngine({ pingInterval: 100, pingTimeout: 300 });
+    const h = await startEngine({ pingInterval: 200, pingTimeout: 1500 });
     try {
       const conn = nextConnection(h.engine);
       const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
@@ -100,7 +100,7 @@ describe('engine basics', () => {
       socket.on('heartbeat', () => heartbeats++);
       const t0 = Date.now();
       assert.equal(await c.next(), '2');
-      assert.ok(Date.now() - t0 >= 80);
+      assert.ok(Date.now() - t0 >= 180);
       c.send('3');
       assert.equal(await c.next(), '2');
       c.send('3');
@@ -151,8 +151,9 @@ describe('engine basics', () => {
     try {
       const a = await openPolling(h);
       const pending = req(h.port, 'GET', h.path('EIO=4&transport=polling&sid=' + a.sid));
-      await sleep(30);
       const sa = h.engine.clients.get(a.sid)!;
+      // the GET is held once the transport is writable
+      for (let i = 0; i < 1000 && !(sa.transport as { writable?: boolean }).writable; i++) await sleep(10);
       const ra = new Promise((resolve) => sa.once('close', resolve));
       sa.close();
       assert.equal((await pending).text, '1');

@@ -151,10 +151,10 @@ async function transcript(ServerClass: any, scenario: Scenario): Promise<string[
     out.push('<closed>');
   });
   const settle = async () => {
-    // quiet for 40 ms (or 1 s at most)
+    // quiet for 150 ms (or 3 s at most): long enough for a server on a busy machine to answer a step
     const start = Date.now();
     last = Date.now();
-    while (Date.now() - last < 40 && Date.now() - start < 1000) await new Promise((r) => setTimeout(r, 5));
+    while (Date.now() - last < 150 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 5));
   };
   await once(ws, 'open');
   await settle();

@@ -62,13 +62,13 @@ export async function startServer(opts: Partial<ServerOptions> = {}): Promise<Ha
  * Waits for an event.
  * @param emitter anything with `once`
  * @param event the event name
- * @param ms fails after this delay
+ * @param ms fails after this delay (generous: an event is late on a busy machine, never missing)
  * @returns the arguments of the event
  */
 export function waitFor<T extends any[] = any[]>(
   emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
   event: string,
-  ms = 5000,
+  ms = 15000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
@@ -90,7 +90,7 @@ export function sleep(ms: number): Promise<void> {
 /**
  * Resolves when `n` calls of the returned `done` happened.
  * @param n the number of calls
- * @param ms fails after this delay
+ * @param ms fails after this delay (generous: an event is late on a busy machine, never missing)
  */
 export function countdown(n: number, ms = 3000): { done: () => void; promise: Promise<void> } {
   let resolve!: () => void;
@@ -114,7 +114,7 @@ export function countdown(n: number, ms = 3000): { done: () => void; promise: Pr
 /**
  * Polls until a condition holds.
  * @param cond the condition
- * @param ms fails after this delay
+ * @param ms fails after this delay (generous: an event is late on a busy machine, never missing)
  */
 export async function until(cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,4 +1,8 @@
-// Hand-drawn SVG charts for the dashboard: a line chart for rates, horizontal bars, a donut.
+// Hand-drawn SVG charts for the dashboard: a line chart for rates, horizontal bars, a donut. The line chart
+// and the bars are drawn at the width the <svg> has on the page (one unit = one CSS pixel), so their text
+// keeps its size on a phone and on a wide screen.
+import { formatTick, niceTicks } from './ticks.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 function svgEl(tag, attrs = {}, text) {
@@ -8,12 +12,10 @@ function svgEl(tag, attrs = {}, text) {
   return node;
 }
 
-/** A round, readable upper bound for an axis. */
-function niceMax(v) {
-  if (v <= 5) return 5;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/** The width the <svg> takes on the page, or `fallback` while it is not laid out. */
+function drawnWidth(svg, fallback) {
+  const w = Math.floor(svg.getBoundingClientRect().width);
+  return w > 0 ? w : fallback;
 }
 
 /**
@@ -23,17 +25,20 @@ function niceMax(v) {
  * @param opts { width, height, unit }
  */
 export function lineChart(svg, series, { width = 640, height = 200, unit = '' } = {}) {
-  const pad = { l: 38, r: 12, t: 12, b: 24 };
+  width = drawnWidth(svg, width);
+  const pad = { l: 44, r: 12, t: 12, b: 24 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const n = Math.max(...series.map((s) => s.values.length), 2);
-  const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
+  // whole numbers of events: steps of 1, 2, 5, 10…
+  const { top: max, ticks } = niceTicks(Math.max(1, ...series.flatMap((s) => s.values)), 4, 1);
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('height', String(height));
   svg.replaceChildren();
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.t + (h * i) / 4;
+  for (const tick of ticks) {
+    const y = pad.t + h - (h * tick) / max;
     svg.append(svgEl('line', { x1: pad.l, x2: pad.l + w, y1: y, y2: y, class: 'grid' }));
-    svg.append(svgEl('text', { x: pad.l - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, fmt(max * (1 - i / 4)) + unit));
+    svg.append(svgEl('text', { x: pad.l - 6, y: y + 4, class: 'axis', 'text-anchor': 'end', 'data-tick': tick }, formatTick(tick) + unit));
   }
   svg.append(svgEl('text', { x: pad.l, y: height - 6, class: 'axis' }, `-${n}s`));
   svg.append(svgEl('text', { x: pad.l + w, y: height - 6, class: 'axis', 'text-anchor': 'end' }, 'now'));
@@ -50,31 +55,57 @@ export function lineChart(svg, series, { width = 640, height = 200, unit = '' } 
 }
 
 /**
- * Draws labelled horizontal bars.
+ * Draws labelled horizontal bars. Each label is measured once drawn: beside its bar when the widest fits in
+ * 45 % of the width, above its bar otherwise (a phone), so no bar ever covers a label.
  * @param svg the <svg>
  * @param items [{ label, value }]
  * @param opts { width, color, empty }
  */
 export function barChart(svg, items, { width = 320, color = '#4f46e5', empty = 'nothing yet' } = {}) {
-  const row = 28;
-  const height = Math.max(1, items.length) * row + 4;
-  const labelW = Math.min(width * 0.45, Math.max(80, 12 + 7.4 * Math.max(...items.map((i) => Math.min(i.label.length, 32)), 0)));
+  width = drawnWidth(svg, width);
   const max = Math.max(1, ...items.map((i) => i.value));
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('height', String(height));
+  svg.setAttribute('viewBox', `0 0 ${width} 24`);
+  svg.setAttribute('height', '24');
   svg.replaceChildren();
   if (!items.length) {
     svg.append(svgEl('text', { x: 0, y: 18, class: 'axis' }, empty));
     return;
   }
+  const labels = items.map((item) => svgEl('text', { class: 'bar-label' }, truncate(item.label, 40)));
+  const values = items.map((item) => svgEl('text', { class: 'bar-value', 'text-anchor': 'end' }, fmt(item.value)));
+  svg.append(...labels, ...values);
+  // 7.5 px a character when the page is not laid out (hidden): the layout is redone at the next draw
+  const measure = (t) => t.getComputedTextLength() || 7.5 * t.textContent.length;
+  const labelW = Math.max(...labels.map(measure)) + 12;
+  const valueW = Math.max(...values.map(measure)) + 10;
+  const beside = labelW <= width * 0.45;
+  const row = beside ? 28 : 42;
+  const height = items.length * row + 4;
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('height', String(height));
+  svg.dataset.layout = beside ? 'beside' : 'above';
+  if (!beside) {
+    // a label wider than the chart is cut to what fits
+    for (const t of labels) {
+      const w = measure(t);
+      if (w > width) t.textContent = truncate(t.textContent, Math.floor((t.textContent.length * width) / w) - 1);
+    }
+  }
+  svg.replaceChildren();
   items.forEach((item, i) => {
     const top = i * row + 4;
-    const barW = Math.max(2, ((width - labelW - 40) * item.value) / max);
+    const barX = beside ? labelW : 0;
+    const barY = beside ? top + 3 : top + 20;
+    const trackW = Math.max(10, width - barX - valueW);
     const g = svgEl('g', { 'data-label': item.label });
-    g.append(svgEl('text', { x: 0, y: top + 15, class: 'bar-label' }, truncate(item.label, 32)));
-    g.append(svgEl('rect', { x: labelW, y: top + 3, width: width - labelW - 40, height: 16, rx: 5, class: 'bar-track' }));
-    g.append(svgEl('rect', { x: labelW, y: top + 3, width: barW, height: 16, rx: 5, fill: item.color || color }));
-    g.append(svgEl('text', { x: width - 4, y: top + 15, class: 'bar-value', 'text-anchor': 'end' }, fmt(item.value)));
+    labels[i].setAttribute('x', '0');
+    labels[i].setAttribute('y', String(top + 15));
+    values[i].setAttribute('x', String(width - 2));
+    values[i].setAttribute('y', String(beside ? top + 15 : barY + 12));
+    g.append(labels[i]);
+    g.append(svgEl('rect', { x: barX, y: barY, width: trackW, height: 16, rx: 5, class: 'bar-track' }));
+    g.append(svgEl('rect', { x: barX, y: barY, width: Math.max(2, (trackW * item.value) / max), height: 16, rx: 5, fill: item.color || color, class: 'bar' }));
+    g.append(values[i]);
     svg.append(g);
   });
 }

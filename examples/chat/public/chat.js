@@ -3,6 +3,8 @@
 // the open connection). Rooms, acked messages, volatile typing, presence, pasted images as binary, a down banner.
 import { ApiError, Session } from './session.js';
 import { avatar, el, formatTime, hideBanner, setConn, showBanner, updateTransport } from './ui.js';
+import { Outbox } from './outbox.js';
+import { afterDisconnect, RECONNECTING, sessionEnded } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
@@ -67,6 +69,14 @@ const joined = new Map(); // room -> { messages: [], unread, users: [] }
 let active = null;
 let roomList = [];
 const typingUsers = new Map(); // room -> Map(user -> timeout)
+// messages on their way: sent in order with acks, kept while disconnected, refused ones shown with a Retry
+const outbox = new Outbox({
+  render: (local, state) => appendMessage(local, state),
+  onDelivered: (local) => joined.get(local.room)?.messages.push(local),
+  anchor: $('composer'),
+});
+// a banner that says why the connection ended stays up until the connection is back
+let reasonShown = false;
 
 function enterChat() {
   const next = new URLSearchParams(location.search).get('next');
@@ -89,11 +99,16 @@ function connect() {
     io({
       autoConnect: false,
       transports: only === 'polling' || only === 'websocket' ? [only] : undefined,
+      // at-least-once messages: an emit waits for its ack (10 s), and goes again (after a reconnection if need be)
+      ackTimeout: 10000,
+      retries: 5,
       // called before every CONNECT (a token good for at least half its lifetime) and at every refresh in
       // place (the socket is connected then: always a new token from POST /api/token)
       auth: (cb) =>
         session.fresh(Boolean(socket && socket.connected)).then(
-          (token) => cb({ token }),
+          // the rooms this page is in (the default room on a first connection): the server puts the socket in
+          // them at once, before the messages the outbox sends (again, or typed before signing in again)
+          (token) => cb({ token, rooms: firstConnect ? ['general'] : [...joined.keys()] }),
           (err) => {
             if (err instanceof ApiError && err.status === 401) return signedOut('Your session ended. Please sign in again.');
             cb({});
@@ -103,11 +118,15 @@ function connect() {
   );
   const manager = socket.io;
 
+  outbox.attach(socket);
   socket.on('connect', () => {
     expired = false;
     refusals = 0;
+    reasonShown = false;
     setConn('connected');
+    setMembersKnown(true);
     hideBanner();
+    outbox.setOnline(true);
     updateTokenInfo();
     // a new connection is in no room: join the default room the first time, the same rooms afterwards
     const rooms = firstConnect ? ['general'] : [...joined.keys()];
@@ -123,8 +142,7 @@ function connect() {
 
   // the server refused the new token, or none arrived before expiry: sign in again
   socket.on('credentials_error', (err) => {
-    const code = err.data && err.data.code;
-    signedOut(code ? `${err.message} (${code}). Please sign in again.` : `Session ended: ${err.message}. Please sign in again.`);
+    signedOut(sessionEnded(err, socket && socket.disconnectDetails));
   });
 
   // the fallback of a client without the refresh extension: told before the server disconnects at expiry
@@ -134,27 +152,28 @@ function connect() {
 
   socket.on('disconnect', (reason) => {
     setConn('disconnected');
-    // ended on purpose, or after credentials_error (which shows the sign-in form)
-    if (reason === 'io client disconnect' || reason === 'credentials refused' || reason === 'credentials expired') return;
-    if (reason === 'io server disconnect') {
-      if (expired) {
-        // the server ends a connection when its token expires: renew the token, connect again
-        showBanner('Session token expired: renewing it and reconnecting…', 'warn');
-        session.fresh(true).then(() => socket.connect(), (err) => signedOut(err.message));
-      } else {
-        showBanner('Disconnected by the server.', 'error', 'Reconnect', () => socket.connect());
-      }
-      return;
-    }
-    showBanner(`Connection lost (${reason}). Reconnecting…`, 'warn');
+    setMembersKnown(false);
+    outbox.setOnline(false);
+    // the server's details (`socketeer:disconnect`), kept by the client for this disconnection: given just before
+    // the DISCONNECT (rate limit, credentials, an admin), or before the connection closed (a restart)
+    const next = afterDisconnect(reason, socket.disconnectDetails, expired);
+    if (next.action === 'none') return;
+    if (next.action === 'signin') return signedOut(next.text);
+    reasonShown = next.text !== RECONNECTING;
+    if (next.action === 'manual') return showBanner(next.text, next.level, 'Reconnect', () => socket.connect());
+    showBanner(next.text, next.level);
+    const current = socket;
+    if (next.action === 'later') setTimeout(() => current === socket && !socket.connected && socket.connect(), next.after);
+    if (next.action === 'renew') session.fresh(true).then(() => socket.connect(), (err) => signedOut(err.message));
   });
 
   socket.on('connect_error', (err) => {
     setConn('disconnected');
+    setMembersKnown(false);
     const code = err.data && err.data.code;
     if (!code) {
-      // transport-level failure: the manager retries by itself
-      showBanner(`Cannot reach the server (${err.message}). Retrying…`, 'warn');
+      // transport-level failure: the manager retries by itself; the banner says so, in one steady sentence
+      if (!reasonShown) showBanner(RECONNECTING, 'warn');
       return;
     }
     if ((code === 'TOKEN_EXPIRED' || code === 'BAD_TOKEN' || code === 'NO_TOKEN') && ++refusals <= 3) {
@@ -168,7 +187,9 @@ function connect() {
     showBanner(`Refused: ${err.message} (${code})`, 'error', 'Retry', () => socket.connect());
   });
 
-  manager.on('reconnect_attempt', (n) => showBanner(`Reconnecting… (attempt ${n})`, 'warn'));
+  manager.on('reconnect_attempt', () => {
+    if (!reasonShown) showBanner(RECONNECTING, 'warn');
+  });
   manager.on('open', () => {
     const engine = manager.engine;
     updateTransport(engine.transport.name);
@@ -212,6 +233,8 @@ function connect() {
 }
 
 function signedOut(message) {
+  // signed out on purpose (no message): what was waiting to be sent goes too; otherwise it is sent after signing in
+  if (message === undefined) outbox.clear();
   if (socket) {
     socket.disconnect();
     socket.io.engine && socket.io.engine.close();
@@ -227,6 +250,8 @@ function signedOut(message) {
 // ---------- rooms ----------
 function joinRoom(room, show = true) {
   socket.timeout(10000).emit('room:join', room, (err, res) => {
+    // after a burst the rate limit may refuse the join too: ask again when it allows
+    if (!err && res && res.error === 'rate limited') return setTimeout(() => socket && joinRoom(room, show), res.retryAfter || 100);
     if (err || !res.ok) {
       $('join-error').hidden = false;
       $('join-error').textContent = err ? 'No answer from the server' : res.error;
@@ -305,6 +330,8 @@ function renderRoom() {
       );
     }
     for (const msg of messages) appendMessage(msg);
+    // messages still on their way, or refused, stay in view
+    $('messages').append(...outbox.itemsOf(active));
   }
   renderMembers();
   renderTyping();
@@ -357,24 +384,9 @@ function appendMessage(msg, state) {
   return li;
 }
 
-/** Sends with an ack: the bubble shows a clock until the server acknowledges it, then a tick. */
+/** Sends through the outbox: the bubble shows a clock until the server acknowledges it, then a tick. */
 function sendWithAck(event, payload, local) {
-  const room = active;
-  const r = joined.get(room);
-  const li = appendMessage(local, 'pending');
-  li.querySelector('.tick').title = 'Sending…';
-  socket.timeout(15000).emit(event, payload, (err, res) => {
-    const tick = li.querySelector('.tick');
-    if (err || !res.ok) {
-      li.dataset.state = 'failed';
-      tick.title = err ? 'Not delivered (no answer)' : res.error;
-      return;
-    }
-    li.dataset.state = 'delivered';
-    tick.title = 'Delivered';
-    local.at = res.at;
-    r.messages.push(local);
-  });
+  outbox.send(event, payload, local);
 }
 
 $('composer').onsubmit = (e) => {
@@ -483,6 +495,11 @@ $('logout').onclick = async () => {
 };
 
 // ---------- connection status (setConn, updateTransport, the banner: ui.js) ----------
+/** While the connection is down, who is in the room is unknown: the members list is greyed. */
+function setMembersKnown(known) {
+  $('members').dataset.stale = String(!known);
+  $('members').title = known ? '' : 'Unknown while disconnected';
+}
 function updateTokenInfo() {
   const left = Math.max(0, Math.round((session.expiresAt - Date.now()) / 1000));
   const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;

@@ -3,6 +3,7 @@
 import { Session } from './session.js';
 import { barChart, donut, lineChart } from './charts.js';
 import { avatar, el } from './ui.js';
+import { afterDisconnect } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
@@ -32,6 +33,7 @@ function setConn(state, text) {
 }
 
 function start(user) {
+  $('me').hidden = false;
   $('me-name').textContent = user.name;
   $('me-role').textContent = user.role;
   $('me-role').classList.toggle('tag-admin', user.role === 'admin');
@@ -70,8 +72,12 @@ function start(user) {
     expired = true;
   });
   socket.on('disconnect', (reason) => {
-    setConn('disconnected', 'reconnecting…');
-    if (reason === 'io server disconnect' && expired) session.fresh(true).then(() => socket.connect());
+    // the server's reason, in words (public/reasons.js): signed out elsewhere, a restart, the rate limit…
+    const next = afterDisconnect(reason, socket.disconnectDetails, expired);
+    if (next.action === 'signin') return refuse('Signed out', next.text);
+    setConn('disconnected', next.action === 'manual' ? 'disconnected' : 'reconnecting…');
+    if (next.action === 'renew') session.fresh(true).then(() => socket.connect());
+    if (next.action === 'later') setTimeout(() => !socket.connected && socket.connect(), next.after);
   });
   socket.on('snapshot', render);
   socket.connect();
@@ -90,6 +96,10 @@ function render(s) {
   $('k-sockets-sub').title = s.namespaces.map((n) => `${n.name}: ${n.websocket} websocket, ${n.polling} polling`).join('\n');
   $('k-rooms').textContent = String(s.rooms.length);
   $('k-rooms-sub').textContent = `${s.rooms.reduce((a, r) => a + r.members, 0)} memberships`;
+  // presence: users in each chat room, on every node
+  const present = s.presence ?? [];
+  $('k-present').textContent = String(present.reduce((a, p) => a + p.users, 0));
+  $('k-present-sub').textContent = present.length ? present.slice(0, 3).map((p) => `#${p.room} ${p.users}`).join(' · ') : 'nobody in a room';
   $('k-in').textContent = String(last(s.rates.in));
   $('k-in-sub').textContent = `${sum(s.rates.in)} in 60 s · ${s.totals.eventsIn} total`;
   $('k-in-sub').dataset.total = String(s.totals.eventsIn);
@@ -173,7 +183,7 @@ function render(s) {
     ...s.namespaces.map((n) => el('li', {}, [el('code', { textContent: n.name }), el('span', { className: 'muted', textContent: `${n.sockets} socket${n.sockets === 1 ? '' : 's'}` })])),
   );
   barChart($('refusals'), Object.entries(s.refusals).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), {
-    width: 1600, color: '#ef4444', empty: 'nothing refused so far',
+    width: 640, color: '#ef4444', empty: 'nothing refused so far',
   });
 }
 

@@ -92,6 +92,11 @@ export abstract class Transport extends EventEmitter {
   readonly supportsBinary: boolean;
   /** session id, set when the session opens */
   sid = '';
+  /**
+   * Set by the session while its connection is over the high-water mark: the transport then emits `ready` each
+   * time a write completes, so that the session sees its count fall even when nothing else is sent.
+   */
+  wantsReady = false;
 
   /**
    * @param req the request that created the transport
@@ -115,6 +120,18 @@ export abstract class Transport extends EventEmitter {
    */
   get canSend(): boolean {
     return this.writable;
+  }
+
+  /**
+   * Bytes the transport holds that the client has not taken yet (0 when it keeps nothing: polling answers a GET
+   * at once). Read by the session for its backpressure count; must be cheap (no per-call work).
+   * @example
+   * ```ts
+   * const held = transport.bufferedBytes;
+   * ```
+   */
+  get bufferedBytes(): number {
+    return 0;
   }
 
   /**

@@ -98,6 +98,8 @@ export class WebSocketTransport extends Transport implements Corkable {
     return (this.onWrittenBound ??= () => {
       if (--this.writesInFlight === 0 && this.frames.length === 0 && !this.blocked && this.readyState === 'open') {
         this.writable = true;
+        // the session is over its high-water mark: let it count again
+        if (this.wantsReady) this.emit('ready');
       }
     });
   }
@@ -124,6 +126,18 @@ export class WebSocketTransport extends Transport implements Corkable {
 
   override get canSend(): boolean {
     return !this.blocked;
+  }
+
+  /**
+   * Frames collected in this tick, plus what the connection still buffers (`ws`'s `bufferedAmount`: the
+   * socket's write buffer and, with permessage-deflate, the messages queued in its sender).
+   * @example
+   * ```ts
+   * transport.bufferedBytes;   // 0 once the client has taken everything
+   * ```
+   */
+  override get bufferedBytes(): number {
+    return this.framesLength + this.socket.bufferedAmount;
   }
 
   /**

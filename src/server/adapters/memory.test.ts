@@ -53,7 +53,7 @@ function setup(recovery?: object) {
       privateSessionId: undefined,
       writes: [],
       acks: new Map(),
-      client: { writeToEngine: (encoded, opts) => socket.writes.push({ encoded, opts }) },
+      client: { writeToEngine: (encoded, opts) => void socket.writes.push({ encoded, opts }) },
       notifyOutgoingListeners() {},
       join: (r) => adapter.addAll(id, new Set(Array.isArray(r) ? r : [r])),
       leave: (r) => adapter.del(id, r),

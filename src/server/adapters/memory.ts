@@ -145,12 +145,13 @@ export class MemoryAdapter extends Adapter {
    * Broadcasts a packet; with recovery on, stores it with a fresh offset appended to its arguments.
    * @param packet the packet
    * @param opts rooms, except and flags
+   * @returns false when a recipient is over its high-water mark
    * @example
    * ```ts
    * io.to('room-101').emit('hello');   // adapter.broadcast(packet, { rooms: Set { 'room-101' }, … })
    * ```
    */
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+  override broadcast(packet: Packet, opts: BroadcastOptions): boolean | void {
     if (
       this.recovery &&
       packet.type === PacketType.EVENT &&
@@ -161,7 +162,7 @@ export class MemoryAdapter extends Adapter {
       (packet.data as unknown[]).push(id);
       this.packets.push({ id, opts, data: packet.data, emittedAt: Date.now() });
     }
-    super.broadcast(packet, opts);
+    return super.broadcast(packet, opts);
   }
 }
 

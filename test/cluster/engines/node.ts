@@ -17,6 +17,8 @@ export interface EngineNodeConfig {
   bus: Record<string, unknown>;
   /** Connection state recovery on, with this maxDisconnectionDuration (ms). */
   recovery?: number;
+  /** Presence on (our nodes), with these options. */
+  presence?: Record<string, unknown>;
 }
 
 /** What an engine's node module exports. */
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   const { adapter } = await engine.createNodeAdapter(config.kind, config.bus);
   const http = createServer();
   const serverOpts: Record<string, unknown> = { pingInterval: 2000, pingTimeout: 5000, cors: { origin: '*' }, adapter };
+  if (config.presence) serverOpts.presence = config.presence;
   if (config.recovery) serverOpts.connectionStateRecovery = { maxDisconnectionDuration: config.recovery, skipMiddlewares: true };
   let io: any;
   if (config.kind === 'official') {
@@ -61,6 +64,9 @@ async function main(): Promise<void> {
     }
     socket.on('whoami', (cb: (v: unknown) => void) => cb({ node: config.name, id: socket.id, rooms: [...socket.rooms] }));
     socket.on('relay', (n: unknown) => socket.emit('relayed', n));
+    // presence: `puser` tracked in `proom`; `pfollow` follows a room
+    if (q.puser) io.presence.track(socket, String(q.proom), String(q.puser), { node: config.name });
+    if (q.pfollow) io.presence.follow(socket, String(q.pfollow));
   });
   io.on('ping-servers', (arg: unknown, cb?: (v: unknown) => void) => {
     process.send?.({ type: 'server-side', from: config.name, arg });
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
       return ticks.get(a.event)! - 1;
     },
     serverCount: () => io.of('/').adapter.serverCount(),
+    presenceList: (a) => io.presence.list(a.room, { local: !!a.local }),
     localRooms: () => [...io.of('/').adapter.rooms.keys()],
     // a graceful stop (the adapter says goodbye), then the process exits
     shutdown: async () => {

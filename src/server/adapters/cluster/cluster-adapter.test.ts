@@ -144,6 +144,29 @@ describe('cluster core on an in-process bus', () => {
     assert.equal(await gone, 'io server disconnect');
   });
 
+  it('remote disconnect with details: the client on the other node is told why just before the DISCONNECT', async () => {
+    const d = await connect(nodes[0]!.url, { room: 'kicked' });
+    const order: unknown[] = [];
+    d.socket.onAny((...args: unknown[]) => order.push(args));
+    d.socket.on('disconnect', (reason) => order.push(reason));
+    const gone = new Promise<string>((r) => d.socket.once('disconnect', r));
+    const from = bus.seen.length;
+    assert.throws(() => nodes[2]!.io.in('kicked').disconnectSockets(false, { reason: '' }), TypeError);
+    nodes[2]!.io.in('kicked').disconnectSockets(false, { reason: 'kicked', message: 'bye', data: { by: 'n2' } });
+    await gone;
+    assert.deepEqual(order, [['socketeer:disconnect', { reason: 'kicked', message: 'bye', data: { by: 'n2' } }], 'io server disconnect']);
+    // one message on the bus, carrying the details as an extra field (nothing was sent for the refused call)
+    const sent = bus.seen.slice(from).filter((m) => m.type === MessageType.DISCONNECT_SOCKETS);
+    assert.equal(sent.length, 1);
+    assert.deepEqual((sent[0]!.data as { details?: unknown }).details, { reason: 'kicked', message: 'bye', data: { by: 'n2' } });
+    // and through a RemoteSocket of fetchSockets()
+    const e = await connect(nodes[1]!.url, { room: 'banned' });
+    const told = new Promise<unknown>((r) => e.socket.once('socketeer:disconnect', r));
+    const [remote] = await nodes[0]!.io.in('banned').fetchSockets();
+    remote!.disconnect(true, { reason: 'banned' });
+    assert.deepEqual(await told, { reason: 'banned' });
+  });
+
   it('a client recovers its session on another node with the broadcasts it missed', async () => {
     const r = await connect(nodes[0]!.url, { room: 'news' });
     nodes[1]!.io.to('news').emit('news', 'first');

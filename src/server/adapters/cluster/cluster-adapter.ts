@@ -36,10 +36,12 @@
  * classes (only `adapter.ts` and the boundary types).
  */
 import type { Packet } from '../../../protocol/index.js';
+import type { DisconnectDetails } from '../../../protocol/disconnect.js';
 import type { BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
 import type { PendingRequest } from './requests.js';
 import { encodeOptions, MessageType, randomId } from './messages.js';
 import { isRecoverable } from './recovery.js';
+import type { PresenceChannel, PresenceReceiver } from '../../presence/types.js';
 import { ClusterAdapterBase, log, type OutgoingMessage } from './cluster-base.js';
 
 export { ClusterAdapterBase, type ClusterAdapterOptions, type OutgoingMessage, type AckRequest } from './cluster-base.js';
@@ -152,14 +154,20 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
    * Disconnects the matching sockets of every node.
    * @param opts rooms, except and flags
    * @param close whether to close the underlying connections
+   * @param details why, for the clients: an extra `details` field of the message (the official adapters ignore it
+   * and disconnect their sockets without it)
    * @example
    * ```ts
    * io.in('room-101').disconnectSockets(true);   // every node
    * ```
    */
-  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: encodeOptions(opts), close } });
-    super.disconnectSockets(opts, close);
+  override disconnectSockets(opts: BroadcastOptions, close: boolean, details?: DisconnectDetails): void {
+    if (!opts.flags?.local) {
+      const data: Record<string, unknown> = { opts: encodeOptions(opts), close };
+      if (details !== undefined) data.details = details;
+      this.publish({ type: MessageType.DISCONNECT_SOCKETS, data });
+    }
+    super.disconnectSockets(opts, close, details);
   }
 
   /**
@@ -243,4 +251,16 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
     this.requests.send(requestId, () => this.publish(message), request, timeout);
   }
 
+  /**
+   * Connects the namespace's presence to the bus (its replication is in `presence/replica.ts`).
+   * @param receiver where presence messages of other nodes and node departures go
+   * @returns the channel presence publishes on
+   * @example
+   * ```ts
+   * io.presence.track(socket, 'lobby', userId);   // io.presence attaches itself on first use
+   * ```
+   */
+  attachPresence(receiver: PresenceReceiver): PresenceChannel {
+    return this.presenceLink.attach(receiver);
+  }
 }

@@ -13,6 +13,7 @@
  */
 import { createLogger } from '../../../util/logger.js';
 import type { Packet } from '../../../protocol/index.js';
+import { remoteDetails } from '../../../protocol/disconnect.js';
 import {
   Adapter, type AdapterNamespace, type BroadcastOptions, type PrivateSessionId, type Room,
   type Session, type SessionToPersist, type SocketId,
@@ -26,6 +27,7 @@ import {
 import { ClusterRecovery, isRecoverable } from './recovery.js';
 import { MemorySessionStore, type ClusterSessionStore } from './session-store.js';
 import { PollingForwarding, POLLING_FORWARD, type PollingForwardingOptions } from './polling-forwarding.js';
+import { PresenceLink, PRESENCE_MESSAGE } from './presence-link.js';
 
 /** How long `close()` waits for the goodbye message and the last session writes, in ms. */
 const CLOSE_TIMEOUT = 2000;
@@ -98,6 +100,13 @@ export abstract class ClusterAdapterBase extends Adapter {
   private closed = false;
   /** Polling forwarding (the main namespace's adapter, when the option is on). */
   private readonly forwarding: PollingForwarding | null;
+  /** Presence replication of this namespace (`presence-link.ts`). @internal */
+  protected readonly presenceLink = new PresenceLink({
+    uid: this.uid,
+    // a closed adapter publishes no more presence (its goodbye told the others)
+    publish: (data) => this.closed || this.publish({ type: PRESENCE_MESSAGE, data }),
+    publishResponse: (uid, data) => this.closed || this.publishResponse(uid, { type: PRESENCE_MESSAGE, data }),
+  });
 
   /**
    * @param nsp the namespace
@@ -271,6 +280,7 @@ export abstract class ClusterAdapterBase extends Adapter {
   private removePeer(uid: string): void {
     log('[%s] node %s is gone', this.uid, uid);
     this.peers.remove(uid);
+    this.presenceLink.nodeGone(uid);
   }
 
   // ---- receiving ----------------------------------------------------------------------------------------------
@@ -308,7 +318,7 @@ export abstract class ClusterAdapterBase extends Adapter {
         super.delSockets(decodeOptions(data.opts), Array.isArray(data.rooms) ? (data.rooms as Room[]) : []);
         return;
       case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(decodeOptions(data.opts), !!data.close);
+        super.disconnectSockets(decodeOptions(data.opts), !!data.close, remoteDetails(data.details));
         return;
       case MessageType.FETCH_SOCKETS:
         super.fetchSockets(decodeOptions(data.opts)).then((sockets) => {
@@ -328,6 +338,9 @@ export abstract class ClusterAdapterBase extends Adapter {
         return;
       case POLLING_FORWARD:
         this.forwarding?.receive(message.data);
+        return;
+      case PRESENCE_MESSAGE:
+        this.presenceLink.receive(from, message.data);
         return;
       default:
         log('[%s] ignoring message type %s', this.uid, message.type);
@@ -377,8 +390,9 @@ export abstract class ClusterAdapterBase extends Adapter {
   protected onResponse(response: ClusterResponse): void {
     if (!response || response.uid === this.uid) return;
     if (typeof response.uid === 'string' && response.uid !== EMITTER_UID) this.peers.note(response.uid, true);
-    if (response.type === POLLING_FORWARD) {
-      this.forwarding?.receive(response.data);
+    if (response.type === POLLING_FORWARD || response.type === PRESENCE_MESSAGE) {
+      if (response.type === PRESENCE_MESSAGE) this.presenceLink.receive(response.uid, response.data);
+      else this.forwarding?.receive(response.data);
       return;
     }
     const data = asRecord(response.data);

@@ -25,4 +25,5 @@ export { PeerTracker } from './peers.js';
 export {
   PollingForwarding, POLLING_FORWARD, FORWARDED_HEADER, type PollingForwardingOptions, type PollingForwardingHost, type ForwardData,
 } from './polling-forwarding.js';
+export { PresenceLink, PRESENCE_MESSAGE, type PresenceLinkHost } from './presence-link.js';
 export { RequestTracker, settleWithin, type PendingRequest, type LiveServers, type RequestTrackerOptions } from './requests.js';

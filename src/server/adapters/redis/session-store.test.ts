@@ -27,13 +27,13 @@ for (const lib of ['ioredis', 'redis'] as const) {
   test(`${lib}: a saved session comes back once, with the broadcasts it missed in its rooms`, async () => {
     const conn = wrapClient(lib === 'ioredis' ? io : nr);
     const store = new RedisSessionStore(conn, { key: `k-${lib}`, nsp: '/', maxDisconnectionDuration: 5000 });
-    const first = await store.append(['a', 1], [], []);
+    const first = await store.append({ data: ['a', 1], rooms: [], except: [] });
     assert.match(first, /^\d+-\d+$/);
     await store.persist({ sid: 's1', pid: 'p1', rooms: ['s1', 'blue'], data: { n: 1 } });
-    const o2 = await store.append(['b', Buffer.from([7])], ['blue'], []);
-    await store.append(['c'], ['red'], []);
-    await store.append(['d'], [], ['blue']);
-    const o5 = await store.append(['e'], ['s1'], []);
+    const o2 = await store.append({ data: ['b', Buffer.from([7])], rooms: ['blue'], except: [] });
+    await store.append({ data: ['c'], rooms: ['red'], except: [] });
+    await store.append({ data: ['d'], rooms: [], except: ['blue'] });
+    const o5 = await store.append({ data: ['e'], rooms: ['s1'], except: [] });
     const restored = await store.restore('p1', first);
     assert.ok(restored);
     assert.equal(restored.sid, 's1');
@@ -50,7 +50,7 @@ for (const lib of ['ioredis', 'redis'] as const) {
 
 test('unknown offsets, unknown sessions and expired sessions are not restored', async () => {
   const store = new RedisSessionStore(wrapClient(io), { key: 'exp', nsp: '/', maxDisconnectionDuration: 100 });
-  const off = await store.append(['x'], [], []);
+  const off = await store.append({ data: ['x'], rooms: [], except: [] });
   await store.persist({ sid: 's', pid: 'p', rooms: [], data: null });
   assert.equal(await store.restore('p', '1-0'), null, 'offset not in the history');
   await store.persist({ sid: 's', pid: 'p', rooms: [], data: null });
@@ -62,10 +62,10 @@ test('unknown offsets, unknown sessions and expired sessions are not restored', 
 
 test('the history is paged: more than one page of missed broadcasts arrive in order', async () => {
   const store = new RedisSessionStore(wrapClient(io), { key: 'page', nsp: '/x', maxDisconnectionDuration: 5000 });
-  const start = await store.append(['start'], [], []);
+  const start = await store.append({ data: ['start'], rooms: [], except: [] });
   await store.persist({ sid: 's', pid: 'pp', rooms: ['s'], data: null });
-  for (let i = 0; i < 1200; i++) void store.append(['n', i], [], []);
-  await store.append(['end'], [], []);
+  for (let i = 0; i < 1200; i++) void store.append({ data: ['n', i], rooms: [], except: [] });
+  await store.append({ data: ['end'], rooms: [], except: [] });
   const restored = (await store.restore('pp', start))!;
   assert.equal(restored.missedPackets.length, 1201);
   restored.missedPackets.slice(0, 1200).forEach((p, i) => assert.equal(p[1], i));

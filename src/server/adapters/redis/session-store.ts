@@ -2,11 +2,11 @@
  * Connection state recovery across nodes, the storage: disconnected sessions and the recent broadcast history
  * live in Redis, so a client may reconnect to any node. Sessions are plain keys with an expiry of
  * `maxDisconnectionDuration`; the history is one Redis Stream per namespace whose entry ids are the offsets
- * handed to clients.
+ * handed to clients. It is the cluster core's {@link ClusterSessionStore} of the Redis pub/sub engine.
  *
  * ```ts
  * const store = new RedisSessionStore(wrapClient(pubClient), { key: 'socket.io', nsp: '/', maxDisconnectionDuration: 120_000 });
- * const offset = await store.append(['hello'], [], []);
+ * const offset = await store.append({ data: ['hello'], rooms: [], except: [] });
  * ```
  *
  * Owns the keys and their encoding. Must never import the adapters nor the server classes (it speaks to a
@@ -15,6 +15,8 @@
 import { createLogger } from '../../../util/logger.js';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { RedisConnection } from './client.js';
+import { reaches, type ClusterSessionStore, type RecoverableBroadcast } from '../cluster/session-store.js';
+import type { Room, Session, SessionToPersist } from '../../adapter-types.js';
 
 const log = createLogger('socketeer:redis');
 
@@ -22,7 +24,7 @@ const log = createLogger('socketeer:redis');
 export interface StoredSession {
   sid: string;
   pid: string;
-  rooms: Array<string | number>;
+  rooms: Room[];
   data: unknown;
 }
 
@@ -37,8 +39,8 @@ export interface SessionStoreOptions {
   key: string;
   /** Namespace name. */
   nsp: string;
-  /** How long a session stays restorable, in ms. */
-  maxDisconnectionDuration: number;
+  /** How long a session stays restorable when `persist` is given no ttl, in ms. Default 120000. */
+  maxDisconnectionDuration?: number;
   /** Approximate number of broadcasts kept per namespace (XADD MAXLEN ~). Default 10000. */
   maxLen?: number;
   /** Longest wait for one Redis command before giving up, in ms. Default 2000. */
@@ -57,29 +59,15 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * Whether a stored broadcast (rooms/except) reaches a socket in `sessionRooms` (as the reference in-memory store).
- * @example
- * ```ts
- * reaches(['s1', 'news'], ['news'], []);        // true: the broadcast targeted a room of the session
- * reaches(['s1', 'news'], [], ['news']);        // false: excluded
- * ```
- */
-export function reaches(sessionRooms: ReadonlyArray<string | number>, rooms: ReadonlyArray<string | number>,
-  except: ReadonlyArray<string | number>): boolean {
-  const included = rooms.length === 0 || sessionRooms.some((r) => rooms.includes(r));
-  return included && sessionRooms.every((r) => !except.includes(r));
-}
-
-/**
  * Persists sessions and broadcast history of one namespace in Redis.
  * @example
  * ```ts
  * const store = new RedisSessionStore(wrapClient(pubClient), { key: 'socket.io', nsp: '/', maxDisconnectionDuration: 120_000 });
- * const offset = await store.append(['hello', 'world'], ['news'], []);
+ * const offset = await store.append({ data: ['hello', 'world'], rooms: ['news'], except: [] });
  * const session = await store.restore(pid, offset);   // the session and the broadcasts after `offset`
  * ```
  */
-export class RedisSessionStore {
+export class RedisSessionStore implements ClusterSessionStore {
   private readonly streamKey: string;
   private readonly sessionPrefix: string;
   private readonly maxLen: number;
@@ -102,34 +90,33 @@ export class RedisSessionStore {
 
   /**
    * Appends a broadcast to the history.
-   * @param data - the event arguments (without offset)
-   * @param rooms - targeted rooms
-   * @param except - excluded rooms
+   * @param broadcast - the event arguments (without offset), targeted and excluded rooms
    * @returns the offset (stream entry id)
    * @example
    * ```ts
-   * const offset = await store.append(['hello', 'world'], ['news'], []);   // e.g. '1718000000000-0'
+   * const offset = await store.append({ data: ['hello', 'world'], rooms: ['news'], except: [] });   // e.g. '1718000000000-0'
    * ```
    */
-  async append(data: unknown[], rooms: Array<string | number>, except: Array<string | number>): Promise<string> {
-    const entry = msgpackEncode({ data, rooms, except });
+  async append(broadcast: RecoverableBroadcast): Promise<string> {
+    const entry = msgpackEncode({ data: broadcast.data, rooms: broadcast.rooms, except: broadcast.except });
     const id = await withTimeout(this.conn.command(['XADD', this.streamKey, 'MAXLEN', '~', String(this.maxLen), '*', 'p', entry],
       this.streamKey), this.timeout, 'XADD');
     return String(id);
   }
 
   /**
-   * Saves a disconnected session, restorable for `maxDisconnectionDuration` ms.
+   * Saves a disconnected session, restorable for `ttl` ms.
    * @param session - sid, pid, rooms and data
+   * @param ttl - how long it stays restorable, in ms (default: the `maxDisconnectionDuration` option)
    * @example
    * ```ts
-   * await store.persist({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
+   * await store.persist({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data }, 120_000);
    * ```
    */
-  async persist(session: StoredSession): Promise<void> {
+  async persist(session: StoredSession | SessionToPersist, ttl = this.opts.maxDisconnectionDuration ?? 120_000): Promise<void> {
     const value = msgpackEncode({ sid: session.sid, pid: session.pid, rooms: [...session.rooms], data: session.data });
     const key = this.sessionPrefix + session.pid;
-    await withTimeout(this.conn.command(['SET', key, value, 'PX', String(this.opts.maxDisconnectionDuration)], key),
+    await withTimeout(this.conn.command(['SET', key, value, 'PX', String(ttl)], key),
       this.timeout, 'SET session');
   }
 
@@ -155,7 +142,7 @@ export class RedisSessionStore {
    * if (session) for (const args of session.missedPackets) socket.emit(...(args as [string, ...unknown[]]));
    * ```
    */
-  async restore(pid: string, offset: string): Promise<RestoredSession | null> {
+  async restore(pid: string, offset: string): Promise<(RestoredSession & Session) | null> {
     if (typeof pid !== 'string' || typeof offset !== 'string' || !OFFSET_RE.test(offset)) return null;
     const key = this.sessionPrefix + pid;
     const raw = await withTimeout(this.conn.command(['GETDEL', key], key), this.timeout, 'GETDEL session');
@@ -190,11 +177,11 @@ export class RedisSessionStore {
 }
 
 /** Reads the `p` field of a stream entry. */
-function decodeEntry(fields: Buffer[]): { data: unknown[]; rooms: Array<string | number>; except: Array<string | number> } | null {
+function decodeEntry(fields: Buffer[]): { data: unknown[]; rooms: Room[]; except: Room[] } | null {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (String(fields[i]) !== 'p') continue;
     try {
-      const v = msgpackDecode(fields[i + 1]!) as { data: unknown[]; rooms: Array<string | number>; except: Array<string | number> };
+      const v = msgpackDecode(fields[i + 1]!) as { data: unknown[]; rooms: Room[]; except: Room[] };
       if (Array.isArray(v?.data)) return { data: v.data, rooms: v.rooms ?? [], except: v.except ?? [] };
     } catch {
       return null;

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode } from 'notepack.io';
 import {
-  broadcastChannel, classicChannels, containsBinary, decodeBroadcast, decodeMessage, encodeBroadcast,
-  encodeClusterMessage, MessageType, roomOfChannel,
+  broadcastChannel, classicChannels, CLOSE_REQUEST, containsBinary, decodeBroadcast, decodeClassicBroadcast,
+  decodeClassicRequest, decodeClassicResponse, decodeMessage, encodeBroadcast, encodeClassic, encodeClassicResponse,
+  encodeClusterMessage, MessageType, RequestType, roomOfChannel,
 } from './wire.js';
 
 test('classic channel names match the reference layout', () => {
@@ -49,4 +50,67 @@ test('cluster messages are JSON unless they carry binary', () => {
   assert.equal(typeof encodeClusterMessage({ type: MessageType.SOCKETS_JOIN, data: { x: new Uint8Array(1) } }), 'string');
   assert.ok(containsBinary({ toJSON: () => [Buffer.alloc(1)] }));
   assert.ok(!containsBinary({ a: [1, 'x'] }));
+});
+
+const c = classicChannels('socket.io', '/', 'me');
+
+test('core messages map to the classic requests of the reference, and back', () => {
+  const opts = { rooms: ['r'], except: ['x'], flags: { volatile: true } };
+  const join = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.SOCKETS_JOIN, data: { opts, rooms: ['g'] } }, c)!;
+  assert.equal(join.channel, 'socket.io-request#/#');
+  assert.deepEqual(JSON.parse(String(join.payload)), { uid: 'me', type: RequestType.REMOTE_JOIN, opts: { rooms: ['r'], except: ['x'] }, rooms: ['g'] });
+  assert.deepEqual(decodeClassicRequest(decodeMessage(Buffer.from(join.payload))!, '/'),
+    { uid: 'me', nsp: '/', type: MessageType.SOCKETS_JOIN, data: { opts: { rooms: ['r'], except: ['x'] }, rooms: ['g'], close: undefined } });
+  const fetch = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.FETCH_SOCKETS, data: { opts, requestId: 'q1' } }, c)!;
+  assert.deepEqual(JSON.parse(String(fetch.payload)), { uid: 'me', requestId: 'q1', type: RequestType.REMOTE_FETCH, opts: { rooms: ['r'], except: ['x'] } });
+  const emit = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.SERVER_SIDE_EMIT, data: { packet: ['hi', 1], requestId: 'q2' } }, c)!;
+  assert.deepEqual(decodeClassicRequest(decodeMessage(Buffer.from(emit.payload))!, '/')!.data, { packet: ['hi', 1], requestId: 'q2' });
+  // heartbeats and goodbyes are types the reference ignores
+  const hb = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.INITIAL_HEARTBEAT }, c)!;
+  assert.equal(decodeClassicRequest(decodeMessage(Buffer.from(hb.payload))!, '/')!.type, MessageType.INITIAL_HEARTBEAT);
+  assert.equal(JSON.parse(String(encodeClassic({ uid: 'me', nsp: '/', type: MessageType.ADAPTER_CLOSE }, c)!.payload)).type, CLOSE_REQUEST);
+  // what only the classic protocol asks is left to the adapter
+  assert.equal(decodeClassicRequest({ uid: 'o', type: RequestType.ALL_ROOMS, requestId: 'q' }, '/'), null);
+  assert.equal(decodeClassicRequest({ uid: 'o', type: RequestType.REMOTE_JOIN, sid: 's', room: 'r' }, '/'), null);
+});
+
+test('a broadcast goes to its room channel; with an ack it is a MessagePack request', () => {
+  const packet = { type: 2, nsp: '/', data: ['e', new Uint8Array([1])] };
+  const plain = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.BROADCAST, data: { packet, opts: { rooms: ['r'], except: [] } } }, c)!;
+  assert.equal(plain.channel, 'socket.io#/#r#');
+  const back = decodeClassicBroadcast(plain.payload as Buffer)!;
+  assert.equal(back.uid, 'me');
+  assert.equal(back.type, MessageType.BROADCAST);
+  assert.deepEqual((back.data as { opts: unknown }).opts, { rooms: ['r'], except: [] });
+  const withAck = encodeClassic({ uid: 'me', nsp: '/', type: MessageType.BROADCAST, data: { packet, requestId: 'a1', opts: { rooms: [], except: [] } } }, c)!;
+  assert.equal(withAck.channel, 'socket.io-request#/#');
+  assert.ok(Buffer.isBuffer(withAck.payload));
+  assert.equal(decodeClassicRequest(decodeMessage(withAck.payload as Buffer)!, '/')!.type, MessageType.BROADCAST);
+});
+
+test('answers: shared or specific channel as the reference; untyped answers are collected by request id', () => {
+  const count = encodeClassicResponse({ uid: 'me', nsp: '/', type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId: 'a', clientCount: 2 } }, 'other', c, true)!;
+  assert.equal(count.channel, 'socket.io-response#/#other#');
+  assert.deepEqual(decodeClassicResponse(decodeMessage(Buffer.from(count.payload))!, '/').data, { requestId: 'a', clientCount: 2 });
+  const sse = encodeClassicResponse({ uid: 'me', nsp: '/', type: MessageType.SERVER_SIDE_EMIT_RESPONSE, data: { requestId: 'b', packet: 'pong' } }, 'other', c, true)!;
+  assert.equal(sse.channel, 'socket.io-response#/#');
+  assert.deepEqual(JSON.parse(String(sse.payload)), { type: RequestType.SERVER_SIDE_EMIT, requestId: 'b', data: 'pong', uid: 'me' });
+  const rooms = decodeClassicResponse({ requestId: 'q', rooms: ['a'] }, '/');
+  assert.equal(rooms.type, MessageType.FETCH_SOCKETS_RESPONSE);
+  assert.equal(rooms.uid, undefined);
+  assert.deepEqual(rooms.data, { requestId: 'q', rooms: ['a'] });
+});
+
+test("Socketeer's own message types (polling forwarding, presence) cross as requests, answers on the requester's channel", () => {
+  for (const type of [1001, 1002]) {
+    const out = encodeClassic({ uid: 'me', nsp: '/', type, data: { k: 'req', n: [1] } }, c)!;
+    assert.equal(out.channel, 'socket.io-request#/#');
+    assert.deepEqual(decodeClassicRequest(decodeMessage(Buffer.from(out.payload))!, '/'), { uid: 'me', nsp: '/', type, data: { k: 'req', n: [1] } });
+    const answer = encodeClassicResponse({ uid: 'me', nsp: '/', type, data: { bin: Buffer.from([9]) } }, 'other', c, false)!;
+    assert.equal(answer.channel, 'socket.io-response#/#other#');
+    const back = decodeClassicResponse(decodeMessage(answer.payload as Buffer)!, '/');
+    assert.equal(back.type, type);
+    assert.deepEqual([...(back.data as { bin: Uint8Array }).bin], [9]);
+  }
+  assert.equal(encodeClassic({ uid: 'me', nsp: '/', type: 999 }, c), null);
 });

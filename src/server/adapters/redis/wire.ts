@@ -1,47 +1,29 @@
 /**
- * The wire format shared with `@socket.io/redis-adapter` 8.x and `@socket.io/redis-emitter`: channel names,
- * request/response types, payload encodings, and the conversions between broadcast options / sockets and what
- * crosses the bus. The only place in the Redis adapters where bytes are made or read.
+ * The codec of the Redis pub/sub engine: how the cluster core's messages cross Redis in the formats of
+ * `@socket.io/redis-adapter` 8.x and `@socket.io/redis-emitter`. The classic format has its own channels and request
+ * types (broadcasts as MessagePack `[uid, packet, opts]` on `<key>#<nsp>#[<room>#]`, requests on
+ * `<key>-request#<nsp>#`, answers on `<key>-response#<nsp>#[<uid>#]`); the sharded one carries the core's messages
+ * `{ uid, nsp, type, data }` as they are, JSON unless they hold binary.
  *
  * ```ts
- * const [uid, packet, opts] = decodeBroadcast(message)!;
- * adapter.broadcast(packet as Packet, fromWireOptions(opts));
+ * const out = encodeClassic(message, channels);          // { channel, payload } or null (not carried)
+ * const message = decodeClassicRequest(decodeMessage(raw)!, '/');   // a core message, or null (classic-only)
  * ```
  *
- * Pure functions, no state. Must never import a Redis client library, the adapters nor the server classes (only
- * the boundary types of `adapter.ts`).
+ * Pure functions, no state; the only place in the Redis engine where bytes are made or read. Must never import a
+ * Redis client library, the adapters nor the server classes.
  */
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
-import type { BroadcastFlags, BroadcastOptions, FetchedSocket, Room, SocketDetails } from '../../adapter.js';
-import type { Handshake } from '../../socket-types.js';
+import {
+  MessageType, asRecord, containsBinary, mayContainBinary, type ClusterMessage, type WireOptions, type WirePacket,
+} from '../cluster/messages.js';
 
-/** A Socket.IO packet as carried between nodes (the `socket.io-parser` object shape). */
-export interface WirePacket {
-  type: number;
-  nsp: string;
-  data?: unknown;
-  id?: number;
-}
+/** The first of Socketeer's own message types (polling forwarding is 1001, presence 1002). */
+const EXTENSION_TYPES = 1000;
 
-/** Broadcast flags carried between nodes. */
-export interface WireFlags {
-  volatile?: boolean;
-  compress?: boolean;
-  local?: boolean;
-  broadcast?: boolean;
-  binary?: boolean;
-  timeout?: number;
-  [key: string]: unknown;
-}
+export { MessageType, containsBinary, type WireOptions, type WirePacket } from '../cluster/messages.js';
 
-/** Broadcast options with arrays instead of sets (as serialised). */
-export interface WireOptions {
-  rooms: Array<string | number>;
-  except: Array<string | number>;
-  flags?: WireFlags;
-}
-
-/** Request types of the classic (non-sharded) adapter. */
+/** Request types of the classic protocol (`@socket.io/redis-adapter` 8.x). */
 export const RequestType = {
   SOCKETS: 0,
   ALL_ROOMS: 1,
@@ -55,82 +37,66 @@ export const RequestType = {
   BROADCAST_ACK: 9,
 } as const;
 
-/**
- * Request type of the heartbeats Socketeer servers send each other on the request channel of the classic
- * protocol (servers running `@socket.io/redis-adapter` ignore unknown request types).
- */
+/** Our heartbeat on the classic request channel (a type the reference ignores). */
 export const HEARTBEAT_REQUEST = 100;
+/** A node announcing itself: the others answer with a heartbeat. */
+export const INITIAL_HEARTBEAT_REQUEST = 101;
+/** A node leaving. */
+export const CLOSE_REQUEST = 102;
 
-/** Message types of the sharded adapter (the `socket.io-adapter` ClusterAdapter protocol). */
-export const MessageType = {
-  INITIAL_HEARTBEAT: 1,
-  HEARTBEAT: 2,
-  BROADCAST: 3,
-  SOCKETS_JOIN: 4,
-  SOCKETS_LEAVE: 5,
-  DISCONNECT_SOCKETS: 6,
-  FETCH_SOCKETS: 7,
-  FETCH_SOCKETS_RESPONSE: 8,
-  SERVER_SIDE_EMIT: 9,
-  SERVER_SIDE_EMIT_RESPONSE: 10,
-  BROADCAST_CLIENT_COUNT: 11,
-  BROADCAST_ACK: 12,
-  ADAPTER_CLOSE: 13,
-} as const;
-
-/** The uid the emitters put on their messages. */
-export const EMITTER_UID = 'emitter';
-
-/** Channel names of one namespace for the classic adapter. */
+/** The channels of one namespace in the classic protocol. */
 export interface ClassicChannels {
-  /** `<key>#<nsp>#` — broadcasts; a single-room broadcast goes to `<key>#<nsp>#<room>#` */
+  /** Broadcast prefix `<key>#<nsp>#` (rooms append `<room>#`). */
   broadcast: string;
-  /** `<key>-request#<nsp>#` */
+  /** Requests `<key>-request#<nsp>#` (its subscriber count is the server count). */
   request: string;
-  /** `<key>-response#<nsp>#` */
+  /** Shared answers `<key>-response#<nsp>#`. */
   response: string;
-  /** `<key>-response#<nsp>#<uid>#` */
+  /** This server's own answers `<key>-response#<nsp>#<uid>#`. */
   specificResponse: string;
 }
 
+/** A payload and the channel it goes to. */
+export interface Outgoing {
+  channel: string;
+  payload: string | Buffer;
+}
+
 /**
- * Channel names of the classic adapter.
  * @param key - channel prefix (`socket.io` by default)
  * @param nsp - namespace name
- * @param uid - this node's id
+ * @param uid - this server's uid
+ * @returns the classic channels of the namespace
  * @example
  * ```ts
- * classicChannels('socket.io', '/chat', 'abc123').request;   // 'socket.io-request#/chat#'
+ * classicChannels('socket.io', '/', 'abc').request;   // 'socket.io-request#/#'
  * ```
  */
 export function classicChannels(key: string, nsp: string, uid: string): ClassicChannels {
   const response = `${key}-response#${nsp}#`;
-  return {
-    broadcast: `${key}#${nsp}#`,
-    request: `${key}-request#${nsp}#`,
-    response,
-    specificResponse: `${response}${uid}#`,
-  };
+  return { broadcast: `${key}#${nsp}#`, request: `${key}-request#${nsp}#`, response, specificResponse: `${response}${uid}#` };
 }
 
 /**
- * Channel a broadcast is published on: the room channel when exactly one room is targeted.
- * @param base - the namespace broadcast channel (`<key>#<nsp>#`)
- * @param rooms - targeted rooms
+ * @param base - the broadcast prefix
+ * @param rooms - the broadcast's rooms
+ * @returns the room channel for a single room, else the namespace channel
  * @example
  * ```ts
  * broadcastChannel('socket.io#/#', new Set(['news']));   // 'socket.io#/#news#'
  * ```
  */
-export function broadcastChannel(base: string, rooms: ReadonlySet<string | number>): string {
-  if (rooms.size === 1) return base + String(rooms.values().next().value) + '#';
-  return base;
+export function broadcastChannel(base: string, rooms: ReadonlySet<unknown> | readonly unknown[]): string {
+  const list = rooms as readonly unknown[];
+  if (Array.isArray(list)) return list.length === 1 ? base + String(list[0]) + '#' : base;
+  const set = rooms as ReadonlySet<unknown>;
+  return set.size === 1 ? base + String(set.values().next().value) + '#' : base;
 }
 
 /**
- * Extracts the room of a broadcast channel (`''` for the namespace channel, null for another namespace).
- * @param base - the namespace broadcast channel
- * @param channel - the channel the message came on
+ * @param base - the broadcast prefix
+ * @param channel - a channel a broadcast came on
+ * @returns its room ('' for the namespace channel), or null when the channel is not under `base`
  * @example
  * ```ts
  * roomOfChannel('socket.io#/#', 'socket.io#/#news#');   // 'news'
@@ -142,11 +108,13 @@ export function roomOfChannel(base: string, channel: string): string | null {
 }
 
 /**
- * Encodes a broadcast as `@socket.io/redis-adapter` does: MessagePack `[uid, packet, opts]`.
- * @returns the bytes to publish
+ * @param uid - the sender
+ * @param packet - the packet
+ * @param opts - rooms, except and flags
+ * @returns the classic broadcast payload
  * @example
  * ```ts
- * await pub.publish('socket.io#/#', encodeBroadcast(uid, { type: 2, nsp: '/', data: ['hello'] }, { rooms: [], except: [] }));
+ * pub.publish('socket.io#/#', encodeBroadcast(uid, packet, { rooms: [], except: [] }));
  * ```
  */
 export function encodeBroadcast(uid: string, packet: WirePacket, opts: WireOptions): Buffer {
@@ -154,12 +122,11 @@ export function encodeBroadcast(uid: string, packet: WirePacket, opts: WireOptio
 }
 
 /**
- * Decodes a broadcast published by any compatible node or emitter.
- * @returns `[uid, packet, opts]`, or null when the payload is not a broadcast
+ * @param msg - a classic broadcast payload
+ * @returns `[uid, packet, opts]` (a missing nsp is `/`), or null when malformed
  * @example
  * ```ts
- * const decoded = decodeBroadcast(message);
- * if (decoded) { const [uid, packet, opts] = decoded; }
+ * const [uid, packet, opts] = decodeBroadcast(raw)!;
  * ```
  */
 export function decodeBroadcast(msg: Buffer): [string, WirePacket, WireOptions] | null {
@@ -180,10 +147,11 @@ export function decodeBroadcast(msg: Buffer): [string, WirePacket, WireOptions] 
 }
 
 /**
- * Encodes a request or response: JSON text, as the reference does for every message that cannot carry binary.
+ * @param message - a request or response
+ * @returns its JSON payload
  * @example
  * ```ts
- * pub.publish(channels.request, encodeJson({ uid, requestId, type: RequestType.ALL_ROOMS }));
+ * pub.publish(channels.request, encodeJson({ uid, type: RequestType.ALL_ROOMS, requestId }));
  * ```
  */
 export function encodeJson(message: object): string {
@@ -191,23 +159,11 @@ export function encodeJson(message: object): string {
 }
 
 /**
- * Encodes a request or response as MessagePack (used for messages that may carry binary).
+ * @param msg - a JSON (starts with `{`) or MessagePack payload
+ * @returns the decoded object, or null when malformed
  * @example
  * ```ts
- * pub.publish(channels.request, encodeBinary({ uid, requestId, type: RequestType.BROADCAST, packet, opts }));
- * ```
- */
-export function encodeBinary(message: object): Buffer {
-  return msgpackEncode(message);
-}
-
-/**
- * Decodes a request/response: JSON when it starts with `{`, else MessagePack.
- * @returns the message object, or null when malformed
- * @example
- * ```ts
- * const request = decodeMessage(message);
- * if (request?.type === RequestType.ALL_ROOMS) answer(request.requestId);
+ * const request = decodeMessage(raw);   // { uid, type, … } or null
  * ```
  */
 export function decodeMessage(msg: Buffer): Record<string, unknown> | null {
@@ -220,120 +176,204 @@ export function decodeMessage(msg: Buffer): Record<string, unknown> | null {
 }
 
 /**
- * Whether a value contains binary data at any depth (decides MessagePack vs JSON for cluster messages).
+ * The sharded format (and socket.io-adapter's cluster messages): JSON unless the message may hold binary and does.
+ * @param message - a core message
+ * @returns its payload
  * @example
  * ```ts
- * containsBinary({ a: [1, Buffer.from([2])] });   // true
- * ```
- */
-export function containsBinary(obj: unknown, toJSON = false): boolean {
-  if (!obj || typeof obj !== 'object') return false;
-  if (obj instanceof ArrayBuffer || ArrayBuffer.isView(obj)) return true;
-  if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) if (containsBinary(obj[i])) return true;
-    return false;
-  }
-  for (const key in obj) {
-    if (Object.prototype.hasOwnProperty.call(obj, key) && containsBinary((obj as Record<string, unknown>)[key])) return true;
-  }
-  const withToJSON = obj as { toJSON?: () => unknown };
-  if (typeof withToJSON.toJSON === 'function' && !toJSON) return containsBinary(withToJSON.toJSON(), true);
-  return false;
-}
-
-/** Message types (sharded protocol) whose data may carry binary and so go out as MessagePack when they do. */
-const MAY_CONTAIN_BINARY: ReadonlySet<number> = new Set([
-  MessageType.BROADCAST, MessageType.BROADCAST_ACK, MessageType.FETCH_SOCKETS_RESPONSE,
-  MessageType.SERVER_SIDE_EMIT, MessageType.SERVER_SIDE_EMIT_RESPONSE,
-]);
-
-/**
- * Encodes a sharded-protocol message as the reference does: MessagePack if it may and does carry binary, else JSON.
- * @example
- * ```ts
- * await pub.spublish(channel, encodeClusterMessage({ type: MessageType.HEARTBEAT, uid, nsp: '/' }));
+ * pub.spublish(channel, encodeClusterMessage(message));
  * ```
  */
 export function encodeClusterMessage(message: { type: number; data?: unknown }): string | Buffer {
-  if (MAY_CONTAIN_BINARY.has(message.type) && containsBinary(message.data)) return msgpackEncode(message);
+  if (mayContainBinary(message.type) && containsBinary(message.data)) return msgpackEncode(message);
   return JSON.stringify(message);
 }
 
-/**
- * Random id made of `[A-Za-z0-9_-]` characters.
- * @example
- * ```ts
- * const requestId = randomId(6);   // e.g. 'aZ3_k9'
- * ```
- */
-export function randomId(length = 6): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-  let out = '';
-  const bytes = new Uint8Array(length);
-  crypto.getRandomValues(bytes);
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i]! & 63];
-  return out;
-}
-
-/**
- * A decoded field that should hold an object.
- * @returns the object, or an empty one when the field holds anything else
- * @example
- * ```ts
- * const data = asRecord(message.data);   // {} unless an object
- * if (typeof data.requestId === 'string') collect(data.requestId, data);
- * ```
- */
-export function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/**
- * Whether a decoded value has the shape of a packet (a numeric `type`).
- * @example
- * ```ts
- * if (isWirePacket(request.packet)) adapter.broadcast(request.packet as Packet, fromWireOptions(request.opts));
- * ```
- */
-export function isWirePacket(value: unknown): value is WirePacket {
-  return value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'number';
-}
-
-/**
- * Broadcast options → the arrays sent on the wire.
- * @example
- * ```ts
- * encodeBroadcast(uid, packet, toWireOptions({ rooms: new Set(['news']), except: new Set() }));
- * ```
- */
-export function toWireOptions(opts: BroadcastOptions): WireOptions {
-  return { rooms: [...opts.rooms], except: opts.except ? [...new Set(opts.except)] : [], flags: opts.flags as WireFlags | undefined };
-}
-
-/**
- * Wire options (as decoded, unchecked) → broadcast options.
- * @example
- * ```ts
- * const opts = fromWireOptions(request.opts);   // { rooms: Set, except: Set, flags }
- * ```
- */
-export function fromWireOptions(opts: unknown): BroadcastOptions {
+/** The rooms/except of broadcast options, without flags (as the classic bulk requests carry them). */
+function roomsOnly(opts: unknown): { rooms: unknown[]; except: unknown[] } {
   const o = asRecord(opts);
-  return {
-    rooms: new Set(Array.isArray(o.rooms) ? (o.rooms as Room[]) : []),
-    except: new Set(Array.isArray(o.except) ? (o.except as Room[]) : []),
-    flags: (o.flags ?? {}) as BroadcastFlags,
-  };
+  return { rooms: Array.isArray(o.rooms) ? o.rooms : [], except: Array.isArray(o.except) ? o.except : [] };
 }
 
 /**
- * What is sent about a local socket in a fetchSockets answer (plain data: the handshake, rooms as an array).
+ * Whether a message type is one of Socketeer's own (from 1000: polling forwarding, presence…). They cross as
+ * requests `{ uid, type, data }` (answers on the requester's own channel); the reference ignores their types.
+ */
+function isExtension(type: unknown): boolean {
+  return typeof type === 'number' && type >= EXTENSION_TYPES;
+}
+
+/** A message of Socketeer's own types: JSON unless it holds binary. */
+function encodeExtension(message: ClusterMessage): string | Buffer {
+  const out = { uid: message.uid, type: message.type, data: message.data };
+  return containsBinary(out.data) ? msgpackEncode(out) : encodeJson(out);
+}
+
+/** The sender of a classic message (answers of the reference carry none: left undefined, as no node's uid). */
+function senderOf(r: Record<string, unknown>): string {
+  return (typeof r.uid === 'string' ? r.uid : undefined) as string;
+}
+
+/**
+ * Maps a core message to the classic protocol.
+ * @param message - the core message (stamped with uid and nsp)
+ * @param c - the namespace's channels
+ * @returns where and what to publish, or null for a type the classic protocol does not carry
  * @example
  * ```ts
- * const details = (await adapter.fetchSockets({ rooms: new Set(['news']) })).map(toDetails);   // to send to a server
+ * const out = encodeClassic({ uid, nsp: '/', type: MessageType.SOCKETS_JOIN, data: { opts, rooms } }, channels);
  * ```
  */
-export function toDetails(socket: FetchedSocket): SocketDetails {
-  const { sessionStore: _ignored, ...handshake } = (socket.handshake ?? {}) as Handshake & { sessionStore?: unknown };
-  return { id: socket.id, handshake, rooms: [...socket.rooms], data: socket.data };
+export function encodeClassic(message: ClusterMessage, c: ClassicChannels): Outgoing | null {
+  const uid = message.uid;
+  const data = asRecord(message.data);
+  const request = (payload: string | Buffer): Outgoing => ({ channel: c.request, payload });
+  switch (message.type) {
+    case MessageType.HEARTBEAT:
+      return request(encodeJson({ uid, type: HEARTBEAT_REQUEST }));
+    case MessageType.INITIAL_HEARTBEAT:
+      return request(encodeJson({ uid, type: INITIAL_HEARTBEAT_REQUEST }));
+    case MessageType.ADAPTER_CLOSE:
+      return request(encodeJson({ uid, type: CLOSE_REQUEST }));
+    case MessageType.BROADCAST: {
+      const opts = data.opts as WireOptions;
+      if (data.requestId === undefined) {
+        return { channel: broadcastChannel(c.broadcast, opts.rooms), payload: encodeBroadcast(uid, data.packet as WirePacket, opts) };
+      }
+      return request(msgpackEncode({ uid, requestId: data.requestId, type: RequestType.BROADCAST, packet: data.packet, opts }));
+    }
+    case MessageType.SOCKETS_JOIN:
+    case MessageType.SOCKETS_LEAVE:
+      return request(encodeJson({
+        uid, type: message.type === MessageType.SOCKETS_JOIN ? RequestType.REMOTE_JOIN : RequestType.REMOTE_LEAVE,
+        opts: roomsOnly(data.opts), rooms: data.rooms,
+      }));
+    case MessageType.DISCONNECT_SOCKETS: {
+      // `details` (why, for the clients) is an extra field: the official adapter ignores it
+      const body: Record<string, unknown> = { uid, type: RequestType.REMOTE_DISCONNECT, opts: roomsOnly(data.opts), close: data.close };
+      if (data.details !== undefined) body.details = data.details;
+      return request(encodeJson(body));
+    }
+    case MessageType.FETCH_SOCKETS:
+      return request(encodeJson({ uid, requestId: data.requestId, type: RequestType.REMOTE_FETCH, opts: roomsOnly(data.opts) }));
+    case MessageType.SERVER_SIDE_EMIT:
+      return request(encodeJson({ uid, requestId: data.requestId, type: RequestType.SERVER_SIDE_EMIT, data: data.packet }));
+    default:
+      return isExtension(message.type) ? request(encodeExtension(message)) : null;
+  }
+}
+
+/**
+ * Maps a core answer to the classic protocol.
+ * @param response - the answer (stamped with uid and nsp)
+ * @param requesterUid - the node that asked
+ * @param c - the namespace's channels
+ * @param specific - answer on the requester's own channel (`publishOnSpecificResponseChannel`)
+ * @returns where and what to publish, or null for a type the classic protocol does not carry
+ * @example
+ * ```ts
+ * const out = encodeClassicResponse(response, requester, channels, false);
+ * ```
+ */
+export function encodeClassicResponse(response: ClusterMessage, requesterUid: string, c: ClassicChannels,
+  specific: boolean): Outgoing | null {
+  const uid = response.uid;
+  const data = asRecord(response.data);
+  const channel = specific ? `${c.response}${requesterUid}#` : c.response;
+  switch (response.type) {
+    case MessageType.FETCH_SOCKETS_RESPONSE:
+      return { channel, payload: encodeJson({ requestId: data.requestId, sockets: data.sockets, uid }) };
+    case MessageType.SERVER_SIDE_EMIT_RESPONSE:
+      // the reference always answers serverSideEmit on the shared response channel
+      return { channel: c.response, payload: encodeJson({ type: RequestType.SERVER_SIDE_EMIT, requestId: data.requestId, data: data.packet, uid }) };
+    case MessageType.BROADCAST_CLIENT_COUNT:
+      return { channel, payload: encodeJson({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId: data.requestId, clientCount: data.clientCount, uid }) };
+    case MessageType.BROADCAST_ACK:
+      return { channel, payload: msgpackEncode({ type: RequestType.BROADCAST_ACK, requestId: data.requestId, packet: data.packet, uid }) };
+    default:
+      return isExtension(response.type) ? { channel: `${c.response}${requesterUid}#`, payload: encodeExtension(response) } : null;
+  }
+}
+
+/**
+ * Maps a classic broadcast to a core message.
+ * @param msg - the payload of a broadcast channel
+ * @returns the core message (its nsp is the packet's), or null when malformed
+ * @example
+ * ```ts
+ * const message = decodeClassicBroadcast(raw);   // { uid, nsp, type: MessageType.BROADCAST, data: { packet, opts } }
+ * ```
+ */
+export function decodeClassicBroadcast(msg: Buffer): ClusterMessage | null {
+  const decoded = decodeBroadcast(msg);
+  if (decoded === null) return null;
+  const [uid, packet, opts] = decoded;
+  return { uid, nsp: packet.nsp, type: MessageType.BROADCAST, data: { packet, opts } };
+}
+
+/**
+ * Maps a classic request to a core message.
+ * @param r - the decoded request
+ * @param nsp - the namespace of the channel it came on
+ * @returns the core message, or null for what only the classic protocol knows (SOCKETS, ALL_ROOMS, the
+ *   single-socket REMOTE_* form) and unknown types
+ * @example
+ * ```ts
+ * const message = decodeClassicRequest(decodeMessage(raw)!, nsp.name);
+ * ```
+ */
+export function decodeClassicRequest(r: Record<string, unknown>, nsp: string): ClusterMessage | null {
+  const uid = senderOf(r);
+  const message = (type: number, data?: unknown): ClusterMessage => ({ uid, nsp, type, data });
+  switch (r.type) {
+    case HEARTBEAT_REQUEST:
+      return message(MessageType.HEARTBEAT);
+    case INITIAL_HEARTBEAT_REQUEST:
+      return message(MessageType.INITIAL_HEARTBEAT);
+    case CLOSE_REQUEST:
+      return message(MessageType.ADAPTER_CLOSE);
+    case RequestType.REMOTE_JOIN:
+    case RequestType.REMOTE_LEAVE:
+    case RequestType.REMOTE_DISCONNECT:
+      if (!r.opts) return null;
+      return message(r.type === RequestType.REMOTE_JOIN ? MessageType.SOCKETS_JOIN
+        : r.type === RequestType.REMOTE_LEAVE ? MessageType.SOCKETS_LEAVE : MessageType.DISCONNECT_SOCKETS,
+      r.details === undefined ? { opts: r.opts, rooms: r.rooms, close: r.close }
+        : { opts: r.opts, rooms: r.rooms, close: r.close, details: r.details });
+    case RequestType.REMOTE_FETCH:
+      return message(MessageType.FETCH_SOCKETS, { opts: r.opts, requestId: r.requestId });
+    case RequestType.SERVER_SIDE_EMIT:
+      return message(MessageType.SERVER_SIDE_EMIT, { packet: r.data, requestId: r.requestId });
+    case RequestType.BROADCAST:
+      return message(MessageType.BROADCAST, { packet: r.packet, opts: r.opts, requestId: r.requestId });
+    default:
+      return isExtension(r.type) ? message(r.type as number, r.data) : null;
+  }
+}
+
+/**
+ * Maps a classic answer to a core answer. Answers without a type (to REMOTE_FETCH, SOCKETS, ALL_ROOMS) become
+ * FETCH_SOCKETS_RESPONSE with the whole answer as data: the waiting request reads `sockets` or `rooms`.
+ * @param r - the decoded answer
+ * @param nsp - the namespace of the channel it came on
+ * @returns the core answer
+ * @example
+ * ```ts
+ * this.onResponse(decodeClassicResponse(decodeMessage(raw)!, nsp.name));
+ * ```
+ */
+export function decodeClassicResponse(r: Record<string, unknown>, nsp: string): ClusterMessage {
+  const uid = senderOf(r);
+  const requestId = r.requestId;
+  switch (r.type) {
+    case RequestType.SERVER_SIDE_EMIT:
+      return { uid, nsp, type: MessageType.SERVER_SIDE_EMIT_RESPONSE, data: { requestId, packet: r.data } };
+    case RequestType.BROADCAST_CLIENT_COUNT:
+      return { uid, nsp, type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId, clientCount: r.clientCount } };
+    case RequestType.BROADCAST_ACK:
+      return { uid, nsp, type: MessageType.BROADCAST_ACK, data: { requestId, packet: r.packet } };
+    default:
+      if (isExtension(r.type)) return { uid, nsp, type: r.type as number, data: r.data };
+      return { uid, nsp, type: MessageType.FETCH_SOCKETS_RESPONSE, data: r };
+  }
 }

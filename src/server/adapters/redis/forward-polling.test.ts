@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UnknownSidHandler } from '../../../engine/options.js';
 import type { MessageHandler, RedisConnection } from './client.js';
-import { FORWARDED_HEADER, PollingForwarder } from './polling-forwarder.js';
+import { FORWARDED_HEADER, PollingForwarder } from './forward-polling.js';
 
 /** A connection that is down: nothing is published, subscriptions succeed. */
 function fakeConnection(): RedisConnection {
