@@ -179,12 +179,13 @@ describe('connectTimeout', () => {
   });
 
   it('a successful CONNECT stops the timer', async () => {
-    const h = await startServer({ connectTimeout: 80 });
+    // long enough for the CONNECT to arrive in time on a busy machine
+    const h = await startServer({ connectTimeout: 1000 });
     try {
       const peer = await openRaw(h.port);
       peer.send('40');
       assert.match(await peer.next(), /^40\{"sid":"[\w-]{20}"\}$/);
-      await sleep(200);
+      await sleep(1500);
       assert.equal(peer.ws.readyState, peer.ws.OPEN);
       peer.close();
     } finally {
