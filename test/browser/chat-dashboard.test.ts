@@ -214,7 +214,8 @@ test('an admin disconnects a client from the dashboard; the client can reconnect
 
 test('a client that leaves disappears from the dashboard', async () => {
   await bob.context.close();
-  await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'));
+  // closed between two polls, bob's session ends by the heartbeat (25 s + 20 s by default), not at once
+  await dashboard.waitForFunction(() => !document.querySelector('#clients tr[data-user="bob"]'), undefined, { timeout: 60_000 });
   assert.deepEqual(await chatRows(dashboard), [['alice', 'websocket']]);
   await dashboard.waitForSelector('#rooms g[data-label="#general"] .bar-value:text("1")');
   assert.deepEqual(alice.errors, []);
