@@ -1,6 +1,6 @@
 /**
- * One Engine.IO session: its current transport, the outgoing buffer, the heartbeat and the
- * polling → WebSocket upgrade.
+ * One Engine.IO session: its current transport, the outgoing buffer, backpressure, the heartbeat, and the
+ * switch to a new transport once the upgrade probe (`upgrade-probe.ts`) is completed.
  *
  * ```ts
  * engine.on('connection', (socket) => {
@@ -22,9 +22,9 @@ import { slimRequest } from './handshake-request.js';
 import { openPacketData } from './open-packet.js';
 import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
 import { compactListeners } from '../util/event-table.js';
+import { probeUpgrade } from './upgrade-probe.js';
 import {
   availableUpgrades,
-  transportEntry,
   type IncomingPacket,
   type OutgoingPacket,
   type SendOptions,
@@ -304,61 +304,24 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
    * ```
    */
   maybeUpgrade(transport: Transport): void {
-    this.upgrading = true;
-    let next: Transport | null = transport;
-    let checkTimer: NodeJS.Timeout | undefined;
-    const upgradeTimer = setTimeout(() => {
-      if (log.enabled) log('client did not complete upgrade - closing transport');
-      cleanup();
-      if (transport.readyState === 'open') transport.close();
-    }, this.server.opts.upgradeTimeout);
-    // force a polling cycle (a request transport writes only on a pending request) so the client can complete
-    // the upgrade quickly
-    const check = (): void => {
-      if (this.transport.writable && transportEntry(this.transport.name)?.via === 'request') {
-        this.transport.send([{ type: 'noop' }]);
-      }
-    };
-    const onPacket = (packet: IncomingPacket): void => {
-      if (packet.type === 'ping' && packet.data === 'probe') {
-        transport.send([{ type: 'pong', data: 'probe' }]);
-        this.emit('upgrading', transport);
-        clearInterval(checkTimer);
-        checkTimer = setInterval(check, 100);
-      } else if (packet.type === 'upgrade' && this.readyState !== 'closed') {
-        cleanup();
-        this.transport.discard();
-        this.upgraded = true;
-        this.clearTransport();
-        this.setTransport(transport);
-        this.emit('upgrade', transport);
-        this.flush();
-        if (this.readyState === 'closing') {
-          transport.close(() => this.onClose('forced close'));
-        }
-      } else {
-        cleanup();
-        transport.close();
-      }
-    };
-    const onError = (): void => {
-      cleanup();
-      if (next) next.close();
-      next = null;
-    };
-    const cleanup = (): void => {
-      this.upgrading = false;
-      clearInterval(checkTimer);
-      clearTimeout(upgradeTimer);
-      transport.removeListener('packet', onPacket);
-      transport.removeListener('close', onError);
-      transport.removeListener('error', onError);
-      this.removeListener('close', onError);
-    };
-    transport.on('packet', onPacket);
-    transport.once('close', onError);
-    transport.once('error', onError);
-    this.once('close', onError);
+    probeUpgrade(this, transport, this.server.opts.upgradeTimeout);
+  }
+
+  /**
+   * The client completed the upgrade: the session moves to the new transport (called by the probe).
+   * @param transport the new transport
+   * @internal
+   */
+  completeUpgrade(transport: Transport): void {
+    this.transport.discard();
+    this.upgraded = true;
+    this.clearTransport();
+    this.setTransport(transport);
+    this.emit('upgrade', transport);
+    this.flush();
+    if (this.readyState === 'closing') {
+      transport.close(() => this.onClose('forced close'));
+    }
   }
 
   private clearTransport(): void {
