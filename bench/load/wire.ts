@@ -188,8 +188,9 @@ export function pollingAgent(): Agent {
  * One HTTP request to a target's Engine.IO endpoint.
  * @param query query string after `/socket.io/?`
  * @param body POST body (text/plain), or undefined for GET
+ * @param retried whether this is the second try of a request reset on a reused connection
  */
-export function httpRequest(agent: Agent, port: number, query: string, body?: string): Promise<HttpReply> {
+export function httpRequest(agent: Agent, port: number, query: string, body?: string, retried = false): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> =
       body === undefined
@@ -205,7 +206,13 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // a kept-alive connection the server closed (its keep-alive timeout) just as it was reused: the request never
+      // reached the server, so it is sent once more on a fresh connection, as browsers do
+      if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) {
+        httpRequest(agent, port, query, body, true).then(resolve, reject);
+      } else reject(err);
+    });
     req.end(body);
   });
 }
