@@ -159,7 +159,7 @@ test('Redis killed under load: local delivery goes on, requests time out, cross-
   assert.deepEqual(seq, seq.slice().sort((x, y) => x - y), 'local order kept');
   for (const node of [nodes.B!, nodes.C!]) assert.equal(node.exited, false);
   // requests work again
-  const sockets = await nodes.C!.call<any[]>('fetchSockets', { timeout: 2000 });
+  const sockets = await nodes.C!.call<any[]>('fetchSockets', { timeout: 5000 });
   assert.ok(sockets.some((s) => s.id === onB.socket.id));
 });
 

@@ -119,7 +119,8 @@ export class RedisAdapter extends RedisBusAdapter {
   }
 
   protected override doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    return this.sendOut(encodeClassicResponse(response, requesterUid, this.channels, this.specificResponses));
+    const out = encodeClassicResponse(response, requesterUid, this.channels, this.specificResponses);
+    return out === null ? Promise.resolve() : this.sendResponse(out.channel, out.payload);
   }
 
   private sendOut(out: Outgoing | null): Promise<void> {
@@ -165,7 +166,7 @@ export class RedisAdapter extends RedisBusAdapter {
     if (request.uid === this.uid) return;
     const answer = (response: object): void => {
       const channel = this.specificResponses ? `${this.channels.response}${String(request.uid)}#` : this.channels.response;
-      void this.send(channel, encodeJson(response)).catch((err: Error) => log('[%s] could not answer: %s', this.uid, err.message));
+      void this.sendResponse(channel, encodeJson(response)).catch((err: Error) => log('[%s] could not answer: %s', this.uid, err.message));
     };
     switch (request.type) {
       case RequestType.SOCKETS: {

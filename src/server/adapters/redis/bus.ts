@@ -33,6 +33,9 @@ export const log = createLogger('socketeer:redis');
 /** How long closing waits for the unsubscriptions, and counting for NUMSUB, in ms. */
 const COMMAND_WAIT = 2000;
 
+/** How many answers to other servers' requests are held while the publishing connection is down. */
+const MAX_HELD_RESPONSES = 1000;
+
 /** Options shared by both Redis adapters (those of the cluster core, and the history length). */
 export interface BaseAdapterOptions extends ClusterAdapterOptions {
   /** Approximate number of broadcasts kept in Redis for connection state recovery. Default 10000. */
@@ -93,6 +96,8 @@ export abstract class RedisBusAdapter extends ClusterAdapter {
   private dropping = false;
   private stopped = false;
   private lastServerCount = 1;
+  /** Answers written while the publishing connection was down, sent once it is back if still awaited. */
+  private held: Array<{ channel: string; payload: string | Buffer; until: number }> = [];
 
   /**
    * @param nsp - the namespace
@@ -156,6 +161,7 @@ export abstract class RedisBusAdapter extends ClusterAdapter {
       if (up) {
         if (this.dropping) log('[%s] Redis is back: cross-server delivery resumes', this.uid);
         this.dropping = false;
+        this.flushHeld();
       } else {
         log('[%s] publisher connection to Redis lost%s; local delivery continues', this.uid, err ? `: ${err.message}` : '');
       }
@@ -256,6 +262,34 @@ export abstract class RedisBusAdapter extends ClusterAdapter {
     }
     // the receiver count is not read: no extra promise per message
     return (this.sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)) as Promise<unknown> as Promise<void>;
+  }
+
+  /**
+   * Publishes an answer to another server's request. Its two connections come back from an outage one after the
+   * other: a server counted by Redis (subscribed again) may receive a request before it can publish, so the answer
+   * is held until the publishing connection is back — as long as the requester still waits (`requestsTimeout`),
+   * at most 1000 of them — instead of being dropped like a broadcast.
+   * @param channel - the requester's response channel
+   * @param payload - the answer
+   * @returns settles once Redis took it (or at once when held)
+   * @example
+   * ```ts
+   * protected doPublishResponse(uid: string, response: ClusterResponse) { return this.sendResponse(`resp#${uid}`, encode(response)); }
+   * ```
+   */
+  protected sendResponse(channel: string, payload: string | Buffer): Promise<void> {
+    if (this.pub.up || this.stopped) return this.send(channel, payload);
+    if (this.held.length >= MAX_HELD_RESPONSES) this.held.shift();
+    this.held.push({ channel, payload, until: Date.now() + this.requestsTimeout });
+    return Promise.resolve();
+  }
+
+  private flushHeld(): void {
+    const now = Date.now();
+    for (const { channel, payload, until } of this.held.splice(0)) {
+      if (until < now) continue;
+      this.send(channel, payload).catch((err: Error) => log('[%s] could not answer: %s', this.uid, err.message));
+    }
   }
 
   /**

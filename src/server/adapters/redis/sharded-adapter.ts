@@ -144,7 +144,7 @@ export class ShardedRedisAdapter extends RedisBusAdapter {
   }
 
   protected override doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    return this.send(`${this.channel}${requesterUid}#`, encodeClusterMessage(response));
+    return this.sendResponse(`${this.channel}${requesterUid}#`, encodeClusterMessage(response));
   }
 
   /** A single-room broadcast may use the room channel (never with acks: the server count covers every server). */
