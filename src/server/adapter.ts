@@ -25,6 +25,7 @@
 import { EventEmitter } from 'node:events';
 import type { Packet } from '../protocol/index.js';
 import type { DisconnectDetails } from '../protocol/disconnect.js';
+import { OwnRoom } from './own-room.js';
 import { broadcastWriteOptions } from './adapter-delivery.js';
 import type {
   AdapterNamespace, AdapterSocket, BroadcastFlags, BroadcastOptions, FetchedSocket, PacketEncoder, PrivateSessionId,
@@ -132,8 +133,18 @@ export class Adapter extends EventEmitter {
   addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
     let socketRooms = this.sids.get(id);
     if (socketRooms === undefined) {
+      if (rooms.size === 1 && rooms.has(id) && !this.rooms.has(id)) {
+        // a socket's own room: one small view in each map until it joins another room
+        this.sids.set(id, new OwnRoom(id, this.sids) as unknown as Set<Room>);
+        this.rooms.set(id, new OwnRoom<Room>(id, this.rooms) as unknown as Set<SocketId>);
+        this.emit('create-room', id);
+        this.emit('join-room', id, id);
+        return;
+      }
       socketRooms = new Set();
       this.sids.set(id, socketRooms);
+    } else if (socketRooms instanceof OwnRoom) {
+      socketRooms = (socketRooms as OwnRoom<Room>).materialize();
     }
     for (const room of rooms) {
       socketRooms.add(room);
@@ -161,13 +172,23 @@ export class Adapter extends EventEmitter {
    * ```
    */
   del(id: SocketId, room: Room): Promise<void> | void {
-    this.sids.get(id)?.delete(room);
+    const socketRooms = this.sids.get(id);
+    if (socketRooms instanceof OwnRoom && (socketRooms as OwnRoom<Room>).untouched && room !== id) return;
+    socketRooms?.delete(room);
     this.removeFromRoom(room, id);
   }
 
   private removeFromRoom(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
     if (members === undefined) return;
+    if (members instanceof OwnRoom && (members as OwnRoom<Room>).untouched) {
+      // the own room of `id` (its only member)
+      if (room !== id) return;
+      this.rooms.delete(room);
+      this.emit('leave-room', room, id);
+      this.emit('delete-room', room);
+      return;
+    }
     if (members.delete(id)) this.emit('leave-room', room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
   }
@@ -183,7 +204,8 @@ export class Adapter extends EventEmitter {
   delAll(id: SocketId): void {
     const socketRooms = this.sids.get(id);
     if (socketRooms === undefined) return;
-    for (const room of socketRooms) this.removeFromRoom(room, id);
+    if (socketRooms instanceof OwnRoom && (socketRooms as OwnRoom<Room>).untouched) this.removeFromRoom(id, id);
+    else for (const room of socketRooms) this.removeFromRoom(room, id);
     this.sids.delete(id);
   }
 
@@ -315,7 +337,9 @@ export class Adapter extends EventEmitter {
    * ```
    */
   socketRooms(id: SocketId): Set<Room> | undefined {
-    return this.sids.get(id);
+    const rooms = this.sids.get(id);
+    // `socket.rooms` is the live set, as in socket.io: a real one from then on
+    return rooms instanceof OwnRoom ? (rooms as OwnRoom<Room>).materialize() : rooms;
   }
 
   /**
