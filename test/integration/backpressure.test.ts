@@ -12,6 +12,8 @@ import type { Socket as NetSocket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { io as socketeerClient, type Socket as SocketeerSocket } from '../../src/client/index.js';
 import type { Socket } from '../../src/server/index.js';
+import type { AdapterNamespace } from '../../src/server/adapter-types.js';
+import { LocalBus, LocalBusAdapter } from '../cluster/local-bus.js';
 import { startServer, waitFor, type Harness } from './helpers.js';
 
 const CHUNK = 'x'.repeat(64 * 1024);
@@ -88,6 +90,33 @@ describe('backpressure', () => {
       await waitFor(client, 'v');
       assert.deepEqual(volatileSeen, [99], 'and sent again once drained');
       assert.equal(socket.emit('after'), true);
+      client.disconnect();
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('on a cluster adapter, io.emit returns false while a recipient on this node is over the mark', async () => {
+    const bus = new LocalBus();
+    const h = await startServer({
+      ...SLOW_HEARTBEAT, highWaterMark: 256 * 1024, lowWaterMark: 64 * 1024, slowClient: false,
+      adapter: (nsp: AdapterNamespace) => new LocalBusAdapter(nsp, bus, { heartbeatInterval: 60_000 }),
+    });
+    try {
+      const { client, raw, socket } = await wsClient(h);
+      assert.equal(h.io.emit('first'), true, 'nobody is full');
+      raw.pause();
+      let full = false;
+      for (let n = 0; !full && n < 512; n++) { // 32 MB: the mark and the kernel buffers are reached long before
+        full = !h.io.emit('chunk', CHUNK);
+        await nextTurn();
+      }
+      assert.equal(full, true, 'io.emit reported the full buffer');
+      assert.equal(socket.conn.writableNeedDrain, true);
+      const drained = waitFor(socket.conn, 'drain', 60_000);
+      raw.resume();
+      await drained;
+      assert.equal(h.io.emit('after'), true);
       client.disconnect();
     } finally {
       await h.close();

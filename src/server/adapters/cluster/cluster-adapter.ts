@@ -71,18 +71,18 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
    * ```ts
    * io.to('news').except('muted').emit('headline', text);   // every node
    * ```
+   * @returns false when a recipient on this node is over its high-water mark (`io.emit` returns it); the other
+   * nodes' recipients are not known here
    */
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+  override broadcast(packet: Packet, opts: BroadcastOptions): boolean {
     packet.nsp = this.nsp.name;
     if (opts.flags?.local) {
-      this.deliver(packet, opts);
-      return;
+      return this.deliver(packet, opts);
     }
     const recovery = this.recovery;
     if (recovery === null || !isRecoverable(packet, opts)) {
       this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(opts) } });
-      this.deliver(packet, opts);
-      return;
+      return this.deliver(packet, opts);
     }
     const data = packet.data as unknown[];
     const store = recovery.store;
@@ -102,6 +102,7 @@ export abstract class ClusterAdapter extends ClusterAdapterBase {
     this.enqueue(published.catch((err: Error) =>
       log('[%s] could not publish a broadcast: %s', this.uid, err?.message ?? String(err))),
     () => super.broadcast(packet, recovery.deliveryOptions(packet, opts)));
+    return true; // delivered here once it has its offset: the recipients' buffers are not known yet
   }
 
   /**

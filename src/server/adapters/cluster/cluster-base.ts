@@ -424,13 +424,14 @@ export abstract class ClusterAdapterBase extends Adapter {
    * ```ts
    * this.deliver(packet, opts);   // in order with the broadcasts of this node waiting for their offset
    * ```
+   * @returns false when a local recipient is over its high-water mark (known only when delivered at once)
    */
-  protected deliver(packet: Packet, opts: BroadcastOptions): void {
+  protected deliver(packet: Packet, opts: BroadcastOptions): boolean {
     if (this.localTail === null) {
-      super.broadcast(packet, this.recovery ? this.recovery.deliveryOptions(packet, opts) : opts);
-      return;
+      return super.broadcast(packet, this.recovery ? this.recovery.deliveryOptions(packet, opts) : opts) !== false;
     }
     this.enqueue(Promise.resolve(), () => super.broadcast(packet, this.recovery ? this.recovery.deliveryOptions(packet, opts) : opts));
+    return true;
   }
 
   /**
