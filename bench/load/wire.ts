@@ -197,7 +197,8 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
         ? { accept: '*/*' }
         : { 'content-type': 'text/plain;charset=UTF-8', accept: '*/*', 'content-length': Buffer.byteLength(body) };
     const req = request(
-      { host: '127.0.0.1', port, agent, method: body === undefined ? 'GET' : 'POST', path: `/socket.io/?${query}`, headers },
+      // the second try goes on a connection of its own: the agent's other idle connections may be closing too
+      { host: '127.0.0.1', port, agent: retried ? false : agent, method: body === undefined ? 'GET' : 'POST', path: `/socket.io/?${query}`, headers },
       (res) => {
         res.setEncoding('utf8');
         let text = '';
@@ -208,10 +209,14 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
       // a kept-alive connection the server closed (its keep-alive timeout) just as it was reused: the request never
-      // reached the server, so it is sent once more on a fresh connection, as browsers do
+      // reached the server, so it is sent once more on a fresh connection, as browsers do (under heavy load the
+      // window is wide: at 100,000 connections several idle ones may be closing at once)
       if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) {
         httpRequest(agent, port, query, body, true).then(resolve, reject);
-      } else reject(err);
+      } else {
+        err.message = `${body === undefined ? 'GET' : 'POST'}${retried ? ' (second try)' : req.reusedSocket ? ' (reused connection)' : ''}: ${err.message}`;
+        reject(err);
+      }
     });
     req.end(body);
   });

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureClientBundles } from '../../scripts/build-client.mjs';
+import { submitSignIn } from '../../examples/chat/screenshots/sign-in.js';
 
 // the served browser bundle (dist/client-bundle/), built from the current sources if stale
 await ensureClientBundles();
@@ -69,12 +70,7 @@ export async function openPage(browser: Browser, url: string): Promise<UserPage>
 export async function signIn(browser: Browser, base: string, name: string, query = ''): Promise<UserPage> {
   const user = await openPage(browser, base + '/' + query);
   const { page } = user;
-  await page.waitForSelector('#signin:not([hidden])');
-  await page.fill('#username', name);
-  await page.fill('#password', `${name}-password`);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#conn[data-state="connected"]');
-  await page.waitForSelector('#room-title:text("# general")');
+  await submitSignIn(page, name);
   return user;
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startChat, type Chat } from '../../examples/chat/app.js';
 import { launchChromium, screenshot } from './chat-harness.js';
+import { submitSignIn } from '../../examples/chat/screenshots/sign-in.js';
 
 let chat: Chat;
 let browser: Browser;
@@ -44,12 +45,7 @@ async function newPage(width: number, height: number): Promise<{ page: Page; noi
 /** Signs `name` in through the form (password `<name>-password`). */
 async function signIn(page: Page, name: string): Promise<void> {
   await page.goto(chat.url + '/');
-  await page.waitForSelector('#signin:not([hidden])');
-  await page.fill('#username', name);
-  await page.fill('#password', `${name}-password`);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#conn[data-state="connected"]');
-  await page.waitForSelector('#room-title:text("# general")');
+  await submitSignIn(page, name);
 }
 
 /** The page's horizontal overflow: how far the document is wider than the viewport (0 when it fits). */

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureClientBundles } from '../../../scripts/build-client.mjs';
 import { startChat } from '../app.js';
+import { submitSignIn } from './sign-in.js';
 
 const OUT = fileURLToPath(new URL('./', import.meta.url));
 const PHONE = { width: 390, height: 844 };
@@ -25,12 +26,7 @@ async function signIn(browser: Browser, url: string, name: string, viewport: { w
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(url + '/');
-  await page.waitForSelector('#signin:not([hidden])');
-  await page.fill('#username', name);
-  await page.fill('#password', `${name}-password`);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#conn[data-state="connected"]');
-  await page.waitForSelector('#room-title:text("# general")');
+  await submitSignIn(page, name);
   return page;
 }
 

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startChat } from '../app.js';
 import { startCluster } from '../cluster.js';
+import { submitSignIn } from './sign-in.js';
 
 const OUT = fileURLToPath(new URL('./', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -57,12 +58,7 @@ async function signIn(browser: Browser, url: string, name: string, query = ''): 
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(url + '/' + query);
-  await page.waitForSelector('#signin:not([hidden])');
-  await page.fill('#username', name);
-  await page.fill('#password', `${name}-password`);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#conn[data-state="connected"]');
-  await page.waitForSelector('#room-title:text("# general")');
+  await submitSignIn(page, name);
   return page;
 }
 
