@@ -292,7 +292,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   protected doPublish(message: ClusterMessage): Promise<string | void> {
     if (isEphemeral(message)) return this.pub(this.channels.all, message).then(() => undefined);
     const args = ['XADD', this.stream, 'MAXLEN', '~', String(this.opts.maxLen), '*', ...encodeEntry(message, this.opts.onlyPlaintext)];
-    return this.bus.conn.command(args, this.stream).then((id) => String(id));
+    return this.bus.conn.command(args, this.stream).catch((err: Error) => {
+      // an append in flight when the connection dropped: `redis` v4 rejects it (ioredis sends it again itself);
+      // sent again, it waits with the appends made during the outage and goes first once Redis is back
+      if (!isConnectionLoss(err)) throw err;
+      return this.bus.conn.command(args, this.stream);
+    }).then((id) => String(id));
   }
 
   /**
@@ -312,6 +317,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     const payload = encodePayload(message);
     return this.opts.useShardedPubSub ? this.bus.conn.spublish(channel, payload) : this.bus.conn.publish(channel, payload);
   }
+}
+
+/** Whether a command failed because the connection dropped while it was in flight (`redis` v4). */
+function isConnectionLoss(err: Error): boolean {
+  return err?.message === 'Socket closed unexpectedly';
 }
 
 /**
