@@ -279,7 +279,8 @@ test('__proto__ keys in payloads are dropped, nothing is polluted', () => {
   assert.equal(({} as Record<string, unknown>).y, undefined);
 });
 
-const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => v === null || typeof v !== 'number' || !Object.is(v, -0));
+// JSON has no -0 (it reads back as 0, as in socket.io): values as JSON can carry them, at any depth
+const jsonValue = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const payloadWithBuffers: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: 'small' },
