@@ -270,8 +270,8 @@ describe('chat server', () => {
       const issued = await short.auth.issueToken({ name: 'bob', role: 'user' });
       const s = client(short, '/', { token: issued.token });
       await connected(s);
-      const told = once(s, 'session:expired', 2500);
-      const reason = await once<string>(s, 'disconnect', 2500);
+      const told = once(s, 'session:expired', 20_000);
+      const reason = await once<string>(s, 'disconnect', 20_000);
       await told;
       assert.equal(reason, 'io server disconnect');
       assert.ok(Date.now() >= issued.expiresAt - 5);
