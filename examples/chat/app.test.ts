@@ -265,7 +265,7 @@ describe('chat server', () => {
   });
 
   test('a connection is closed when its token expires', async () => {
-    const short = await startChat({ port: 0, host: '127.0.0.1', tokenTtlSeconds: 1 });
+    const short = await startChat({ port: 0, host: '127.0.0.1', tokenTtlSeconds: 4 });
     try {
       const issued = await short.auth.issueToken({ name: 'bob', role: 'user' });
       const s = client(short, '/', { token: issued.token });
