@@ -10,7 +10,7 @@
  * `{ type: 'latency', id }` returns the latency histogram since the last call; `{ type: 'close', id }`.
  * To the runner: `{ type: 'done', id, value }`, `{ type: 'error', message }` (a failed check or connection).
  */
-import type { Agent } from 'node:http';
+import type { Agent, ClientRequest } from 'node:http';
 import { record, type Histogram } from './histogram.js';
 import { connect, httpRequest, pollingAgent, pollingConnect, timestamp, type Conn, type TargetAddress, type TargetKind } from '../load/wire.js';
 
@@ -78,6 +78,10 @@ function onTick(client: Receiver, packet: string): void {
 class Poller implements Receiver {
   last = completed;
   private stopped = false;
+  /** When the last ping arrived and what became of its pong (reported if the server closes this client). */
+  private lastPing = 0;
+  private pong = 'none sent';
+  private pongRequest: ClientRequest | undefined;
 
   constructor(private readonly agent: Agent, private readonly port: number, private readonly sid: string, readonly index: number) {}
 
@@ -101,8 +105,20 @@ class Poller implements Receiver {
     for (const packet of packets) {
       if (packet === '6' || packet === '') continue;
       if (packet === '2') {
-        httpRequest(this.agent, this.port, this.query(), '3').catch((err: Error) => this.stopped || fail(`polling client ${this.index}: pong: ${err.message}`));
-      } else if (packet === '1') fail(`polling client ${this.index}: closed by the server`);
+        const sent = (this.lastPing = now());
+        this.pong = 'pending';
+        this.pongRequest = undefined;
+        httpRequest(this.agent, this.port, this.query(), '3', false, (req) => (this.pongRequest = req)).then(
+          (reply) => {
+            this.pong = `answered ${reply.status} after ${Math.round(now() - sent)} ms`;
+            if (reply.status !== 200) fail(`polling client ${this.index}: pong answered ${reply.status} ${reply.body.slice(0, 60)}`);
+          },
+          (err: Error) => this.stopped || fail(`polling client ${this.index}: pong: ${err.message}`),
+        );
+      } else if (packet === '1') {
+        const ping = this.lastPing ? `last ping ${Math.round((now() - this.lastPing) / 1000)} s ago, its pong ${this.pong}${this.pong === 'pending' ? pendingState(this.pongRequest) : ''}` : 'no ping received';
+        fail(`polling client ${this.index}: closed by the server (${ping})`);
+      }
       else onTick(this, packet);
     }
   }
@@ -110,6 +126,14 @@ class Poller implements Receiver {
   stop(): void {
     this.stopped = true;
   }
+}
+
+/** Where a request still waiting for its answer stands (the state of its connection). */
+function pendingState(req: ClientRequest | undefined): string {
+  if (req === undefined) return ' (not handed to the agent)';
+  const socket = req.socket;
+  if (!socket) return ' (waiting for a connection from the agent)';
+  return ` (${req.reusedSocket ? 'reused' : 'new'} connection${socket.connecting ? ', still connecting' : ''}, ${socket.bytesWritten} bytes written, ${socket.bytesRead} read, ${socket.destroyed ? 'destroyed' : 'open'})`;
 }
 
 /** Runs `count` jobs, `concurrency` at a time. */

@@ -4,7 +4,7 @@
  * websocket-only handshake and answers pings, and polling helpers over keep-alive HTTP.
  * For the plain `ws` targets the same event strings are exchanged without any handshake.
  */
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 
@@ -179,9 +179,13 @@ export interface HttpReply {
   body: string;
 }
 
-/** Keep-alive HTTP agent for polling clients. */
+/**
+ * Keep-alive HTTP agent for polling clients. Every idle connection is kept for the next request, as a browser
+ * keeps its connections to a server (with Node's default of 256 idle connections per server, a load process
+ * holding thousands of polling clients closed and reopened most of their connections at every broadcast).
+ */
 export function pollingAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: Infinity });
+  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity });
 }
 
 /**
@@ -189,8 +193,9 @@ export function pollingAgent(): Agent {
  * @param query query string after `/socket.io/?`
  * @param body POST body (text/plain), or undefined for GET
  * @param retried whether this is the second try of a request reset on a reused connection
+ * @param observe called with the request (and with its second try), for diagnostics
  */
-export function httpRequest(agent: Agent, port: number, query: string, body?: string, retried = false): Promise<HttpReply> {
+export function httpRequest(agent: Agent, port: number, query: string, body?: string, retried = false, observe?: (req: ClientRequest) => void): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> =
       body === undefined
@@ -212,12 +217,13 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
       // reached the server, so it is sent once more on a fresh connection, as browsers do (under heavy load the
       // window is wide: at 100,000 connections several idle ones may be closing at once)
       if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) {
-        httpRequest(agent, port, query, body, true).then(resolve, reject);
+        httpRequest(agent, port, query, body, true, observe).then(resolve, reject);
       } else {
         err.message = `${body === undefined ? 'GET' : 'POST'}${retried ? ' (second try)' : req.reusedSocket ? ' (reused connection)' : ''}: ${err.message}`;
         reject(err);
       }
     });
+    observe?.(req);
     req.end(body);
   });
 }

@@ -19,6 +19,9 @@ import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 
+/** The listen queue of every target's server. */
+const LISTEN_BACKLOG = 4096;
+
 /** What a target hands back after attaching to the HTTP server. */
 export interface TargetHandle {
   /** Closes the target's own resources (the harness closes the HTTP server afterwards). */
@@ -91,7 +94,11 @@ export async function serveTarget(attach: (http: HttpServer) => Promise<TargetHa
     send({ type: 'unavailable', reason: err instanceof Error ? err.message : String(err) });
     process.exit(0);
   }
-  http.listen(0, '127.0.0.1', () => {
+  // a listen queue as deep as the kernel allows (net.core.somaxconn), for every target alike: at 100,000
+  // connections the long-polling clients' requests come in waves (their heartbeats were started together), and
+  // Node's default queue of 511 overflows; a dropped SYN is retried by the client after 1, 3, 7… s, which can
+  // outlast the heartbeat's timeout
+  http.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
     send({ type: 'ready', port: (http.address() as AddressInfo).port, pid: process.pid });
   });
   process.on('message', (message: { type: string; id?: number }) => {

@@ -12,6 +12,7 @@ import {
   DEFAULT_LOW_WATER_MARK,
   DEFAULT_SLOW_CLIENT_MAX_BUFFERED_BYTES,
   DEFAULT_SLOW_CLIENT_MAX_OVER_MS,
+  OverMark,
   packetBytes,
   resolveBackpressureOptions,
 } from './backpressure.js';
@@ -197,5 +198,34 @@ describe('session backpressure', () => {
     t.poll();
     assert.equal(s.writableNeedDrain, false);
     s.close();
+  });
+});
+
+describe('OverMark (the slow-client clock of a full session)', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('calls back once the session has stayed over the mark for maxOverMs, then once the grace of its close ends', async () => {
+    const calls: Array<[string, boolean]> = [];
+    const mark = new OverMark('host', (host, slow) => calls.push([host, slow]), { maxBufferedBytes: 10, maxOverMs: 5 });
+    while (calls.length === 0) await sleep(5);
+    assert.deepEqual(calls, [['host', false]]);
+    assert.equal(mark.slow, false);
+    mark.closing(5);
+    assert.equal(mark.slow, true);
+    while (calls.length === 1) await sleep(5);
+    assert.deepEqual(calls, [['host', false], ['host', true]]);
+  });
+
+  test('end() stops the clock; without a slow-client policy or with maxOverMs Infinity there is none', async () => {
+    const calls: boolean[] = [];
+    const ended = new OverMark(null, (_h, slow) => calls.push(slow), { maxBufferedBytes: 10, maxOverMs: 5 });
+    ended.end();
+    new OverMark(null, (_h, slow) => calls.push(slow), false);
+    new OverMark(null, (_h, slow) => calls.push(slow), { maxBufferedBytes: 10, maxOverMs: Infinity });
+    const closed = new OverMark(null, (_h, slow) => calls.push(slow), false);
+    closed.closing(5);
+    closed.end();
+    await sleep(40);
+    assert.deepEqual(calls, []);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Backpressure of one session: the options (high- and low-water marks, the slow-client policy), their
- * defaults and checks, and the byte count of a queued packet. The session keeps the counters
- * (`bufferedBytes`, `writableNeedDrain`) and decides with {@link overHighWaterMark} /
- * {@link underLowWaterMark} / {@link slowClientNow}.
+ * defaults and checks, the byte count of a queued packet, the decisions ({@link overHighWaterMark} /
+ * {@link underLowWaterMark} / {@link slowClientNow}) and the state of a session over its mark
+ * ({@link OverMark}: the slow-client clock). The session keeps the counters (`bufferedBytes`,
+ * `writableNeedDrain`) and holds an `OverMark` only while it is full.
  *
  * ```ts
  * const bp = resolveBackpressureOptions({ highWaterMark: 512 * 1024, slowClient: { maxOverMs: 10_000 } });
@@ -12,7 +13,7 @@
  * });
  * ```
  *
- * Owns no state. Imports nothing at run time; must never import the session, the server or a transport.
+ * Imports nothing at run time; must never import the session, the server or a transport.
  */
 
 /** Default high-water mark of a session: 1 MiB buffered for one client. */
@@ -162,4 +163,62 @@ export function underLowWaterMark(bytes: number, bp: ResolvedBackpressure): bool
  */
 export function slowClientNow(bytes: number, bp: ResolvedBackpressure): boolean {
   return bp.slowClient !== false && bytes >= bp.slowClient.maxBufferedBytes;
+}
+
+/**
+ * A session over its high-water mark: created when it gets full, dropped at `drain` (a session under the mark
+ * holds none). It runs the slow-client clock: once the session has stayed over the mark for
+ * `slowClient.maxOverMs`, or once the grace of a slow client's close is over, it calls `onTimeout(host, slow)`.
+ * @example
+ * ```ts
+ * this.full = new OverMark(this, onOverMarkTimeout, bp.slowClient);  // the session got full
+ * this.full.closing(pingTimeout);                                      // closing it as a slow client
+ * this.full.end();                                                     // drained, or closed
+ * ```
+ */
+export class OverMark<H> {
+  /** true once the session closes as a slow client */
+  slow = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  /**
+   * @param host the session
+   * @param onTimeout called when the time over the mark (`slow` false) or the grace of the close (`slow` true) ends
+   * @param slowClient the slow-client policy (false: no clock)
+   */
+  constructor(
+    private readonly host: H,
+    private readonly onTimeout: (host: H, slow: boolean) => void,
+    slowClient: ResolvedBackpressure['slowClient'],
+  ) {
+    // the size bound applies from the next packet on: one message, however large, does not make a slow client
+    if (slowClient !== false && slowClient.maxOverMs !== Infinity) this.start(slowClient.maxOverMs);
+  }
+
+  /**
+   * The session closes as a slow client: after `graceMs` its transport is closed without waiting.
+   * @param graceMs the grace of the close
+   */
+  closing(graceMs: number): void {
+    this.slow = true;
+    this.end();
+    this.start(graceMs);
+  }
+
+  /** Stops the clock (drained, or the session closed). */
+  end(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private start(ms: number): void {
+    this.timer = setTimeout(OverMark.onTimer, ms, this as OverMark<unknown>);
+  }
+
+  private static onTimer(mark: OverMark<unknown>): void {
+    mark.timer = null;
+    mark.onTimeout(mark.host, mark.slow);
+  }
 }

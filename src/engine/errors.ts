@@ -84,6 +84,8 @@ export function abortUpgrade(socket: Duplex, code: EngineErrorCode, context?: En
         message,
     );
   }
+  // an upgraded connection is corked until the end of its tick: what was written goes out before the destroy
+  while (socket.writableCorked > 0) socket.uncork();
   socket.destroy();
 }
 

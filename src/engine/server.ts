@@ -51,6 +51,11 @@ import type { EngineConnectionError, EngineMiddleware, EngineServerEvents } from
 /** Swallows errors of a WebSocket that is refused or not yet owned by a transport. */
 function onUpgradeError(): void {}
 
+/** Releases the cork of an upgraded connection (see `handleUpgrade`). */
+function uncorkSocket(socket: Duplex): void {
+  socket.uncork();
+}
+
 // typed overloads for the known events
 export interface EngineServer {
   on<E extends keyof EngineServerEvents>(event: E, listener: EngineServerEvents[E]): this;
@@ -332,6 +337,9 @@ export class EngineServer extends EventEmitter {
             return;
           }
           const headCopy = Buffer.from(head);
+          // corked until the frames of this tick are written (see `cork.ts`): the 101 response and the open
+          // packet of a new session leave in one write
+          socket.cork();
           this.ws.handleUpgrade(ereq, socket, headCopy, (websocket) => {
             try {
               this.onWebSocket(ereq, socket, websocket);
@@ -340,6 +348,8 @@ export class EngineServer extends EventEmitter {
               websocket.terminate();
             }
           });
+          // queued after the tick batcher's end of tick, which the open packet scheduled
+          process.nextTick(uncorkSocket, socket);
         } catch (err) {
           if (log.enabled) log('error while handling an upgrade: %s', (err as Error)?.message);
           socket.destroy();

@@ -17,7 +17,7 @@ import { createLogger } from '../util/logger.js';
 import type { EnginePacketType } from '../protocol/engine-packet.js';
 import type { EngineCodec } from '../protocol/engine-codec.js';
 import type { EngineServer } from './server.js';
-import { packetBytes, overHighWaterMark, slowClientNow, underLowWaterMark, SLOW_CLIENT_REASON } from './backpressure.js';
+import { packetBytes, overHighWaterMark, slowClientNow, underLowWaterMark, OverMark, SLOW_CLIENT_REASON } from './backpressure.js';
 import { slimRequest } from './handshake-request.js';
 import { openPacketData } from './open-packet.js';
 import { timerList, type TimerEntry, type TimerList } from '../util/timer-list.js';
@@ -49,11 +49,6 @@ export interface EngineSocket {
   once<E extends keyof EngineSocketEvents>(event: E, listener: EngineSocketEvents[E]): this;
   once(event: string | symbol, listener: (...args: never[]) => void): this;
 }
-
-/** {@link EngineSocket.pressure}: under the high-water mark, over it (waiting for `drain`), closing as a slow client. */
-const UNDER = 0;
-const OVER = 1;
-const SLOW = 2;
 
 /**
  * One Engine.IO session. Events: `message`(data), `close`(reason, description), `packet`,
@@ -103,10 +98,8 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   private writeBuffer: OutgoingPacket[] = [];
   /** bytes of the packets in {@link writeBuffer} (see `packetBytes`) */
   private queuedBytes = 0;
-  /** UNDER, OVER (the high-water mark was reached; waiting for the low-water mark) or SLOW (closing as a slow client) */
-  private pressure = UNDER;
-  /** while OVER: ends the time a client may stay over the mark; while SLOW: ends the grace of the close */
-  private slowTimer: NodeJS.Timeout | null = null;
+  /** while over the high-water mark (until `drain`) or closing as a slow client: the slow-client clock */
+  private full: OverMark<EngineSocket> | null = null;
   private packetsFn: Array<() => void> = [];
   /** the transport our listeners are attached to (null once detached) */
   private listenedTransport: Transport | null = null;
@@ -133,11 +126,10 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   private static onTransportReady(this: OwnedTransport): void {
     this[kSession]?.flush();
   }
-  /** The slow-client timer: over the high-water mark for too long, or the grace of a slow client's close ended. */
-  private static onSlowTimer(session: EngineSocket): void {
-    session.slowTimer = null;
-    if (session.pressure === OVER) session.closeSlowClient();
-    else if (session.pressure === SLOW && session.readyState !== 'closed') session.closeTransport(true);
+  /** The slow-client clock: over the high-water mark for too long, or the grace of a slow client's close ended. */
+  private static onOverMarkTimeout(session: EngineSocket, slow: boolean): void {
+    if (!slow) session.closeSlowClient();
+    else if (session.readyState !== 'closed') session.closeTransport(true);
   }
   private static onTransportClose(this: OwnedTransport): void {
     this[kSession]?.onClose('transport close');
@@ -272,7 +264,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
-    transport.wantsReady = this.pressure === OVER;
+    transport.wantsReady = this.full !== null && !this.full.slow;
     // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
     // session, which detaches them
     (transport as OwnedTransport)[kSession] = this;
@@ -343,12 +335,12 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   private onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
-    if (this.slowTimer !== null) {
-      clearTimeout(this.slowTimer);
-      this.slowTimer = null;
+    const full = this.full;
+    if (full !== null) {
+      full.end();
+      // however it ends, a session closed by the slow-client policy ends for that reason
+      if (full.slow) reason = SLOW_CLIENT_REASON;
     }
-    // however it ends, a session closed by the slow-client policy ends for that reason
-    if (this.pressure === SLOW) reason = SLOW_CLIENT_REASON;
     this.heartbeatPhase = HeartbeatPhase.NONE;
     this.timerList?.remove(this);
     this.awaitingPong = false;
@@ -413,9 +405,10 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     this.queuedBytes += packetBytes(data);
     if (typeof callback === 'function') this.packetsFn.push(callback);
     this.flush();
-    if (this.pressure === UNDER) {
+    const full = this.full;
+    if (full === null) {
       if (overHighWaterMark(this.bufferedBytes, this.server.opts.backpressure)) this.onFull();
-    } else if (this.pressure === OVER && slowClientNow(this.bufferedBytes, this.server.opts.backpressure)) {
+    } else if (!full.slow && slowClientNow(this.bufferedBytes, this.server.opts.backpressure)) {
       this.closeSlowClient();
     }
   }
@@ -442,28 +435,21 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
    * ```
    */
   get writableNeedDrain(): boolean {
-    return this.pressure !== UNDER;
+    return this.full !== null;
   }
 
   /** The high-water mark is reached: `drain` waits for the low-water mark, the slow-client clock starts. */
   private onFull(): void {
-    this.pressure = OVER;
+    this.full = new OverMark<EngineSocket>(this, EngineSocket.onOverMarkTimeout, this.server.opts.backpressure.slowClient);
     this.transport.wantsReady = true;
-    const slow = this.server.opts.backpressure.slowClient;
-    // the size bound applies from the next packet on: one message, however large, does not make a slow client
-    if (slow === false) return;
-    if (slow.maxOverMs !== Infinity) this.slowTimer = setTimeout(EngineSocket.onSlowTimer, slow.maxOverMs, this);
   }
 
   /** Back under the low-water mark: `drain`. */
   private checkDrain(): void {
     if (!underLowWaterMark(this.bufferedBytes, this.server.opts.backpressure)) return;
-    this.pressure = UNDER;
+    this.full!.end();
+    this.full = null;
     this.transport.wantsReady = false;
-    if (this.slowTimer !== null) {
-      clearTimeout(this.slowTimer);
-      this.slowTimer = null;
-    }
     this.emitDrain();
   }
 
@@ -479,24 +465,22 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
    * within `pingTimeout` (after which the transport is closed without waiting), with reason `slow client`.
    */
   private closeSlowClient(): void {
-    if (this.readyState !== 'open') return;
+    if (this.readyState !== 'open' || this.full === null) return;
     const bytes = this.bufferedBytes;
     if (log.enabled) log('slow client: %d bytes buffered', bytes);
-    this.pressure = SLOW;
-    if (this.slowTimer !== null) clearTimeout(this.slowTimer);
+    this.full.closing(this.server.opts.pingTimeout);
     this.writeBuffer = [];
     this.packetsFn = [];
     this.queuedBytes = 0;
     if (hasListeners(this, 'slowClient')) this.emit('slowClient', bytes);
     if (hasListeners(this.server, 'slowClient')) this.server.emit('slowClient', this, bytes);
-    this.slowTimer = setTimeout(EngineSocket.onSlowTimer, this.server.opts.pingTimeout, this);
     this.close();
   }
 
   private flush(): void {
     if (this.readyState === 'closed' || !this.transport.canSend) return;
     if (this.writeBuffer.length === 0) {
-      if (this.pressure === OVER) this.checkDrain();
+      if (this.full !== null && !this.full.slow) this.checkDrain();
       return;
     }
     const server = this.server;
@@ -514,7 +498,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     }
     this.queuedBytes = 0;
     this.transport.send(wbuf, onSent);
-    if (this.pressure === OVER) this.checkDrain();
+    if (this.full !== null && !this.full.slow) this.checkDrain();
     else this.emitDrain();
   }
 

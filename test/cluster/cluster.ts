@@ -157,3 +157,24 @@ export function waitFor<T>(pred: () => T | undefined | false, timeout = 10000, w
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What {@link waitForServerCount} asks of a server. */
+interface CountsServers {
+  of(nsp: string): { adapter: { serverCount(): Promise<number> } };
+}
+
+/**
+ * Waits until every server counts `n` servers in the cluster (main namespace).
+ * @param servers the servers
+ * @param n the expected count
+ * @param timeout ms before it fails
+ */
+export async function waitForServerCount(servers: CountsServers[], n: number, timeout = 5000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const counts = await Promise.all(servers.map((io) => io.of('/').adapter.serverCount()));
+    if (counts.every((c) => c >= n)) return;
+    if (Date.now() > deadline) throw new Error(`servers did not see each other (counts ${counts.join(', ')}, expected ${n})`);
+    await sleep(20);
+  }
+}

@@ -1,5 +1,6 @@
 // Private redis-server processes for the cluster suites: start on a free port, kill (SIGKILL), restart on the same port.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { before, after } from 'node:test';
 import { createServer, connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,4 +184,28 @@ function run(cmd: string, args: string[]): Promise<string> {
       else resolve(stdout);
     });
   });
+}
+
+/**
+ * A private redis-server for the tests of one file: started before them; after them, the cleanups the tests
+ * registered run (last registered first), then the server stops.
+ * @returns the server (once started) and the list of cleanups
+ */
+export function privateRedis(): { readonly server: RedisServer; readonly cleanups: Array<() => unknown> } {
+  let server: RedisServer | undefined;
+  const cleanups: Array<() => unknown> = [];
+  before(async () => {
+    server = await RedisServer.start();
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    await server?.stop();
+  });
+  return {
+    get server(): RedisServer {
+      if (!server) throw new Error('the private redis-server is started before the tests');
+      return server;
+    },
+    cleanups,
+  };
 }

@@ -2,7 +2,7 @@
 // with `socket.recovered === true` and every broadcast once, in order; new handshakes get 503 while it drains; the
 // bound is respected. Two Socketeer servers in this process share a private redis-server; the clients reach them
 // through a TCP proxy whose target is switched before the shutdown (as a load balancer takes a node out).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server as HttpServer } from 'node:http';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
@@ -12,21 +12,12 @@ import { WebSocket } from 'ws';
 import { Server } from '../../src/server/index.js';
 import { createAdapter } from '../../src/server/adapters/redis/index.js';
 import { io as ourIo } from '../../src/client/index.js';
-import { RedisServer } from './redis.js';
+import { privateRedis } from './redis.js';
 import { SwitchProxy } from './proxy.js';
-import { waitFor, sleep } from './cluster.js';
+import { waitFor, sleep, waitForServerCount } from './cluster.js';
 
-let redis: RedisServer;
-const cleanups: Array<() => unknown> = [];
-
-before(async () => {
-  redis = await RedisServer.start();
-});
-
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-  await redis.stop();
-});
+const redis = privateRedis();
+const cleanups = redis.cleanups;
 
 interface Node {
   io: Server;
@@ -36,7 +27,7 @@ interface Node {
 
 /** A Socketeer server on a free port, Redis adapter with connection state recovery. */
 async function startNode(key: string, opts: Record<string, unknown> = {}): Promise<Node> {
-  const pub = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null });
+  const pub = new Redis(redis.server.port, '127.0.0.1', { maxRetriesPerRequest: null });
   const sub = pub.duplicate();
   const http = createServer();
   const io = new Server(http, {
@@ -64,11 +55,7 @@ async function startNode(key: string, opts: Record<string, unknown> = {}): Promi
 async function startPair(key: string): Promise<[Node, Node]> {
   const a = await startNode(key);
   const b = await startNode(key);
-  const deadline = Date.now() + 5000;
-  while ((await a.io.of('/').adapter.serverCount()) < 2 || (await b.io.of('/').adapter.serverCount()) < 2) {
-    if (Date.now() > deadline) throw new Error('servers did not see each other');
-    await sleep(20);
-  }
+  await waitForServerCount([a.io, b.io], 2);
   return [a, b];
 }
 

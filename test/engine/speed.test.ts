@@ -31,6 +31,25 @@ function countWrites(sock: Socket): { writes: number; chunks: number } {
 }
 
 describe('speed', () => {
+  test('the 101 response and the open packet of a WebSocket handshake leave in one TCP write', async () => {
+    const h = await startEngine();
+    try {
+      const counters: Array<{ writes: number; chunks: number }> = [];
+      // before the engine's listener: every write of the connection is counted
+      h.http.prependListener('upgrade', (_r, sock: Socket) => counters.push(countWrites(sock)));
+      const conn = nextConnection(h.engine);
+      const c = new WsClient(wsUrl(h, 'EIO=4&transport=websocket'));
+      assert.match(String(await c.next()), /^0\{"sid":/);
+      await conn;
+      assert.equal(counters.length, 1);
+      assert.equal(counters[0]!.writes, 1, 'one write for the 101 response and the open packet');
+      assert.ok(counters[0]!.chunks >= 2);
+      c.close();
+    } finally {
+      await h.close();
+    }
+  });
+
   test('several sends in one tick leave in one TCP write', async () => {
     const h = await startEngine();
     try {
