@@ -5,8 +5,9 @@
  * the server stamped when it started the broadcast; both are wall-clock times of the same machine).
  *
  * From the runner (IPC): `{ type: 'connect', id, name, kind, ports, count, concurrency }` opens `count`
- * WebSocket clients spread over `ports`; `{ type: 'poll', id, count }` replaces `count` of them by long-polling
- * clients; `{ type: 'await', id, seq }` answers once every client has received tick `seq`;
+ * WebSocket clients spread over `ports`; `{ type: 'poll', id, count, address }` replaces `count` of them by
+ * long-polling clients (their connections from the loopback `address`); `{ type: 'await', id, seq }` answers once
+ * every client has received tick `seq`;
  * `{ type: 'latency', id }` returns the latency histogram since the last call; `{ type: 'close', id }`.
  * To the runner: `{ type: 'done', id, value }`, `{ type: 'error', message }` (a failed check or connection).
  */
@@ -23,6 +24,8 @@ interface Request {
   count?: number;
   concurrency?: number;
   seq?: number;
+  /** the loopback address of this process's polling clients */
+  address?: string;
 }
 
 /** What every client does with a frame or packet it receives. */
@@ -34,6 +37,7 @@ interface Receiver {
 
 let targets: TargetAddress[] = [];
 let concurrency = 50;
+let pollingAddress: string | undefined;
 const sockets: Conn[] = [];
 const pollers: Poller[] = [];
 /** Clients that have received each tick, by tick number. */
@@ -160,7 +164,10 @@ async function replaceByPollers(count: number): Promise<void> {
   const leaving = sockets.splice(sockets.length - count, count);
   for (const c of leaving) c.onClose = () => {};
   await Promise.all(leaving.map((c) => c.close()));
-  const agent = pollingAgent();
+  // from an address of their own: the WebSocket clients already hold most of 127.0.0.1's ephemeral ports to
+  // each server, and at 100,000 connections the polling clients' new connections (a pong after an idle
+  // connection was closed by the server's keep-alive timeout) could wait half a minute for a port
+  const agent = pollingAgent(pollingAddress);
   await pool(count, async (i) => {
     const target = targets[i % targets.length];
     const { sid, extra } = await pollingConnect(agent, target);
@@ -178,6 +185,7 @@ async function handle(req: Request): Promise<unknown> {
       await openSockets(req.count!);
       return clients();
     case 'poll':
+      pollingAddress = req.address;
       await replaceByPollers(req.count!);
       return clients();
     case 'await':

@@ -204,7 +204,7 @@ export async function runDensity(name: TargetName, opts: DensityOptions): Promis
     result.websocket = await phase('websocket', connections);
     if (servers[0].address.kind === 'sio') {
       const share = opts.pollingShare ?? 0.1;
-      await step('polling clients', Promise.all(loads.map((l, i) => l.call({ type: 'poll', count: Math.round(split[i] * share) }))));
+      await step('polling clients', Promise.all(loads.map((l, i) => l.call({ type: 'poll', count: Math.round(split[i] * share), address: `127.0.0.${2 + i}` }))));
       result.mixed = await phase('mixed', connections);
     } else notes.push('no long-polling transport: the mixed phase is n/a');
     if (size.servers > 1 && !cluster) notes.push(`${size.servers} independent servers (no adapter): each sends the broadcast to its own clients`);

@@ -183,9 +183,10 @@ export interface HttpReply {
  * Keep-alive HTTP agent for polling clients. Every idle connection is kept for the next request, as a browser
  * keeps its connections to a server (with Node's default of 256 idle connections per server, a load process
  * holding thousands of polling clients closed and reopened most of their connections at every broadcast).
+ * @param localAddress the loopback address its connections come from (default 127.0.0.1)
  */
-export function pollingAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity });
+export function pollingAgent(localAddress?: string): Agent {
+  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity, localAddress });
 }
 
 /**
@@ -203,7 +204,7 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
         : { 'content-type': 'text/plain;charset=UTF-8', accept: '*/*', 'content-length': Buffer.byteLength(body) };
     const req = request(
       // the second try goes on a connection of its own: the agent's other idle connections may be closing too
-      { host: '127.0.0.1', port, agent: retried ? false : agent, method: body === undefined ? 'GET' : 'POST', path: `/socket.io/?${query}`, headers },
+      { host: '127.0.0.1', port, agent: retried ? false : agent, localAddress: (agent as Agent & { options: { localAddress?: string } }).options.localAddress, method: body === undefined ? 'GET' : 'POST', path: `/socket.io/?${query}`, headers },
       (res) => {
         res.setEncoding('utf8');
         let text = '';
