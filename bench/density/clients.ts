@@ -167,7 +167,7 @@ async function replaceByPollers(count: number): Promise<void> {
   // from an address of their own: the WebSocket clients already hold most of 127.0.0.1's ephemeral ports to
   // each server, and at 100,000 connections the polling clients' new connections (a pong after an idle
   // connection was closed by the server's keep-alive timeout) could wait half a minute for a port
-  const agent = pollingAgent(pollingAddress);
+  const agent = pollingAgent({ localAddress: pollingAddress ?? '127.0.0.1' });
   await pool(count, async (i) => {
     const target = targets[i % targets.length];
     const { sid, extra } = await pollingConnect(agent, target);

@@ -180,13 +180,15 @@ export interface HttpReply {
 }
 
 /**
- * Keep-alive HTTP agent for polling clients. Every idle connection is kept for the next request, as a browser
- * keeps its connections to a server (with Node's default of 256 idle connections per server, a load process
- * holding thousands of polling clients closed and reopened most of their connections at every broadcast).
- * @param localAddress the loopback address its connections come from (default 127.0.0.1)
+ * Keep-alive HTTP agent for polling clients.
+ * @param density for the density scenario's load processes: every idle connection is kept for the next request, as
+ *   a browser keeps its connections to a server (with Node's default of 256 idle connections per server, a load
+ *   process holding thousands of polling clients closed and reopened most of their connections at every
+ *   broadcast), from the loopback address `density.localAddress`
  */
-export function pollingAgent(localAddress?: string): Agent {
-  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity, localAddress });
+export function pollingAgent(density?: { localAddress: string }): Agent {
+  if (density === undefined) return new Agent({ keepAlive: true, maxSockets: Infinity });
+  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity, localAddress: density.localAddress });
 }
 
 /**
