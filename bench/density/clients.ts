@@ -37,7 +37,6 @@ interface Receiver {
 
 let targets: TargetAddress[] = [];
 let concurrency = 50;
-let pollingAddress: string | undefined;
 const sockets: Conn[] = [];
 const pollers: Poller[] = [];
 /** Clients that have received each tick, by tick number. */
@@ -160,14 +159,14 @@ async function openSockets(count: number): Promise<void> {
   });
 }
 
-async function replaceByPollers(count: number): Promise<void> {
+async function replaceByPollers(count: number, address: string): Promise<void> {
   const leaving = sockets.splice(sockets.length - count, count);
   for (const c of leaving) c.onClose = () => {};
   await Promise.all(leaving.map((c) => c.close()));
   // from an address of their own: the WebSocket clients already hold most of 127.0.0.1's ephemeral ports to
   // each server, and at 100,000 connections the polling clients' new connections (a pong after an idle
   // connection was closed by the server's keep-alive timeout) could wait half a minute for a port
-  const agent = pollingAgent({ localAddress: pollingAddress ?? '127.0.0.1' });
+  const agent = pollingAgent({ localAddress: address });
   await pool(count, async (i) => {
     const target = targets[i % targets.length];
     const { sid, extra } = await pollingConnect(agent, target);
@@ -185,8 +184,7 @@ async function handle(req: Request): Promise<unknown> {
       await openSockets(req.count!);
       return clients();
     case 'poll':
-      pollingAddress = req.address;
-      await replaceByPollers(req.count!);
+      await replaceByPollers(req.count!, req.address ?? '127.0.0.1');
       return clients();
     case 'await':
       if (completed >= req.seq!) return completed;

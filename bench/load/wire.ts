@@ -206,7 +206,14 @@ export function httpRequest(agent: Agent, port: number, query: string, body?: st
         : { 'content-type': 'text/plain;charset=UTF-8', accept: '*/*', 'content-length': Buffer.byteLength(body) };
     const req = request(
       // the second try goes on a connection of its own: the agent's other idle connections may be closing too
-      { host: '127.0.0.1', port, agent: retried ? false : agent, localAddress: (agent as Agent & { options: { localAddress?: string } }).options.localAddress, method: body === undefined ? 'GET' : 'POST', path: `/socket.io/?${query}`, headers },
+      {
+        host: '127.0.0.1',
+        port,
+        ...(retried ? { agent: false, localAddress: (agent as Agent & { options: { localAddress?: string } }).options.localAddress } : { agent }),
+        method: body === undefined ? 'GET' : 'POST',
+        path: `/socket.io/?${query}`,
+        headers,
+      },
       (res) => {
         res.setEncoding('utf8');
         let text = '';

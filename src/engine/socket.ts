@@ -264,7 +264,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
 
   private setTransport(transport: Transport): void {
     this.transport = transport;
-    transport.wantsReady = this.full !== null && !this.full.slow;
+    transport.wantsReady = this.waitingForDrain;
     // `on` rather than `once` for error and close (no wrapper per session): both handlers close the
     // session, which detaches them
     (transport as OwnedTransport)[kSession] = this;
@@ -438,6 +438,11 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     return this.full !== null;
   }
 
+  /** Over the high-water mark and not closing as a slow client: waiting for the low-water mark. */
+  private get waitingForDrain(): boolean {
+    return this.full !== null && !this.full.slow;
+  }
+
   /** The high-water mark is reached: `drain` waits for the low-water mark, the slow-client clock starts. */
   private onFull(): void {
     this.full = new OverMark<EngineSocket>(this, EngineSocket.onOverMarkTimeout, this.server.opts.backpressure.slowClient);
@@ -480,7 +485,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
   private flush(): void {
     if (this.readyState === 'closed' || !this.transport.canSend) return;
     if (this.writeBuffer.length === 0) {
-      if (this.full !== null && !this.full.slow) this.checkDrain();
+      if (this.waitingForDrain) this.checkDrain();
       return;
     }
     const server = this.server;
@@ -498,7 +503,7 @@ export class EngineSocket extends EventEmitter implements TimerEntry {
     }
     this.queuedBytes = 0;
     this.transport.send(wbuf, onSent);
-    if (this.full !== null && !this.full.slow) this.checkDrain();
+    if (this.waitingForDrain) this.checkDrain();
     else this.emitDrain();
   }
 

@@ -144,7 +144,7 @@ export class Adapter extends EventEmitter {
       socketRooms = new Set();
       this.sids.set(id, socketRooms);
     } else if (socketRooms instanceof OwnRoom) {
-      socketRooms = (socketRooms as OwnRoom<Room>).materialize();
+      socketRooms = socketRooms.materialize();
     }
     for (const room of rooms) {
       socketRooms.add(room);
@@ -173,7 +173,8 @@ export class Adapter extends EventEmitter {
    */
   del(id: SocketId, room: Room): Promise<void> | void {
     const socketRooms = this.sids.get(id);
-    if (socketRooms instanceof OwnRoom && (socketRooms as OwnRoom<Room>).untouched && room !== id) return;
+    // an own-room view in the map is never written to (a write puts a real set in its place)
+    if (socketRooms instanceof OwnRoom && room !== id) return;
     socketRooms?.delete(room);
     this.removeFromRoom(room, id);
   }
@@ -181,7 +182,7 @@ export class Adapter extends EventEmitter {
   private removeFromRoom(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
     if (members === undefined) return;
-    if (members instanceof OwnRoom && (members as OwnRoom<Room>).untouched) {
+    if (members instanceof OwnRoom) {
       // the own room of `id` (its only member)
       if (room !== id) return;
       this.rooms.delete(room);
@@ -204,7 +205,7 @@ export class Adapter extends EventEmitter {
   delAll(id: SocketId): void {
     const socketRooms = this.sids.get(id);
     if (socketRooms === undefined) return;
-    if (socketRooms instanceof OwnRoom && (socketRooms as OwnRoom<Room>).untouched) this.removeFromRoom(id, id);
+    if (socketRooms instanceof OwnRoom) this.removeFromRoom(id, id);
     else for (const room of socketRooms) this.removeFromRoom(room, id);
     this.sids.delete(id);
   }
@@ -339,7 +340,7 @@ export class Adapter extends EventEmitter {
   socketRooms(id: SocketId): Set<Room> | undefined {
     const rooms = this.sids.get(id);
     // `socket.rooms` is the live set, as in socket.io: a real one from then on
-    return rooms instanceof OwnRoom ? (rooms as OwnRoom<Room>).materialize() : rooms;
+    return rooms instanceof OwnRoom ? rooms.materialize() : rooms;
   }
 
   /**
